@@ -1,0 +1,438 @@
+// Channel lifecycle, publishing, consuming and settling deliveries.
+#include "amqp/channel.h"
+
+#include <random>
+#include <type_traits>
+
+#include "amqp/codec/content_header.h"
+#include "amqp/session.h"
+
+namespace polymq::amqp {
+namespace {
+
+// A body is read into memory as it arrives; reserving the declared size up front would let a
+// client make us allocate max_message_size with one small frame.
+constexpr uint64_t kMaxBodyReserve = 1 << 20;
+
+std::string generate_consumer_tag() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string tag = "amq.ctag-";
+  for (int i = 0; i < 22; ++i) tag.push_back(kAlphabet[rng() % 64]);
+  return tag;
+}
+
+}  // namespace
+
+// --- ChannelConsumer ---
+
+bool ChannelConsumer::ready() const {
+  if (!channel_.can_deliver(*this)) return false;
+  return no_ack_ || prefetch_ == 0 || unacked < prefetch_;
+}
+
+void ChannelConsumer::deliver(core::Queue& queue, core::QueuedMessage message) {
+  channel_.deliver(*this, queue, std::move(message));
+}
+
+void ChannelConsumer::cancelled_by_queue(core::Queue& /*queue*/) {
+  // Last statement: the channel may drop its reference to this consumer.
+  channel_.consumer_cancelled_by_queue(*this);
+}
+
+// --- Channel ---
+
+Channel::Channel(Session& session, uint16_t id) : session_(session), id_(id) {}
+
+Channel::~Channel() { release(); }
+
+std::string& Channel::session_output() { return session_.output(); }
+
+template <class M>
+AmqpStatus Channel::on(const M& /*method*/) {
+  return AmqpStatus(spec::kCommandInvalid,
+                    std::string("method '") + M::kName + "' is not allowed on a channel",
+                    M::kClassId, M::kMethodId);
+}
+
+AmqpStatus Channel::on_method(const spec::Method& method) {
+  return std::visit(
+      [this](const auto& m) -> AmqpStatus {
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, std::monostate>) {
+          return AmqpStatus(spec::kCommandInvalid, "empty method");
+        } else {
+          return on(m);
+        }
+      },
+      method);
+}
+
+AmqpStatus Channel::on(const spec::ChannelFlow& m) {
+  flow_active_ = m.active;
+  spec::ChannelFlowOk ok;
+  ok.active = m.active;
+  send(ok);
+  if (flow_active_) resume_deliveries();
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::ChannelFlowOk& /*m*/) { return AmqpStatus::Ok(); }
+
+AmqpStatus Channel::on(const spec::AccessRequest& /*m*/) {
+  spec::AccessRequestOk ok;
+  ok.ticket = 1;
+  send(ok);
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::BasicQos& m) {
+  using M = spec::BasicQos;
+  if (m.prefetch_size != 0) {
+    return AmqpStatus(spec::kNotImplemented,
+                      "prefetch_size!=0 (" + std::to_string(m.prefetch_size) + ")", M::kClassId,
+                      M::kMethodId);
+  }
+  if (m.global) {
+    channel_prefetch_ = m.prefetch_count;
+  } else {
+    consumer_prefetch_ = m.prefetch_count;
+  }
+  send(spec::BasicQosOk{});
+  resume_deliveries();
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::BasicConsume& m) {
+  using M = spec::BasicConsume;
+  std::string queue_name;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue_name, M::kClassId, M::kMethodId);
+      !s.ok()) {
+    return s;
+  }
+  core::QueuePtr queue;
+  if (core::Status s = session_.vhost().use_queue(queue_name, session_.owner_id(), queue);
+      !s.ok()) {
+    return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  }
+  std::string tag = m.consumer_tag.empty() ? generate_consumer_tag() : m.consumer_tag;
+  if (consumers_.count(tag) != 0) {
+    return AmqpStatus(spec::kNotAllowed, "attempt to reuse consumer tag '" + tag + "'",
+                      M::kClassId, M::kMethodId);
+  }
+  auto consumer = std::make_shared<ChannelConsumer>(*this, tag, queue, m.no_ack,
+                                                    consumer_prefetch_);
+  if (core::Status s = queue->add_consumer(consumer.get(), m.exclusive); !s.ok()) {
+    return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  }
+  consumers_.emplace(tag, consumer);
+  if (!m.nowait) {
+    spec::BasicConsumeOk ok;
+    ok.consumer_tag = tag;
+    send(ok);
+  }
+  queue->dispatch();
+  return AmqpStatus::Ok();
+}
+
+void Channel::remove_consumer(const std::string& tag) {
+  auto it = consumers_.find(tag);
+  if (it == consumers_.end()) return;
+  std::shared_ptr<ChannelConsumer> consumer = it->second;
+  consumers_.erase(it);
+  consumer->queue()->remove_consumer(consumer.get());
+  session_.vhost().consumer_removed(*consumer->queue());
+}
+
+AmqpStatus Channel::on(const spec::BasicCancel& m) {
+  remove_consumer(m.consumer_tag);
+  if (!m.nowait) {
+    spec::BasicCancelOk ok;
+    ok.consumer_tag = m.consumer_tag;
+    send(ok);
+  }
+  return AmqpStatus::Ok();
+}
+
+void Channel::consumer_cancelled_by_queue(ChannelConsumer& consumer) {
+  if (session_.client_supports_cancel_notify() && state_ == State::kOpen) {
+    spec::BasicCancel cancel;
+    cancel.consumer_tag = consumer.tag();
+    cancel.nowait = true;
+    send(cancel);
+    session_.flush_soon();
+  }
+  // The queue already forgot the consumer; only our own reference remains to drop.
+  consumers_.erase(consumer.tag());
+}
+
+AmqpStatus Channel::on(const spec::BasicPublish& m) {
+  using M = spec::BasicPublish;
+  if (m.immediate) {
+    return AmqpStatus(spec::kNotImplemented, "immediate=true", M::kClassId, M::kMethodId);
+  }
+  pending_publish_ = m;
+  content_stage_ = ContentStage::kHeader;
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on_content_header(const Frame& frame) {
+  if (content_stage_ != ContentStage::kHeader) {
+    return AmqpStatus(spec::kUnexpectedFrame, "content header without a preceding basic.publish");
+  }
+  uint16_t class_id = 0;
+  uint64_t body_size = 0;
+  auto message = std::make_shared<core::Message>();
+  if (!decode_content_header(frame.payload, frame.size, class_id, body_size,
+                             message->properties)) {
+    return AmqpStatus(spec::kFrameError, "malformed content header", 60, 40);
+  }
+  if (class_id != 60) {
+    return AmqpStatus(spec::kUnexpectedFrame,
+                      "content header for class " + std::to_string(class_id) +
+                          ", expected class 60",
+                      60, 40);
+  }
+  if (body_size > session_.max_message_size()) {
+    content_stage_ = ContentStage::kNone;
+    return AmqpStatus(spec::kPreconditionFailed,
+                      "message size " + std::to_string(body_size) +
+                          " is larger than configured max size " +
+                          std::to_string(session_.max_message_size()),
+                      60, 40);
+  }
+  message->exchange = std::move(pending_publish_.exchange);
+  message->routing_key = std::move(pending_publish_.routing_key);
+  message->body.reserve(std::min(body_size, kMaxBodyReserve));
+  pending_message_ = std::move(message);
+  pending_body_size_ = body_size;
+  if (body_size == 0) return publish_assembled();
+  content_stage_ = ContentStage::kBody;
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on_content_body(const Frame& frame) {
+  if (content_stage_ != ContentStage::kBody) {
+    return AmqpStatus(spec::kUnexpectedFrame, "content body without a preceding content header");
+  }
+  std::string& body = pending_message_->body;
+  if (body.size() + frame.size > pending_body_size_) {
+    return AmqpStatus(spec::kFrameError, "content body larger than the declared body size", 60,
+                      40);
+  }
+  body.append(reinterpret_cast<const char*>(frame.payload), frame.size);
+  if (body.size() == pending_body_size_) return publish_assembled();
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::publish_assembled() {
+  content_stage_ = ContentStage::kNone;
+  core::MessagePtr message = std::move(pending_message_);
+  if (confirm_mode_) ++next_publish_seq_;
+  route_scratch_.clear();
+  core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_);
+  if (!s.ok()) return AmqpStatus::From(s, 60, 40);
+  if (route_scratch_.empty() && pending_publish_.mandatory) {
+    spec::BasicReturn ret;
+    ret.reply_code = spec::kNoRoute;
+    ret.reply_text = "NO_ROUTE";
+    ret.exchange = message->exchange;
+    ret.routing_key = message->routing_key;
+    send(ret);
+    send_content(60, *message);
+    session_.flush_soon();
+  }
+  for (core::Queue* queue : route_scratch_) queue->enqueue(message);
+  return AmqpStatus::Ok();
+}
+
+void Channel::flush_confirms() {
+  if (!confirm_mode_ || state_ != State::kOpen) return;
+  uint64_t last = next_publish_seq_ - 1;
+  if (last <= confirmed_up_to_) return;
+  spec::BasicAck ack;
+  ack.delivery_tag = last;
+  ack.multiple = last - confirmed_up_to_ > 1;
+  send(ack);
+  confirmed_up_to_ = last;
+}
+
+AmqpStatus Channel::on(const spec::ConfirmSelect& m) {
+  confirm_mode_ = true;
+  if (!m.nowait) send(spec::ConfirmSelectOk{});
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::TxSelect& /*m*/) {
+  return AmqpStatus(spec::kNotImplemented, "transactions are not supported yet",
+                    spec::TxSelect::kClassId, spec::TxSelect::kMethodId);
+}
+
+AmqpStatus Channel::on(const spec::TxCommit& /*m*/) {
+  return AmqpStatus(spec::kPreconditionFailed, "channel is not transactional",
+                    spec::TxCommit::kClassId, spec::TxCommit::kMethodId);
+}
+
+AmqpStatus Channel::on(const spec::TxRollback& /*m*/) {
+  return AmqpStatus(spec::kPreconditionFailed, "channel is not transactional",
+                    spec::TxRollback::kClassId, spec::TxRollback::kMethodId);
+}
+
+void Channel::send_content(uint16_t class_id, const core::Message& message) {
+  append_content_header_frame(session_.output(), id_, class_id, message.body.size(),
+                              message.properties);
+  append_body_frames(session_.output(), id_, message.body, session_.frame_max());
+}
+
+bool Channel::can_deliver(const ChannelConsumer& consumer) const {
+  if (state_ != State::kOpen || !flow_active_ || session_.output_congested()) return false;
+  if (consumer.no_ack()) return true;
+  return channel_prefetch_ == 0 || unacked_.size() < channel_prefetch_;
+}
+
+void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue,
+                      core::QueuedMessage message) {
+  const uint64_t tag = next_delivery_tag_++;
+  const core::Message& m = *message.message;
+  spec::BasicDeliver deliver;
+  deliver.consumer_tag = consumer.tag();
+  deliver.delivery_tag = tag;
+  deliver.redelivered = message.redelivered();
+  deliver.exchange = m.exchange;
+  deliver.routing_key = m.routing_key;
+  send(deliver);
+  send_content(60, m);
+  session_.flush_soon();
+  if (consumer.no_ack()) {
+    queue.ack(message);
+    return;
+  }
+  ++consumer.unacked;
+  auto it = consumers_.find(consumer.tag());
+  unacked_.add(tag, Unacked{consumer.queue(), std::move(message),
+                            it == consumers_.end() ? nullptr : it->second});
+}
+
+AmqpStatus Channel::on(const spec::BasicGet& m) {
+  using M = spec::BasicGet;
+  std::string queue_name;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue_name, M::kClassId, M::kMethodId);
+      !s.ok()) {
+    return s;
+  }
+  core::QueuePtr queue;
+  if (core::Status s = session_.vhost().use_queue(queue_name, session_.owner_id(), queue);
+      !s.ok()) {
+    return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  }
+  core::QueuedMessage message;
+  if (!queue->take(message)) {
+    send(spec::BasicGetEmpty{});
+    return AmqpStatus::Ok();
+  }
+  const uint64_t tag = next_delivery_tag_++;
+  spec::BasicGetOk ok;
+  ok.delivery_tag = tag;
+  ok.redelivered = message.redelivered();
+  ok.exchange = message.message->exchange;
+  ok.routing_key = message.message->routing_key;
+  ok.message_count = static_cast<uint32_t>(queue->message_count());
+  send(ok);
+  send_content(60, *message.message);
+  if (m.no_ack) {
+    queue->ack(message);
+  } else {
+    unacked_.add(tag, Unacked{queue, std::move(message), nullptr});
+  }
+  return AmqpStatus::Ok();
+}
+
+void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
+  if (entry.consumer && entry.consumer->unacked > 0) --entry.consumer->unacked;
+  if (ack || !requeue) {
+    entry.queue->ack(entry.message);
+  } else {
+    entry.queue->requeue(std::move(entry.message));
+  }
+  if (!ack && requeue) entry.queue->dispatch();
+}
+
+AmqpStatus Channel::settle(uint64_t tag, bool multiple, bool ack, bool requeue,
+                           uint16_t class_id, uint16_t method_id) {
+  auto fn = [&](Unacked e) { settle_one(std::move(e), ack, requeue); };
+  if (multiple && tag == 0) {
+    unacked_.take_all(fn);
+  } else if (!unacked_.contains(tag)) {
+    return AmqpStatus(spec::kPreconditionFailed, "unknown delivery tag " + std::to_string(tag),
+                      class_id, method_id);
+  } else if (multiple) {
+    unacked_.take_up_to(tag, fn);
+  } else {
+    unacked_.take(tag, fn);
+  }
+  dispatch_consumer_queues();
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::BasicAck& m) {
+  return settle(m.delivery_tag, m.multiple, true, false, spec::BasicAck::kClassId,
+                spec::BasicAck::kMethodId);
+}
+
+AmqpStatus Channel::on(const spec::BasicReject& m) {
+  return settle(m.delivery_tag, false, false, m.requeue, spec::BasicReject::kClassId,
+                spec::BasicReject::kMethodId);
+}
+
+AmqpStatus Channel::on(const spec::BasicNack& m) {
+  return settle(m.delivery_tag, m.multiple, false, m.requeue, spec::BasicNack::kClassId,
+                spec::BasicNack::kMethodId);
+}
+
+void Channel::requeue_all_unacked() {
+  std::vector<core::QueuePtr> touched;
+  unacked_.take_all([&](Unacked e) {
+    if (e.consumer && e.consumer->unacked > 0) --e.consumer->unacked;
+    if (touched.empty() || touched.back() != e.queue) touched.push_back(e.queue);
+    e.queue->requeue(std::move(e.message));
+  });
+  for (auto& q : touched) q->dispatch();
+}
+
+AmqpStatus Channel::on(const spec::BasicRecoverAsync& /*m*/) {
+  requeue_all_unacked();
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::BasicRecover& /*m*/) {
+  // RabbitMQ treats requeue=false like requeue=true: the messages go back to the queue.
+  send(spec::BasicRecoverOk{});
+  requeue_all_unacked();
+  return AmqpStatus::Ok();
+}
+
+void Channel::dispatch_consumer_queues() {
+  // Copy: a dispatch can cancel consumers (queue deleted) and so change the map.
+  std::vector<core::QueuePtr> queues;
+  queues.reserve(consumers_.size());
+  for (auto& [tag, c] : consumers_) queues.push_back(c->queue());
+  for (auto& q : queues) q->dispatch();
+}
+
+void Channel::resume_deliveries() { dispatch_consumer_queues(); }
+
+void Channel::release() {
+  if (released_) return;
+  released_ = true;
+  state_ = State::kClosing;
+  auto consumers = std::move(consumers_);
+  consumers_.clear();
+  for (auto& [tag, c] : consumers) c->queue()->remove_consumer(c.get());
+  // Requeue after the consumers are gone so nothing goes back to this channel.
+  requeue_all_unacked();
+  for (auto& [tag, c] : consumers) session_.vhost().consumer_removed(*c->queue());
+  pending_message_.reset();
+  content_stage_ = ContentStage::kNone;
+}
+
+}  // namespace polymq::amqp

@@ -1,0 +1,163 @@
+// One AMQP channel: its exchange/queue/basic/confirm methods, the assembly of published
+// content, its consumers and its unacknowledged deliveries.
+//
+// REQUIRES: all calls on the connection's thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "amqp/amqp_error.h"
+#include "amqp/codec/frame.h"
+#include "amqp/codec/generated/amqp_spec.h"
+#include "amqp/unacked_window.h"
+#include "core/consumer.h"
+#include "core/queue.h"
+
+namespace polymq::amqp {
+
+class Session;
+class Channel;
+
+// A basic.consume: the core's consumer, with its AMQP tag and prefetch accounting.
+class ChannelConsumer final : public core::Consumer {
+ public:
+  ChannelConsumer(Channel& channel, std::string tag, core::QueuePtr queue, bool no_ack,
+                  uint32_t prefetch)
+      : channel_(channel), tag_(std::move(tag)), queue_(std::move(queue)), no_ack_(no_ack),
+        prefetch_(prefetch) {}
+
+  bool ready() const override;
+  void deliver(core::Queue& queue, core::QueuedMessage message) override;
+  void cancelled_by_queue(core::Queue& queue) override;
+
+  const std::string& tag() const { return tag_; }
+  const core::QueuePtr& queue() const { return queue_; }
+  bool no_ack() const { return no_ack_; }
+  uint32_t unacked = 0;
+
+ private:
+  Channel& channel_;
+  std::string tag_;
+  core::QueuePtr queue_;
+  bool no_ack_;
+  uint32_t prefetch_;  // 0 = unlimited
+};
+
+class Channel {
+ public:
+  enum class State { kOpen, kClosing };
+
+  Channel(Session& session, uint16_t id);
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  uint16_t id() const { return id_; }
+  State state() const { return state_; }
+  void set_closing() { state_ = State::kClosing; }
+  bool expecting_content() const { return content_stage_ != ContentStage::kNone; }
+
+  AmqpStatus on_method(const spec::Method& method);
+  AmqpStatus on_content_header(const Frame& frame);
+  AmqpStatus on_content_body(const Frame& frame);
+
+  // Cancels consumers and returns unacked deliveries to their queues. Idempotent.
+  void release();
+  // Sends the publisher confirms gathered during this read batch.
+  void flush_confirms();
+  // The socket drained: consumers may take messages again.
+  void resume_deliveries();
+
+  // --- used by ChannelConsumer ---
+  bool can_deliver(const ChannelConsumer& consumer) const;
+  void deliver(ChannelConsumer& consumer, core::Queue& queue, core::QueuedMessage message);
+  void consumer_cancelled_by_queue(ChannelConsumer& consumer);
+
+ private:
+  enum class ContentStage { kNone, kHeader, kBody };
+
+  struct Unacked {
+    core::QueuePtr queue;
+    core::QueuedMessage message;
+    std::shared_ptr<ChannelConsumer> consumer;  // null for basic.get
+  };
+
+  // Method handlers, one per method a client may send on a channel.
+  AmqpStatus on(const spec::ChannelFlow& m);
+  AmqpStatus on(const spec::ChannelFlowOk& m);
+  AmqpStatus on(const spec::AccessRequest& m);
+  AmqpStatus on(const spec::ExchangeDeclare& m);
+  AmqpStatus on(const spec::ExchangeDelete& m);
+  AmqpStatus on(const spec::ExchangeBind& m);
+  AmqpStatus on(const spec::ExchangeUnbind& m);
+  AmqpStatus on(const spec::QueueDeclare& m);
+  AmqpStatus on(const spec::QueueBind& m);
+  AmqpStatus on(const spec::QueueUnbind& m);
+  AmqpStatus on(const spec::QueuePurge& m);
+  AmqpStatus on(const spec::QueueDelete& m);
+  AmqpStatus on(const spec::BasicQos& m);
+  AmqpStatus on(const spec::BasicConsume& m);
+  AmqpStatus on(const spec::BasicCancel& m);
+  AmqpStatus on(const spec::BasicPublish& m);
+  AmqpStatus on(const spec::BasicGet& m);
+  AmqpStatus on(const spec::BasicAck& m);
+  AmqpStatus on(const spec::BasicReject& m);
+  AmqpStatus on(const spec::BasicNack& m);
+  AmqpStatus on(const spec::BasicRecoverAsync& m);
+  AmqpStatus on(const spec::BasicRecover& m);
+  AmqpStatus on(const spec::ConfirmSelect& m);
+  AmqpStatus on(const spec::TxSelect& m);
+  AmqpStatus on(const spec::TxCommit& m);
+  AmqpStatus on(const spec::TxRollback& m);
+  template <class M>
+  AmqpStatus on(const M& m);  // any other method: not valid on a channel
+
+  template <class M>
+  void send(const M& method) {
+    append_method_frame(session_output(), id_, method);
+  }
+  std::string& session_output();
+  // The queue named in a method; "" means the last queue declared on this channel.
+  AmqpStatus resolve_queue_name(const std::string& given, std::string& out, uint16_t class_id,
+                                uint16_t method_id) const;
+  AmqpStatus publish_assembled();
+  AmqpStatus settle(uint64_t tag, bool multiple, bool ack, bool requeue, uint16_t class_id,
+                    uint16_t method_id);
+  void settle_one(Unacked entry, bool ack, bool requeue);
+  void requeue_all_unacked();
+  void dispatch_consumer_queues();
+  void remove_consumer(const std::string& tag);
+  void send_content(uint16_t class_id, const core::Message& message);
+
+  Session& session_;
+  uint16_t id_;
+  State state_ = State::kOpen;
+  bool released_ = false;
+  bool flow_active_ = true;
+
+  // Content being published: the method, then the header, then body frames.
+  ContentStage content_stage_ = ContentStage::kNone;
+  spec::BasicPublish pending_publish_;
+  std::shared_ptr<core::Message> pending_message_;
+  uint64_t pending_body_size_ = 0;
+
+  std::map<std::string, std::shared_ptr<ChannelConsumer>> consumers_;
+  UnackedWindow<Unacked> unacked_;
+  uint64_t next_delivery_tag_ = 1;
+  uint32_t consumer_prefetch_ = 0;  // basic.qos global=false: for consumers created after
+  uint32_t channel_prefetch_ = 0;   // basic.qos global=true: across the channel
+  uint64_t consumer_tag_counter_ = 0;
+
+  bool confirm_mode_ = false;
+  uint64_t next_publish_seq_ = 1;
+  uint64_t confirmed_up_to_ = 0;  // highest sequence number already acked to the client
+
+  std::string last_queue_;  // for methods that name the queue ""
+  std::vector<core::Queue*> route_scratch_;
+};
+
+}  // namespace polymq::amqp

@@ -1,0 +1,144 @@
+// Channel methods that declare, bind and delete exchanges and queues.
+#include "amqp/channel.h"
+#include "amqp/session.h"
+
+namespace polymq::amqp {
+
+AmqpStatus Channel::resolve_queue_name(const std::string& given, std::string& out,
+                                       uint16_t class_id, uint16_t method_id) const {
+  if (!given.empty()) {
+    out = given;
+    return AmqpStatus::Ok();
+  }
+  if (last_queue_.empty()) {
+    return AmqpStatus(spec::kNotFound, "no previously declared queue", class_id, method_id);
+  }
+  out = last_queue_;
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::ExchangeDeclare& m) {
+  using M = spec::ExchangeDeclare;
+  core::ExchangeOptions options;
+  options.durable = m.durable;
+  options.auto_delete = m.auto_delete;
+  options.internal = m.internal;
+  options.arguments = m.arguments;
+  core::Status s = session_.vhost().declare_exchange(m.exchange, m.type, options, m.passive);
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  if (!m.nowait) send(spec::ExchangeDeclareOk{});
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::ExchangeDelete& m) {
+  using M = spec::ExchangeDelete;
+  core::Status s = session_.vhost().delete_exchange(m.exchange, m.if_unused);
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  if (!m.nowait) send(spec::ExchangeDeleteOk{});
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::ExchangeBind& m) {
+  using M = spec::ExchangeBind;
+  core::Status s =
+      session_.vhost().bind_exchange(m.destination, m.source, m.routing_key, m.arguments);
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  if (!m.nowait) send(spec::ExchangeBindOk{});
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::ExchangeUnbind& m) {
+  using M = spec::ExchangeUnbind;
+  core::Status s =
+      session_.vhost().unbind_exchange(m.destination, m.source, m.routing_key, m.arguments);
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  if (!m.nowait) send(spec::ExchangeUnbindOk{});
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::QueueDeclare& m) {
+  using M = spec::QueueDeclare;
+  core::QueueOptions options;
+  options.durable = m.durable;
+  options.exclusive = m.exclusive;
+  options.auto_delete = m.auto_delete;
+  options.arguments = m.arguments;
+  core::QueueDeclareOutcome outcome;
+  core::Status s = session_.vhost().declare_queue(m.queue, options, m.passive,
+                                                  session_.owner_id(), outcome);
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  last_queue_ = outcome.queue->name();
+  if (!m.nowait) {
+    spec::QueueDeclareOk ok;
+    ok.queue = outcome.queue->name();
+    ok.message_count = static_cast<uint32_t>(outcome.queue->message_count());
+    ok.consumer_count = static_cast<uint32_t>(outcome.queue->consumer_count());
+    send(ok);
+  }
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::QueueBind& m) {
+  using M = spec::QueueBind;
+  std::string queue;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
+    return s;
+  }
+  // An empty routing key with an implied queue binds with the queue's name, per the spec.
+  const std::string& key = m.queue.empty() && m.routing_key.empty() ? queue : m.routing_key;
+  core::Status s =
+      session_.vhost().bind_queue(queue, m.exchange, key, m.arguments, session_.owner_id());
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  if (!m.nowait) send(spec::QueueBindOk{});
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::QueueUnbind& m) {
+  using M = spec::QueueUnbind;
+  std::string queue;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
+    return s;
+  }
+  core::Status s = session_.vhost().unbind_queue(queue, m.exchange, m.routing_key, m.arguments,
+                                                 session_.owner_id());
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  send(spec::QueueUnbindOk{});
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::QueuePurge& m) {
+  using M = spec::QueuePurge;
+  std::string queue;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
+    return s;
+  }
+  size_t count = 0;
+  core::Status s = session_.vhost().purge_queue(queue, session_.owner_id(), count);
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  if (!m.nowait) {
+    spec::QueuePurgeOk ok;
+    ok.message_count = static_cast<uint32_t>(count);
+    send(ok);
+  }
+  return AmqpStatus::Ok();
+}
+
+AmqpStatus Channel::on(const spec::QueueDelete& m) {
+  using M = spec::QueueDelete;
+  std::string queue;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
+    return s;
+  }
+  size_t count = 0;
+  core::Status s = session_.vhost().delete_queue(queue, m.if_unused, m.if_empty,
+                                                 session_.owner_id(), count);
+  if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
+  if (!m.nowait) {
+    spec::QueueDeleteOk ok;
+    ok.message_count = static_cast<uint32_t>(count);
+    send(ok);
+  }
+  return AmqpStatus::Ok();
+}
+
+}  // namespace polymq::amqp

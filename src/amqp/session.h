@@ -1,0 +1,94 @@
+// One AMQP 0-9-1 connection: protocol header, SASL, tuning, heartbeats, the channel table
+// and connection-level errors. Channel work is delegated to Channel.
+//
+// REQUIRES: all calls on the connection's thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "amqp/amqp_error.h"
+#include "amqp/channel.h"
+#include "amqp/codec/frame.h"
+#include "amqp/codec/generated/amqp_spec.h"
+#include "core/broker.h"
+#include "net/connection.h"
+
+namespace polymq::amqp {
+
+struct SessionConfig {
+  uint16_t channel_max = 2047;     // RabbitMQ's default
+  uint32_t frame_max = 131072;     // RabbitMQ's default
+  uint16_t heartbeat = 60;         // seconds proposed to clients
+  uint32_t handshake_timeout_s = 10;
+  std::string product = "PolyMQ";
+  std::string version = "0.1.0";
+};
+
+class Session final : public net::Handler {
+ public:
+  Session(core::Broker& broker, net::Connection& connection, const SessionConfig& config);
+  ~Session() override;
+
+  size_t on_read(const uint8_t* data, size_t size) override;
+  void on_tick(net::Clock::time_point now) override;
+  void on_output_drained() override;
+  void on_shutdown() override;
+  void on_closed() override;
+
+  // --- used by channels ---
+  std::string& output() { return connection_.output(); }
+  void flush_soon() { connection_.flush_soon(); }
+  bool output_congested() const { return connection_.output_congested(); }
+  core::VHost& vhost() { return *vhost_; }
+  core::OwnerId owner_id() const { return owner_id_; }
+  uint32_t frame_max() const { return frame_max_; }
+  uint64_t max_message_size() const { return broker_.limits().max_message_size; }
+  bool client_supports_cancel_notify() const { return cancel_notify_; }
+  const std::string& user() const { return user_; }
+
+ private:
+  enum class State { kHeader, kStartOk, kTuneOk, kOpen, kRunning, kClosing, kClosed };
+
+  // Returns false once the connection is closing and the rest of the input is to be dropped.
+  bool handle_frame(const Frame& frame);
+  AmqpStatus handle_connection_method(const spec::Method& method);
+  AmqpStatus handle_channel_frame(const Frame& frame);
+  AmqpStatus on_start_ok(const spec::ConnectionStartOk& m);
+  AmqpStatus on_tune_ok(const spec::ConnectionTuneOk& m);
+  AmqpStatus on_open(const spec::ConnectionOpen& m);
+  void send_start();
+  template <class M>
+  void send(uint16_t channel, const M& method);
+
+  // A hard error: connection.close with the code, then wait for close-ok.
+  void close_connection(const AmqpStatus& error);
+  // A soft error: channel.close with the code, then wait for close-ok.
+  void close_channel(Channel& channel, const AmqpStatus& error);
+  void release_channels();
+  void finish_batch();
+
+  core::Broker& broker_;
+  net::Connection& connection_;
+  SessionConfig config_;
+  State state_ = State::kHeader;
+  core::VHost* vhost_ = nullptr;
+  core::OwnerId owner_id_;
+  std::string user_;
+
+  uint16_t channel_max_;
+  uint32_t frame_max_;
+  uint16_t heartbeat_ = 0;
+  bool cancel_notify_ = false;
+  bool auth_failure_close_ = false;
+
+  net::Clock::time_point created_;
+  net::Clock::time_point last_received_;
+  net::Clock::time_point last_heartbeat_sent_;
+
+  std::unordered_map<uint16_t, std::unique_ptr<Channel>> channels_;
+};
+
+}  // namespace polymq::amqp

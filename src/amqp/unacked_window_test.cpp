@@ -1,0 +1,40 @@
+#include "amqp/unacked_window.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace polymq::amqp {
+namespace {
+
+TEST(UnackedWindowTest, SingleAndMultipleSettle) {
+  UnackedWindow<int> w;
+  for (uint64_t tag = 1; tag <= 5; ++tag) w.add(tag, static_cast<int>(tag * 10));
+  std::vector<int> got;
+  auto collect = [&](int v) { got.push_back(v); };
+  EXPECT_TRUE(w.take(3, collect));
+  EXPECT_FALSE(w.take(3, collect));
+  EXPECT_FALSE(w.contains(3));
+  EXPECT_EQ(w.take_up_to(4, collect), 3u);  // 1, 2, 4
+  EXPECT_EQ(got, (std::vector<int>{30, 10, 20, 40}));
+  EXPECT_EQ(w.size(), 1u);
+  EXPECT_TRUE(w.contains(5));
+  EXPECT_EQ(w.take_all(collect), 1u);
+  EXPECT_TRUE(w.empty());
+}
+
+TEST(UnackedWindowTest, GapsFromUnackedDeliveriesAreSkipped) {
+  UnackedWindow<int> w;
+  w.add(2, 2);
+  w.add(5, 5);  // tags 3 and 4 went to no-ack consumers
+  EXPECT_FALSE(w.contains(1));
+  EXPECT_FALSE(w.contains(4));
+  EXPECT_TRUE(w.contains(5));
+  std::vector<int> got;
+  EXPECT_EQ(w.take_up_to(10, [&](int v) { got.push_back(v); }), 2u);
+  EXPECT_EQ(got, (std::vector<int>{2, 5}));
+  EXPECT_FALSE(w.contains(100));
+}
+
+}  // namespace
+}  // namespace polymq::amqp

@@ -1,0 +1,23 @@
+#include "core/broker.h"
+
+namespace polymq::core {
+
+VHost& Broker::add_vhost(const std::string& name) {
+  auto it = vhosts_.find(name);
+  if (it != vhosts_.end()) return *it->second;
+  return *vhosts_.emplace(name, std::make_unique<VHost>(name)).first->second;
+}
+
+VHost* Broker::find_vhost(std::string_view name) {
+  auto it = vhosts_.find(name);
+  return it == vhosts_.end() ? nullptr : it->second.get();
+}
+
+bool Broker::remove_vhost(std::string_view name) {
+  auto it = vhosts_.find(name);
+  if (it == vhosts_.end()) return false;
+  vhosts_.erase(it);
+  return true;
+}
+
+}  // namespace polymq::core

@@ -1,0 +1,44 @@
+// The broker's protocol-neutral state: virtual hosts, users and the limits every front-end
+// enforces. It knows no wire format; front-ends hold a reference and call in on the owner
+// thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/users.h"
+#include "core/vhost.h"
+
+namespace polymq::core {
+
+struct Limits {
+  uint64_t max_message_size = 128ull * 1024 * 1024;  // RabbitMQ's default max_message_size
+};
+
+class Broker {
+ public:
+  explicit Broker(Limits limits = {}) : limits_(limits) {}
+
+  const Limits& limits() const { return limits_; }
+  UserStore& users() { return users_; }
+  const UserStore& users() const { return users_; }
+
+  VHost& add_vhost(const std::string& name);
+  VHost* find_vhost(std::string_view name);
+  bool remove_vhost(std::string_view name);
+  size_t vhost_count() const { return vhosts_.size(); }
+
+  // Connections that own exclusive queues are identified by ids unique for the process.
+  uint64_t next_owner_id() { return ++owner_ids_; }
+
+ private:
+  Limits limits_;
+  UserStore users_;
+  std::map<std::string, std::unique_ptr<VHost>, std::less<>> vhosts_;
+  uint64_t owner_ids_ = 0;
+};
+
+}  // namespace polymq::core

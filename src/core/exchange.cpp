@@ -1,0 +1,155 @@
+#include "core/exchange.h"
+
+#include <algorithm>
+
+#include "core/routing/headers_match.h"
+
+namespace polymq::core {
+namespace {
+
+bool tables_equal(const Table& a, const Table& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [key, value] : a) {
+    const Value* other = find(b, key);
+    if (other == nullptr || !value.equals(*other)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<ExchangeType> parse_exchange_type(std::string_view name) {
+  if (name == "direct") return ExchangeType::kDirect;
+  if (name == "fanout") return ExchangeType::kFanout;
+  if (name == "topic") return ExchangeType::kTopic;
+  if (name == "headers") return ExchangeType::kHeaders;
+  return std::nullopt;
+}
+
+const char* exchange_type_name(ExchangeType type) {
+  switch (type) {
+    case ExchangeType::kDirect:
+      return "direct";
+    case ExchangeType::kFanout:
+      return "fanout";
+    case ExchangeType::kTopic:
+      return "topic";
+    case ExchangeType::kHeaders:
+      return "headers";
+  }
+  return "direct";
+}
+
+bool Binding::same_as(const void* destination, std::string_view k, const Table& args) const {
+  const void* mine = queue != nullptr ? static_cast<const void*>(queue)
+                                      : static_cast<const void*>(exchange);
+  return mine == destination && key == k && tables_equal(arguments, args);
+}
+
+Exchange::Exchange(std::string name, ExchangeType type, ExchangeOptions options)
+    : name_(std::move(name)), type_(type), options_(std::move(options)) {}
+
+const std::string* Exchange::alternate_exchange() const {
+  return find_string(options_.arguments, "alternate-exchange");
+}
+
+bool Exchange::bind(Queue* queue, Exchange* exchange, std::string key, Table arguments) {
+  const void* destination =
+      queue != nullptr ? static_cast<const void*>(queue) : static_cast<const void*>(exchange);
+  for (const auto& [id, b] : bindings_) {
+    if (b.same_as(destination, key, arguments)) return false;
+  }
+  Binding binding{next_binding_id_++, queue, exchange, std::move(key), std::move(arguments)};
+  index_add(binding);
+  bindings_.emplace(binding.id, std::move(binding));
+  return true;
+}
+
+bool Exchange::unbind(const void* destination, std::string_view key, const Table& arguments) {
+  for (auto it = bindings_.begin(); it != bindings_.end(); ++it) {
+    if (it->second.same_as(destination, key, arguments)) {
+      index_remove(it->second);
+      bindings_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t Exchange::unbind_all(const void* destination) {
+  size_t removed = 0;
+  for (auto it = bindings_.begin(); it != bindings_.end();) {
+    const Binding& b = it->second;
+    if (b.queue == destination || b.exchange == destination) {
+      index_remove(b);
+      it = bindings_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+bool Exchange::has_binding_to(const void* destination) const {
+  return std::any_of(bindings_.begin(), bindings_.end(), [&](const auto& entry) {
+    return entry.second.queue == destination || entry.second.exchange == destination;
+  });
+}
+
+std::vector<const Binding*> Exchange::bindings() const {
+  std::vector<const Binding*> out;
+  out.reserve(bindings_.size());
+  for (const auto& [id, b] : bindings_) out.push_back(&b);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  return out;
+}
+
+void Exchange::index_add(const Binding& binding) {
+  if (type_ == ExchangeType::kDirect) {
+    direct_index_[binding.key].push_back(binding.id);
+  } else if (type_ == ExchangeType::kTopic) {
+    topic_index_.add(binding.key, binding.id);
+  }
+}
+
+void Exchange::index_remove(const Binding& binding) {
+  if (type_ == ExchangeType::kDirect) {
+    auto it = direct_index_.find(binding.key);
+    if (it == direct_index_.end()) return;
+    std::erase(it->second, binding.id);
+    if (it->second.empty()) direct_index_.erase(it);
+  } else if (type_ == ExchangeType::kTopic) {
+    topic_index_.remove(binding.key, binding.id);
+  }
+}
+
+void Exchange::route(const Message& message, std::vector<const Binding*>& out) const {
+  switch (type_) {
+    case ExchangeType::kDirect: {
+      auto it = direct_index_.find(message.routing_key);
+      if (it == direct_index_.end()) return;
+      for (BindingId id : it->second) out.push_back(&bindings_.at(id));
+      return;
+    }
+    case ExchangeType::kFanout:
+      for (const auto& [id, b] : bindings_) out.push_back(&b);
+      return;
+    case ExchangeType::kTopic: {
+      std::vector<BindingId> ids;
+      topic_index_.match(message.routing_key, ids);
+      for (BindingId id : ids) out.push_back(&bindings_.at(id));
+      return;
+    }
+    case ExchangeType::kHeaders: {
+      const Table* headers =
+          message.properties.headers ? &*message.properties.headers : nullptr;
+      for (const auto& [id, b] : bindings_) {
+        if (headers_match(b.arguments, headers)) out.push_back(&b);
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace polymq::core

@@ -1,0 +1,88 @@
+// An exchange routes a message to the queues and exchanges bound to it. The match rule is the
+// exchange type's; each type keeps the index that makes its match cheap (hash for direct, trie
+// for topic, a scan for headers and fanout).
+//
+// REQUIRES: all calls on the thread that owns the vhost.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/message.h"
+#include "core/routing/topic_trie.h"
+#include "core/value.h"
+
+namespace polymq::core {
+
+class Queue;
+class Exchange;
+
+enum class ExchangeType { kDirect, kFanout, kTopic, kHeaders };
+
+std::optional<ExchangeType> parse_exchange_type(std::string_view name);
+const char* exchange_type_name(ExchangeType type);
+
+struct ExchangeOptions {
+  bool durable = false;
+  bool auto_delete = false;
+  bool internal = false;
+  Table arguments;
+};
+
+// Exactly one of `queue` and `exchange` is set.
+struct Binding {
+  BindingId id = 0;
+  Queue* queue = nullptr;
+  Exchange* exchange = nullptr;
+  std::string key;
+  Table arguments;
+
+  bool same_as(const void* destination, std::string_view k, const Table& args) const;
+};
+
+class Exchange {
+ public:
+  Exchange(std::string name, ExchangeType type, ExchangeOptions options);
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  const std::string& name() const { return name_; }
+  ExchangeType type() const { return type_; }
+  const ExchangeOptions& options() const { return options_; }
+  // The alternate exchange named by the "alternate-exchange" argument, if any.
+  const std::string* alternate_exchange() const;
+
+  // Adds a binding unless an identical one exists. Returns false when it already existed.
+  bool bind(Queue* queue, Exchange* exchange, std::string key, Table arguments);
+  // Removes the identical binding; false when there was none.
+  bool unbind(const void* destination, std::string_view key, const Table& arguments);
+  // Removes every binding to `destination`; returns how many.
+  size_t unbind_all(const void* destination);
+  bool has_bindings() const { return !bindings_.empty(); }
+  size_t binding_count() const { return bindings_.size(); }
+  bool has_binding_to(const void* destination) const;
+  std::vector<const Binding*> bindings() const;
+
+  // Appends the bindings that match `message` (each once).
+  void route(const Message& message, std::vector<const Binding*>& out) const;
+
+ private:
+  void index_add(const Binding& binding);
+  void index_remove(const Binding& binding);
+
+  std::string name_;
+  ExchangeType type_;
+  ExchangeOptions options_;
+  BindingId next_binding_id_ = 1;
+  std::unordered_map<BindingId, Binding> bindings_;
+  std::unordered_map<std::string, std::vector<BindingId>> direct_index_;
+  TopicTrie topic_index_;
+};
+
+using ExchangePtr = std::shared_ptr<Exchange>;
+
+}  // namespace polymq::core

@@ -1,0 +1,46 @@
+// A message as the core sees it: routing information, properties and a body that is stored
+// once and shared by every queue it is routed to (MessagePtr is reference counted and const).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/value.h"
+
+namespace polymq::core {
+
+// The properties every supported protocol can carry. Field names follow AMQP 0-9-1's basic
+// properties, the richest of the set; other front-ends map onto the same fields.
+struct Properties {
+  std::optional<std::string> content_type;
+  std::optional<std::string> content_encoding;
+  std::optional<Table> headers;
+  std::optional<uint8_t> delivery_mode;  // 2 = persistent
+  std::optional<uint8_t> priority;
+  std::optional<std::string> correlation_id;
+  std::optional<std::string> reply_to;
+  std::optional<std::string> expiration;  // per-message TTL in milliseconds, as text
+  std::optional<std::string> message_id;
+  std::optional<uint64_t> timestamp;  // seconds since the epoch
+  std::optional<std::string> type;
+  std::optional<std::string> user_id;
+  std::optional<std::string> app_id;
+  std::optional<std::string> cluster_id;  // deprecated in AMQP, carried through unchanged
+};
+
+struct Message {
+  std::string exchange;     // the exchange it was published to ("" = default)
+  std::string routing_key;  // the key it was published with
+  Properties properties;
+  std::string body;
+
+  bool persistent() const { return properties.delivery_mode.value_or(1) == 2; }
+  // Bytes the message accounts for in memory limits: body plus a fixed overhead estimate.
+  size_t footprint() const { return body.size() + routing_key.size() + exchange.size() + 256; }
+};
+
+using MessagePtr = std::shared_ptr<const Message>;
+
+}  // namespace polymq::core

@@ -1,0 +1,103 @@
+#include "core/queue.h"
+
+#include <gtest/gtest.h>
+
+namespace polymq::core {
+namespace {
+
+MessagePtr make(std::string body) {
+  auto m = std::make_shared<Message>();
+  m->body = std::move(body);
+  return m;
+}
+
+class RecordingConsumer : public Consumer {
+ public:
+  explicit RecordingConsumer(size_t credit) : credit(credit) {}
+  bool ready() const override { return received.size() < credit; }
+  void deliver(Queue&, QueuedMessage m) override { received.push_back(std::move(m)); }
+  void cancelled_by_queue(Queue&) override { cancelled = true; }
+  size_t credit;
+  std::vector<QueuedMessage> received;
+  bool cancelled = false;
+};
+
+TEST(QueueTest, EnqueueAndTakeInOrder) {
+  Queue q("q", "/", {}, 0);
+  q.enqueue(make("a"));
+  q.enqueue(make("b"));
+  EXPECT_EQ(q.message_count(), 2u);
+  EXPECT_EQ(q.ready_bytes(), 2u);
+  QueuedMessage m;
+  ASSERT_TRUE(q.take(m));
+  EXPECT_EQ(m.message->body, "a");
+  EXPECT_FALSE(m.redelivered());
+  ASSERT_TRUE(q.take(m));
+  EXPECT_EQ(m.message->body, "b");
+  EXPECT_FALSE(q.take(m));
+  EXPECT_EQ(q.unacked_count(), 2u);
+}
+
+TEST(QueueTest, RequeueRestoresOriginalPositionAndMarksRedelivered) {
+  Queue q("q", "/", {}, 0);
+  for (const char* b : {"1", "2", "3", "4"}) q.enqueue(make(b));
+  QueuedMessage first, second;
+  ASSERT_TRUE(q.take(first));
+  ASSERT_TRUE(q.take(second));
+  // Returned out of order, they still come back ahead of "3" and in publish order.
+  q.requeue(std::move(second));
+  q.requeue(std::move(first));
+  std::vector<std::string> order;
+  QueuedMessage m;
+  while (q.take(m)) order.push_back(m.message->body + (m.redelivered() ? "r" : ""));
+  EXPECT_EQ(order, (std::vector<std::string>{"1r", "2r", "3", "4"}));
+}
+
+TEST(QueueTest, DispatchRoundRobinRespectsReadiness) {
+  Queue q("q", "/", {}, 0);
+  RecordingConsumer a(2), b(10);
+  ASSERT_TRUE(q.add_consumer(&a, false).ok());
+  ASSERT_TRUE(q.add_consumer(&b, false).ok());
+  for (int i = 0; i < 6; ++i) q.enqueue(make(std::to_string(i)));
+  EXPECT_EQ(a.received.size(), 2u);  // a ran out of credit; b took the rest
+  EXPECT_EQ(b.received.size(), 4u);
+  EXPECT_EQ(a.received[0].message->body, "0");
+  EXPECT_EQ(b.received[0].message->body, "1");
+  EXPECT_EQ(q.message_count(), 0u);
+}
+
+TEST(QueueTest, ExclusiveConsumerLocksQueue) {
+  Queue q("q", "/", {}, 0);
+  RecordingConsumer a(1), b(1);
+  ASSERT_TRUE(q.add_consumer(&a, true).ok());
+  Status s = q.add_consumer(&b, false);
+  EXPECT_EQ(s.code(), ErrorCode::kAccessRefused);
+  EXPECT_TRUE(q.remove_consumer(&a));
+  EXPECT_TRUE(q.add_consumer(&b, false).ok());
+  EXPECT_EQ(q.add_consumer(&a, true).code(), ErrorCode::kAccessRefused);
+}
+
+TEST(QueueTest, DeleteCancelsConsumersAndDropsMessages) {
+  Queue q("q", "/", {}, 0);
+  RecordingConsumer a(0);
+  ASSERT_TRUE(q.add_consumer(&a, false).ok());
+  q.enqueue(make("x"));
+  q.mark_deleted();
+  EXPECT_TRUE(a.cancelled);
+  EXPECT_EQ(q.message_count(), 0u);
+  EXPECT_EQ(q.consumer_count(), 0u);
+  q.enqueue(make("y"));
+  EXPECT_EQ(q.message_count(), 0u);
+}
+
+TEST(QueueTest, PurgeReturnsCount) {
+  Queue q("q", "/", {}, 0);
+  q.enqueue(make("a"));
+  q.enqueue(make("b"));
+  EXPECT_EQ(q.purge(), 2u);
+  EXPECT_EQ(q.message_count(), 0u);
+  EXPECT_EQ(q.ready_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace polymq::core

@@ -1,0 +1,413 @@
+#include "core/vhost.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <random>
+
+#include "core/routing/headers_match.h"
+
+namespace polymq::core {
+namespace {
+
+constexpr std::string_view kReservedPrefix = "amq.";
+
+// Queue arguments RabbitMQ compares when a queue is declared again.
+constexpr std::array<std::string_view, 12> kEquivalentQueueArguments = {
+    "x-expires",           "x-message-ttl",         "x-max-length",
+    "x-max-length-bytes",  "x-max-priority",        "x-overflow",
+    "x-dead-letter-exchange", "x-dead-letter-routing-key", "x-queue-type",
+    "x-single-active-consumer", "x-delivery-limit", "x-queue-mode"};
+
+std::string bool_text(bool b) { return b ? "true" : "false"; }
+
+std::string value_text(const Value* v) {
+  if (v == nullptr) return "none";
+  if (const std::string* s = v->as_string()) return "'" + *s + "'";
+  if (auto i = v->as_int()) return "'" + std::to_string(*i) + "'";
+  if (auto b = v->as_bool()) return "'" + bool_text(*b) + "'";
+  return "a value";
+}
+
+bool starts_with_reserved(std::string_view name) {
+  return name.substr(0, kReservedPrefix.size()) == kReservedPrefix;
+}
+
+}  // namespace
+
+VHost::VHost(std::string name) : name_(std::move(name)) { add_builtin_exchanges(); }
+
+void VHost::add_builtin_exchanges() {
+  auto add = [&](const char* n, ExchangeType t) {
+    ExchangeOptions options;
+    options.durable = true;
+    exchanges_.emplace(n, std::make_shared<Exchange>(n, t, options));
+  };
+  add("amq.direct", ExchangeType::kDirect);
+  add("amq.fanout", ExchangeType::kFanout);
+  add("amq.topic", ExchangeType::kTopic);
+  add("amq.headers", ExchangeType::kHeaders);
+  add("amq.match", ExchangeType::kHeaders);
+}
+
+std::string VHost::describe_queue(std::string_view name) const {
+  return "queue '" + std::string(name) + "' in vhost '" + name_ + "'";
+}
+
+std::string VHost::describe_exchange(std::string_view name) const {
+  return "exchange '" + std::string(name) + "' in vhost '" + name_ + "'";
+}
+
+Exchange* VHost::find_exchange(std::string_view name) {
+  auto it = exchanges_.find(std::string(name));
+  return it == exchanges_.end() ? nullptr : it->second.get();
+}
+
+Queue* VHost::find_queue(std::string_view name) {
+  auto it = queues_.find(std::string(name));
+  return it == queues_.end() ? nullptr : it->second.get();
+}
+
+Status VHost::declare_exchange(const std::string& name, std::string_view type,
+                               const ExchangeOptions& options, bool passive) {
+  if (name.empty()) {
+    // Declaring the default exchange is allowed only as a no-op check.
+    if (passive || type == "direct") return Status::Ok();
+    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
+  }
+  Exchange* existing = find_exchange(name);
+  if (passive) {
+    if (existing == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(name)};
+    return Status::Ok();
+  }
+  auto parsed = parse_exchange_type(type);
+  if (!parsed) {
+    return {ErrorCode::kInvalidArgument, "unknown exchange type '" + std::string(type) + "'"};
+  }
+  if (existing == nullptr && starts_with_reserved(name)) {
+    return {ErrorCode::kAccessRefused,
+            "exchange name '" + name + "' contains reserved prefix 'amq.*'"};
+  }
+  if (existing != nullptr) {
+    auto inequivalent = [&](const char* arg, const std::string& received,
+                            const std::string& current) {
+      return Status{ErrorCode::kPreconditionFailed,
+                    "inequivalent arg '" + std::string(arg) + "' for " + describe_exchange(name) +
+                        ": received '" + received + "' but current is '" + current + "'"};
+    };
+    if (existing->type() != *parsed) {
+      return inequivalent("type", std::string(type), exchange_type_name(existing->type()));
+    }
+    if (existing->options().durable != options.durable) {
+      return inequivalent("durable", bool_text(options.durable),
+                          bool_text(existing->options().durable));
+    }
+    if (existing->options().auto_delete != options.auto_delete) {
+      return inequivalent("auto_delete", bool_text(options.auto_delete),
+                          bool_text(existing->options().auto_delete));
+    }
+    if (existing->options().internal != options.internal) {
+      return inequivalent("internal", bool_text(options.internal),
+                          bool_text(existing->options().internal));
+    }
+    return Status::Ok();
+  }
+  exchanges_.emplace(name, std::make_shared<Exchange>(name, *parsed, options));
+  return Status::Ok();
+}
+
+Status VHost::delete_exchange(const std::string& name, bool if_unused) {
+  if (name.empty() || starts_with_reserved(name)) {
+    if (name.empty() || find_exchange(name) != nullptr) {
+      return {ErrorCode::kAccessRefused,
+              name.empty() ? "operation not permitted on the default exchange"
+                           : "exchange name '" + name + "' contains reserved prefix 'amq.*'"};
+    }
+  }
+  Exchange* exchange = find_exchange(name);
+  // RabbitMQ 3.x answers delete of a missing exchange with delete-ok.
+  if (exchange == nullptr) return Status::Ok();
+  if (if_unused && exchange->has_bindings()) {
+    return {ErrorCode::kPreconditionFailed, describe_exchange(name) + " in use"};
+  }
+  remove_exchange(name);
+  return Status::Ok();
+}
+
+void VHost::remove_exchange(const std::string& name) {
+  auto it = exchanges_.find(name);
+  if (it == exchanges_.end()) return;
+  ExchangePtr exchange = it->second;
+  exchanges_.erase(it);
+  // Bindings whose destination is this exchange go too, which may auto-delete their sources.
+  std::vector<Exchange*> touched;
+  for (auto& [n, source] : exchanges_) {
+    if (source->unbind_all(exchange.get()) > 0) touched.push_back(source.get());
+  }
+  for (Exchange* source : touched) maybe_auto_delete_exchange(*source);
+}
+
+void VHost::maybe_auto_delete_exchange(Exchange& exchange) {
+  if (exchange.options().auto_delete && !exchange.has_bindings()) {
+    remove_exchange(exchange.name());
+  }
+}
+
+Status VHost::bind_exchange(const std::string& destination, const std::string& source,
+                            const std::string& key, const Table& arguments) {
+  if (destination.empty() || source.empty()) {
+    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
+  }
+  Exchange* dst = find_exchange(destination);
+  if (dst == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(destination)};
+  Exchange* src = find_exchange(source);
+  if (src == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(source)};
+  std::string error;
+  if (src->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
+    return {ErrorCode::kPreconditionFailed, error};
+  }
+  src->bind(nullptr, dst, key, arguments);
+  return Status::Ok();
+}
+
+Status VHost::unbind_exchange(const std::string& destination, const std::string& source,
+                              const std::string& key, const Table& arguments) {
+  if (destination.empty() || source.empty()) {
+    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
+  }
+  Exchange* dst = find_exchange(destination);
+  if (dst == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(destination)};
+  Exchange* src = find_exchange(source);
+  if (src == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(source)};
+  // Unbinding what is not bound is a no-op in RabbitMQ 3.x.
+  if (src->unbind(dst, key, arguments)) maybe_auto_delete_exchange(*src);
+  return Status::Ok();
+}
+
+std::string VHost::generate_queue_name() {
+  // amq.gen- followed by 22 characters of URL-safe base64, as RabbitMQ names them.
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                          static_cast<uint64_t>(std::chrono::steady_clock::now()
+                                                                    .time_since_epoch()
+                                                                    .count())};
+  std::string name = "amq.gen-";
+  for (int i = 0; i < 22; ++i) name.push_back(kAlphabet[rng() % 64]);
+  ++name_counter_;
+  return name;
+}
+
+Status VHost::check_exclusive(const Queue& queue, OwnerId owner) const {
+  if (queue.options().exclusive && queue.owner() != owner) {
+    return {ErrorCode::kResourceLocked,
+            "cannot obtain exclusive access to locked " + describe_queue(queue.name()) +
+                ". It could be originally declared on another connection or the exclusive "
+                "property value does not match that of the original declaration."};
+  }
+  return Status::Ok();
+}
+
+Status VHost::declare_queue(const std::string& requested, const QueueOptions& options,
+                            bool passive, OwnerId owner, QueueDeclareOutcome& out) {
+  if (passive) {
+    auto it = queues_.find(requested);
+    if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(requested)};
+    if (Status s = check_exclusive(*it->second, owner); !s.ok()) return s;
+    out = {it->second, false};
+    return Status::Ok();
+  }
+  std::string name = requested;
+  if (name.empty()) {
+    do {
+      name = generate_queue_name();
+    } while (queues_.count(name) != 0);
+  } else if (starts_with_reserved(name)) {
+    return {ErrorCode::kAccessRefused,
+            "queue name '" + name + "' contains reserved prefix 'amq.*'"};
+  }
+  if (auto it = queues_.find(name); it != queues_.end()) {
+    Queue& existing = *it->second;
+    if (Status s = check_exclusive(existing, owner); !s.ok()) return s;
+    auto inequivalent = [&](std::string_view arg, const std::string& received,
+                            const std::string& current) {
+      return Status{ErrorCode::kPreconditionFailed,
+                    "inequivalent arg '" + std::string(arg) + "' for " + describe_queue(name) +
+                        ": received " + received + " but current is " + current};
+    };
+    if (existing.options().durable != options.durable) {
+      return inequivalent("durable", "'" + bool_text(options.durable) + "'",
+                          "'" + bool_text(existing.options().durable) + "'");
+    }
+    if (existing.options().auto_delete != options.auto_delete) {
+      return inequivalent("auto_delete", "'" + bool_text(options.auto_delete) + "'",
+                          "'" + bool_text(existing.options().auto_delete) + "'");
+    }
+    for (std::string_view arg : kEquivalentQueueArguments) {
+      const Value* received = find(options.arguments, arg);
+      const Value* current = find(existing.options().arguments, arg);
+      if (received == nullptr && current == nullptr) continue;
+      if (received == nullptr || current == nullptr || !received->equals(*current)) {
+        return inequivalent(arg, value_text(received), value_text(current));
+      }
+    }
+    out = {it->second, false};
+    return Status::Ok();
+  }
+  auto queue = std::make_shared<Queue>(name, name_, options, options.exclusive ? owner : 0);
+  queues_.emplace(name, queue);
+  out = {std::move(queue), true};
+  return Status::Ok();
+}
+
+Status VHost::use_queue(std::string_view name, OwnerId owner, QueuePtr& out) {
+  auto it = queues_.find(std::string(name));
+  if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(name)};
+  if (Status s = check_exclusive(*it->second, owner); !s.ok()) return s;
+  out = it->second;
+  return Status::Ok();
+}
+
+Status VHost::delete_queue(const std::string& name, bool if_unused, bool if_empty,
+                           OwnerId owner, size_t& message_count) {
+  message_count = 0;
+  auto it = queues_.find(name);
+  // RabbitMQ 3.x answers delete of a missing queue with delete-ok and a count of zero.
+  if (it == queues_.end()) return Status::Ok();
+  QueuePtr queue = it->second;
+  if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
+  if (if_unused && queue->consumer_count() > 0) {
+    return {ErrorCode::kPreconditionFailed, describe_queue(name) + " in use"};
+  }
+  if (if_empty && queue->message_count() > 0) {
+    return {ErrorCode::kPreconditionFailed, describe_queue(name) + " not empty"};
+  }
+  message_count = queue->message_count();
+  remove_queue(queue);
+  return Status::Ok();
+}
+
+void VHost::remove_queue(const QueuePtr& queue) {
+  queues_.erase(queue->name());
+  std::vector<Exchange*> touched;
+  for (auto& [n, exchange] : exchanges_) {
+    if (exchange->unbind_all(queue.get()) > 0) touched.push_back(exchange.get());
+  }
+  for (Exchange* exchange : touched) maybe_auto_delete_exchange(*exchange);
+  queue->mark_deleted();
+}
+
+Status VHost::purge_queue(const std::string& name, OwnerId owner, size_t& message_count) {
+  QueuePtr queue;
+  if (Status s = use_queue(name, owner, queue); !s.ok()) return s;
+  message_count = queue->purge();
+  return Status::Ok();
+}
+
+Status VHost::bind_queue(const std::string& queue_name, const std::string& exchange_name,
+                         const std::string& key, const Table& arguments, OwnerId owner) {
+  if (exchange_name.empty()) {
+    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
+  }
+  QueuePtr queue;
+  if (Status s = use_queue(queue_name, owner, queue); !s.ok()) return s;
+  Exchange* exchange = find_exchange(exchange_name);
+  if (exchange == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+  std::string error;
+  if (exchange->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
+    return {ErrorCode::kPreconditionFailed, error};
+  }
+  exchange->bind(queue.get(), nullptr, key, arguments);
+  return Status::Ok();
+}
+
+Status VHost::unbind_queue(const std::string& queue_name, const std::string& exchange_name,
+                           const std::string& key, const Table& arguments, OwnerId owner) {
+  if (exchange_name.empty()) {
+    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
+  }
+  QueuePtr queue;
+  if (Status s = use_queue(queue_name, owner, queue); !s.ok()) return s;
+  Exchange* exchange = find_exchange(exchange_name);
+  if (exchange == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+  if (exchange->unbind(queue.get(), key, arguments)) maybe_auto_delete_exchange(*exchange);
+  return Status::Ok();
+}
+
+Status VHost::route(std::string_view exchange_name, const Message& message,
+                    std::vector<Queue*>& out) {
+  if (exchange_name.empty()) {
+    if (Queue* q = find_queue(message.routing_key)) out.push_back(q);
+    return Status::Ok();
+  }
+  Exchange* start = find_exchange(exchange_name);
+  if (start == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+  if (start->options().internal) {
+    return {ErrorCode::kAccessRefused,
+            "cannot publish to internal " + describe_exchange(exchange_name)};
+  }
+  // Breadth-first over exchange-to-exchange bindings; `visited` breaks cycles.
+  thread_local std::vector<Exchange*> pending;
+  thread_local std::vector<Exchange*> visited;
+  thread_local std::vector<const Binding*> matches;
+  pending.assign(1, start);
+  visited.assign(1, start);
+  auto visit = [&](Exchange* x) {
+    if (std::find(visited.begin(), visited.end(), x) != visited.end()) return;
+    visited.push_back(x);
+    pending.push_back(x);
+  };
+  const size_t first = out.size();
+  while (!pending.empty()) {
+    Exchange* x = pending.back();
+    pending.pop_back();
+    matches.clear();
+    x->route(message, matches);
+    if (matches.empty()) {
+      if (const std::string* ae = x->alternate_exchange()) {
+        if (Exchange* alternate = find_exchange(*ae)) visit(alternate);
+      }
+      continue;
+    }
+    for (const Binding* b : matches) {
+      if (b->queue != nullptr) {
+        if (std::find(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), b->queue) ==
+            out.end()) {
+          out.push_back(b->queue);
+        }
+      } else {
+        visit(b->exchange);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void VHost::consumer_removed(Queue& queue) {
+  if (queue.options().auto_delete && queue.consumer_count() == 0 && !queue.deleted()) {
+    auto it = queues_.find(queue.name());
+    if (it != queues_.end()) remove_queue(it->second);
+  }
+}
+
+void VHost::release_owner(OwnerId owner) {
+  std::vector<QueuePtr> owned;
+  for (auto& [n, q] : queues_) {
+    if (q->options().exclusive && q->owner() == owner) owned.push_back(q);
+  }
+  for (auto& q : owned) remove_queue(q);
+}
+
+std::vector<const Exchange*> VHost::exchanges() const {
+  std::vector<const Exchange*> out;
+  for (auto& [n, x] : exchanges_) out.push_back(x.get());
+  return out;
+}
+
+std::vector<const Queue*> VHost::queues() const {
+  std::vector<const Queue*> out;
+  for (auto& [n, q] : queues_) out.push_back(q.get());
+  return out;
+}
+
+}  // namespace polymq::core

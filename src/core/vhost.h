@@ -1,0 +1,93 @@
+// A virtual host: a namespace of exchanges, queues and bindings, with RabbitMQ's rules for
+// declaring, deleting and binding them. Every method answers with a Status whose code a
+// protocol front-end maps to its own error; the texts follow RabbitMQ's so clients and
+// operators see familiar messages.
+//
+// REQUIRES: all calls on the vhost's owner thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/exchange.h"
+#include "core/queue.h"
+#include "core/status.h"
+
+namespace polymq::core {
+
+struct QueueDeclareOutcome {
+  QueuePtr queue;
+  bool created = false;
+};
+
+class VHost {
+ public:
+  explicit VHost(std::string name);
+  VHost(const VHost&) = delete;
+  VHost& operator=(const VHost&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  // --- exchanges ---
+  Status declare_exchange(const std::string& name, std::string_view type,
+                          const ExchangeOptions& options, bool passive);
+  Status delete_exchange(const std::string& name, bool if_unused);
+  // "" is the default exchange, which has no Exchange object.
+  Exchange* find_exchange(std::string_view name);
+  Status bind_exchange(const std::string& destination, const std::string& source,
+                       const std::string& key, const Table& arguments);
+  Status unbind_exchange(const std::string& destination, const std::string& source,
+                         const std::string& key, const Table& arguments);
+
+  // --- queues ---
+  // `name` empty asks for a server-generated name.
+  Status declare_queue(const std::string& name, const QueueOptions& options, bool passive,
+                       OwnerId owner, QueueDeclareOutcome& out);
+  Status delete_queue(const std::string& name, bool if_unused, bool if_empty, OwnerId owner,
+                      size_t& message_count);
+  Status purge_queue(const std::string& name, OwnerId owner, size_t& message_count);
+  Status bind_queue(const std::string& queue, const std::string& exchange,
+                    const std::string& key, const Table& arguments, OwnerId owner);
+  Status unbind_queue(const std::string& queue, const std::string& exchange,
+                      const std::string& key, const Table& arguments, OwnerId owner);
+  // The queue `name` for use by `owner`: kNotFound, or kResourceLocked when another
+  // connection's exclusive queue.
+  Status use_queue(std::string_view name, OwnerId owner, QueuePtr& out);
+  Queue* find_queue(std::string_view name);
+  size_t queue_count() const { return queues_.size(); }
+
+  // --- routing ---
+  // Resolves `exchange` and appends the distinct queues `message` routes to, following
+  // exchange-to-exchange bindings and alternate exchanges. kNotFound for a missing exchange,
+  // kAccessRefused for an internal one.
+  Status route(std::string_view exchange, const Message& message, std::vector<Queue*>& out);
+
+  // --- lifecycle hooks ---
+  // A consumer left `queue`: an auto-delete queue with no consumers left is deleted.
+  void consumer_removed(Queue& queue);
+  // The connection `owner` closed: its exclusive queues are deleted.
+  void release_owner(OwnerId owner);
+
+  std::vector<const Exchange*> exchanges() const;
+  std::vector<const Queue*> queues() const;
+
+ private:
+  void add_builtin_exchanges();
+  void remove_queue(const QueuePtr& queue);
+  void remove_exchange(const std::string& name);
+  void maybe_auto_delete_exchange(Exchange& exchange);
+  std::string generate_queue_name();
+  std::string describe_queue(std::string_view name) const;
+  std::string describe_exchange(std::string_view name) const;
+  Status check_exclusive(const Queue& queue, OwnerId owner) const;
+
+  std::string name_;
+  std::unordered_map<std::string, ExchangePtr> exchanges_;
+  std::unordered_map<std::string, QueuePtr> queues_;
+  uint64_t name_counter_ = 0;
+};
+
+}  // namespace polymq::core

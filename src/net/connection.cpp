@@ -1,0 +1,156 @@
+#include "net/connection.h"
+
+#include <cstring>
+
+namespace polymq::net {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr auto kTickInterval = std::chrono::seconds(1);
+// A peer that will not read what we must send before closing gets this long.
+constexpr auto kCloseGrace = std::chrono::seconds(3);
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, uint64_t id)
+    : socket_(std::move(socket)), tick_timer_(socket_.get_executor()), id_(id) {
+  asio::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  if (!ec) {
+    remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    auto address = endpoint.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    remote_loopback_ = address.is_loopback();
+  }
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+Connection::~Connection() = default;
+
+void Connection::start(std::unique_ptr<Handler> handler) {
+  handler_ = std::move(handler);
+  in_.resize(kReadChunk);
+  arm_tick();
+  read_some();
+}
+
+void Connection::read_some() {
+  if (read_in_flight_ || !reading_enabled_ || closing_ || closed_) return;
+  if (in_.size() - in_size_ < kReadChunk / 2) in_.resize(in_size_ + kReadChunk);
+  read_in_flight_ = true;
+  socket_.async_read_some(
+      asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
+      [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+        self->on_read_done(ec, n);
+      });
+}
+
+void Connection::on_read_done(const asio::error_code& ec, size_t n) {
+  read_in_flight_ = false;
+  if (closed_) return;
+  if (ec) {
+    finish_close();
+    return;
+  }
+  if (closing_) return;  // bytes after we decided to close are ignored
+  in_size_ += n;
+  size_t consumed = handler_->on_read(in_.data(), in_size_);
+  if (consumed > 0) {
+    std::memmove(in_.data(), in_.data() + consumed, in_size_ - consumed);
+    in_size_ -= consumed;
+  }
+  // Keep the buffer from staying large after one big frame passed through.
+  if (in_size_ < kReadChunk && in_.size() > 4 * kReadChunk) {
+    in_.resize(kReadChunk);
+    in_.shrink_to_fit();
+  }
+  flush();
+  read_some();
+}
+
+void Connection::flush_soon() {
+  if (flush_scheduled_ || write_in_flight_ || closed_) return;
+  flush_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
+}
+
+void Connection::flush() {
+  if (closed_ || write_in_flight_) return;
+  if (out_.empty()) {
+    if (closing_) finish_close();
+    return;
+  }
+  writing_.swap(out_);
+  out_.clear();
+  write_in_flight_ = true;
+  if (output_congested()) was_congested_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const asio::error_code& ec, size_t) {
+                      self->on_write_done(ec);
+                    });
+}
+
+void Connection::on_write_done(const asio::error_code& ec) {
+  write_in_flight_ = false;
+  if (closed_) return;
+  if (ec) {
+    finish_close();
+    return;
+  }
+  writing_.clear();
+  if (writing_.capacity() > 4 * kReadChunk) writing_.shrink_to_fit();
+  if (was_congested_ && pending_output() < kOutputLowWatermark) {
+    was_congested_ = false;
+    if (!closing_) handler_->on_output_drained();
+  }
+  flush();
+}
+
+void Connection::close_after_flush() {
+  if (closing_ || closed_) return;
+  closing_ = true;
+  tick_timer_.expires_after(kCloseGrace);
+  tick_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (!ec) self->finish_close();
+  });
+  flush_soon();
+}
+
+void Connection::close() { finish_close(); }
+
+void Connection::set_reading(bool enabled) {
+  reading_enabled_ = enabled;
+  if (enabled) read_some();
+}
+
+void Connection::arm_tick() {
+  tick_timer_.expires_after(kTickInterval);
+  tick_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || self->closing_ || self->closed_) return;
+    self->handler_->on_tick(Clock::now());
+    self->flush();
+    if (!self->closing_ && !self->closed_) self->arm_tick();
+  });
+}
+
+void Connection::finish_close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  tick_timer_.cancel();
+  out_.clear();
+  if (handler_) handler_->on_closed();
+  if (on_finished_) {
+    auto fn = std::move(on_finished_);
+    fn(*this);
+  }
+}
+
+}  // namespace polymq::net

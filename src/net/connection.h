@@ -1,0 +1,110 @@
+// A TCP connection driven by one event loop thread, and the interface a protocol session
+// implements to use it.
+//
+// Reads: as many bytes as the socket has (up to a buffer's worth) per syscall; the handler
+// consumes whole frames and leaves partial ones for the next read.
+// Writes: handlers append to output() from anywhere on the loop thread (their own reads, or
+// another connection's publish delivering to a consumer here). One flush per loop turn sends
+// everything appended since the last one in a single write.
+//
+// REQUIRES: every call on the thread running the connection's io_context.
+#pragma once
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace polymq::net {
+
+using Clock = std::chrono::steady_clock;
+class Connection;
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Consumes a prefix of the bytes received so far and returns its length; the rest is
+  // presented again, with more appended, after the next read.
+  virtual size_t on_read(const uint8_t* data, size_t size) = 0;
+  // Called about once a second (heartbeats, handshake timeouts).
+  virtual void on_tick(Clock::time_point now) = 0;
+  // Pending output fell below the low watermark after having been above the high one.
+  virtual void on_output_drained() {}
+  // The broker is shutting down: say goodbye in the protocol's words and close.
+  virtual void on_shutdown() = 0;
+  // The socket is gone. Release everything; no further calls follow.
+  virtual void on_closed() = 0;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // Above this much unsent output a connection counts as slow (consumers stop taking
+  // messages); below the low mark it is told it drained.
+  static constexpr size_t kOutputHighWatermark = 4 * 1024 * 1024;
+  static constexpr size_t kOutputLowWatermark = 1 * 1024 * 1024;
+
+  Connection(asio::ip::tcp::socket socket, uint64_t id);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void start(std::unique_ptr<Handler> handler);
+
+  uint64_t id() const { return id_; }
+  std::string& output() { return out_; }
+  // Schedules a write of everything in output() at the end of this loop turn.
+  void flush_soon();
+  // Sends what is pending, then closes. Reading stops at once.
+  void close_after_flush();
+  // Closes now, dropping pending output.
+  void close();
+  bool closing() const { return closing_ || closed_; }
+
+  size_t pending_output() const { return out_.size() + writing_.size(); }
+  bool output_congested() const { return pending_output() > kOutputHighWatermark; }
+  // Stops or resumes reading from the socket (flow control of publishers).
+  void set_reading(bool enabled);
+
+  bool remote_is_loopback() const { return remote_loopback_; }
+  const std::string& remote_address() const { return remote_address_; }
+  Handler* handler() { return handler_.get(); }
+  // Called once, after on_closed, so the owner can forget the connection.
+  void set_on_finished(std::function<void(Connection&)> fn) { on_finished_ = std::move(fn); }
+
+ private:
+  void read_some();
+  void on_read_done(const asio::error_code& ec, size_t n);
+  void flush();
+  void on_write_done(const asio::error_code& ec);
+  void arm_tick();
+  void finish_close();
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer tick_timer_;
+  uint64_t id_;
+  std::unique_ptr<Handler> handler_;
+  std::function<void(Connection&)> on_finished_;
+  std::string remote_address_;
+  bool remote_loopback_ = false;
+
+  std::vector<uint8_t> in_;
+  size_t in_size_ = 0;
+  bool reading_enabled_ = true;
+  bool read_in_flight_ = false;
+
+  std::string out_;
+  std::string writing_;
+  bool write_in_flight_ = false;
+  bool flush_scheduled_ = false;
+  bool was_congested_ = false;
+
+  bool closing_ = false;  // close after the pending output is written
+  bool closed_ = false;
+};
+
+using ConnectionPtr = std::shared_ptr<Connection>;
+
+}  // namespace polymq::net
