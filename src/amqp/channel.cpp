@@ -69,6 +69,11 @@ AmqpStatus Channel::on_method(const spec::Method& method) {
 }
 
 AmqpStatus Channel::on(const spec::ChannelFlow& m) {
+  // RabbitMQ 3.x refuses client-initiated flow control; clients rely on basic.qos instead.
+  if (!m.active) {
+    return AmqpStatus(spec::kNotImplemented, "active=false", spec::ChannelFlow::kClassId,
+                      spec::ChannelFlow::kMethodId);
+  }
   flow_active_ = m.active;
   spec::ChannelFlowOk ok;
   ok.active = m.active;
@@ -228,11 +233,30 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
 AmqpStatus Channel::publish_assembled() {
   content_stage_ = ContentStage::kNone;
   core::MessagePtr message = std::move(pending_message_);
+  const auto& user_id = message->properties.user_id;
+  if (user_id && *user_id != session_.user()) {
+    return AmqpStatus(spec::kPreconditionFailed,
+                      "user_id property set to '" + *user_id +
+                          "' but authenticated user was '" + session_.user() + "'",
+                      60, 40);
+  }
+  if (tx_mode_) {
+    // The exchange must exist now (RabbitMQ checks at publish); routing happens at commit.
+    route_scratch_.clear();
+    core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_);
+    if (!s.ok()) return AmqpStatus::From(s, 60, 40);
+    tx_publishes_.push_back({std::move(message), pending_publish_.mandatory});
+    return AmqpStatus::Ok();
+  }
   if (confirm_mode_) ++next_publish_seq_;
+  return route_and_enqueue(message, pending_publish_.mandatory);
+}
+
+AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mandatory) {
   route_scratch_.clear();
   core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_);
   if (!s.ok()) return AmqpStatus::From(s, 60, 40);
-  if (route_scratch_.empty() && pending_publish_.mandatory) {
+  if (route_scratch_.empty() && mandatory) {
     spec::BasicReturn ret;
     ret.reply_code = spec::kNoRoute;
     ret.reply_text = "NO_ROUTE";
@@ -258,24 +282,59 @@ void Channel::flush_confirms() {
 }
 
 AmqpStatus Channel::on(const spec::ConfirmSelect& m) {
+  if (tx_mode_) {
+    return AmqpStatus(spec::kPreconditionFailed, "cannot switch from tx to confirm mode",
+                      spec::ConfirmSelect::kClassId, spec::ConfirmSelect::kMethodId);
+  }
   confirm_mode_ = true;
   if (!m.nowait) send(spec::ConfirmSelectOk{});
   return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on(const spec::TxSelect& /*m*/) {
-  return AmqpStatus(spec::kNotImplemented, "transactions are not supported yet",
-                    spec::TxSelect::kClassId, spec::TxSelect::kMethodId);
+  if (confirm_mode_) {
+    return AmqpStatus(spec::kPreconditionFailed, "cannot switch from confirm to tx mode",
+                      spec::TxSelect::kClassId, spec::TxSelect::kMethodId);
+  }
+  tx_mode_ = true;
+  send(spec::TxSelectOk{});
+  return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on(const spec::TxCommit& /*m*/) {
-  return AmqpStatus(spec::kPreconditionFailed, "channel is not transactional",
-                    spec::TxCommit::kClassId, spec::TxCommit::kMethodId);
+  if (!tx_mode_) {
+    return AmqpStatus(spec::kPreconditionFailed, "channel is not transactional",
+                      spec::TxCommit::kClassId, spec::TxCommit::kMethodId);
+  }
+  auto publishes = std::move(tx_publishes_);
+  auto settles = std::move(tx_settles_);
+  tx_publishes_.clear();
+  tx_settles_.clear();
+  for (const TxPublish& p : publishes) {
+    if (AmqpStatus s = route_and_enqueue(p.message, p.mandatory); !s.ok()) return s;
+  }
+  committing_ = true;
+  for (const TxSettle& t : settles) {
+    if (AmqpStatus s = settle(t.tag, t.multiple, t.ack, t.requeue, t.class_id, t.method_id);
+        !s.ok()) {
+      committing_ = false;
+      return s;
+    }
+  }
+  committing_ = false;
+  send(spec::TxCommitOk{});
+  return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on(const spec::TxRollback& /*m*/) {
-  return AmqpStatus(spec::kPreconditionFailed, "channel is not transactional",
-                    spec::TxRollback::kClassId, spec::TxRollback::kMethodId);
+  if (!tx_mode_) {
+    return AmqpStatus(spec::kPreconditionFailed, "channel is not transactional",
+                      spec::TxRollback::kClassId, spec::TxRollback::kMethodId);
+  }
+  tx_publishes_.clear();
+  tx_settles_.clear();
+  send(spec::TxRollbackOk{});
+  return AmqpStatus::Ok();
 }
 
 void Channel::send_content(uint16_t class_id, const core::Message& message) {
@@ -359,6 +418,14 @@ void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
 
 AmqpStatus Channel::settle(uint64_t tag, bool multiple, bool ack, bool requeue,
                            uint16_t class_id, uint16_t method_id) {
+  if (tx_mode_ && !committing_) {
+    if (!(multiple && tag == 0) && !unacked_.contains(tag)) {
+      return AmqpStatus(spec::kPreconditionFailed,
+                        "unknown delivery tag " + std::to_string(tag), class_id, method_id);
+    }
+    tx_settles_.push_back({tag, multiple, ack, requeue, class_id, method_id});
+    return AmqpStatus::Ok();
+  }
   auto fn = [&](Unacked e) { settle_one(std::move(e), ack, requeue); };
   if (multiple && tag == 0) {
     unacked_.take_all(fn);
@@ -404,8 +471,11 @@ AmqpStatus Channel::on(const spec::BasicRecoverAsync& /*m*/) {
   return AmqpStatus::Ok();
 }
 
-AmqpStatus Channel::on(const spec::BasicRecover& /*m*/) {
-  // RabbitMQ treats requeue=false like requeue=true: the messages go back to the queue.
+AmqpStatus Channel::on(const spec::BasicRecover& m) {
+  if (!m.requeue) {
+    return AmqpStatus(spec::kNotImplemented, "requeue=false", spec::BasicRecover::kClassId,
+                      spec::BasicRecover::kMethodId);
+  }
   send(spec::BasicRecoverOk{});
   requeue_all_unacked();
   return AmqpStatus::Ok();

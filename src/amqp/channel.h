@@ -80,6 +80,20 @@ class Channel {
  private:
   enum class ContentStage { kNone, kHeader, kBody };
 
+  // A publish or settlement held back until tx.commit.
+  struct TxPublish {
+    core::MessagePtr message;
+    bool mandatory = false;
+  };
+  struct TxSettle {
+    uint64_t tag = 0;
+    bool multiple = false;
+    bool ack = true;
+    bool requeue = false;
+    uint16_t class_id = 0;
+    uint16_t method_id = 0;
+  };
+
   struct Unacked {
     core::QueuePtr queue;
     core::QueuedMessage message;
@@ -125,6 +139,8 @@ class Channel {
   AmqpStatus resolve_queue_name(const std::string& given, std::string& out, uint16_t class_id,
                                 uint16_t method_id) const;
   AmqpStatus publish_assembled();
+  // Routes and enqueues a complete message; sends basic.return when mandatory and unroutable.
+  AmqpStatus route_and_enqueue(const core::MessagePtr& message, bool mandatory);
   AmqpStatus settle(uint64_t tag, bool multiple, bool ack, bool requeue, uint16_t class_id,
                     uint16_t method_id);
   void settle_one(Unacked entry, bool ack, bool requeue);
@@ -155,6 +171,11 @@ class Channel {
   bool confirm_mode_ = false;
   uint64_t next_publish_seq_ = 1;
   uint64_t confirmed_up_to_ = 0;  // highest sequence number already acked to the client
+
+  bool tx_mode_ = false;
+  bool committing_ = false;  // settle() applies instead of deferring
+  std::vector<TxPublish> tx_publishes_;
+  std::vector<TxSettle> tx_settles_;
 
   std::string last_queue_;  // for methods that name the queue ""
   std::vector<core::Queue*> route_scratch_;

@@ -13,7 +13,7 @@ MessagePtr make(std::string body) {
 
 class RecordingConsumer : public Consumer {
  public:
-  explicit RecordingConsumer(size_t credit) : credit(credit) {}
+  explicit RecordingConsumer(size_t max_credit) : credit(max_credit) {}
   bool ready() const override { return received.size() < credit; }
   void deliver(Queue&, QueuedMessage m) override { received.push_back(std::move(m)); }
   void cancelled_by_queue(Queue&) override { cancelled = true; }

@@ -287,7 +287,7 @@ Status VHost::delete_queue(const std::string& name, bool if_unused, bool if_empt
   return Status::Ok();
 }
 
-void VHost::remove_queue(const QueuePtr& queue) {
+void VHost::remove_queue(QueuePtr queue) {
   queues_.erase(queue->name());
   std::vector<Exchange*> touched;
   for (auto& [n, exchange] : exchanges_) {

@@ -76,7 +76,7 @@ class VHost {
 
  private:
   void add_builtin_exchanges();
-  void remove_queue(const QueuePtr& queue);
+  void remove_queue(QueuePtr queue);  // by value: it erases the map entry
   void remove_exchange(const std::string& name);
   void maybe_auto_delete_exchange(Exchange& exchange);
   std::string generate_queue_name();

@@ -52,7 +52,9 @@ void expect_equal(const core::Properties& a, const core::Properties& b) {
   EXPECT_EQ(a.content_type, b.content_type);
   EXPECT_EQ(a.content_encoding, b.content_encoding);
   ASSERT_EQ(a.headers.has_value(), b.headers.has_value());
-  if (a.headers) EXPECT_EQ(table_bytes(*a.headers), table_bytes(*b.headers));
+  if (a.headers) {
+    EXPECT_EQ(table_bytes(*a.headers), table_bytes(*b.headers));
+  }
   EXPECT_EQ(a.delivery_mode, b.delivery_mode);
   EXPECT_EQ(a.priority, b.priority);
   EXPECT_EQ(a.correlation_id, b.correlation_id);

@@ -112,7 +112,7 @@ TEST(FieldTable, GoldenBytes) {
       {"c", Value::Arr({Value::UInt(ValueKind::kUInt16, 0x1234), Value::Bool(true)})},
   };
   const char expected[] =
-      "\x00\x00\x00\x1d"
+      "\x00\x00\x00\x1a"
       "\x01"
       "a"
       "I\xff\xff\xff\xfe"

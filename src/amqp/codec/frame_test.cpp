@@ -98,7 +98,7 @@ TEST(Frame, BadFrameEnd) {
 }
 
 TEST(Frame, BadTypeIsKnownFromTheFirstByte) {
-  for (int type : {0, 4, 5, 6, 7, 9, 'A', 'G', 0xce, 0xff}) {
+  for (int type : {0, 4, 5, 6, 7, 9, int{'A'}, int{'G'}, 0xce, 0xff}) {
     std::string s(1, static_cast<char>(type));
     Frame f{};
     size_t consumed = 0;

@@ -146,6 +146,7 @@ void TopicTrie::match(std::string_view routing_key, std::vector<BindingId>& out)
   std::vector<const Node*> next;
   enter(live, root_.get());
   for_each_word(routing_key, [&](std::string_view word) {
+    if (live.empty()) return;  // no path left; the remaining words cannot revive one
     next.clear();
     for (const Node* node : live) {
       if (node->is_hash) enter(next, node);

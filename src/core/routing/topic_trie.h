@@ -6,9 +6,8 @@
 //   - any other key has (number of dots + 1) words, and empty words are ordinary words:
 //     "a..b" is ["a", "", "b"], "a." is ["a", ""], "." is ["", ""].
 // In a binding key the words "*" (exactly one word) and "#" (zero or more words) are wildcards;
-// only whole words are: "a*" or "#b" are literal words. In a routing key every word is literal
-// (a routing word "*" is matched by a binding "*" and by a binding literally equal to it, which
-// is the same thing).
+// only whole words are: "a*" or "#b" are literal words. In a routing key every word is literal:
+// "*" or "#" there are ordinary words, matched by the wildcards like any other word.
 //
 // Consequences for the empty key and empty words (RabbitMQ's own topic routing test expects
 // exactly these; e.g. routing key "" is delivered to bindings "", "#", "#.#" and "#.#.#" only):

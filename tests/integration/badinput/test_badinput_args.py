@@ -1,0 +1,87 @@
+"""Malformed method arguments and field tables."""
+
+import struct
+
+import badinput_client as amqp
+
+
+def _connection_close(c):
+    close = c.expect_connection_close()
+    assert close.channel == 0
+    assert c.wait_closed(3), "socket not closed after connection.close"
+    return close
+
+
+def _cannot_decode(c, class_method):
+    close = _connection_close(c)
+    assert close.reply_code == 501
+    assert close.reply_text.startswith("FRAME_ERROR - cannot decode <<")
+    assert (close.class_id, close.method_id) == class_method
+
+
+def test_truncated_publish_arguments(conn):
+    conn.open_channel(1)
+    conn.send_method(1, amqp.BASIC_PUBLISH, b"\x00\x00\x05ab")
+    _cannot_decode(conn, (60, 40))
+
+
+def test_publish_arguments_missing_bits(conn):
+    conn.open_channel(1)
+    conn.send_method(1, amqp.BASIC_PUBLISH, b"\x00\x00\x00\x00")
+    _cannot_decode(conn, (60, 40))
+
+
+def test_publish_arguments_with_trailing_junk(conn):
+    conn.open_channel(1)
+    conn.send_method(1, amqp.BASIC_PUBLISH, amqp.publish_args() + b"junk")
+    _cannot_decode(conn, (60, 40))
+
+
+def test_table_length_beyond_frame(conn):
+    conn.open_channel(1)
+    bad_table = struct.pack(">I", 4096) + amqp.shortstr("x-foo")
+    conn.send_method(1, amqp.QUEUE_DECLARE, amqp.queue_declare_args(
+        "badinput-table", auto_delete=True, raw_table=bad_table))
+    _cannot_decode(conn, (50, 10))
+
+
+def _drops_connection(c):
+    frames, closed = c.drain(timeout=3)
+    assert frames == [], "expected no reply, got %r" % frames
+    assert closed
+
+
+def test_table_with_unknown_type_tag_drops_connection(conn):
+    """RabbitMQ's reader crashes on the bad tag: TCP close, no connection.close."""
+    conn.open_channel(1)
+    bad_table = amqp.longstr(amqp.shortstr("x-foo") + b"Z" + b"\x00\x00\x00\x01")
+    conn.send_method(1, amqp.QUEUE_DECLARE, amqp.queue_declare_args(
+        "badinput-table", auto_delete=True, raw_table=bad_table))
+    _drops_connection(conn)
+
+
+def test_table_value_overrunning_table_drops_connection(conn):
+    conn.open_channel(1)
+    bad_table = amqp.longstr(amqp.shortstr("x-foo") + b"S" + struct.pack(">I", 4096) + b"ab")
+    conn.send_method(1, amqp.QUEUE_DECLARE, amqp.queue_declare_args(
+        "badinput-table", auto_delete=True, raw_table=bad_table))
+    _drops_connection(conn)
+
+
+def test_bad_table_in_content_header_properties(conn):
+    conn.open_channel(1)
+    headers = amqp.longstr(amqp.shortstr("k") + b"Z\x00")     # 'headers' property
+    conn.send(amqp.method_frame(1, amqp.BASIC_PUBLISH,
+                                amqp.publish_args(routing_key="badinput-nowhere"))
+              + amqp.header_frame(1, 1, flags=0x2000, props=headers)
+              + amqp.body_frame(1, b"x"))
+    close = _connection_close(conn)
+    assert (close.reply_code, close.reply_text) == (541, "INTERNAL_ERROR")
+    assert (close.class_id, close.method_id) == (0, 0)
+
+
+def test_truncated_connection_close(conn):
+    conn.send_method(0, amqp.CONNECTION_CLOSE, b"\x00")
+    close = _connection_close(conn)
+    assert (close.reply_code, close.reply_text) == (541, "INTERNAL_ERROR")
+    assert (close.class_id, close.method_id) == (0, 0)
