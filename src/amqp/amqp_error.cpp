@@ -61,9 +61,12 @@ uint16_t reply_code_for(core::ErrorCode code) {
 AmqpStatus::AmqpStatus(uint16_t code, std::string_view text, uint16_t class_id,
                        uint16_t method_id)
     : code_(code), class_id_(class_id), method_id_(method_id) {
+  // An empty text gives the bare name ("INTERNAL_ERROR"), as RabbitMQ sends for some errors.
   text_ = reply_code_name(code);
-  text_ += " - ";
-  text_ += text;
+  if (!text.empty()) {
+    text_ += " - ";
+    text_ += text;
+  }
   // A reply text is a short string on the wire.
   if (text_.size() > 255) text_.resize(255);
 }

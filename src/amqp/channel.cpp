@@ -51,9 +51,7 @@ std::string& Channel::session_output() { return session_.output(); }
 
 template <class M>
 AmqpStatus Channel::on(const M& /*method*/) {
-  return AmqpStatus(spec::kCommandInvalid,
-                    std::string("method '") + M::kName + "' is not allowed on a channel",
-                    M::kClassId, M::kMethodId);
+  return AmqpStatus(spec::kCommandInvalid, "unimplemented method", M::kClassId, M::kMethodId);
 }
 
 AmqpStatus Channel::on_method(const spec::Method& method) {
@@ -182,24 +180,29 @@ AmqpStatus Channel::on(const spec::BasicPublish& m) {
 }
 
 AmqpStatus Channel::on_content_header(const Frame& frame) {
-  if (content_stage_ != ContentStage::kHeader) {
-    return AmqpStatus(spec::kUnexpectedFrame, "content header without a preceding basic.publish");
+  // REQUIRES: content_stage() == kHeader (the session checks the frame sequence).
+  uint16_t class_id =
+      frame.size >= 2 ? static_cast<uint16_t>(frame.payload[0] << 8 | frame.payload[1]) : 0;
+  if (frame.size >= 2 && class_id != 60) {
+    return AmqpStatus(spec::kUnexpectedFrame,
+                      "expected content header for class 60, got one for class " +
+                          std::to_string(class_id) + " instead",
+                      60, 40);
   }
-  uint16_t class_id = 0;
   uint64_t body_size = 0;
   auto message = std::make_shared<core::Message>();
   if (!decode_content_header(frame.payload, frame.size, class_id, body_size,
                              message->properties)) {
-    return AmqpStatus(spec::kFrameError, "malformed content header", 60, 40);
+    // RabbitMQ's answer to undecodable properties.
+    return AmqpStatus(spec::kInternalError, "", 0, 0);
   }
-  if (class_id != 60) {
-    return AmqpStatus(spec::kUnexpectedFrame,
-                      "content header for class " + std::to_string(class_id) +
-                          ", expected class 60",
-                      60, 40);
-  }
+  pending_body_size_ = body_size;
+  pending_body_received_ = 0;
+  content_stage_ = body_size == 0 ? ContentStage::kNone : ContentStage::kBody;
+  if (state_ != State::kOpen) return AmqpStatus::Ok();  // framed, then dropped
   if (body_size > session_.max_message_size()) {
-    content_stage_ = ContentStage::kNone;
+    // Refused before the body arrives, so memory stays bounded; the body frames that follow
+    // are counted and dropped on the now closing channel.
     return AmqpStatus(spec::kPreconditionFailed,
                       "message size " + std::to_string(body_size) +
                           " is larger than configured max size " +
@@ -210,28 +213,30 @@ AmqpStatus Channel::on_content_header(const Frame& frame) {
   message->routing_key = std::move(pending_publish_.routing_key);
   message->body.reserve(std::min(body_size, kMaxBodyReserve));
   pending_message_ = std::move(message);
-  pending_body_size_ = body_size;
   if (body_size == 0) return publish_assembled();
-  content_stage_ = ContentStage::kBody;
   return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on_content_body(const Frame& frame) {
-  if (content_stage_ != ContentStage::kBody) {
-    return AmqpStatus(spec::kUnexpectedFrame, "content body without a preceding content header");
-  }
-  std::string& body = pending_message_->body;
-  if (body.size() + frame.size > pending_body_size_) {
+  // REQUIRES: content_stage() == kBody.
+  if (pending_body_received_ + frame.size > pending_body_size_) {
     return AmqpStatus(spec::kFrameError, "content body larger than the declared body size", 60,
                       40);
   }
-  body.append(reinterpret_cast<const char*>(frame.payload), frame.size);
-  if (body.size() == pending_body_size_) return publish_assembled();
-  return AmqpStatus::Ok();
+  pending_body_received_ += frame.size;
+  if (pending_message_) {
+    pending_message_->body.append(reinterpret_cast<const char*>(frame.payload), frame.size);
+  }
+  if (pending_body_received_ < pending_body_size_) return AmqpStatus::Ok();
+  content_stage_ = ContentStage::kNone;
+  if (!pending_message_ || state_ != State::kOpen) {
+    pending_message_.reset();
+    return AmqpStatus::Ok();
+  }
+  return publish_assembled();
 }
 
 AmqpStatus Channel::publish_assembled() {
-  content_stage_ = ContentStage::kNone;
   core::MessagePtr message = std::move(pending_message_);
   const auto& user_id = message->properties.user_id;
   if (user_id && *user_id != session_.user()) {
@@ -501,8 +506,8 @@ void Channel::release() {
   // Requeue after the consumers are gone so nothing goes back to this channel.
   requeue_all_unacked();
   for (auto& [tag, c] : consumers) session_.vhost().consumer_removed(*c->queue());
+  // The content stage is left as it is: frames of a publish in flight keep arriving.
   pending_message_.reset();
-  content_stage_ = ContentStage::kNone;
 }
 
 }  // namespace polymq::amqp

@@ -50,6 +50,9 @@ class ChannelConsumer final : public core::Consumer {
 class Channel {
  public:
   enum class State { kOpen, kClosing };
+  // Where the channel is in assembling a published message: after basic.publish it expects a
+  // content header, then body frames until the declared size has arrived.
+  enum class ContentStage { kNone, kHeader, kBody };
 
   Channel(Session& session, uint16_t id);
   ~Channel();
@@ -59,7 +62,9 @@ class Channel {
   uint16_t id() const { return id_; }
   State state() const { return state_; }
   void set_closing() { state_ = State::kClosing; }
-  bool expecting_content() const { return content_stage_ != ContentStage::kNone; }
+  ContentStage content_stage() const { return content_stage_; }
+  // A basic.publish on a closing channel: its content is still framed, and then dropped.
+  void begin_discarded_publish() { content_stage_ = ContentStage::kHeader; }
 
   AmqpStatus on_method(const spec::Method& method);
   AmqpStatus on_content_header(const Frame& frame);
@@ -78,8 +83,6 @@ class Channel {
   void consumer_cancelled_by_queue(ChannelConsumer& consumer);
 
  private:
-  enum class ContentStage { kNone, kHeader, kBody };
-
   // A publish or settlement held back until tx.commit.
   struct TxPublish {
     core::MessagePtr message;
@@ -160,6 +163,7 @@ class Channel {
   spec::BasicPublish pending_publish_;
   std::shared_ptr<core::Message> pending_message_;
   uint64_t pending_body_size_ = 0;
+  uint64_t pending_body_received_ = 0;  // counted even when the content is being discarded
 
   std::map<std::string, std::shared_ptr<ChannelConsumer>> consumers_;
   UnackedWindow<Unacked> unacked_;

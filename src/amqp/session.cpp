@@ -66,6 +66,25 @@ bool parse_amqplain(const std::string& response, std::string& user, std::string&
   return true;
 }
 
+// RabbitMQ quotes offending frames as Erlang binaries ("<<0,20,0,10,0>>"); operators and
+// clients that match on those texts see the same shape. Long payloads are cut.
+std::string quote_octets(const uint8_t* data, size_t size) {
+  constexpr size_t kMaxQuoted = 32;
+  std::string out = "<<";
+  for (size_t i = 0; i < size && i < kMaxQuoted; ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(data[i]);
+  }
+  if (size > kMaxQuoted) out += ",...";
+  out += ">>";
+  return out;
+}
+
+std::string frame_text(const Frame& frame) {
+  return "type " + std::to_string(frame.type) +
+         ", all octets = " + quote_octets(frame.payload, frame.size);
+}
+
 uint16_t method_class(const Frame& frame) {
   return frame.size >= 2 ? static_cast<uint16_t>(frame.payload[0] << 8 | frame.payload[1]) : 0;
 }
@@ -103,52 +122,93 @@ void Session::send_start() {
   send(0, start);
 }
 
+bool Session::in_handshake() const {
+  return state_ == State::kStartOk || state_ == State::kTuneOk;
+}
+
+void Session::close_silently() {
+  state_ = State::kClosed;
+  connection_.close_after_flush();
+}
+
 size_t Session::on_read(const uint8_t* data, size_t size) {
   if (state_ == State::kClosed) return size;
   last_received_ = net::Clock::now();
   size_t pos = 0;
   if (state_ == State::kHeader) {
-    if (size < kProtocolHeader.size()) {
-      // Anything that cannot be the start of the header is answered at once.
-      if (!std::equal(data, data + size, kProtocolHeader.begin())) {
-        connection_.output().append(kProtocolHeader.begin(), kProtocolHeader.end());
-        state_ = State::kClosed;
-        connection_.close_after_flush();
-        return size;
-      }
-      return 0;
-    }
-    if (!std::equal(kProtocolHeader.begin(), kProtocolHeader.end(), data)) {
+    const size_t n = std::min(size, kProtocolHeader.size());
+    // "AMQP" 1 1 0 9 is how clients of the 0-9 draft asked for it; RabbitMQ serves them 0-9-1.
+    static constexpr std::array<uint8_t, 8> kLegacyHeader = {'A', 'M', 'Q', 'P', 1, 1, 0, 9};
+    const bool prefix_ok = std::equal(data, data + n, kProtocolHeader.begin()) ||
+                           std::equal(data, data + n, kLegacyHeader.begin());
+    if (!prefix_ok) {
+      // Any other header is answered with the one we speak, then the socket is closed.
       connection_.output().append(kProtocolHeader.begin(), kProtocolHeader.end());
-      state_ = State::kClosed;
-      connection_.close_after_flush();
+      close_silently();
       return size;
     }
+    if (size < kProtocolHeader.size()) return 0;
     pos = kProtocolHeader.size();
     send_start();
     state_ = State::kStartOk;
   }
-  while (pos < size && state_ != State::kClosed) {
+  while (pos < size && state_ != State::kClosed && state_ != State::kClosing) {
     Frame frame{};
     size_t consumed = 0;
-    // Until tuning is done the client may not know our frame_max; accept our own maximum.
-    FrameParse result = parse_frame(data + pos, size - pos, frame_max_, frame, consumed);
+    // RabbitMQ accepts payloads of up to frame_max octets (the spec says frame_max - 8).
+    FrameParse result =
+        parse_frame(data + pos, size - pos, frame_max_ + kFrameOverhead, frame, consumed);
     if (result == FrameParse::kNeedMore) break;
     if (result != FrameParse::kFrame) {
-      const char* what = result == FrameParse::kTooLarge     ? "frame size exceeds frame_max"
-                         : result == FrameParse::kBadFrameEnd ? "invalid frame end octet"
-                                                              : "unknown frame type";
-      close_connection(AmqpStatus(spec::kFrameError, what));
-      connection_.close_after_flush();
-      state_ = State::kClosed;
+      reject_frame(result, data + pos, size - pos);
       return size;
     }
     pos += consumed;
-    if (!handle_frame(frame)) break;
+    handle_frame(frame);
+  }
+  // After our connection.close, only close-ok (or a crossing close) matters.
+  while (pos < size && state_ == State::kClosing) {
+    Frame frame{};
+    size_t consumed = 0;
+    if (parse_frame(data + pos, size - pos, frame_max_ + kFrameOverhead, frame, consumed) !=
+        FrameParse::kFrame) {
+      break;
+    }
+    pos += consumed;
+    handle_frame_while_closing(frame);
   }
   finish_batch();
   if (state_ == State::kClosed) return size;
   return pos;
+}
+
+void Session::reject_frame(FrameParse result, const uint8_t* data, size_t size) {
+  if (in_handshake()) {
+    close_silently();
+    return;
+  }
+  const uint8_t type = data[0];
+  std::string text = "type " + std::to_string(type) + ", all octets = <<>>: ";
+  if (result == FrameParse::kTooLarge) {
+    uint32_t declared = static_cast<uint32_t>(data[3]) << 24 |
+                        static_cast<uint32_t>(data[4]) << 16 |
+                        static_cast<uint32_t>(data[5]) << 8 | data[6];
+    text += "{frame_too_large," + std::to_string(declared) + "," +
+            std::to_string(frame_max_ - kFrameOverhead) + "}";
+  } else if (result == FrameParse::kBadFrameEnd) {
+    uint32_t declared = static_cast<uint32_t>(data[3]) << 24 |
+                        static_cast<uint32_t>(data[4]) << 16 |
+                        static_cast<uint32_t>(data[5]) << 8 | data[6];
+    const size_t end_at = kFrameHeaderSize + declared;
+    text += "{invalid_frame_end_marker," +
+            std::to_string(end_at < size ? data[end_at] : 0) + "}";
+  } else {
+    text += "unknown_frame";
+  }
+  close_connection(AmqpStatus(spec::kFrameError, text));
+  // The byte stream is out of step; nothing after this frame can be read.
+  state_ = State::kClosed;
+  connection_.close_after_flush();
 }
 
 void Session::finish_batch() {
@@ -156,59 +216,76 @@ void Session::finish_batch() {
   for (auto& [id, channel] : channels_) channel->flush_confirms();
 }
 
-bool Session::handle_frame(const Frame& frame) {
-  if (state_ == State::kClosing) {
-    // After our connection.close only close-ok (or a crossing close) matters.
-    if (frame.channel == 0 && frame.type == kFrameMethod) {
-      spec::Method method;
-      if (spec::decode_method(frame.payload, frame.size, method) == spec::MethodDecode::kOk) {
-        if (std::holds_alternative<spec::ConnectionClose>(method)) {
-          send(0, spec::ConnectionCloseOk{});
-        }
-        if (std::holds_alternative<spec::ConnectionClose>(method) ||
-            std::holds_alternative<spec::ConnectionCloseOk>(method)) {
-          state_ = State::kClosed;
-          connection_.close_after_flush();
-          return false;
-        }
-      }
-    }
-    return true;
+void Session::handle_frame_while_closing(const Frame& frame) {
+  if (frame.channel != 0 || frame.type != kFrameMethod) return;
+  spec::Method method;
+  if (spec::decode_method(frame.payload, frame.size, method) != spec::MethodDecode::kOk) return;
+  if (std::holds_alternative<spec::ConnectionClose>(method)) {
+    send(0, spec::ConnectionCloseOk{});
+  } else if (!std::holds_alternative<spec::ConnectionCloseOk>(method)) {
+    return;
   }
+  state_ = State::kClosed;
+  connection_.close_after_flush();
+}
+
+void Session::handle_frame(const Frame& frame) {
   AmqpStatus status;
   if (frame.type == kFrameHeartbeat) {
-    if (frame.channel != 0) {
-      status = AmqpStatus(spec::kFrameError, "heartbeat frame on a non-zero channel");
+    if (frame.size != 0) {
+      status = AmqpStatus(spec::kFrameError, frame_text(frame) + ": unknown_frame");
+    } else if (frame.channel != 0) {
+      status = AmqpStatus(spec::kUnexpectedFrame, frame_text(frame));
     }
+  } else if (frame.type == kFrameMethod && frame.size < 4) {
+    status = AmqpStatus(spec::kFrameError, frame_text(frame) + ": unknown_frame");
   } else if (frame.channel == 0) {
     if (frame.type != kFrameMethod) {
-      status = AmqpStatus(spec::kUnexpectedFrame, "content frame on channel 0");
+      status = AmqpStatus(spec::kUnexpectedFrame, frame_text(frame));
     } else {
       spec::Method method;
-      spec::MethodDecode decoded = spec::decode_method(frame.payload, frame.size, method);
-      if (decoded == spec::MethodDecode::kUnknownMethod) {
-        status = AmqpStatus(spec::kNotImplemented, "unknown method", method_class(frame),
-                            method_id(frame));
-      } else if (decoded == spec::MethodDecode::kMalformed) {
-        status = AmqpStatus(spec::kSyntaxError, "malformed method arguments",
-                            method_class(frame), method_id(frame));
-      } else {
-        status = handle_connection_method(method);
-      }
+      status = decode(frame, method);
+      if (status.ok()) status = handle_connection_method(method, frame);
     }
   } else if (state_ != State::kRunning) {
-    status = AmqpStatus(spec::kCommandInvalid, "channel frame before connection.open-ok");
+    status = in_handshake() ? AmqpStatus(spec::kCommandInvalid, "")
+                            : AmqpStatus(spec::kUnexpectedFrame, frame_text(frame));
   } else {
     status = handle_channel_frame(frame);
   }
-  if (!status.ok()) {
-    close_connection(status);
-    return false;
+  if (status.ok()) return;
+  if (in_handshake()) {
+    // Before tuning is done RabbitMQ closes without a word (the client may not even
+    // understand a connection.close yet); authentication failures are answered earlier.
+    close_silently();
+    return;
   }
-  return state_ != State::kClosed;
+  close_connection(status);
 }
 
-AmqpStatus Session::handle_connection_method(const spec::Method& method) {
+AmqpStatus Session::decode(const Frame& frame, spec::Method& method) const {
+  switch (spec::decode_method(frame.payload, frame.size, method)) {
+    case spec::MethodDecode::kOk:
+      return AmqpStatus::Ok();
+    case spec::MethodDecode::kUnknownMethod:
+      // RabbitMQ drops the socket here; a connection.close says why.
+      return AmqpStatus(spec::kNotImplemented,
+                        "unknown method " + std::to_string(method_class(frame)) + "." +
+                            std::to_string(method_id(frame)),
+                        method_class(frame), method_id(frame));
+    case spec::MethodDecode::kMalformed:
+      if (method_class(frame) == spec::ConnectionClose::kClassId &&
+          method_id(frame) == spec::ConnectionClose::kMethodId) {
+        return AmqpStatus(spec::kInternalError, "", 0, 0);
+      }
+      return AmqpStatus(spec::kFrameError,
+                        "cannot decode " + quote_octets(frame.payload + 4, frame.size - 4),
+                        method_class(frame), method_id(frame));
+  }
+  return AmqpStatus(spec::kInternalError, "", 0, 0);
+}
+
+AmqpStatus Session::handle_connection_method(const spec::Method& method, const Frame& frame) {
   switch (state_) {
     case State::kStartOk:
       if (auto* m = std::get_if<spec::ConnectionStartOk>(&method)) return on_start_ok(*m);
@@ -238,12 +315,12 @@ AmqpStatus Session::handle_connection_method(const spec::Method& method) {
       std::holds_alternative<spec::ConnectionUnblocked>(method)) {
     return AmqpStatus::Ok();  // clients may echo these; nothing to do
   }
-  if (auto* m = std::get_if<spec::ConnectionUpdateSecret>(&method)) {
-    (void)m;
+  if (std::holds_alternative<spec::ConnectionUpdateSecret>(method)) {
     send(0, spec::ConnectionUpdateSecretOk{});
     return AmqpStatus::Ok();
   }
-  return AmqpStatus(spec::kCommandInvalid, "unexpected connection method");
+  return AmqpStatus(spec::kChannelError, "unexpected method in connection state running",
+                    method_class(frame), method_id(frame));
 }
 
 AmqpStatus Session::on_start_ok(const spec::ConnectionStartOk& m) {
@@ -268,15 +345,14 @@ AmqpStatus Session::on_start_ok(const spec::ConnectionStartOk& m) {
     spdlog::warn("amqp {}: login refused: {}", connection_.remote_address(), auth.message());
     AmqpStatus refused(spec::kAccessRefused,
                        "Login was refused using authentication mechanism " + m.mechanism +
-                           ". For details see the broker logfile.",
-                       10, 11);
-    if (!auth_failure_close_) {
+                           ". For details see the broker logfile.");
+    if (auth_failure_close_) {
+      close_connection(refused);
+    } else {
       // Clients that did not ask for the close frame get the socket closed, as RabbitMQ does.
-      state_ = State::kClosed;
-      connection_.close_after_flush();
-      return AmqpStatus::Ok();
+      close_silently();
     }
-    return refused;
+    return AmqpStatus::Ok();
   }
   user_ = user;
   spec::ConnectionTune tune;
@@ -328,67 +404,67 @@ AmqpStatus Session::on_open(const spec::ConnectionOpen& m) {
 }
 
 AmqpStatus Session::handle_channel_frame(const Frame& frame) {
-  if (frame.channel > channel_max_) {
-    return AmqpStatus(spec::kChannelError,
-                      "channel " + std::to_string(frame.channel) + " above channel_max");
-  }
   auto it = channels_.find(frame.channel);
   Channel* channel = it == channels_.end() ? nullptr : it->second.get();
-  if (frame.type != kFrameMethod) {
-    if (channel == nullptr) {
-      return AmqpStatus(spec::kChannelError,
-                        "content frame on unopened channel " + std::to_string(frame.channel));
-    }
-    if (channel->state() == Channel::State::kClosing) return AmqpStatus::Ok();
-    AmqpStatus s = frame.type == kFrameHeader ? channel->on_content_header(frame)
-                                              : channel->on_content_body(frame);
-    if (!s.ok() && !s.hard()) {
-      close_channel(*channel, s);
-      return AmqpStatus::Ok();
-    }
-    return s;
-  }
+  using Stage = Channel::ContentStage;
+  const Stage stage = channel == nullptr ? Stage::kNone : channel->content_stage();
 
-  spec::Method method;
-  spec::MethodDecode decoded = spec::decode_method(frame.payload, frame.size, method);
-  if (channel != nullptr && channel->state() == Channel::State::kClosing) {
-    // Everything but the close handshake is dropped on a closing channel.
-    if (decoded == spec::MethodDecode::kOk) {
-      if (std::holds_alternative<spec::ChannelClose>(method)) {
-        send(frame.channel, spec::ChannelCloseOk{});
-      }
-      if (std::holds_alternative<spec::ChannelClose>(method) ||
-          std::holds_alternative<spec::ChannelCloseOk>(method)) {
-        channels_.erase(it);
-      }
+  // The frame sequence of content (method, header, body...) is checked first, on closing
+  // channels too, as RabbitMQ's command assembler does.
+  if (frame.type != kFrameMethod) {
+    if (stage == Stage::kNone) {
+      return AmqpStatus(spec::kUnexpectedFrame,
+                        "expected method frame, got non method frame instead");
     }
-    return AmqpStatus::Ok();
+    if (frame.type == kFrameHeader && stage == Stage::kHeader) {
+      return dispatch_to_channel(*channel, channel->on_content_header(frame));
+    }
+    if (frame.type == kFrameBody && stage == Stage::kBody) {
+      return dispatch_to_channel(*channel, channel->on_content_body(frame));
+    }
   }
-  if (decoded == spec::MethodDecode::kUnknownMethod) {
-    return AmqpStatus(spec::kNotImplemented, "unknown method", method_class(frame),
-                      method_id(frame));
-  }
-  if (decoded == spec::MethodDecode::kMalformed) {
-    return AmqpStatus(spec::kSyntaxError, "malformed method arguments", method_class(frame),
-                      method_id(frame));
-  }
-  if (channel != nullptr && channel->expecting_content()) {
+  if (stage == Stage::kHeader) {
     return AmqpStatus(spec::kUnexpectedFrame,
                       "expected content header for class 60, got non content header frame "
                       "instead",
-                      method_class(frame), method_id(frame));
+                      60, 40);
   }
-  if (std::holds_alternative<spec::ChannelOpen>(method)) {
-    if (channel != nullptr) {
-      return AmqpStatus(spec::kChannelError, "second 'channel.open' seen", 20, 10);
+  if (stage == Stage::kBody) {
+    return AmqpStatus(spec::kUnexpectedFrame,
+                      "expected content body, got non content body frame instead", 60, 40);
+  }
+
+  spec::Method method;
+  if (AmqpStatus s = decode(frame, method); !s.ok()) return s;
+  const bool is_open = std::holds_alternative<spec::ChannelOpen>(method);
+  if (channel == nullptr) {
+    if (!is_open) {
+      return AmqpStatus(spec::kChannelError, "expected 'channel.open'", method_class(frame),
+                        method_id(frame));
+    }
+    if (channels_.size() >= channel_max_) {
+      return AmqpStatus(spec::kNotAllowed,
+                        "number of channels opened (" + std::to_string(channels_.size()) +
+                            ") has reached the negotiated channel_max (" +
+                            std::to_string(channel_max_) + ")");
     }
     channels_.emplace(frame.channel, std::make_unique<Channel>(*this, frame.channel));
     send(frame.channel, spec::ChannelOpenOk{});
     return AmqpStatus::Ok();
   }
-  if (channel == nullptr) {
-    return AmqpStatus(spec::kChannelError, "expected 'channel.open'", method_class(frame),
-                      method_id(frame));
+  if (is_open) return AmqpStatus(spec::kChannelError, "second 'channel.open' seen", 20, 10);
+
+  if (channel->state() == Channel::State::kClosing) {
+    // Until the client's close-ok, a closing channel only answers the close handshake; a
+    // publish is still framed so its content is not mistaken for a protocol error.
+    if (std::holds_alternative<spec::ChannelClose>(method)) {
+      send(frame.channel, spec::ChannelCloseOk{});
+    } else if (std::holds_alternative<spec::ChannelCloseOk>(method)) {
+      channels_.erase(it);
+    } else if (std::holds_alternative<spec::BasicPublish>(method)) {
+      channel->begin_discarded_publish();
+    }
+    return AmqpStatus::Ok();
   }
   if (std::holds_alternative<spec::ChannelClose>(method)) {
     channel->release();
@@ -399,12 +475,13 @@ AmqpStatus Session::handle_channel_frame(const Frame& frame) {
   if (std::holds_alternative<spec::ChannelCloseOk>(method)) {
     return AmqpStatus::Ok();  // nothing was pending
   }
-  AmqpStatus s = channel->on_method(method);
-  if (!s.ok() && !s.hard()) {
-    close_channel(*channel, s);
-    return AmqpStatus::Ok();
-  }
-  return s;
+  return dispatch_to_channel(*channel, channel->on_method(method));
+}
+
+AmqpStatus Session::dispatch_to_channel(Channel& channel, const AmqpStatus& status) {
+  if (status.ok() || status.hard()) return status;
+  close_channel(channel, status);
+  return AmqpStatus::Ok();
 }
 
 void Session::close_channel(Channel& channel, const AmqpStatus& error) {

@@ -52,10 +52,17 @@ class Session final : public net::Handler {
  private:
   enum class State { kHeader, kStartOk, kTuneOk, kOpen, kRunning, kClosing, kClosed };
 
-  // Returns false once the connection is closing and the rest of the input is to be dropped.
-  bool handle_frame(const Frame& frame);
-  AmqpStatus handle_connection_method(const spec::Method& method);
+  void handle_frame(const Frame& frame);
+  void handle_frame_while_closing(const Frame& frame);
+  // A frame the parser refused (too large, bad end octet, unknown type): connection error.
+  void reject_frame(FrameParse result, const uint8_t* data, size_t size);
+  AmqpStatus decode(const Frame& frame, spec::Method& method) const;
+  AmqpStatus handle_connection_method(const spec::Method& method, const Frame& frame);
   AmqpStatus handle_channel_frame(const Frame& frame);
+  // A channel's answer: soft errors close the channel here; hard ones go up.
+  AmqpStatus dispatch_to_channel(Channel& channel, const AmqpStatus& status);
+  bool in_handshake() const;
+  void close_silently();
   AmqpStatus on_start_ok(const spec::ConnectionStartOk& m);
   AmqpStatus on_tune_ok(const spec::ConnectionTuneOk& m);
   AmqpStatus on_open(const spec::ConnectionOpen& m);

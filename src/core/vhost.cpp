@@ -198,13 +198,15 @@ std::string VHost::generate_queue_name() {
   return name;
 }
 
+Status VHost::locked(std::string_view name) const {
+  return {ErrorCode::kResourceLocked,
+          "cannot obtain exclusive access to locked " + describe_queue(name) +
+              ". It could be originally declared on another connection or the exclusive "
+              "property value does not match that of the original declaration."};
+}
+
 Status VHost::check_exclusive(const Queue& queue, OwnerId owner) const {
-  if (queue.options().exclusive && queue.owner() != owner) {
-    return {ErrorCode::kResourceLocked,
-            "cannot obtain exclusive access to locked " + describe_queue(queue.name()) +
-                ". It could be originally declared on another connection or the exclusive "
-                "property value does not match that of the original declaration."};
-  }
+  if (queue.options().exclusive && queue.owner() != owner) return locked(queue.name());
   return Status::Ok();
 }
 
@@ -229,6 +231,10 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
   if (auto it = queues_.find(name); it != queues_.end()) {
     Queue& existing = *it->second;
     if (Status s = check_exclusive(existing, owner); !s.ok()) return s;
+    if (existing.options().exclusive != options.exclusive) {
+      // Even the owner may not change exclusivity; RabbitMQ answers 405 here, not 406.
+      return locked(name);
+    }
     auto inequivalent = [&](std::string_view arg, const std::string& received,
                             const std::string& current) {
       return Status{ErrorCode::kPreconditionFailed,

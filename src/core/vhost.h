@@ -83,6 +83,7 @@ class VHost {
   std::string describe_queue(std::string_view name) const;
   std::string describe_exchange(std::string_view name) const;
   Status check_exclusive(const Queue& queue, OwnerId owner) const;
+  Status locked(std::string_view queue_name) const;
 
   std::string name_;
   std::unordered_map<std::string, ExchangePtr> exchanges_;

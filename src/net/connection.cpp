@@ -1,5 +1,7 @@
 #include "net/connection.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstring>
 
 namespace polymq::net {
@@ -37,7 +39,7 @@ void Connection::start(std::unique_ptr<Handler> handler) {
 }
 
 void Connection::read_some() {
-  if (read_in_flight_ || !reading_enabled_ || closing_ || closed_) return;
+  if (read_in_flight_ || closed_ || (!reading_enabled_ && !closing_)) return;
   if (in_.size() - in_size_ < kReadChunk / 2) in_.resize(in_size_ + kReadChunk);
   read_in_flight_ = true;
   socket_.async_read_some(
@@ -51,10 +53,18 @@ void Connection::on_read_done(const asio::error_code& ec, size_t n) {
   read_in_flight_ = false;
   if (closed_) return;
   if (ec) {
+    spdlog::debug("connection {}: read ended: {}", remote_address_, ec.message());
     finish_close();
     return;
   }
-  if (closing_) return;  // bytes after we decided to close are ignored
+  if (closing_) {
+    // Lingering close: discard what the peer still sends until it closes its side. Closing
+    // with unread bytes would make the kernel answer with RST, and the peer could lose the
+    // last frames we sent (a connection.close-ok, say).
+    in_size_ = 0;
+    read_some();
+    return;
+  }
   in_size_ += n;
   size_t consumed = handler_->on_read(in_.data(), in_size_);
   if (consumed > 0) {
@@ -82,7 +92,12 @@ void Connection::flush_soon() {
 void Connection::flush() {
   if (closed_ || write_in_flight_) return;
   if (out_.empty()) {
-    if (closing_) finish_close();
+    if (closing_ && !sent_fin_) {
+      sent_fin_ = true;
+      asio::error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+      read_some();
+    }
     return;
   }
   writing_.swap(out_);
@@ -99,6 +114,7 @@ void Connection::on_write_done(const asio::error_code& ec) {
   write_in_flight_ = false;
   if (closed_) return;
   if (ec) {
+    spdlog::debug("connection {}: write failed: {}", remote_address_, ec.message());
     finish_close();
     return;
   }
@@ -140,6 +156,8 @@ void Connection::arm_tick() {
 
 void Connection::finish_close() {
   if (closed_) return;
+  spdlog::debug("connection {}: closed (closing={}, pending output {} bytes)", remote_address_,
+                closing_, pending_output());
   closed_ = true;
   asio::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -57,7 +57,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string& output() { return out_; }
   // Schedules a write of everything in output() at the end of this loop turn.
   void flush_soon();
-  // Sends what is pending, then closes. Reading stops at once.
+  // Sends what is pending, shuts down our side, and closes once the peer closes its side (or
+  // after a grace period). What the peer sends meanwhile is discarded.
   void close_after_flush();
   // Closes now, dropping pending output.
   void close();
@@ -102,6 +103,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool was_congested_ = false;
 
   bool closing_ = false;  // close after the pending output is written
+  bool sent_fin_ = false;  // our side is shut down; waiting for the peer's EOF
   bool closed_ = false;
 };
 

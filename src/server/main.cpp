@@ -3,6 +3,7 @@
 
 #include <asio.hpp>
 #include <filesystem>
+#include <functional>
 
 #include "amqp/session.h"
 #include "core/broker.h"
@@ -57,26 +58,27 @@ int main(int argc, char** argv) {
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer shutdown_timer(io);
+  asio::steady_timer idle_poll_timer(io);
+  // Stops the loop as soon as every connection has gone, without waiting out the grace.
+  std::function<void()> stop_when_idle = [&] {
+    if (amqp_listener.connection_count() == 0) {
+      io.stop();
+      return;
+    }
+    idle_poll_timer.expires_after(std::chrono::milliseconds(20));
+    idle_poll_timer.async_wait([&](const asio::error_code& e) {
+      if (!e) stop_when_idle();
+    });
+  };
   signals.async_wait([&](const asio::error_code& error, int signal) {
     if (error) return;
     spdlog::info("received signal {}, shutting down", signal);
     amqp_listener.shutdown();
     shutdown_timer.expires_after(kShutdownGrace);
-    shutdown_timer.async_wait([&](const asio::error_code&) { io.stop(); });
-    // Stop as soon as every connection has gone, without waiting out the grace period.
-    auto poll = std::make_shared<std::function<void()>>();
-    auto poll_timer = std::make_shared<asio::steady_timer>(io);
-    *poll = [&, poll, poll_timer] {
-      if (amqp_listener.connection_count() == 0) {
-        io.stop();
-        return;
-      }
-      poll_timer->expires_after(std::chrono::milliseconds(20));
-      poll_timer->async_wait([poll](const asio::error_code& e) {
-        if (!e) (*poll)();
-      });
-    };
-    (*poll)();
+    shutdown_timer.async_wait([&](const asio::error_code& e) {
+      if (!e) io.stop();
+    });
+    stop_when_idle();
   });
 
   io.run();

@@ -9,9 +9,8 @@ case "$cmd" in
   start)
     binary=$2 state=$3 port=$4
     rm -rf "$state"; mkdir -p "$state"
-    # Small limits the tests exercise; everything else is the default.
+    # Defaults, spelled out where the tests depend on them.
     cat > "$state/polymq.toml" <<TOML
-max_message_size = 67108864
 [amqp]
 heartbeat = 60
 TOML

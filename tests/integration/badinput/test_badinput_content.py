@@ -88,15 +88,36 @@ def test_publish_on_closing_channel_still_expects_content(conn):
                 " header frame instead", (60, 40))
 
 
-def test_large_declared_body_size_waits_for_body(conn):
-    """A 200 MiB body_size is not rejected until the body has arrived."""
+def test_large_declared_body_size_over_limit(conn):
+    """A 200 MiB body_size over the 128 MiB limit: RabbitMQ waits for the whole
+    body before refusing it; PolyMQ refuses at the content header (so it never
+    buffers more than the limit) with the same channel.close 406.  Either way
+    the connection and its other channels keep working."""
     conn.open_channel(1)
     conn.open_channel(2)
     conn.send(_publish() + amqp.header_frame(1, 200 * 1024 * 1024)
               + amqp.body_frame(1, b"x" * 1000))
-    conn.roundtrip(2)
-    frames, closed = conn.drain(timeout=0.5)
-    assert (frames, closed) == ([], False)
+    conn.send_method(2, amqp.BASIC_QOS, struct.pack(">IHB", 0, 0, 0))
+    frames = []
+    while True:                      # everything up to channel 2's qos-ok
+        f = conn.recv_frame(5)
+        assert f is not None, "connection closed"
+        if f.class_method == amqp.BASIC_QOS_OK:
+            assert f.channel == 2
+            break
+        frames.append(amqp.Close(f) if f.class_method == amqp.CHANNEL_CLOSE else f)
+    extra, closed = conn.drain(timeout=0.5)
+    assert not closed
+    frames += extra
+    if frames:
+        assert len(frames) == 1 and isinstance(frames[0], amqp.Close), frames
+        close = frames[0]
+        assert close.channel == 1
+        assert close.reply_code == 406
+        assert close.reply_text == ("PRECONDITION_FAILED - message size %d is larger than"
+                                    " configured max size %d"
+                                    % (200 * 1024 * 1024, MAX_MESSAGE_SIZE))
+        conn.roundtrip(2)
 
 
 def _send_body(c, channel, size, chunk):

@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build-codec/src/amqp/amqp_session_test[1]_tests.cmake")
-  include("/work/main/build-codec/src/amqp/amqp_session_test[1]_tests.cmake")
-else()
-  add_test(amqp_session_test_NOT_BUILT amqp_session_test_NOT_BUILT)
-endif()

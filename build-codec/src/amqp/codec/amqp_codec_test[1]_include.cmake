@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build-codec/src/amqp/codec/amqp_codec_test[1]_tests.cmake")
-  include("/work/main/build-codec/src/amqp/codec/amqp_codec_test[1]_tests.cmake")
-else()
-  add_test(amqp_codec_test_NOT_BUILT amqp_codec_test_NOT_BUILT)
-endif()

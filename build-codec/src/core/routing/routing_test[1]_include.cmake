@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build-codec/src/core/routing/routing_test[1]_tests.cmake")
-  include("/work/main/build-codec/src/core/routing/routing_test[1]_tests.cmake")
-else()
-  add_test(routing_test_NOT_BUILT routing_test_NOT_BUILT)
-endif()
