@@ -1,0 +1,282 @@
+#include "storage/log.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <system_error>
+
+#include "storage/log_format.h"
+
+namespace polymq::storage {
+
+using namespace format;
+
+Log::Log(std::string dir, LogOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)) {}
+
+Log::~Log() = default;
+
+SegmentOptions Log::segment_options() const {
+  return SegmentOptions{options_.index_interval_bytes, &options_.hooks};
+}
+
+Result<std::unique_ptr<Log>> Log::open(const std::string& dir, LogOptions options,
+                                       RecoveryReport* report) {
+  if (options.segment_bytes == 0 || options.segment_bytes > kMaxSegmentBytes) {
+    return Status::InvalidArgument("segment_bytes must be in [1, " +
+                                   std::to_string(kMaxSegmentBytes) + "]");
+  }
+  if (options.max_append_bytes < kHeaderSize || options.max_append_bytes > kMaxRecordBytes) {
+    return Status::InvalidArgument("max_append_bytes must be in [" + std::to_string(kHeaderSize) +
+                                   ", " + std::to_string(kMaxRecordBytes) + "]");
+  }
+  if (options.index_interval_bytes == 0) {
+    return Status::InvalidArgument("index_interval_bytes must be at least 1");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("create directory " + dir, ec.value());
+
+  std::unique_ptr<Log> log(new Log(dir, std::move(options)));
+  auto lock = DirLock::acquire(dir + "/" + std::string(kLockFileName));
+  if (!lock.ok()) return lock.status();
+  log->lock_ = std::move(*lock);
+
+  RecoveryReport local;
+  if (report == nullptr) report = &local;
+  *report = RecoveryReport{};
+  if (Status st = log->load(report); !st.ok()) return st;
+  return log;
+}
+
+Status Log::load(RecoveryReport* report) {
+  std::set<uint64_t> bases;
+  std::vector<std::pair<uint64_t, std::string>> index_files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (auto base = parse_segment_file_name(name, kLogSuffix)) {
+      bases.insert(*base);
+    } else if (auto ib = parse_segment_file_name(name, kIndexSuffix)) {
+      index_files.emplace_back(*ib, name);
+    } else if (auto tb = parse_segment_file_name(name, kTimeIndexSuffix)) {
+      index_files.emplace_back(*tb, name);
+    }
+  }
+  if (ec) return Status::IOError("list " + dir_, ec.value());
+
+  for (const auto& [base, name] : index_files) {
+    if (bases.count(base) != 0) continue;
+    if (Status st = remove_file(dir_ + "/" + name); !st.ok()) return st;
+    ++report->removed_orphan_files;
+  }
+
+  const SegmentOptions seg_options = segment_options();
+  if (bases.empty()) {
+    auto seg = Segment::create(dir_, 0, seg_options);
+    if (!seg.ok()) return seg.status();
+    segments_.push_back(std::move(*seg));
+    report->segments = 1;
+    durable_offset_ = 0;
+    return Status::Ok();
+  }
+  const std::vector<uint64_t> sorted(bases.begin(), bases.end());
+  for (size_t i = 0; i + 1 < sorted.size(); ++i) {
+    SegmentOpenInfo info;
+    auto seg = Segment::open_sealed(dir_, sorted[i], sorted[i + 1], seg_options, &info);
+    if (!seg.ok()) return seg.status();
+    if (info.index_rebuilt) report->rebuilt_indexes.push_back(sorted[i]);
+    if (!info.corruption.ok()) report->corrupt_segments.push_back({sorted[i], info.corruption});
+    segments_.push_back(std::move(*seg));
+  }
+  SegmentOpenInfo info;
+  auto last = Segment::open_active(dir_, sorted.back(), seg_options, &info);
+  if (!last.ok()) return last.status();
+  segments_.push_back(std::move(*last));
+  report->segments = segments_.size();
+  durable_offset_ = next_offset();
+  report->truncated_bytes = info.truncated_bytes;
+  report->truncation_reason = info.truncation_reason;
+  if (!info.truncation_reason.empty()) report->truncated_at_offset = next_offset();
+  return Status::Ok();
+}
+
+uint64_t Log::first_offset() const { return segments_.front()->base_offset(); }
+
+uint64_t Log::next_offset() const { return segments_.back()->next_offset(); }
+
+uint64_t Log::size_bytes() const {
+  uint64_t total = 0;
+  for (const auto& seg : segments_) total += seg->size();
+  return total;
+}
+
+const Segment& Log::segment_for(uint64_t offset) const {
+  auto it = std::upper_bound(
+      segments_.begin(), segments_.end(), offset,
+      [](uint64_t o, const std::unique_ptr<Segment>& s) { return o < s->base_offset(); });
+  return **std::prev(it);
+}
+
+Result<uint64_t> Log::append(std::string_view payload, int64_t timestamp_ms) {
+  const RecordInput record{payload, timestamp_ms};
+  return append_batch(std::span<const RecordInput>(&record, 1));
+}
+
+Result<uint64_t> Log::append_batch(std::span<const RecordInput> records) {
+  if (!failed_.ok()) return failed_;
+  if (records.empty()) return Status::InvalidArgument("empty batch");
+  uint64_t total = 0;
+  for (const RecordInput& r : records) {
+    total += framed_size(r.payload.size());
+    if (total > options_.max_append_bytes) {
+      return Status::InvalidArgument("append exceeds max_append_bytes (" +
+                                     std::to_string(options_.max_append_bytes) + ")");
+    }
+  }
+  // A sealed active segment is one whose roll failed after sealing it: finish that roll.
+  if (active().sealed() ||
+      (!active().empty() && active().size() + total > options_.segment_bytes)) {
+    if (Status st = roll(); !st.ok()) return st;
+  }
+  return active().append(records);
+}
+
+Status Log::roll() {
+  // A failed sync poisons the log (see flush()); seal() repeats it at no cost when clean.
+  if (Status st = active().sync(); !st.ok()) {
+    failed_ = st;
+    return st;
+  }
+  durable_offset_ = next_offset();
+  if (Status st = active().seal(); !st.ok()) return st;
+  auto seg = Segment::create(dir_, next_offset(), segment_options());
+  if (!seg.ok()) return seg.status();
+  segments_.push_back(std::move(*seg));
+  return Status::Ok();
+}
+
+Status Log::flush() {
+  if (!failed_.ok()) return failed_;
+  if (Status st = active().sync(); !st.ok()) {
+    failed_ = st;
+    return st;
+  }
+  durable_offset_ = next_offset();
+  return Status::Ok();
+}
+
+Result<uint64_t> Log::read(uint64_t offset, uint64_t max_bytes, const ReadCallback& fn) const {
+  if (offset < first_offset() || offset > next_offset()) {
+    return Status::OutOfRange("offset " + std::to_string(offset) + " is outside [" +
+                              std::to_string(first_offset()) + ", " +
+                              std::to_string(next_offset()) + "]");
+  }
+  ReadCursor cursor{offset, 0, false};
+  auto it = std::upper_bound(
+      segments_.begin(), segments_.end(), offset,
+      [](uint64_t o, const std::unique_ptr<Segment>& s) { return o < s->base_offset(); });
+  for (--it; it != segments_.end() && !cursor.done; ++it) {
+    if (Status st = (*it)->read(&cursor, max_bytes, fn); !st.ok()) return st;
+  }
+  return cursor.next_offset;
+}
+
+Result<IndexLookup> Log::lookup(uint64_t offset) const {
+  if (offset < first_offset() || offset >= next_offset()) {
+    return Status::OutOfRange("offset " + std::to_string(offset) + " is not in the log");
+  }
+  const Segment& seg = segment_for(offset);
+  return IndexLookup{seg.base_offset(), seg.index_lookup(offset)};
+}
+
+Result<uint64_t> Log::offset_for_time(int64_t timestamp_ms) const {
+  for (const auto& seg : segments_) {
+    if (!seg->empty() && seg->max_timestamp() >= timestamp_ms) {
+      return seg->offset_for_time(timestamp_ms);
+    }
+  }
+  return next_offset();
+}
+
+Result<DeleteStats> Log::delete_front(size_t count) {
+  DeleteStats stats;
+  Status st;
+  size_t removed = 0;
+  for (; removed < count; ++removed) {
+    const uint64_t bytes = segments_[removed]->size();
+    st = segments_[removed]->remove();
+    if (!st.ok()) break;
+    ++stats.segments;
+    stats.bytes += bytes;
+  }
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(removed));
+  if (removed > 0 && st.ok()) st = sync_dir(dir_);
+  if (!st.ok()) return st;
+  return stats;
+}
+
+Result<DeleteStats> Log::delete_segments_before(uint64_t offset) {
+  if (offset > next_offset()) {
+    return Status::OutOfRange("offset " + std::to_string(offset) + " is past the end of the log");
+  }
+  if (offset == next_offset() && !active().empty()) {
+    if (!failed_.ok()) return failed_;
+    if (Status st = roll(); !st.ok()) return st;
+  }
+  size_t count = 0;
+  while (count + 1 < segments_.size() && segments_[count + 1]->base_offset() <= offset) ++count;
+  return delete_front(count);
+}
+
+Result<DeleteStats> Log::apply_retention(int64_t now_ms) {
+  size_t count = 0;
+  if (options_.retention_ms >= 0) {
+    int64_t cutoff;
+    if (__builtin_sub_overflow(now_ms, options_.retention_ms, &cutoff)) cutoff = INT64_MIN;
+    while (count < segments_.size() && !segments_[count]->empty() &&
+           segments_[count]->max_timestamp() < cutoff) {
+      ++count;
+    }
+    if (count == segments_.size()) {
+      // Every record has expired, the active segment's too: roll so that it can go.
+      if (!failed_.ok()) return failed_;
+      if (Status st = roll(); !st.ok()) return st;
+    }
+  }
+  if (options_.retention_bytes >= 0) {
+    const auto keep = static_cast<uint64_t>(options_.retention_bytes);
+    uint64_t rest = 0;
+    for (size_t i = count; i < segments_.size(); ++i) rest += segments_[i]->size();
+    while (count + 1 < segments_.size() && rest - segments_[count]->size() >= keep) {
+      rest -= segments_[count]->size();
+      ++count;
+    }
+  }
+  return delete_front(count);
+}
+
+Status Log::truncate_to(uint64_t offset) {
+  if (!failed_.ok()) return failed_;
+  if (offset < first_offset() || offset > next_offset()) {
+    return Status::OutOfRange("offset " + std::to_string(offset) + " is outside the log");
+  }
+  if (offset == next_offset()) return Status::Ok();
+  // Later segments go first, newest first, so a crash leaves a prefix of the log.
+  while (segments_.size() > 1 && segments_.back()->base_offset() > offset) {
+    if (Status st = segments_.back()->remove(); !st.ok()) return st;
+    segments_.pop_back();
+  }
+  durable_offset_ = std::min(durable_offset_, offset);
+  if (Status st = sync_dir(dir_); !st.ok()) return st;
+  return active().truncate_to(offset);
+}
+
+Status Log::verify() const {
+  for (const auto& seg : segments_) {
+    if (Status st = seg->verify(); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace polymq::storage

@@ -1,0 +1,155 @@
+// An offset-addressable, append-only log of records, kept as a directory of segments (format
+// in log_format.h, rationale in docs/storage-format.md). The storage under durable queues and,
+// later, Kafka partitions and SQS queues: offsets are dense and never reused, space is
+// reclaimed a whole segment at a time from the front, and open() recovers from a crash.
+//
+// REQUIRES: external synchronization. A Log belongs to one owner thread; nothing in it locks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/file.h"
+#include "storage/log_format.h"
+#include "storage/record.h"
+#include "storage/segment.h"
+#include "storage/status.h"
+
+namespace polymq::storage {
+
+struct LogOptions {
+  // Roll to a new segment before an append would take the active one past this size.
+  uint64_t segment_bytes = 64 * 1024 * 1024;
+  // Bytes of records between two offset index entries; bounds the scan after an index lookup.
+  uint32_t index_interval_bytes = 4096;
+  // Largest framed size of one append or batch (header + payload of each record), at most
+  // format::kMaxRecordBytes; larger appends fail with kInvalidArgument.
+  uint64_t max_append_bytes = format::kMaxRecordBytes;
+  // Retention, applied by apply_retention(); negative disables.
+  int64_t retention_bytes = -1;  // delete old segments while the rest still holds this much
+  int64_t retention_ms = -1;     // delete segments whose newest record is older than this
+  // Fault injection for tests (see file.h); empty in production.
+  FaultHooks hooks;
+};
+
+// Sealed segment whose scan met a bad record; reads that reach the record fail with `status`.
+struct CorruptSegment {
+  uint64_t base_offset = 0;
+  Status status;
+};
+
+// What open() found and repaired, for the caller to log.
+struct RecoveryReport {
+  size_t segments = 0;
+  uint64_t truncated_bytes = 0;      // bytes of a torn or corrupt tail cut from the last segment
+  uint64_t truncated_at_offset = 0;  // the first offset dropped (= next_offset() after open)
+  std::string truncation_reason;     // empty when nothing was cut
+  std::vector<uint64_t> rebuilt_indexes;  // base offsets of sealed segments scanned on open
+  std::vector<CorruptSegment> corrupt_segments;
+  size_t removed_orphan_files = 0;  // index files whose .log was gone (an interrupted delete)
+};
+
+// Space reclaimed by retention or prefix deletion.
+struct DeleteStats {
+  size_t segments = 0;
+  uint64_t bytes = 0;
+};
+
+// Where the index sends a read of `offset`: the segment, and the indexed record at or before
+// the offset from which the read scans forward.
+struct IndexLookup {
+  uint64_t segment_base = 0;
+  IndexEntry entry;
+};
+
+class Log {
+ public:
+  // Opens the log in `dir`, creating the directory and an empty log if needed, and recovers:
+  // the last segment is scanned and a torn or corrupt tail cut off; sealed segments are trusted
+  // through their checksummed indexes, or scanned if an index is missing or bad. Fails if
+  // another Log (in any process) has the directory open.
+  static Result<std::unique_ptr<Log>> open(const std::string& dir, LogOptions options,
+                                           RecoveryReport* report = nullptr);
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Appends one record; returns its offset. Not durable until flush().
+  Result<uint64_t> append(std::string_view payload, int64_t timestamp_ms);
+  // Appends the records with consecutive offsets in one pwrite(2); returns the first offset.
+  // All or nothing: a failed append leaves the log as it was (rolled back with ftruncate).
+  // The framed batch must fit in options.max_append_bytes.
+  Result<uint64_t> append_batch(std::span<const RecordInput> records);
+
+  // Delivers the records from `offset` on, in order, until `fn` returns false, the next record
+  // would take the framed bytes delivered past max_bytes (the first record is delivered
+  // whatever its size), or the log ends. Returns the offset after the last record delivered.
+  // offset == next_offset() delivers nothing; outside [first_offset(), next_offset()] is
+  // kOutOfRange. A record that fails a check is never delivered: the read stops there with
+  // kCorruption (the records delivered before it are intact).
+  Result<uint64_t> read(uint64_t offset, uint64_t max_bytes, const ReadCallback& fn) const;
+
+  // Makes every appended record durable (fdatasync of the active segment). After a failed
+  // sync the kernel may have dropped the dirty pages and cleared the error, so the log
+  // refuses further appends and flushes with that error until it is reopened.
+  Status flush();
+
+  uint64_t first_offset() const;
+  uint64_t next_offset() const;
+  // Every record below this offset is on disk (synced by flush(), a roll, or open()). A
+  // front-end that confirms publishes or exposes only durable records (Kafka's high
+  // watermark) reads up to here.
+  uint64_t durable_offset() const { return durable_offset_; }
+  uint64_t size_bytes() const;
+  size_t segment_count() const { return segments_.size(); }
+  const std::string& dir() const { return dir_; }
+
+  // Deletes every segment all of whose records are below `offset` (whole segments only; the
+  // active one is rolled first if `offset` is next_offset()). first_offset() becomes the base
+  // of the first segment left. REQUIRES offset <= next_offset(), else kOutOfRange.
+  Result<DeleteStats> delete_segments_before(uint64_t offset);
+
+  // Deletes the oldest segments that retention no longer keeps: those whose newest record is
+  // older than retention_ms at `now_ms`, then, oldest first, sealed segments while the rest
+  // still holds at least retention_bytes.
+  Result<DeleteStats> apply_retention(int64_t now_ms);
+
+  // Drops the records at and after `offset` (e.g. an uncommitted suffix).
+  // REQUIRES first_offset() <= offset <= next_offset(), else kOutOfRange.
+  Status truncate_to(uint64_t offset);
+
+  // The first offset whose record has a timestamp >= ts (next_offset() if none), searching
+  // from the first segment whose newest record is >= ts.
+  Result<uint64_t> offset_for_time(int64_t timestamp_ms) const;
+
+  // The index lookup behind a read of `offset`. REQUIRES first_offset() <= offset < next_offset()
+  Result<IndexLookup> lookup(uint64_t offset) const;
+
+  // Reads and checks every record of every segment; Corruption names the first bad one.
+  Status verify() const;
+
+ private:
+  Log(std::string dir, LogOptions options);
+
+  SegmentOptions segment_options() const;
+  Segment& active() { return *segments_.back(); }
+  // The segment holding `offset`. REQUIRES first_offset() <= offset < next_offset()
+  const Segment& segment_for(uint64_t offset) const;
+  Status load(RecoveryReport* report);
+  Status roll();
+  // Deletes segments_[0, count) from disk and memory.
+  Result<DeleteStats> delete_front(size_t count);
+
+  std::string dir_;
+  LogOptions options_;
+  DirLock lock_;
+  std::vector<std::unique_ptr<Segment>> segments_;  // by base offset; never empty
+  uint64_t durable_offset_ = 0;
+  Status failed_;  // a failed sync poisons the log
+};
+
+}  // namespace polymq::storage
