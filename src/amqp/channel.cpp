@@ -108,16 +108,8 @@ AmqpStatus Channel::on(const spec::BasicQos& m) {
 
 AmqpStatus Channel::on(const spec::BasicConsume& m) {
   using M = spec::BasicConsume;
-  std::string queue_name;
-  if (AmqpStatus s = resolve_queue_name(m.queue, queue_name, M::kClassId, M::kMethodId);
-      !s.ok()) {
-    return s;
-  }
   core::QueuePtr queue;
-  if (core::Status s = session_.vhost().use_queue(queue_name, session_.owner_id(), queue);
-      !s.ok()) {
-    return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  }
+  if (AmqpStatus s = use_queue(m.queue, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
   std::string tag = m.consumer_tag.empty() ? generate_consumer_tag() : m.consumer_tag;
   if (consumers_.count(tag) != 0) {
     return AmqpStatus(spec::kNotAllowed, "attempt to reuse consumer tag '" + tag + "'",
@@ -379,16 +371,8 @@ void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue,
 
 AmqpStatus Channel::on(const spec::BasicGet& m) {
   using M = spec::BasicGet;
-  std::string queue_name;
-  if (AmqpStatus s = resolve_queue_name(m.queue, queue_name, M::kClassId, M::kMethodId);
-      !s.ok()) {
-    return s;
-  }
   core::QueuePtr queue;
-  if (core::Status s = session_.vhost().use_queue(queue_name, session_.owner_id(), queue);
-      !s.ok()) {
-    return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  }
+  if (AmqpStatus s = use_queue(m.queue, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
   core::QueuedMessage message;
   if (!queue->take(message)) {
     send(spec::BasicGetEmpty{});

@@ -141,6 +141,9 @@ class Channel {
   // The queue named in a method; "" means the last queue declared on this channel.
   AmqpStatus resolve_queue_name(const std::string& given, std::string& out, uint16_t class_id,
                                 uint16_t method_id) const;
+  // resolve_queue_name, then the queue itself for this connection (404 / 405 otherwise).
+  AmqpStatus use_queue(const std::string& given, uint16_t class_id, uint16_t method_id,
+                       core::QueuePtr& out) const;
   AmqpStatus publish_assembled();
   // Routes and enqueues a complete message; sends basic.return when mandatory and unroutable.
   AmqpStatus route_and_enqueue(const core::MessagePtr& message, bool mandatory);

@@ -17,6 +17,14 @@ AmqpStatus Channel::resolve_queue_name(const std::string& given, std::string& ou
   return AmqpStatus::Ok();
 }
 
+AmqpStatus Channel::use_queue(const std::string& given, uint16_t class_id, uint16_t method_id,
+                              core::QueuePtr& out) const {
+  std::string name;
+  if (AmqpStatus s = resolve_queue_name(given, name, class_id, method_id); !s.ok()) return s;
+  core::Status s = session_.vhost().use_queue(name, session_.owner_id(), out);
+  return AmqpStatus::From(s, class_id, method_id);
+}
+
 AmqpStatus Channel::on(const spec::ExchangeDeclare& m) {
   using M = spec::ExchangeDeclare;
   core::ExchangeOptions options;

@@ -508,7 +508,7 @@ void Session::close_connection(const AmqpStatus& error) {
   send(0, close);
   release_channels();
   state_ = State::kClosing;
-  last_heartbeat_sent_ = net::Clock::now();  // reused as the close-ok deadline's start
+  closing_since_ = net::Clock::now();
   connection_.flush_soon();
 }
 
@@ -522,7 +522,7 @@ void Session::on_tick(net::Clock::time_point now) {
     case State::kClosed:
       return;
     case State::kClosing:
-      if (now - last_heartbeat_sent_ > kCloseOkTimeout) connection_.close();
+      if (now - closing_since_ > kCloseOkTimeout) connection_.close();
       return;
     case State::kRunning:
       break;

@@ -94,6 +94,7 @@ class Session final : public net::Handler {
   net::Clock::time_point created_;
   net::Clock::time_point last_received_;
   net::Clock::time_point last_heartbeat_sent_;
+  net::Clock::time_point closing_since_;  // when we sent connection.close
 
   std::unordered_map<uint16_t, std::unique_ptr<Channel>> channels_;
 };

@@ -153,15 +153,23 @@ void VHost::maybe_auto_delete_exchange(Exchange& exchange) {
   }
 }
 
-Status VHost::bind_exchange(const std::string& destination, const std::string& source,
-                            const std::string& key, const Table& arguments) {
+Status VHost::exchange_binding_ends(const std::string& destination, const std::string& source,
+                                    Exchange*& dst, Exchange*& src) {
   if (destination.empty() || source.empty()) {
     return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
   }
-  Exchange* dst = find_exchange(destination);
+  dst = find_exchange(destination);
   if (dst == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(destination)};
-  Exchange* src = find_exchange(source);
+  src = find_exchange(source);
   if (src == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(source)};
+  return Status::Ok();
+}
+
+Status VHost::bind_exchange(const std::string& destination, const std::string& source,
+                            const std::string& key, const Table& arguments) {
+  Exchange* dst = nullptr;
+  Exchange* src = nullptr;
+  if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
   std::string error;
   if (src->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
     return {ErrorCode::kPreconditionFailed, error};
@@ -172,13 +180,9 @@ Status VHost::bind_exchange(const std::string& destination, const std::string& s
 
 Status VHost::unbind_exchange(const std::string& destination, const std::string& source,
                               const std::string& key, const Table& arguments) {
-  if (destination.empty() || source.empty()) {
-    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
-  }
-  Exchange* dst = find_exchange(destination);
-  if (dst == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(destination)};
-  Exchange* src = find_exchange(source);
-  if (src == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(source)};
+  Exchange* dst = nullptr;
+  Exchange* src = nullptr;
+  if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
   // Unbinding what is not bound is a no-op in RabbitMQ 3.x.
   if (src->unbind(dst, key, arguments)) maybe_auto_delete_exchange(*src);
   return Status::Ok();
@@ -310,15 +314,24 @@ Status VHost::purge_queue(const std::string& name, OwnerId owner, size_t& messag
   return Status::Ok();
 }
 
-Status VHost::bind_queue(const std::string& queue_name, const std::string& exchange_name,
-                         const std::string& key, const Table& arguments, OwnerId owner) {
+Status VHost::binding_ends(const std::string& queue_name, const std::string& exchange_name,
+                           OwnerId owner, QueuePtr& queue, Exchange*& exchange) {
   if (exchange_name.empty()) {
     return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
   }
-  QueuePtr queue;
   if (Status s = use_queue(queue_name, owner, queue); !s.ok()) return s;
-  Exchange* exchange = find_exchange(exchange_name);
+  exchange = find_exchange(exchange_name);
   if (exchange == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+  return Status::Ok();
+}
+
+Status VHost::bind_queue(const std::string& queue_name, const std::string& exchange_name,
+                         const std::string& key, const Table& arguments, OwnerId owner) {
+  QueuePtr queue;
+  Exchange* exchange = nullptr;
+  if (Status s = binding_ends(queue_name, exchange_name, owner, queue, exchange); !s.ok()) {
+    return s;
+  }
   std::string error;
   if (exchange->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
     return {ErrorCode::kPreconditionFailed, error};
@@ -329,13 +342,11 @@ Status VHost::bind_queue(const std::string& queue_name, const std::string& excha
 
 Status VHost::unbind_queue(const std::string& queue_name, const std::string& exchange_name,
                            const std::string& key, const Table& arguments, OwnerId owner) {
-  if (exchange_name.empty()) {
-    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
-  }
   QueuePtr queue;
-  if (Status s = use_queue(queue_name, owner, queue); !s.ok()) return s;
-  Exchange* exchange = find_exchange(exchange_name);
-  if (exchange == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+  Exchange* exchange = nullptr;
+  if (Status s = binding_ends(queue_name, exchange_name, owner, queue, exchange); !s.ok()) {
+    return s;
+  }
   if (exchange->unbind(queue.get(), key, arguments)) maybe_auto_delete_exchange(*exchange);
   return Status::Ok();
 }

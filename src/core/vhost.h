@@ -76,6 +76,11 @@ class VHost {
 
  private:
   void add_builtin_exchanges();
+  // The two ends of a queue binding, checked as RabbitMQ does (default exchange, 404, 405).
+  Status binding_ends(const std::string& queue_name, const std::string& exchange_name,
+                      OwnerId owner, QueuePtr& queue, Exchange*& exchange);
+  Status exchange_binding_ends(const std::string& destination, const std::string& source,
+                               Exchange*& dst, Exchange*& src);
   void remove_queue(QueuePtr queue);  // by value: it erases the map entry
   void remove_exchange(const std::string& name);
   void maybe_auto_delete_exchange(Exchange& exchange);

@@ -5,7 +5,10 @@
 namespace polymq::net {
 
 Listener::Listener(asio::io_context& io, std::string name, HandlerFactory factory)
-    : io_(io), name_(std::move(name)), factory_(std::move(factory)), acceptor_(io) {}
+    : name_(std::move(name)),
+      factory_(std::move(factory)),
+      acceptor_(io),
+      accept_backoff_(io) {}
 
 std::string Listener::listen(const std::string& address, uint16_t port) {
   asio::error_code ec;
@@ -27,9 +30,14 @@ void Listener::accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
-      // Out of file descriptors and similar: log and keep accepting after a pause would be
-      // better; for now keep accepting.
+      // Out of file descriptors and the like: pause so the loop does not spin on the error
+      // while connections close and free descriptors.
       spdlog::warn("{} accept failed: {}", name_, ec.message());
+      accept_backoff_.expires_after(std::chrono::milliseconds(100));
+      accept_backoff_.async_wait([this](const asio::error_code& e) {
+        if (!e && acceptor_.is_open()) accept();
+      });
+      return;
     } else {
       uint64_t id = next_id_++;
       auto connection = std::make_shared<Connection>(std::move(socket), id);
@@ -44,6 +52,7 @@ void Listener::accept() {
 void Listener::shutdown() {
   asio::error_code ignored;
   acceptor_.close(ignored);
+  accept_backoff_.cancel();
   // Copy: handlers may finish (and erase themselves) while we iterate.
   std::vector<ConnectionPtr> open;
   for (auto& [id, c] : connections_) open.push_back(c);

@@ -27,10 +27,10 @@ class Listener {
  private:
   void accept();
 
-  asio::io_context& io_;
   std::string name_;
   HandlerFactory factory_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer accept_backoff_;
   uint16_t port_ = 0;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, ConnectionPtr> connections_;
