@@ -263,19 +263,84 @@ AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mand
     send_content(60, *message);
     session_.flush_soon();
   }
-  for (core::Queue* queue : route_scratch_) queue->enqueue(message);
+  bool refused = false;
+  bool pending_sync = false;
+  for (core::Queue* queue : route_scratch_) {
+    switch (queue->enqueue(message)) {
+      case core::EnqueueOutcome::kQueued:
+        break;
+      case core::EnqueueOutcome::kQueuedPendingSync:
+        pending_sync = true;
+        break;
+      case core::EnqueueOutcome::kRefused:
+        refused = true;
+        break;
+    }
+  }
+  if (confirm_mode_) {
+    const uint64_t seq = next_publish_seq_ - 1;
+    if (refused) {
+      hold_confirm(seq, 0, HeldConfirm::State::kNack);
+    } else if (pending_sync) {
+      const uint64_t round = session_.broker().commits().covering_round();
+      if (round != 0) hold_confirm(seq, round, HeldConfirm::State::kWaiting);
+    }
+  }
   return AmqpStatus::Ok();
+}
+
+void Channel::hold_confirm(uint64_t seq, uint64_t round, HeldConfirm::State state) {
+  held_confirms_.push_back(HeldConfirm{seq, round, state});
+  if (state == HeldConfirm::State::kWaiting) session_.broker().commits().wait(this);
+}
+
+void Channel::round_done(uint64_t round, bool ok) {
+  bool waiting = false;
+  for (HeldConfirm& held : held_confirms_) {
+    if (held.state != HeldConfirm::State::kWaiting) continue;
+    if (held.round <= round) {
+      held.state = ok ? HeldConfirm::State::kAck : HeldConfirm::State::kNack;
+    } else {
+      waiting = true;
+    }
+  }
+  if (waiting) session_.broker().commits().wait(this);
+  flush_confirms();
+  session_.flush_soon();
 }
 
 void Channel::flush_confirms() {
   if (!confirm_mode_ || state_ != State::kOpen) return;
-  uint64_t last = next_publish_seq_ - 1;
-  if (last <= confirmed_up_to_) return;
-  spec::BasicAck ack;
-  ack.delivery_tag = last;
-  ack.multiple = last - confirmed_up_to_ > 1;
-  send(ack);
-  confirmed_up_to_ = last;
+  const uint64_t last = next_publish_seq_ - 1;
+  // Acks every publish up to `upto` not yet answered, with `multiple` when more than one.
+  auto ack_upto = [&](uint64_t upto) {
+    if (upto <= confirmed_up_to_) return;
+    spec::BasicAck ack;
+    ack.delivery_tag = upto;
+    ack.multiple = upto - confirmed_up_to_ > 1;
+    send(ack);
+    confirmed_up_to_ = upto;
+  };
+  while (!held_confirms_.empty()) {
+    const HeldConfirm& held = held_confirms_.front();
+    if (held.state == HeldConfirm::State::kWaiting) {
+      ack_upto(held.seq - 1);
+      return;
+    }
+    if (held.state == HeldConfirm::State::kAck) {
+      ack_upto(held.seq);
+    } else {
+      ack_upto(held.seq - 1);
+      spec::BasicNack nack;
+      nack.delivery_tag = held.seq;
+      nack.multiple = false;
+      nack.requeue = false;
+      send(nack);
+      confirmed_up_to_ = held.seq;
+    }
+    held_confirms_.pop_front();
+  }
+  ack_upto(last);
 }
 
 AmqpStatus Channel::on(const spec::ConfirmSelect& m) {
@@ -483,6 +548,8 @@ void Channel::resume_deliveries() { dispatch_consumer_queues(); }
 void Channel::release() {
   if (released_) return;
   released_ = true;
+  session_.broker().commits().cancel_wait(this);
+  held_confirms_.clear();
   state_ = State::kClosing;
   auto consumers = std::move(consumers_);
   consumers_.clear();

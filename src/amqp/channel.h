@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,7 +48,7 @@ class ChannelConsumer final : public core::Consumer {
   uint32_t prefetch_;  // 0 = unlimited
 };
 
-class Channel {
+class Channel final : public core::CommitListener {
  public:
   enum class State { kOpen, kClosing };
   // Where the channel is in assembling a published message: after basic.publish it expects a
@@ -55,7 +56,7 @@ class Channel {
   enum class ContentStage { kNone, kHeader, kBody };
 
   Channel(Session& session, uint16_t id);
-  ~Channel();
+  ~Channel() override;
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
@@ -74,6 +75,8 @@ class Channel {
   void release();
   // Sends the publisher confirms gathered during this read batch.
   void flush_confirms();
+  // core::CommitListener: a group-commit round ended; confirms waiting for it can go.
+  void round_done(uint64_t round, bool ok) override;
   // The socket drained: consumers may take messages again.
   void resume_deliveries();
 
@@ -175,9 +178,21 @@ class Channel {
   uint32_t channel_prefetch_ = 0;   // basic.qos global=true: across the channel
   uint64_t consumer_tag_counter_ = 0;
 
+  // A publish whose confirm is not an immediate ack: it waits for a group-commit round, or
+  // it is to be nacked. Publishes between these entries are acked as soon as the entry
+  // before them is settled.
+  struct HeldConfirm {
+    enum class State { kWaiting, kAck, kNack };
+    uint64_t seq = 0;
+    uint64_t round = 0;
+    State state = State::kWaiting;
+  };
+  void hold_confirm(uint64_t seq, uint64_t round, HeldConfirm::State state);
+
   bool confirm_mode_ = false;
   uint64_t next_publish_seq_ = 1;
-  uint64_t confirmed_up_to_ = 0;  // highest sequence number already acked to the client
+  uint64_t confirmed_up_to_ = 0;  // highest sequence number already answered to the client
+  std::deque<HeldConfirm> held_confirms_;  // by seq
 
   bool tx_mode_ = false;
   bool committing_ = false;  // settle() applies instead of deferring

@@ -43,6 +43,7 @@ class Session final : public net::Handler {
   void flush_soon() { connection_.flush_soon(); }
   bool output_congested() const { return connection_.output_congested(); }
   core::VHost& vhost() { return *vhost_; }
+  core::Broker& broker() { return broker_; }
   core::OwnerId owner_id() const { return owner_id_; }
   uint32_t frame_max() const { return frame_max_; }
   uint64_t max_message_size() const { return broker_.limits().max_message_size; }

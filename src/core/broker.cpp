@@ -5,7 +5,7 @@ namespace polymq::core {
 VHost& Broker::add_vhost(const std::string& name) {
   auto it = vhosts_.find(name);
   if (it != vhosts_.end()) return *it->second;
-  return *vhosts_.emplace(name, std::make_unique<VHost>(name)).first->second;
+  return *vhosts_.emplace(name, std::make_unique<VHost>(name, &hooks_)).first->second;
 }
 
 VHost* Broker::find_vhost(std::string_view name) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/users.h"
 #include "core/vhost.h"
@@ -24,18 +25,33 @@ class Broker {
 
   const Limits& limits() const { return limits_; }
   UserStore& users() { return users_; }
+  // Set before the first vhost is added; every vhost keeps a pointer to them.
+  VHostHooks& hooks() { return hooks_; }
+  // Group-commit rounds that publisher confirms of persistent messages wait for. Without
+  // storage, nothing is ever waited for.
+  CommitTracker& commits() { return *commits_; }
+  void set_commits(CommitTracker* commits) { commits_ = commits != nullptr ? commits : &no_commits_; }
   const UserStore& users() const { return users_; }
 
   VHost& add_vhost(const std::string& name);
   VHost* find_vhost(std::string_view name);
   bool remove_vhost(std::string_view name);
   size_t vhost_count() const { return vhosts_.size(); }
+  // Every vhost, ordered by name.
+  std::vector<const VHost*> vhosts() const {
+    std::vector<const VHost*> out;
+    for (const auto& [name, vhost] : vhosts_) out.push_back(vhost.get());
+    return out;
+  }
 
   // Connections that own exclusive queues are identified by ids unique for the process.
   uint64_t next_owner_id() { return ++owner_ids_; }
 
  private:
   Limits limits_;
+  VHostHooks hooks_;
+  CommitTracker no_commits_{nullptr};
+  CommitTracker* commits_ = &no_commits_;
   UserStore users_;
   std::map<std::string, std::unique_ptr<VHost>, std::less<>> vhosts_;
   uint64_t owner_ids_ = 0;

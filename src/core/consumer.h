@@ -11,10 +11,13 @@ namespace polymq::core {
 class Queue;
 
 // One message as it travels from a queue to a consumer and, until settled, back.
+inline constexpr uint64_t kNotStored = UINT64_MAX;
+
 struct QueuedMessage {
   MessagePtr message;
   uint64_t sequence = 0;        // position in the queue; requeued messages keep theirs
   uint32_t delivery_count = 0;  // times handed to a consumer before this delivery
+  uint64_t log_offset = kNotStored;  // its record in the queue's store, if it has one
   bool redelivered() const { return delivery_count > 0; }
 };
 

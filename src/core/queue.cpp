@@ -3,6 +3,12 @@
 #include <algorithm>
 
 namespace polymq::core {
+namespace {
+
+// Paged messages are read back in chunks of a quarter of the window, at least this much.
+constexpr uint64_t kMinRefillBytes = 64 * 1024;
+
+}  // namespace
 
 Queue::Queue(std::string name, std::string vhost, QueueOptions options, OwnerId owner)
     : name_(std::move(name)),
@@ -10,24 +16,127 @@ Queue::Queue(std::string name, std::string vhost, QueueOptions options, OwnerId 
       options_(std::move(options)),
       owner_(owner) {}
 
-void Queue::enqueue(MessagePtr message) {
-  if (deleted_) return;
-  ready_bytes_ += message->body.size();
-  ready_.push_back(QueuedMessage{std::move(message), next_sequence_++, 0});
-  if (!consumers_.empty()) dispatch();
+Status Queue::attach_storage(QueueStoreFactory* stores) {
+  stores_ = stores;
+  if (stores_ == nullptr) return Status::Ok();
+  window_bytes_ = stores_->options().window_bytes;
+  // As in RabbitMQ, exclusive and auto-delete queues do not outlive a restart.
+  if (!options_.durable || options_.exclusive || options_.auto_delete) return Status::Ok();
+  if (Status st = stores_->open_durable(vhost_, name_, store_); !st.ok()) {
+    storage_error_ = st;
+    stores_->warn("queue '" + name_ + "' in vhost '" + vhost_ + "' is stopped: " + st.message());
+    return st;
+  }
+  const QueueRecovery& r = store_->recovery();
+  paged_from_ = r.live_from;
+  paged_count_ = r.live_count;
+  recovered_end_ = r.next_offset;
+  recovered_delivered_upto_ = r.delivered_upto;
+  next_sequence_ = r.last_sequence + 1;
+  refill();
+  return Status::Ok();
 }
 
-bool Queue::take(QueuedMessage& out) {
-  if (ready_.empty()) return false;
-  out = std::move(ready_.front());
-  ready_.pop_front();
-  ready_bytes_ -= out.message->body.size();
-  ++unacked_;
+bool Queue::ensure_store() {
+  if (store_ != nullptr) return storage_error_.ok();
+  if (stores_ == nullptr || !storage_error_.ok()) return false;
+  if (Status st = stores_->open_transient(store_); !st.ok()) {
+    // Without a scratch store the queue keeps everything in memory, as before paging.
+    stores_->warn("queue '" + name_ + "' cannot page to disk: " + st.message());
+    storage_error_ = st;
+    store_.reset();
+    return false;
+  }
   return true;
 }
 
-void Queue::ack(const QueuedMessage& /*message*/) {
+void Queue::storage_failed(Status status) {
+  if (!storage_error_.ok()) return;
+  if (stores_ != nullptr) {
+    stores_->warn("queue '" + name_ + "' in vhost '" + vhost_ +
+                  "' stopped reading from disk: " + status.message());
+  }
+  storage_error_ = std::move(status);
+}
+
+EnqueueOutcome Queue::enqueue(MessagePtr message) {
+  if (deleted_) return EnqueueOutcome::kQueued;
+  const uint64_t sequence = next_sequence_++;
+  const bool persist = stores_messages() && message->persistent();
+  const bool page =
+      paged_count_ > 0 ||
+      (ready_footprint_ + message->footprint() > window_bytes_ && ensure_store());
+  if (persist || page) {
+    if (!storage_error_.ok()) return EnqueueOutcome::kRefused;
+    uint64_t offset = 0;
+    if (Status st = store_->append(sequence, !persist, *message, offset); !st.ok()) {
+      storage_failed(st);
+      return EnqueueOutcome::kRefused;
+    }
+    if (page) {
+      if (paged_count_++ == 0) paged_from_ = offset;
+    } else {
+      ready_bytes_ += message->body.size();
+      ready_footprint_ += message->footprint();
+      ready_.push_back(QueuedMessage{std::move(message), sequence, 0, offset});
+    }
+  } else {
+    ready_bytes_ += message->body.size();
+    ready_footprint_ += message->footprint();
+    ready_.push_back(QueuedMessage{std::move(message), sequence, 0, kNotStored});
+  }
+  if (!consumers_.empty()) dispatch();
+  return persist ? EnqueueOutcome::kQueuedPendingSync : EnqueueOutcome::kQueued;
+}
+
+void Queue::refill() {
+  if (paged_count_ == 0 || store_ == nullptr || !storage_error_.ok()) return;
+  if (ready_footprint_ > window_bytes_ / 2) return;
+  const uint64_t chunk = std::max(kMinRefillBytes, window_bytes_ / 4);
+  uint64_t next = paged_from_;
+  Status st = store_->read(
+      paged_from_, chunk,
+      [&](uint64_t offset, StoredMessage& stored) {
+        const bool seen = offset < recovered_end_ && offset < recovered_delivered_upto_;
+        ready_bytes_ += stored.message->body.size();
+        ready_footprint_ += stored.message->footprint();
+        ready_.push_back(
+            QueuedMessage{std::move(stored.message), stored.sequence, seen ? 1u : 0u, offset});
+        if (paged_count_ > 0) --paged_count_;
+      },
+      next);
+  if (!st.ok()) {
+    storage_failed(st);
+    return;
+  }
+  paged_from_ = next;
+  // Transient records from before a restart were counted at recovery but are skipped.
+  if (paged_from_ >= store_->next_offset()) paged_count_ = 0;
+}
+
+QueuedMessage Queue::pop_ready() {
+  QueuedMessage m = std::move(ready_.front());
+  ready_.pop_front();
+  ready_bytes_ -= m.message->body.size();
+  ready_footprint_ -= m.message->footprint();
+  ++unacked_;
+  if (m.log_offset != kNotStored && store_ != nullptr) store_->delivered(m.log_offset);
+  return m;
+}
+
+bool Queue::take(QueuedMessage& out) {
+  if (ready_.empty()) refill();
+  if (ready_.empty()) return false;
+  out = pop_ready();
+  refill();
+  return true;
+}
+
+void Queue::ack(const QueuedMessage& message) {
   if (unacked_ > 0) --unacked_;
+  if (message.log_offset != kNotStored && store_ != nullptr && !deleted_) {
+    store_->settle(message.log_offset);
+  }
 }
 
 void Queue::requeue(QueuedMessage message) {
@@ -35,6 +144,7 @@ void Queue::requeue(QueuedMessage message) {
   if (deleted_) return;
   ++message.delivery_count;
   ready_bytes_ += message.message->body.size();
+  ready_footprint_ += message.message->footprint();
   auto pos = std::lower_bound(
       ready_.begin(), ready_.end(), message.sequence,
       [](const QueuedMessage& m, uint64_t sequence) { return m.sequence < sequence; });
@@ -42,9 +152,18 @@ void Queue::requeue(QueuedMessage message) {
 }
 
 size_t Queue::purge() {
-  size_t n = ready_.size();
+  size_t n = ready_.size() + paged_count_;
+  if (store_ != nullptr) {
+    for (const QueuedMessage& m : ready_) {
+      if (m.log_offset != kNotStored) store_->settle(m.log_offset);
+    }
+    if (paged_count_ > 0) store_->settle_range(paged_from_, store_->next_offset());
+    paged_from_ = store_->next_offset();
+  }
+  paged_count_ = 0;
   ready_.clear();
   ready_bytes_ = 0;
+  ready_footprint_ = 0;
   return n;
 }
 
@@ -70,8 +189,6 @@ bool Queue::remove_consumer(Consumer* consumer) {
 }
 
 void Queue::deliver_to(Consumer& consumer, QueuedMessage message) {
-  ready_bytes_ -= message.message->body.size();
-  ++unacked_;
   consumer.deliver(*this, std::move(message));
 }
 
@@ -80,7 +197,9 @@ void Queue::dispatch() {
   // dispatch; the loop below already continues, so a nested call has nothing to add.
   if (dispatching_) return;
   dispatching_ = true;
-  while (!ready_.empty() && !consumers_.empty()) {
+  for (;;) {
+    if (ready_.empty()) refill();
+    if (ready_.empty() || consumers_.empty()) break;
     const size_t n = consumers_.size();
     bool delivered = false;
     for (size_t tried = 0; tried < n && !ready_.empty(); ++tried) {
@@ -88,14 +207,13 @@ void Queue::dispatch() {
       Consumer* consumer = consumers_[next_consumer_];
       next_consumer_ = (next_consumer_ + 1) % consumers_.size();
       if (!consumer->ready()) continue;
-      QueuedMessage message = std::move(ready_.front());
-      ready_.pop_front();
-      deliver_to(*consumer, std::move(message));
+      deliver_to(*consumer, pop_ready());
       delivered = true;
       break;
     }
     if (!delivered) break;
   }
+  refill();
   dispatching_ = false;
 }
 
@@ -104,6 +222,12 @@ void Queue::mark_deleted() {
   deleted_ = true;
   ready_.clear();
   ready_bytes_ = 0;
+  ready_footprint_ = 0;
+  paged_count_ = 0;
+  if (store_ != nullptr) {
+    store_->destroy();
+    store_.reset();
+  }
   std::vector<Consumer*> consumers;
   consumers.swap(consumers_);
   has_exclusive_consumer_ = false;

@@ -4,6 +4,13 @@
 // sequence; requeue inserts a returning message back at its original position, so consumers
 // see RabbitMQ's classic-queue order after a nack or a channel close.
 //
+// Storage: a durable queue (durable, not exclusive, not auto-delete) writes its persistent
+// messages to its QueueStore and recovers them when it is created again after a restart. Any
+// queue keeps at most `window_bytes` of ready messages in memory; beyond that, new messages
+// go to the store only (the *paged* region, a contiguous run of log offsets that starts at
+// paged_from_) and are read back in order as consumers drain the queue. While a queue pages,
+// every new message goes to the paged region, so log order stays queue order.
+//
 // REQUIRES: all calls on the thread that owns the queue's vhost.
 #pragma once
 
@@ -15,6 +22,7 @@
 
 #include "core/consumer.h"
 #include "core/message.h"
+#include "core/queue_store.h"
 #include "core/status.h"
 #include "core/value.h"
 
@@ -29,6 +37,12 @@ struct QueueOptions {
   Table arguments;
 };
 
+enum class EnqueueOutcome {
+  kQueued,
+  kQueuedPendingSync,  // durable once the store's current group-commit round ends
+  kRefused,            // the store failed: the message is not in the queue
+};
+
 class Queue {
  public:
   Queue(std::string name, std::string vhost, QueueOptions options, OwnerId owner);
@@ -41,12 +55,18 @@ class Queue {
   OwnerId owner() const { return owner_; }
   bool deleted() const { return deleted_; }
 
-  size_t message_count() const { return ready_.size(); }
+  // Gives the queue storage (null: memory only). A durable queue opens its store and
+  // recovers its messages; the error, if any, is also kept and refuses publishes.
+  Status attach_storage(QueueStoreFactory* stores);
+  bool stores_messages() const { return store_ != nullptr && store_->durable(); }
+  const Status& storage_error() const { return storage_error_; }
+
+  size_t message_count() const { return ready_.size() + paged_count_; }
   size_t consumer_count() const { return consumers_.size(); }
   size_t unacked_count() const { return unacked_; }
   uint64_t ready_bytes() const { return ready_bytes_; }
 
-  void enqueue(MessagePtr message);
+  EnqueueOutcome enqueue(MessagePtr message);
   // Takes the first ready message for a pull (basic.get); false when empty.
   bool take(QueuedMessage& out);
   // Settles a delivered message for good.
@@ -71,6 +91,11 @@ class Queue {
 
  private:
   void deliver_to(Consumer& consumer, QueuedMessage message);
+  QueuedMessage pop_ready();
+  bool ensure_store();
+  // Reads paged messages back while the in-memory window has room.
+  void refill();
+  void storage_failed(Status status);
 
   std::string name_;
   std::string vhost_;
@@ -80,9 +105,19 @@ class Queue {
   bool dispatching_ = false;
 
   std::deque<QueuedMessage> ready_;
-  uint64_t ready_bytes_ = 0;
+  uint64_t ready_bytes_ = 0;      // body bytes of ready_ (in memory)
+  uint64_t ready_footprint_ = 0;  // Message::footprint() of ready_, held to window_bytes_
   uint64_t next_sequence_ = 1;
   size_t unacked_ = 0;
+
+  QueueStoreFactory* stores_ = nullptr;
+  std::unique_ptr<QueueStore> store_;
+  uint64_t window_bytes_ = UINT64_MAX;
+  uint64_t paged_from_ = 0;   // first offset of the paged region
+  uint64_t paged_count_ = 0;  // live messages in it
+  uint64_t recovered_end_ = 0;             // records below were written before the restart
+  uint64_t recovered_delivered_upto_ = 0;  // ... and below this, delivered before it
+  Status storage_error_;
 
   std::vector<Consumer*> consumers_;
   bool has_exclusive_consumer_ = false;

@@ -31,6 +31,11 @@ void UserStore::add(std::string_view name, std::string_view password, bool loopb
   users_[user.name] = std::move(user);
 }
 
+void UserStore::insert(User user) {
+  std::string name = user.name;
+  users_[std::move(name)] = std::move(user);
+}
+
 bool UserStore::remove(std::string_view name) {
   auto it = users_.find(name);
   if (it == users_.end()) return false;
@@ -41,6 +46,13 @@ bool UserStore::remove(std::string_view name) {
 const User* UserStore::find(std::string_view name) const {
   auto it = users_.find(name);
   return it == users_.end() ? nullptr : &it->second;
+}
+
+std::vector<const User*> UserStore::list() const {
+  std::vector<const User*> out;
+  out.reserve(users_.size());
+  for (const auto& [name, user] : users_) out.push_back(&user);
+  return out;
 }
 
 Status UserStore::authenticate(std::string_view name, std::string_view password,

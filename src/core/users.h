@@ -24,8 +24,14 @@ class UserStore {
  public:
   void add(std::string_view name, std::string_view password, bool loopback_only,
            std::vector<std::string> tags = {});
+  // Adds or replaces a user whose credentials were stored earlier (salt and digest as add()
+  // makes them). An empty digest makes a user no password authenticates, as RabbitMQ's users
+  // with an empty password_hash.
+  void insert(User user);
   bool remove(std::string_view name);
   const User* find(std::string_view name) const;
+  // Every user, ordered by name.
+  std::vector<const User*> list() const;
   // kAccessRefused for an unknown user, a wrong password, or a loopback-only user connecting
   // from elsewhere; the message says which (for the log; clients get a generic text).
   Status authenticate(std::string_view name, std::string_view password,

@@ -35,7 +35,21 @@ bool starts_with_reserved(std::string_view name) {
 
 }  // namespace
 
-VHost::VHost(std::string name) : name_(std::move(name)) { add_builtin_exchanges(); }
+bool survives_restart(const ExchangeOptions& exchange) { return exchange.durable; }
+
+bool survives_restart(const QueueOptions& queue) {
+  return queue.durable && !queue.exclusive && !queue.auto_delete;
+}
+
+bool survives_restart(const Exchange& source, const Binding& binding) {
+  if (!survives_restart(source.options())) return false;
+  if (binding.queue != nullptr) return survives_restart(binding.queue->options());
+  return binding.exchange != nullptr && survives_restart(binding.exchange->options());
+}
+
+VHost::VHost(std::string name, const VHostHooks* hooks) : name_(std::move(name)), hooks_(hooks) {
+  add_builtin_exchanges();
+}
 
 void VHost::add_builtin_exchanges() {
   auto add = [&](const char* n, ExchangeType t) {
@@ -113,6 +127,7 @@ Status VHost::declare_exchange(const std::string& name, std::string_view type,
     return Status::Ok();
   }
   exchanges_.emplace(name, std::make_shared<Exchange>(name, *parsed, options));
+  if (survives_restart(options)) definitions_changed();
   return Status::Ok();
 }
 
@@ -145,6 +160,7 @@ void VHost::remove_exchange(const std::string& name) {
     if (source->unbind_all(exchange.get()) > 0) touched.push_back(source.get());
   }
   for (Exchange* source : touched) maybe_auto_delete_exchange(*source);
+  if (survives_restart(exchange->options())) definitions_changed();
 }
 
 void VHost::maybe_auto_delete_exchange(Exchange& exchange) {
@@ -174,7 +190,10 @@ Status VHost::bind_exchange(const std::string& destination, const std::string& s
   if (src->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
     return {ErrorCode::kPreconditionFailed, error};
   }
-  src->bind(nullptr, dst, key, arguments);
+  if (src->bind(nullptr, dst, key, arguments) && survives_restart(src->options()) &&
+      survives_restart(dst->options())) {
+    definitions_changed();
+  }
   return Status::Ok();
 }
 
@@ -183,8 +202,11 @@ Status VHost::unbind_exchange(const std::string& destination, const std::string&
   Exchange* dst = nullptr;
   Exchange* src = nullptr;
   if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
+  const bool durable = survives_restart(src->options()) && survives_restart(dst->options());
   // Unbinding what is not bound is a no-op in RabbitMQ 3.x.
-  if (src->unbind(dst, key, arguments)) maybe_auto_delete_exchange(*src);
+  if (!src->unbind(dst, key, arguments)) return Status::Ok();
+  if (durable) definitions_changed();
+  maybe_auto_delete_exchange(*src);
   return Status::Ok();
 }
 
@@ -228,7 +250,7 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
     do {
       name = generate_queue_name();
     } while (queues_.count(name) != 0);
-  } else if (starts_with_reserved(name)) {
+  } else if (starts_with_reserved(name) && !restoring_) {
     return {ErrorCode::kAccessRefused,
             "queue name '" + name + "' contains reserved prefix 'amq.*'"};
   }
@@ -265,8 +287,12 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
     return Status::Ok();
   }
   auto queue = std::make_shared<Queue>(name, name_, options, options.exclusive ? owner : 0);
+  // A store that cannot be opened leaves the queue declared but refusing publishes, with the
+  // reason logged, as a stopped queue does in RabbitMQ.
+  (void)queue->attach_storage(hooks_ != nullptr ? hooks_->queue_stores : nullptr);
   queues_.emplace(name, queue);
   out = {std::move(queue), true};
+  if (survives_restart(options)) definitions_changed();
   return Status::Ok();
 }
 
@@ -305,6 +331,7 @@ void VHost::remove_queue(QueuePtr queue) {
   }
   for (Exchange* exchange : touched) maybe_auto_delete_exchange(*exchange);
   queue->mark_deleted();
+  if (survives_restart(queue->options())) definitions_changed();
 }
 
 Status VHost::purge_queue(const std::string& name, OwnerId owner, size_t& message_count) {
@@ -336,7 +363,10 @@ Status VHost::bind_queue(const std::string& queue_name, const std::string& excha
   if (exchange->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
     return {ErrorCode::kPreconditionFailed, error};
   }
-  exchange->bind(queue.get(), nullptr, key, arguments);
+  if (exchange->bind(queue.get(), nullptr, key, arguments) &&
+      survives_restart(exchange->options()) && survives_restart(queue->options())) {
+    definitions_changed();
+  }
   return Status::Ok();
 }
 
@@ -347,8 +377,20 @@ Status VHost::unbind_queue(const std::string& queue_name, const std::string& exc
   if (Status s = binding_ends(queue_name, exchange_name, owner, queue, exchange); !s.ok()) {
     return s;
   }
-  if (exchange->unbind(queue.get(), key, arguments)) maybe_auto_delete_exchange(*exchange);
+  const bool durable = survives_restart(exchange->options()) && survives_restart(queue->options());
+  if (!exchange->unbind(queue.get(), key, arguments)) return Status::Ok();
+  if (durable) definitions_changed();
+  maybe_auto_delete_exchange(*exchange);
   return Status::Ok();
+}
+
+Status VHost::restore_queue(const std::string& name, const QueueOptions& options) {
+  if (name.empty()) return {ErrorCode::kInvalidArgument, "a stored queue has an empty name"};
+  restoring_ = true;
+  QueueDeclareOutcome out;
+  Status s = declare_queue(name, options, false, 0, out);
+  restoring_ = false;
+  return s;
 }
 
 Status VHost::route(std::string_view exchange_name, const Message& message,

@@ -6,6 +6,7 @@
 // REQUIRES: all calls on the vhost's owner thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -18,6 +19,22 @@
 
 namespace polymq::core {
 
+class QueueStoreFactory;
+
+// What a vhost needs from the broker around it; owned by the broker, outliving its vhosts.
+struct VHostHooks {
+  // Gives queues their message storage; null keeps every queue in memory only.
+  QueueStoreFactory* queue_stores = nullptr;
+  // Called after a durable definition (exchange, queue, binding) was added or removed.
+  std::function<void()> definitions_changed;
+};
+
+// What survives a restart, by RabbitMQ 3.x's rules: durable exchanges; durable queues that are
+// neither exclusive nor auto-delete; bindings whose source and destination both survive.
+bool survives_restart(const ExchangeOptions& exchange);
+bool survives_restart(const QueueOptions& queue);
+bool survives_restart(const Exchange& source, const Binding& binding);
+
 struct QueueDeclareOutcome {
   QueuePtr queue;
   bool created = false;
@@ -25,7 +42,7 @@ struct QueueDeclareOutcome {
 
 class VHost {
  public:
-  explicit VHost(std::string name);
+  explicit VHost(std::string name, const VHostHooks* hooks = nullptr);
   VHost(const VHost&) = delete;
   VHost& operator=(const VHost&) = delete;
 
@@ -53,6 +70,9 @@ class VHost {
                     const std::string& key, const Table& arguments, OwnerId owner);
   Status unbind_queue(const std::string& queue, const std::string& exchange,
                       const std::string& key, const Table& arguments, OwnerId owner);
+  // Recreates a stored queue at startup: declare_queue without an owner, also accepting the
+  // reserved "amq." prefix (server-named durable queues survive restarts).
+  Status restore_queue(const std::string& name, const QueueOptions& options);
   // The queue `name` for use by `owner`: kNotFound, or kResourceLocked when another
   // connection's exclusive queue.
   Status use_queue(std::string_view name, OwnerId owner, QueuePtr& out);
@@ -90,10 +110,16 @@ class VHost {
   Status check_exclusive(const Queue& queue, OwnerId owner) const;
   Status locked(std::string_view queue_name) const;
 
+  void definitions_changed() const {
+    if (hooks_ != nullptr && hooks_->definitions_changed) hooks_->definitions_changed();
+  }
+
   std::string name_;
+  const VHostHooks* hooks_;
   std::unordered_map<std::string, ExchangePtr> exchanges_;
   std::unordered_map<std::string, QueuePtr> queues_;
   uint64_t name_counter_ = 0;
+  bool restoring_ = false;  // set by restore_queue around its declare_queue
 };
 
 }  // namespace polymq::core

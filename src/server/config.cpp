@@ -41,6 +41,23 @@ std::string apply_toml(const std::string& path, Config& config) {
   if (err.empty()) {
     err = read_int(doc["max_message_size"], "max_message_size", config.max_message_size);
   }
+  auto storage = doc["storage"];
+  if (auto v = storage["sync_policy"].value<std::string>()) config.sync_policy = *v;
+  if (err.empty()) {
+    err = read_int(storage["sync_interval_ms"], "storage.sync_interval_ms",
+                   config.sync_interval_ms);
+  }
+  if (err.empty()) {
+    err = read_int(storage["queue_window_bytes"], "storage.queue_window_bytes",
+                   config.queue_window_bytes);
+  }
+  if (err.empty()) {
+    err = read_int(storage["segment_bytes"], "storage.segment_bytes", config.segment_bytes);
+  }
+  if (err.empty() && config.sync_policy != "batch" && config.sync_policy != "interval" &&
+      config.sync_policy != "never") {
+    err = "'storage.sync_policy' must be batch, interval or never";
+  }
   if (!err.empty()) return path + ": " + err;
   if (auto* vhosts = doc["vhosts"].as_array()) {
     config.vhosts.clear();
@@ -96,6 +113,27 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   auto* o_max = app.add_option("--max-message-size", max_message_size,
                                "Largest accepted message body in bytes (default 128 MiB)")
                     ->envname("POLYMQ_MAX_MESSAGE_SIZE");
+  std::string sync_policy;
+  uint32_t sync_interval_ms = 0;
+  uint64_t queue_window_bytes = 0;
+  uint64_t segment_bytes = 0;
+  auto* o_sync = app.add_option("--sync-policy", sync_policy,
+                                "When confirms of persistent messages wait for fdatasync: "
+                                "batch (group commit, default), interval, never")
+                     ->envname("POLYMQ_SYNC_POLICY")
+                     ->check(CLI::IsMember({"batch", "interval", "never"}));
+  auto* o_interval = app.add_option("--sync-interval-ms", sync_interval_ms,
+                                    "Milliseconds between syncs with --sync-policy interval "
+                                    "(default 10)")
+                         ->envname("POLYMQ_SYNC_INTERVAL_MS");
+  auto* o_window = app.add_option("--queue-window-bytes", queue_window_bytes,
+                                  "Bytes of ready messages a queue keeps in memory before "
+                                  "paging the rest to disk (default 16 MiB)")
+                       ->envname("POLYMQ_QUEUE_WINDOW_BYTES");
+  auto* o_segment = app.add_option("--segment-bytes", segment_bytes,
+                                   "Size of a queue log segment (default 64 MiB)")
+                        ->envname("POLYMQ_SEGMENT_BYTES")
+                        ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 30));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -114,6 +152,10 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_port->count() > 0) config.amqp_port = amqp_port;
   if (o_level->count() > 0) config.log_level = log_level;
   if (o_max->count() > 0) config.max_message_size = max_message_size;
+  if (o_sync->count() > 0) config.sync_policy = sync_policy;
+  if (o_interval->count() > 0) config.sync_interval_ms = sync_interval_ms;
+  if (o_window->count() > 0) config.queue_window_bytes = queue_window_bytes;
+  if (o_segment->count() > 0) config.segment_bytes = segment_bytes;
   exit_code = 0;
   return config;
 }

@@ -27,6 +27,12 @@ struct Config {
   uint16_t amqp_channel_max = 2047;
   uint64_t max_message_size = 128ull * 1024 * 1024;
 
+  // Storage: when publisher confirms of persistent messages wait for fdatasync.
+  std::string sync_policy = "batch";  // batch | interval | never
+  uint32_t sync_interval_ms = 10;     // for "interval"
+  uint64_t queue_window_bytes = 16ull * 1024 * 1024;
+  uint64_t segment_bytes = 64ull * 1024 * 1024;
+
   std::vector<std::string> vhosts = {"/"};
   std::vector<UserConfig> users = {{"guest", "guest", true, {"administrator"}}};
 };

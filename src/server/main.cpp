@@ -9,6 +9,9 @@
 #include "core/broker.h"
 #include "net/listener.h"
 #include "server/config.h"
+#include "server/definitions_saver.h"
+#include "storage/file.h"
+#include "storage/group_commit.h"
 
 namespace {
 
@@ -33,20 +36,53 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // One broker per data directory: a second one would write the same logs.
+  auto data_lock = storage::DirLock::acquire(config->data_dir + "/LOCK");
+  if (!data_lock.ok()) {
+    spdlog::critical("data directory {} is in use by another process: {}", config->data_dir,
+                     data_lock.status().message());
+    return 1;
+  }
+
+  asio::io_context io(1);
+
+  // Storage: the group committer syncs logs on its own thread and reports back to the loop;
+  // it and the store factory outlive the broker, whose queues hold stores.
+  storage::SyncPolicy sync_policy = storage::SyncPolicy::kBatch;
+  storage::parse_sync_policy(config->sync_policy, sync_policy);
+  storage::GroupCommitter committer(
+      sync_policy, config->sync_interval_ms, [&io](uint32_t delay_ms, std::function<void()> fn) {
+        if (delay_ms == 0) {
+          asio::post(io, std::move(fn));
+          return;
+        }
+        auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(delay_ms));
+        timer->async_wait([timer, fn = std::move(fn)](const asio::error_code& e) {
+          if (!e) fn();
+        });
+      });
+  core::QueueStoreOptions store_options;
+  store_options.root = config->data_dir + "/queues";
+  store_options.window_bytes = config->queue_window_bytes;
+  store_options.segment_bytes = config->segment_bytes;
+  store_options.log_warning = [](const std::string& text) { spdlog::warn("{}", text); };
+  core::QueueStoreFactory queue_stores(store_options, committer);
+
   core::Limits limits;
   limits.max_message_size = config->max_message_size;
   core::Broker broker(limits);
-  for (const auto& vhost : config->vhosts) broker.add_vhost(vhost);
-  for (const auto& user : config->users) {
-    broker.users().add(user.name, user.password, user.loopback_only, user.tags);
-  }
+  broker.hooks().queue_stores = &queue_stores;
+  broker.set_commits(&queue_stores.tracker());
+  // Stored definitions, then the config's vhosts and users over them; from here on every
+  // durable change is on disk before its reply leaves (server/definitions_saver.h).
+  server::DefinitionsSaver definitions(broker, config->data_dir);
+  if (!definitions.start(*config)) return 1;
 
   amqp::SessionConfig session_config;
   session_config.heartbeat = config->amqp_heartbeat;
   session_config.frame_max = config->amqp_frame_max;
   session_config.channel_max = config->amqp_channel_max;
 
-  asio::io_context io(1);
   net::Listener amqp_listener(io, "AMQP 0-9-1", [&](net::Connection& connection) {
     return std::make_unique<amqp::Session>(broker, connection, session_config);
   });
@@ -82,6 +118,8 @@ int main(int argc, char** argv) {
   });
 
   io.run();
+  // Writes what the stores still buffer and syncs it, so a clean stop loses nothing.
+  committer.flush_now();
   spdlog::info("PolyMQ stopped");
   return 0;
 }

@@ -125,6 +125,12 @@ Status File::sync() {
   return Status::Ok();
 }
 
+Result<int> File::duplicate_fd() const {
+  const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return Status::IOError("dup " + path_, errno);
+  return fd;
+}
+
 Status File::close() {
   if (fd_ < 0) return Status::Ok();
   // close() is not retried on EINTR: on Linux the descriptor is released either way.

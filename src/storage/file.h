@@ -56,6 +56,9 @@ class File {
   Status truncate(uint64_t size);
   Status sync();  // fdatasync
   Status close();
+  // A second descriptor for the same open file, for an fdatasync on another thread that must
+  // not race with close(). The caller owns it.
+  Result<int> duplicate_fd() const;
 
  private:
   File(int fd, std::string path, const FaultHooks* hooks)

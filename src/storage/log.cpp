@@ -1,9 +1,13 @@
 #include "storage/log.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <set>
 #include <system_error>
+#include <utility>
 
 #include "storage/log_format.h"
 
@@ -163,6 +167,51 @@ Status Log::flush() {
     return st;
   }
   durable_offset_ = next_offset();
+  return Status::Ok();
+}
+
+SyncTicket::~SyncTicket() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+SyncTicket::SyncTicket(SyncTicket&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), target_(other.target_) {}
+
+SyncTicket& SyncTicket::operator=(SyncTicket&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    target_ = other.target_;
+  }
+  return *this;
+}
+
+Status SyncTicket::run() const {
+  if (fd_ < 0) return Status::Ok();
+  if (::fdatasync(fd_) != 0) return Status::IOError("fdatasync", errno);
+  return Status::Ok();
+}
+
+Result<SyncTicket> Log::begin_sync() {
+  if (!failed_.ok()) return failed_;
+  const uint64_t target = next_offset();
+  // Records below the active segment's base were made durable by the roll that sealed them.
+  if (target <= durable_offset_ || target == active().base_offset()) {
+    durable_offset_ = std::max(durable_offset_, target);
+    return SyncTicket(-1, target);
+  }
+  auto fd = active().log_file().duplicate_fd();
+  if (!fd.ok()) return fd.status();
+  return SyncTicket(*fd, target);
+}
+
+Status Log::end_sync(const SyncTicket& ticket, const Status& result) {
+  if (!failed_.ok()) return failed_;
+  if (!result.ok()) {
+    failed_ = result;
+    return result;
+  }
+  durable_offset_ = std::max(durable_offset_, std::min(ticket.target(), next_offset()));
   return Status::Ok();
 }
 

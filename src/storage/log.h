@@ -66,6 +66,30 @@ struct IndexLookup {
   IndexEntry entry;
 };
 
+// A pending fdatasync of a log's active segment, to run on any thread (group commit). Made on
+// the log's owner thread by Log::begin_sync, run elsewhere, handed back to Log::end_sync.
+class SyncTicket {
+ public:
+  SyncTicket() = default;
+  SyncTicket(int fd, uint64_t target) : fd_(fd), target_(target) {}
+  ~SyncTicket();
+  SyncTicket(SyncTicket&& other) noexcept;
+  SyncTicket& operator=(SyncTicket&& other) noexcept;
+  SyncTicket(const SyncTicket&) = delete;
+  SyncTicket& operator=(const SyncTicket&) = delete;
+
+  // fdatasync; thread-safe with respect to the log's appends. A ticket with nothing to do
+  // (no descriptor) succeeds at once.
+  Status run() const;
+  bool needs_sync() const { return fd_ >= 0; }
+  // Every record below this offset is durable once run() succeeded.
+  uint64_t target() const { return target_; }
+
+ private:
+  int fd_ = -1;
+  uint64_t target_ = 0;
+};
+
 class Log {
  public:
   // Opens the log in `dir`, creating the directory and an empty log if needed, and recovers:
@@ -97,6 +121,13 @@ class Log {
   // sync the kernel may have dropped the dirty pages and cleared the error, so the log
   // refuses further appends and flushes with that error until it is reopened.
   Status flush();
+
+  // flush() split in two for group commit: begin_sync() on the owner thread, SyncTicket::run()
+  // on a syncing thread, end_sync() back on the owner thread with run()'s status. Appends may
+  // go on in between; they are covered by the next round. A failed sync poisons the log as
+  // flush() does.
+  Result<SyncTicket> begin_sync();
+  Status end_sync(const SyncTicket& ticket, const Status& result);
 
   uint64_t first_offset() const;
   uint64_t next_offset() const;

@@ -104,6 +104,8 @@ class Segment {
 
   // Makes the appended records durable (fdatasync of the .log).
   Status sync();
+  // The .log file, for a sync made on another thread (Log::begin_sync).
+  const File& log_file() const { return log_; }
 
   // Writes the index files with their footers and syncs everything; the segment becomes
   // immutable. Idempotent.

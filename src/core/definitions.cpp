@@ -1,0 +1,586 @@
+#include "core/definitions.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#ifndef POLYMQ_VERSION
+#define POLYMQ_VERSION "unknown"
+#endif
+
+namespace polymq::core {
+namespace {
+
+constexpr std::string_view kHashingAlgorithm = "rabbit_password_hashing_sha256";
+constexpr size_t kSaltSize = 4;
+constexpr size_t kDigestSize = 32;
+// Tables and arrays nested deeper than this are written as null and refused on import, so
+// neither direction can exhaust the stack (the AMQP codec stops at the same depth).
+constexpr int kMaxDepth = 64;
+
+using Json = rapidjson::Value;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+bool reserved_name(std::string_view name) { return name.substr(0, 4) == "amq."; }
+
+// --- base64 (RFC 4648, with padding), as RabbitMQ encodes password_hash ---
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const uint32_t n = static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << 16 |
+                       static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1])) << 8 |
+                       static_cast<uint8_t>(in[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out.push_back(kBase64[(n >> shift) & 63]);
+  }
+  if (const size_t rest = in.size() - i; rest > 0) {
+    uint32_t n = static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << 16;
+    if (rest == 2) n |= static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1])) << 8;
+    out.push_back(kBase64[(n >> 18) & 63]);
+    out.push_back(kBase64[(n >> 12) & 63]);
+    out.push_back(rest == 2 ? kBase64[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  for (size_t i = 0; i < in.size(); i += 4) {
+    uint32_t n = 0;
+    int padding = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      const char c = in[i + j];
+      uint32_t v = 0;
+      if (c == '=' && i + 4 == in.size() && j >= 2) {
+        ++padding;
+      } else if (padding > 0) {
+        return std::nullopt;  // data after padding
+      } else if (const char* p = std::char_traits<char>::find(kBase64, 64, c)) {
+        v = static_cast<uint32_t>(p - kBase64);
+      } else {
+        return std::nullopt;
+      }
+      n = n << 6 | v;
+    }
+    out.push_back(static_cast<char>(n >> 16));
+    if (padding < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
+    if (padding < 1) out.push_back(static_cast<char>(n & 0xff));
+  }
+  return out;
+}
+
+// --- export ---
+
+void write_string(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_table(Writer& w, const Table& table, int depth);
+
+void write_value(Writer& w, const Value& v, int depth) {
+  switch (v.kind) {
+    case ValueKind::kVoid:
+      w.Null();
+      return;
+    case ValueKind::kBool:
+      w.Bool(v.as_bool().value_or(false));
+      return;
+    case ValueKind::kFloat:
+    case ValueKind::kDouble: {
+      const double d = v.as_double().value_or(0);
+      // JSON has no NaN or infinity.
+      if (std::isfinite(d)) {
+        w.Double(d);
+      } else {
+        w.Null();
+      }
+      return;
+    }
+    case ValueKind::kDecimal: {
+      // As RabbitMQ shows a decimal: its numeric value.
+      const Decimal dec = std::get<Decimal>(v.data);
+      w.Double(static_cast<double>(dec.digits) / std::pow(10.0, dec.scale));
+      return;
+    }
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+      write_string(w, *v.as_string());
+      return;
+    case ValueKind::kArray:
+      if (depth >= kMaxDepth) {
+        w.Null();
+        return;
+      }
+      w.StartArray();
+      for (const Value& item : *v.as_array()) write_value(w, item, depth + 1);
+      w.EndArray();
+      return;
+    case ValueKind::kTable:
+      if (depth >= kMaxDepth) {
+        w.Null();
+        return;
+      }
+      write_table(w, *v.as_table(), depth + 1);
+      return;
+    default:
+      break;
+  }
+  // Integers and timestamps.
+  if (const auto* i = std::get_if<int64_t>(&v.data)) {
+    w.Int64(*i);
+  } else if (const auto* u = std::get_if<uint64_t>(&v.data)) {
+    w.Uint64(*u);
+  } else {
+    w.Null();
+  }
+}
+
+void write_table(Writer& w, const Table& table, int depth) {
+  w.StartObject();
+  for (const auto& [key, value] : table) {
+    write_string(w, key);
+    write_value(w, value, depth);
+  }
+  w.EndObject();
+}
+
+void write_user(Writer& w, const User& user) {
+  w.StartObject();
+  w.Key("name");
+  write_string(w, user.name);
+  w.Key("password_hash");
+  write_string(w, user.password_digest.empty() ? std::string()
+                                               : base64_encode(user.salt + user.password_digest));
+  w.Key("hashing_algorithm");
+  write_string(w, kHashingAlgorithm);
+  w.Key("tags");
+  w.StartArray();
+  for (const auto& tag : user.tags) write_string(w, tag);
+  w.EndArray();
+  w.Key("limits");
+  w.StartObject();
+  w.EndObject();
+  w.Key("polymq_loopback_only");
+  w.Bool(user.loopback_only);
+  w.EndObject();
+}
+
+template <typename T>
+std::vector<const T*> sorted_by_name(std::vector<const T*> items) {
+  std::sort(items.begin(), items.end(),
+            [](const T* a, const T* b) { return a->name() < b->name(); });
+  return items;
+}
+
+bool exported(const Exchange& x) {
+  return survives_restart(x.options()) && !reserved_name(x.name());
+}
+
+// --- import ---
+
+Status invalid(const std::string& where, const std::string& what) {
+  return {ErrorCode::kInvalidArgument, "definitions: " + where + ": " + what};
+}
+
+std::string json_string(const Json& v) { return std::string(v.GetString(), v.GetStringLength()); }
+
+Status to_value(const Json& in, Value& out, int depth, const std::string& where);
+
+Status to_table(const Json& in, Table& out, int depth, const std::string& where) {
+  if (depth > kMaxDepth) return invalid(where, "nested deeper than " + std::to_string(kMaxDepth));
+  for (auto m = in.MemberBegin(); m != in.MemberEnd(); ++m) {
+    Value v;
+    if (Status s = to_value(m->value, v, depth, where); !s.ok()) return s;
+    out.emplace_back(json_string(m->name), std::move(v));
+  }
+  return Status::Ok();
+}
+
+Status to_value(const Json& in, Value& out, int depth, const std::string& where) {
+  if (in.IsNull()) {
+    out = Value::Void();
+  } else if (in.IsBool()) {
+    out = Value::Bool(in.GetBool());
+  } else if (in.IsInt64()) {
+    out = Value::Int64(in.GetInt64());
+  } else if (in.IsUint64()) {
+    out = Value::UInt(ValueKind::kUInt64, in.GetUint64());
+  } else if (in.IsNumber()) {
+    out = Value::Double(in.GetDouble());
+  } else if (in.IsString()) {
+    out = Value::String(json_string(in));
+  } else if (in.IsArray()) {
+    if (depth + 1 > kMaxDepth) {
+      return invalid(where, "nested deeper than " + std::to_string(kMaxDepth));
+    }
+    Array items;
+    items.reserve(in.Size());
+    for (const Json& item : in.GetArray()) {
+      Value v;
+      if (Status s = to_value(item, v, depth + 1, where); !s.ok()) return s;
+      items.push_back(std::move(v));
+    }
+    out = Value::Arr(std::move(items));
+  } else {
+    Table table;
+    if (Status s = to_table(in, table, depth + 1, where); !s.ok()) return s;
+    out = Value::Tab(std::move(table));
+  }
+  return Status::Ok();
+}
+
+// Typed access to one definition object; every failure names the entry.
+class Entry {
+ public:
+  Entry(const Json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  const std::string& where() const { return where_; }
+  Status error(const std::string& what) const { return invalid(where_, what); }
+
+  Status string(const char* key, std::string& out, bool required = true) const {
+    auto m = object_.FindMember(key);
+    if (m == object_.MemberEnd() || m->value.IsNull()) {
+      if (required) return error("missing '" + std::string(key) + "'");
+      return Status::Ok();
+    }
+    if (!m->value.IsString()) return error("'" + std::string(key) + "' must be a string");
+    out = json_string(m->value);
+    return Status::Ok();
+  }
+
+  Status boolean(const char* key, bool& out, bool if_missing) const {
+    auto m = object_.FindMember(key);
+    if (m == object_.MemberEnd() || m->value.IsNull()) {
+      out = if_missing;
+      return Status::Ok();
+    }
+    if (!m->value.IsBool()) return error("'" + std::string(key) + "' must be true or false");
+    out = m->value.GetBool();
+    return Status::Ok();
+  }
+
+  // RabbitMQ writes an empty argument table as {} (and old versions as []).
+  Status arguments(Table& out) const {
+    auto m = object_.FindMember("arguments");
+    if (m == object_.MemberEnd() || m->value.IsNull()) return Status::Ok();
+    if (m->value.IsArray() && m->value.Empty()) return Status::Ok();
+    if (!m->value.IsObject()) return error("'arguments' must be an object");
+    return to_table(m->value, out, 1, where_ + ": arguments");
+  }
+
+  Status tags(std::vector<std::string>& out) const {
+    auto m = object_.FindMember("tags");
+    if (m == object_.MemberEnd() || m->value.IsNull()) return Status::Ok();
+    if (m->value.IsString()) {
+      // RabbitMQ before 3.10 writes tags as one comma-separated string.
+      std::string_view all(m->value.GetString(), m->value.GetStringLength());
+      while (!all.empty()) {
+        const size_t comma = std::min(all.find(','), all.size());
+        std::string_view tag = all.substr(0, comma);
+        while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+        while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+        if (!tag.empty()) out.emplace_back(tag);
+        all.remove_prefix(std::min(comma + 1, all.size()));
+      }
+      return Status::Ok();
+    }
+    if (!m->value.IsArray()) return error("'tags' must be an array of strings");
+    for (const Json& tag : m->value.GetArray()) {
+      if (!tag.IsString()) return error("'tags' must be an array of strings");
+      out.push_back(json_string(tag));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const Json& object_;
+  std::string where_;
+};
+
+// Calls `fn(entry)` for each object of the array `key` of `doc`; a missing key is empty.
+template <typename Fn>
+Status for_each_entry(const Json& doc, const char* key, Fn fn) {
+  auto m = doc.FindMember(key);
+  if (m == doc.MemberEnd() || m->value.IsNull()) return Status::Ok();
+  if (!m->value.IsArray()) return invalid(key, "must be an array");
+  rapidjson::SizeType i = 0;
+  for (const Json& item : m->value.GetArray()) {
+    std::string where = std::string(key) + "[" + std::to_string(i++) + "]";
+    if (!item.IsObject()) return invalid(where, "must be an object");
+    if (Status s = fn(Entry(item, std::move(where))); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status import_user(const Entry& e, UserStore& users) {
+  User user;
+  std::string hash;
+  std::string algorithm(kHashingAlgorithm);
+  if (Status s = e.string("name", user.name); !s.ok()) return s;
+  if (Status s = e.string("password_hash", hash); !s.ok()) return s;
+  if (Status s = e.string("hashing_algorithm", algorithm, false); !s.ok()) return s;
+  if (algorithm != kHashingAlgorithm) {
+    return e.error("hashing_algorithm '" + algorithm + "' is not supported (only " +
+                   std::string(kHashingAlgorithm) + ")");
+  }
+  if (!hash.empty()) {
+    auto decoded = base64_decode(hash);
+    if (!decoded) return e.error("password_hash is not base64");
+    if (decoded->size() != kSaltSize + kDigestSize) {
+      return e.error("password_hash must hold a 4-byte salt and a 32-byte SHA-256 digest");
+    }
+    user.salt = decoded->substr(0, kSaltSize);
+    user.password_digest = decoded->substr(kSaltSize);
+  }
+  if (Status s = e.tags(user.tags); !s.ok()) return s;
+  if (Status s = e.boolean("polymq_loopback_only", user.loopback_only, user.name == "guest");
+      !s.ok()) {
+    return s;
+  }
+  users.insert(std::move(user));
+  return Status::Ok();
+}
+
+VHost* entry_vhost(const Entry& e, Broker& broker, Status& status) {
+  std::string name;
+  status = e.string("vhost", name);
+  if (!status.ok()) return nullptr;
+  VHost* vhost = broker.find_vhost(name);
+  if (vhost == nullptr) status = e.error("no vhost '" + name + "'");
+  return vhost;
+}
+
+Status import_exchange(const Entry& e, Broker& broker) {
+  std::string name;
+  std::string type;
+  ExchangeOptions options;
+  if (Status s = e.string("name", name); !s.ok()) return s;
+  if (Status s = e.string("type", type); !s.ok()) return s;
+  if (Status s = e.boolean("durable", options.durable, true); !s.ok()) return s;
+  if (Status s = e.boolean("auto_delete", options.auto_delete, false); !s.ok()) return s;
+  if (Status s = e.boolean("internal", options.internal, false); !s.ok()) return s;
+  if (Status s = e.arguments(options.arguments); !s.ok()) return s;
+  Status status;
+  VHost* vhost = entry_vhost(e, broker, status);
+  if (vhost == nullptr) return status;
+  // The default and amq.* exchanges always exist, as RabbitMQ's import skips them.
+  if (name.empty() || reserved_name(name)) return Status::Ok();
+  if (Status s = vhost->declare_exchange(name, type, options, false); !s.ok()) {
+    return e.error(s.message());
+  }
+  return Status::Ok();
+}
+
+Status import_queue(const Entry& e, Broker& broker) {
+  std::string name;
+  QueueOptions options;
+  if (Status s = e.string("name", name); !s.ok()) return s;
+  if (Status s = e.boolean("durable", options.durable, true); !s.ok()) return s;
+  if (Status s = e.boolean("auto_delete", options.auto_delete, false); !s.ok()) return s;
+  if (Status s = e.arguments(options.arguments); !s.ok()) return s;
+  Status status;
+  VHost* vhost = entry_vhost(e, broker, status);
+  if (vhost == nullptr) return status;
+  if (Status s = vhost->restore_queue(name, options); !s.ok()) return e.error(s.message());
+  return Status::Ok();
+}
+
+Status import_binding(const Entry& e, Broker& broker) {
+  std::string source;
+  std::string destination;
+  std::string type;
+  std::string key;
+  Table arguments;
+  if (Status s = e.string("source", source); !s.ok()) return s;
+  if (Status s = e.string("destination", destination); !s.ok()) return s;
+  if (Status s = e.string("destination_type", type); !s.ok()) return s;
+  if (Status s = e.string("routing_key", key, false); !s.ok()) return s;
+  if (Status s = e.arguments(arguments); !s.ok()) return s;
+  Status status;
+  VHost* vhost = entry_vhost(e, broker, status);
+  if (vhost == nullptr) return status;
+  Status s;
+  if (type == "queue") {
+    s = vhost->bind_queue(destination, source, key, arguments, 0);
+  } else if (type == "exchange") {
+    s = vhost->bind_exchange(destination, source, key, arguments);
+  } else {
+    return e.error("destination_type must be \"queue\" or \"exchange\"");
+  }
+  if (!s.ok()) return e.error(s.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string export_definitions(const Broker& broker) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("polymq_version");
+  w.String(POLYMQ_VERSION);
+
+  const auto users = broker.users().list();
+  w.Key("users");
+  w.StartArray();
+  for (const User* user : users) write_user(w, *user);
+  w.EndArray();
+
+  const auto vhosts = broker.vhosts();
+  w.Key("vhosts");
+  w.StartArray();
+  for (const VHost* vhost : vhosts) {
+    w.StartObject();
+    w.Key("name");
+    write_string(w, vhost->name());
+    w.EndObject();
+  }
+  w.EndArray();
+
+  // Every user may use every vhost in PolyMQ; written so RabbitMQ grants the same on import.
+  w.Key("permissions");
+  w.StartArray();
+  for (const User* user : users) {
+    for (const VHost* vhost : vhosts) {
+      w.StartObject();
+      w.Key("user");
+      write_string(w, user->name);
+      w.Key("vhost");
+      write_string(w, vhost->name());
+      for (const char* what : {"configure", "write", "read"}) {
+        w.Key(what);
+        w.String(".*");
+      }
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+
+  w.Key("exchanges");
+  w.StartArray();
+  for (const VHost* vhost : vhosts) {
+    for (const Exchange* x : sorted_by_name(vhost->exchanges())) {
+      if (!exported(*x)) continue;
+      w.StartObject();
+      w.Key("name");
+      write_string(w, x->name());
+      w.Key("vhost");
+      write_string(w, vhost->name());
+      w.Key("type");
+      w.String(exchange_type_name(x->type()));
+      w.Key("durable");
+      w.Bool(x->options().durable);
+      w.Key("auto_delete");
+      w.Bool(x->options().auto_delete);
+      w.Key("internal");
+      w.Bool(x->options().internal);
+      w.Key("arguments");
+      write_table(w, x->options().arguments, 1);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+
+  w.Key("queues");
+  w.StartArray();
+  for (const VHost* vhost : vhosts) {
+    for (const Queue* q : sorted_by_name(vhost->queues())) {
+      if (!survives_restart(q->options())) continue;
+      w.StartObject();
+      w.Key("name");
+      write_string(w, q->name());
+      w.Key("vhost");
+      write_string(w, vhost->name());
+      w.Key("durable");
+      w.Bool(q->options().durable);
+      w.Key("auto_delete");
+      w.Bool(q->options().auto_delete);
+      w.Key("arguments");
+      write_table(w, q->options().arguments, 1);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+
+  w.Key("bindings");
+  w.StartArray();
+  for (const VHost* vhost : vhosts) {
+    for (const Exchange* x : sorted_by_name(vhost->exchanges())) {
+      for (const Binding* b : x->bindings()) {
+        if (!survives_restart(*x, *b)) continue;
+        w.StartObject();
+        w.Key("source");
+        write_string(w, x->name());
+        w.Key("vhost");
+        write_string(w, vhost->name());
+        w.Key("destination");
+        write_string(w, b->queue != nullptr ? b->queue->name() : b->exchange->name());
+        w.Key("destination_type");
+        w.String(b->queue != nullptr ? "queue" : "exchange");
+        w.Key("routing_key");
+        write_string(w, b->key);
+        w.Key("arguments");
+        write_table(w, b->arguments, 1);
+        w.EndObject();
+      }
+    }
+  }
+  w.EndArray();
+
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Status import_definitions(std::string_view json, Broker& broker) {
+  rapidjson::Document doc;
+  // Iterative parsing: a hostile file of deeply nested brackets cannot exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError()) {
+    return {ErrorCode::kInvalidArgument, std::string("definitions: not valid JSON at offset ") +
+                                             std::to_string(doc.GetErrorOffset()) + ": " +
+                                             rapidjson::GetParseError_En(doc.GetParseError())};
+  }
+  if (!doc.IsObject()) return invalid("document", "must be a JSON object");
+
+  if (Status s = for_each_entry(doc, "users",
+                                [&](const Entry& e) { return import_user(e, broker.users()); });
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = for_each_entry(doc, "vhosts",
+                                [&](const Entry& e) {
+                                  std::string name;
+                                  if (Status st = e.string("name", name); !st.ok()) return st;
+                                  broker.add_vhost(name);
+                                  return Status::Ok();
+                                });
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = for_each_entry(doc, "exchanges",
+                                [&](const Entry& e) { return import_exchange(e, broker); });
+      !s.ok()) {
+    return s;
+  }
+  if (Status s =
+          for_each_entry(doc, "queues", [&](const Entry& e) { return import_queue(e, broker); });
+      !s.ok()) {
+    return s;
+  }
+  return for_each_entry(doc, "bindings", [&](const Entry& e) { return import_binding(e, broker); });
+}
+
+}  // namespace polymq::core

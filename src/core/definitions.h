@@ -1,0 +1,49 @@
+// The broker's durable definitions as JSON, in the layout of RabbitMQ's definitions export
+// (`rabbitmqctl export_definitions`), so a file moves between PolyMQ and RabbitMQ:
+//
+//   {"polymq_version": "0.1.0",
+//    "users":       [{"name", "password_hash", "hashing_algorithm", "tags": [...],
+//                     "polymq_loopback_only"}],
+//    "vhosts":      [{"name"}],
+//    "permissions": [{"user", "vhost", "configure", "write", "read"}],   (export only)
+//    "exchanges":   [{"name", "vhost", "type", "durable", "auto_delete", "internal",
+//                     "arguments"}],
+//    "queues":      [{"name", "vhost", "durable", "auto_delete", "arguments"}],
+//    "bindings":    [{"source", "vhost", "destination", "destination_type", "routing_key",
+//                     "arguments"}]}
+//
+// What is exported is what survives a restart (core::survives_restart): durable exchanges
+// except the built-in amq.* ones, durable queues that are neither exclusive nor auto-delete,
+// bindings whose two ends are exported or built in; every vhost and user.
+//
+// password_hash is RabbitMQ's: base64 of the 4-byte salt followed by SHA-256(salt + password)
+// (hashing_algorithm "rabbit_password_hashing_sha256"). Arguments are JSON as RabbitMQ writes
+// them: strings, numbers, booleans, objects for tables, arrays; integers come back as 64-bit
+// integers and numbers with a fraction or exponent as doubles; void is null.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/broker.h"
+#include "core/status.h"
+
+namespace polymq::core {
+
+// The JSON document of `broker`'s durable definitions, deterministic for a given state
+// (entities ordered by name, bindings by source then creation).
+std::string export_definitions(const Broker& broker);
+
+// Adds the definitions in `json` to `broker`: users (replacing ones of the same name), vhosts,
+// exchanges, queues, bindings, in that order. Missing sections are empty; unknown keys
+// (RabbitMQ's policies, parameters, permissions, limits) are ignored, as are the built-in
+// amq.* and default exchanges. A missing "durable" means true (the file lists what is kept),
+// a missing "auto_delete"/"internal" false, and a missing "polymq_loopback_only" is true only
+// for "guest" (RabbitMQ's default loopback_users).
+//
+// Malformed JSON, a wrong type, a missing name, an unknown hashing algorithm, a reference to a
+// vhost, exchange or queue that does not exist, or a definition the vhost refuses give
+// kInvalidArgument naming the entry; `broker` may then hold the entries before it.
+Status import_definitions(std::string_view json, Broker& broker);
+
+}  // namespace polymq::core

@@ -1,0 +1,429 @@
+#include "core/definitions.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
+namespace polymq::core {
+namespace {
+
+QueuePtr declare_queue(VHost& v, const std::string& name, QueueOptions options, OwnerId owner = 1) {
+  QueueDeclareOutcome out;
+  Status s = v.declare_queue(name, options, false, owner, out);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return out.queue;
+}
+
+QueueOptions durable(Table arguments = {}) {
+  QueueOptions o;
+  o.durable = true;
+  o.arguments = std::move(arguments);
+  return o;
+}
+
+ExchangeOptions durable_exchange(bool auto_delete = false, bool internal = false,
+                                 Table arguments = {}) {
+  ExchangeOptions o;
+  o.durable = true;
+  o.auto_delete = auto_delete;
+  o.internal = internal;
+  o.arguments = std::move(arguments);
+  return o;
+}
+
+void expect_ok(const Status& s) { EXPECT_TRUE(s.ok()) << s.message(); }
+
+std::vector<std::string> routed(VHost& v, const std::string& exchange, const std::string& key,
+                                Table headers = {}) {
+  Message m;
+  m.exchange = exchange;
+  m.routing_key = key;
+  if (!headers.empty()) m.properties.headers = std::move(headers);
+  std::vector<Queue*> out;
+  expect_ok(v.route(exchange, m, out));
+  std::vector<std::string> names;
+  for (Queue* q : out) names.push_back(q->name());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// One of every kind of durable definition, across two vhosts.
+std::string populate(Broker& b) {
+  b.users().add("guest", "guest", true, {"administrator"});
+  b.users().add("app", "s3cret", false, {"monitoring", "management"});
+  VHost& root = b.add_vhost("/");
+  VHost& orders = b.add_vhost("orders");
+
+  expect_ok(orders.declare_exchange(
+      "orders.direct", "direct",
+      durable_exchange(false, false, {{"alternate-exchange", Value::String("orders.fallback")}}),
+      false));
+  expect_ok(orders.declare_exchange("orders.fallback", "fanout", durable_exchange(), false));
+  expect_ok(orders.declare_exchange("orders.topic", "topic", durable_exchange(true), false));
+  expect_ok(
+      orders.declare_exchange("orders.internal", "headers", durable_exchange(false, true), false));
+
+  Table nested = {{"depth", Value::Int32(2)},
+                  {"list", Value::Arr({Value::String("a"), Value::Bool(true)})}};
+  declare_queue(orders, "orders.q",
+                durable({{"x-max-length", Value::Int32(1000)},
+                         {"x-message-ttl", Value::Int64(60000)},
+                         {"x-dead-letter-exchange", Value::String("orders.fallback")},
+                         {"ratio", Value::Double(1.5)},
+                         {"whole", Value::Double(2.0)},
+                         {"flag", Value::Bool(false)},
+                         {"nested", Value::Tab(nested)}}));
+  declare_queue(orders, "orders.fallback.q", durable());
+  declare_queue(orders, "orders.headers.q", durable());
+  declare_queue(root, "plain", durable());
+  // A server-named durable queue survives too.
+  QueuePtr named = declare_queue(root, "", durable());
+
+  expect_ok(orders.bind_queue("orders.q", "orders.direct", "new", {}, 1));
+  expect_ok(orders.bind_queue("orders.q", "orders.topic", "order.#", {}, 1));
+  expect_ok(orders.bind_queue("orders.fallback.q", "orders.fallback", "", {}, 1));
+  expect_ok(orders.bind_queue("orders.headers.q", "orders.internal", "",
+                              {{"x-match", Value::String("all")}, {"kind", Value::String("big")}},
+                              1));
+  expect_ok(orders.bind_exchange("orders.internal", "orders.direct", "new", {}));
+  expect_ok(orders.bind_queue("orders.q", "amq.direct", "via-builtin", {}, 1));
+  expect_ok(root.bind_queue(named->name(), "amq.fanout", "", {}, 1));
+  return named->name();
+}
+
+TEST(DefinitionsTest, RoundTripKeepsEveryKindOfDefinition) {
+  Broker original;
+  const std::string named = populate(original);
+  const std::string json = export_definitions(original);
+
+  Broker restored;
+  ASSERT_TRUE(import_definitions(json, restored).ok());
+  EXPECT_EQ(export_definitions(restored), json);
+
+  ASSERT_EQ(restored.vhost_count(), 2u);
+  VHost& orders = *restored.find_vhost("orders");
+  VHost& root = *restored.find_vhost("/");
+
+  Exchange* direct = orders.find_exchange("orders.direct");
+  ASSERT_NE(direct, nullptr);
+  EXPECT_EQ(direct->type(), ExchangeType::kDirect);
+  ASSERT_NE(direct->alternate_exchange(), nullptr);
+  EXPECT_EQ(*direct->alternate_exchange(), "orders.fallback");
+  Exchange* topic = orders.find_exchange("orders.topic");
+  ASSERT_NE(topic, nullptr);
+  EXPECT_TRUE(topic->options().auto_delete);
+  Exchange* internal = orders.find_exchange("orders.internal");
+  ASSERT_NE(internal, nullptr);
+  EXPECT_TRUE(internal->options().internal);
+  EXPECT_EQ(internal->type(), ExchangeType::kHeaders);
+
+  // The restored bindings route: queue bindings, exchange-to-exchange, built-in sources, the
+  // alternate exchange.
+  EXPECT_EQ(routed(orders, "orders.direct", "new", {{"kind", Value::String("big")}}),
+            (std::vector<std::string>{"orders.headers.q", "orders.q"}));
+  EXPECT_EQ(routed(orders, "orders.topic", "order.created"),
+            (std::vector<std::string>{"orders.q"}));
+  EXPECT_EQ(routed(orders, "orders.direct", "unknown"),
+            (std::vector<std::string>{"orders.fallback.q"}));
+  EXPECT_EQ(routed(orders, "amq.direct", "via-builtin"), (std::vector<std::string>{"orders.q"}));
+  EXPECT_EQ(routed(root, "amq.fanout", ""), (std::vector<std::string>{named}));
+  EXPECT_NE(root.find_queue("plain"), nullptr);
+
+  // Users keep their password, tags and loopback restriction.
+  EXPECT_TRUE(restored.users().authenticate("app", "s3cret", false).ok());
+  EXPECT_FALSE(restored.users().authenticate("app", "wrong", false).ok());
+  EXPECT_TRUE(restored.users().authenticate("guest", "guest", true).ok());
+  EXPECT_FALSE(restored.users().authenticate("guest", "guest", false).ok());
+  EXPECT_EQ(restored.users().find("app")->tags,
+            (std::vector<std::string>{"monitoring", "management"}));
+}
+
+TEST(DefinitionsTest, ArgumentsKeepIntegersFloatsAndNesting) {
+  Broker original;
+  populate(original);
+  Broker restored;
+  ASSERT_TRUE(import_definitions(export_definitions(original), restored).ok());
+  Queue* q = restored.find_vhost("orders")->find_queue("orders.q");
+  ASSERT_NE(q, nullptr);
+  const Table& args = q->options().arguments;
+  ASSERT_NE(find(args, "x-max-length"), nullptr);
+  EXPECT_TRUE(find(args, "x-max-length")->is_integer());
+  EXPECT_EQ(find_int(args, "x-max-length"), 1000);
+  EXPECT_EQ(find(args, "ratio")->kind, ValueKind::kDouble);
+  EXPECT_EQ(find(args, "ratio")->as_double(), 1.5);
+  // 2.0 is written "2.0" and stays a double.
+  EXPECT_EQ(find(args, "whole")->kind, ValueKind::kDouble);
+  EXPECT_EQ(find_bool(args, "flag"), false);
+  const Table* nested = find(args, "nested")->as_table();
+  ASSERT_NE(nested, nullptr);
+  EXPECT_EQ(find_int(*nested, "depth"), 2);
+  const Array* list = find(*nested, "list")->as_array();
+  ASSERT_NE(list, nullptr);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ(*(*list)[0].as_string(), "a");
+  EXPECT_EQ((*list)[1].as_bool(), true);
+  // Redeclaring with the original (int32) arguments is equivalent.
+  QueueDeclareOutcome out;
+  expect_ok(restored.find_vhost("orders")->declare_queue(
+      "orders.q",
+      durable({{"x-max-length", Value::Int32(1000)},
+               {"x-message-ttl", Value::Int32(60000)},
+               {"x-dead-letter-exchange", Value::String("orders.fallback")}}),
+      false, 7, out));
+}
+
+TEST(DefinitionsTest, ExcludesWhatDoesNotSurviveARestart) {
+  Broker b;
+  VHost& v = b.add_vhost("/");
+  ExchangeOptions transient;
+  expect_ok(v.declare_exchange("kept.x", "direct", durable_exchange(), false));
+  expect_ok(v.declare_exchange("transient.x", "direct", transient, false));
+  declare_queue(v, "kept.q", durable());
+  QueueOptions exclusive = durable();
+  exclusive.exclusive = true;
+  declare_queue(v, "exclusive.q", exclusive);
+  QueueOptions auto_delete = durable();
+  auto_delete.auto_delete = true;
+  declare_queue(v, "autodelete.q", auto_delete);
+  declare_queue(v, "transient.q", QueueOptions{});
+  expect_ok(v.bind_queue("kept.q", "kept.x", "kept", {}, 1));
+  expect_ok(v.bind_queue("transient.q", "kept.x", "to-transient", {}, 1));
+  expect_ok(v.bind_queue("exclusive.q", "kept.x", "to-exclusive", {}, 1));
+  expect_ok(v.bind_queue("kept.q", "transient.x", "from-transient", {}, 1));
+  expect_ok(v.bind_queue("transient.q", "amq.direct", "builtin-to-transient", {}, 1));
+  expect_ok(v.bind_exchange("transient.x", "kept.x", "x-to-transient", {}));
+
+  const std::string json = export_definitions(b);
+  for (const char* gone : {"transient.x", "exclusive.q", "autodelete.q", "transient.q",
+                           "to-transient", "to-exclusive", "from-transient", "amq.direct"}) {
+    EXPECT_EQ(json.find(gone), std::string::npos) << gone << " in " << json;
+  }
+
+  Broker restored;
+  ASSERT_TRUE(import_definitions(json, restored).ok());
+  VHost& r = *restored.find_vhost("/");
+  EXPECT_NE(r.find_exchange("kept.x"), nullptr);
+  EXPECT_NE(r.find_queue("kept.q"), nullptr);
+  EXPECT_EQ(r.find_exchange("transient.x"), nullptr);
+  EXPECT_EQ(r.queue_count(), 1u);
+  EXPECT_EQ(r.find_exchange("kept.x")->binding_count(), 1u);
+  EXPECT_EQ(routed(r, "kept.x", "kept"), (std::vector<std::string>{"kept.q"}));
+  // Built-in exchanges exist without being stored.
+  EXPECT_NE(r.find_exchange("amq.topic"), nullptr);
+}
+
+TEST(DefinitionsTest, PasswordHashIsRabbitMqs) {
+  Broker b;
+  // base64(salt + SHA-256(salt + "s3cret")) for the salt 01 02 03 04, as RabbitMQ writes it.
+  const std::string expected = "AQIDBLq/hWyT4GNQ5SjFtltSvLoQIZIQIckdYAqRUvj04Npv";
+  ASSERT_TRUE(import_definitions(R"({"users": [{"name": "app", "password_hash": ")" + expected +
+                                     R"(", "hashing_algorithm": "rabbit_password_hashing_sha256",
+                                         "tags": []}]})",
+                                 b)
+                  .ok());
+  EXPECT_TRUE(b.users().authenticate("app", "s3cret", false).ok());
+  EXPECT_NE(export_definitions(b).find("\"password_hash\":\"" + expected + "\""),
+            std::string::npos);
+}
+
+TEST(DefinitionsTest, ImportsARabbitMqExport) {
+  // Shaped like `rabbitmqctl export_definitions` output of RabbitMQ 3.8 (tags as a string,
+  // policies and parameters that PolyMQ ignores, queue "type").
+  const char* json = R"({
+    "rabbit_version": "3.8.9", "rabbitmq_version": "3.8.9",
+    "users": [{"name": "guest", "password_hash": "kI3GCrswBLNZQzHJJ95QLoyfAVooYhnvf7jbqiW9BjOYUloe",
+               "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": "administrator"},
+              {"name": "ops", "password_hash": "",
+               "hashing_algorithm": "rabbit_password_hashing_sha256",
+               "tags": "monitoring, management"}],
+    "vhosts": [{"name": "/"}, {"name": "billing", "limits": [], "metadata": {}}],
+    "permissions": [{"user": "guest", "vhost": "/", "configure": ".*", "write": ".*",
+                     "read": ".*"}],
+    "topic_permissions": [], "parameters": [], "global_parameters": [],
+    "policies": [{"vhost": "/", "name": "ttl", "pattern": ".*", "apply-to": "queues",
+                  "definition": {"message-ttl": 1000}, "priority": 0}],
+    "queues": [{"name": "invoices", "vhost": "billing", "type": "classic", "durable": true,
+                "auto_delete": false, "arguments": {"x-queue-type": "classic"}}],
+    "exchanges": [{"name": "billing", "vhost": "billing", "type": "topic", "durable": true,
+                   "auto_delete": false, "internal": false, "arguments": {}},
+                  {"name": "amq.direct", "vhost": "/", "type": "direct", "durable": true,
+                   "auto_delete": false, "internal": false, "arguments": {}}],
+    "bindings": [{"source": "billing", "vhost": "billing", "destination": "invoices",
+                  "destination_type": "queue", "routing_key": "invoice.*", "arguments": {}}]
+  })";
+  Broker b;
+  Status s = import_definitions(json, b);
+  ASSERT_TRUE(s.ok()) << s.message();
+  // guest/guest, and loopback-only as RabbitMQ's default loopback_users.
+  EXPECT_TRUE(b.users().authenticate("guest", "guest", true).ok());
+  EXPECT_FALSE(b.users().authenticate("guest", "guest", false).ok());
+  EXPECT_EQ(b.users().find("guest")->tags, (std::vector<std::string>{"administrator"}));
+  EXPECT_EQ(b.users().find("ops")->tags, (std::vector<std::string>{"monitoring", "management"}));
+  EXPECT_FALSE(b.users().authenticate("ops", "", false).ok());  // no password at all
+  VHost* billing = b.find_vhost("billing");
+  ASSERT_NE(billing, nullptr);
+  EXPECT_EQ(routed(*billing, "billing", "invoice.paid"), (std::vector<std::string>{"invoices"}));
+}
+
+TEST(DefinitionsTest, MissingSectionsAreEmpty) {
+  Broker b;
+  EXPECT_TRUE(import_definitions("{}", b).ok());
+  EXPECT_EQ(b.vhost_count(), 0u);
+  // The export parses as JSON with every section present.
+  rapidjson::Document doc;
+  doc.Parse(export_definitions(b).c_str());
+  ASSERT_TRUE(doc.IsObject());
+  for (const char* key : {"users", "vhosts", "permissions", "exchanges", "queues", "bindings"}) {
+    ASSERT_TRUE(doc.HasMember(key)) << key;
+    EXPECT_TRUE(doc[key].IsArray()) << key;
+  }
+  EXPECT_TRUE(doc["polymq_version"].IsString());
+}
+
+TEST(DefinitionsTest, MalformedInputIsAnErrorNamingTheEntry) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "not valid JSON"},
+      {"{", "not valid JSON"},
+      {"{} x", "not valid JSON"},
+      {std::string("{\"a\":\0}", 7), "not valid JSON"},
+      {"[]", "must be a JSON object"},
+      {R"({"queues": 5})", "queues: must be an array"},
+      {R"({"queues": [5]})", "queues[0]: must be an object"},
+      {R"({"queues": [{"vhost": "/"}]})", "queues[0]: missing 'name'"},
+      {R"({"queues": [{"name": 5, "vhost": "/"}]})", "'name' must be a string"},
+      {R"({"queues": [{"name": "q", "vhost": "nope"}]})", "no vhost 'nope'"},
+      {R"({"queues": [{"name": "q", "vhost": "/", "durable": "yes"}]})", "'durable'"},
+      {R"({"queues": [{"name": "q", "vhost": "/", "arguments": 3}]})", "'arguments'"},
+      {R"({"queues": [{"name": "", "vhost": "/"}]})", "queues[0]"},
+      {R"({"exchanges": [{"name": "x", "vhost": "/", "type": "nonsense"}]})",
+       "unknown exchange type"},
+      {R"({"exchanges": [{"name": "x", "vhost": "/"}]})", "missing 'type'"},
+      {R"({"bindings": [{"source": "amq.direct", "vhost": "/", "destination": "missing",
+           "destination_type": "queue", "routing_key": ""}]})",
+       "bindings[0]: no queue 'missing'"},
+      {R"({"bindings": [{"source": "amq.direct", "vhost": "/", "destination": "amq.fanout",
+           "destination_type": "topic", "routing_key": ""}]})",
+       "destination_type"},
+      {R"({"users": [{"name": "u", "password_hash": "!!!!"}]})", "not base64"},
+      {R"({"users": [{"name": "u", "password_hash": "AAAA"}]})", "4-byte salt"},
+      {R"({"users": [{"name": "u", "password_hash": "", "hashing_algorithm":
+           "rabbit_password_hashing_md5"}]})",
+       "not supported"},
+      {R"({"users": [{"name": "u", "password_hash": "", "tags": 5}]})", "'tags'"},
+      {R"({"users": [{"name": "u"}]})", "missing 'password_hash'"},
+      {R"({"vhosts": [{"name": ["/"]}]})", "vhosts[0]"},
+      {std::string(100000, '['), "not valid JSON"},
+  };
+  for (const auto& [json, expected] : cases) {
+    Broker b;
+    b.add_vhost("/");
+    Status s = import_definitions(json, b);
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << json;
+    EXPECT_EQ(s.message().rfind("definitions: ", 0), 0u) << s.message();
+    EXPECT_NE(s.message().find(expected), std::string::npos)
+        << "for " << json << " got: " << s.message();
+  }
+}
+
+TEST(DefinitionsTest, DeepArgumentsAreRefusedNotRecursedInto) {
+  auto nested = [](int depth) {
+    return R"({"vhosts": [{"name": "/"}], "queues": [{"name": "q", "vhost": "/", "arguments":
+             {"a": )" +
+           std::string(static_cast<size_t>(depth), '[') + "1" +
+           std::string(static_cast<size_t>(depth), ']') + "}}]}";
+  };
+  Broker shallow;
+  EXPECT_TRUE(import_definitions(nested(10), shallow).ok());
+  Broker deep;
+  Status s = import_definitions(nested(10000), deep);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("nested deeper"), std::string::npos) << s.message();
+}
+
+TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
+  Broker b;
+  int calls = 0;
+  b.hooks().definitions_changed = [&] {
+    ++calls;
+    // Whatever the hook sees must be a loadable file: no binding to a half-removed entity.
+    Broker check;
+    Status s = import_definitions(export_definitions(b), check);
+    EXPECT_TRUE(s.ok()) << s.message();
+  };
+  VHost& v = b.add_vhost("/");
+  ExchangeOptions transient;
+  QueueOptions exclusive = durable();
+  exclusive.exclusive = true;
+  QueueOptions auto_delete = durable();
+  auto_delete.auto_delete = true;
+
+  expect_ok(v.declare_exchange("dx", "direct", durable_exchange(), false));
+  EXPECT_EQ(calls, 1);
+  expect_ok(v.declare_exchange("dx", "direct", durable_exchange(), false));  // exists
+  expect_ok(v.declare_exchange("tx", "direct", transient, false));
+  EXPECT_EQ(calls, 1);
+  declare_queue(v, "dq", durable());
+  EXPECT_EQ(calls, 2);
+  declare_queue(v, "dq", durable());  // exists
+  declare_queue(v, "eq", exclusive);
+  declare_queue(v, "aq", auto_delete);
+  declare_queue(v, "tq", QueueOptions{});
+  EXPECT_EQ(calls, 2);
+
+  expect_ok(v.bind_queue("dq", "dx", "k", {}, 1));
+  EXPECT_EQ(calls, 3);
+  expect_ok(v.bind_queue("dq", "dx", "k", {}, 1));  // already bound
+  expect_ok(v.bind_queue("tq", "dx", "k", {}, 1));
+  expect_ok(v.bind_queue("eq", "dx", "k", {}, 1));
+  expect_ok(v.bind_queue("dq", "tx", "k", {}, 1));
+  EXPECT_EQ(calls, 3);
+  expect_ok(v.bind_exchange("dx", "amq.fanout", "", {}));
+  EXPECT_EQ(calls, 4);
+  expect_ok(v.bind_exchange("tx", "dx", "", {}));
+  EXPECT_EQ(calls, 4);
+
+  expect_ok(v.unbind_queue("dq", "dx", "k", {}, 1));
+  EXPECT_EQ(calls, 5);
+  expect_ok(v.unbind_queue("dq", "dx", "k", {}, 1));  // not bound
+  expect_ok(v.unbind_queue("tq", "dx", "k", {}, 1));
+  EXPECT_EQ(calls, 5);
+  expect_ok(v.unbind_exchange("dx", "amq.fanout", "", {}));
+  EXPECT_EQ(calls, 6);
+
+  size_t count = 0;
+  expect_ok(v.delete_queue("tq", false, false, 1, count));
+  EXPECT_EQ(calls, 6);
+  expect_ok(v.delete_queue("dq", false, false, 1, count));
+  EXPECT_EQ(calls, 7);
+  expect_ok(v.delete_exchange("tx", false));
+  EXPECT_EQ(calls, 7);
+  expect_ok(v.delete_exchange("dx", false));
+  EXPECT_EQ(calls, 8);
+
+  // Deleting a durable queue auto-deletes the durable exchange it was the last binding of.
+  expect_ok(v.declare_exchange("adx", "fanout", durable_exchange(true), false));
+  declare_queue(v, "dq2", durable());
+  expect_ok(v.bind_queue("dq2", "adx", "", {}, 1));
+  EXPECT_EQ(calls, 11);
+  expect_ok(v.delete_queue("dq2", false, false, 1, count));
+  EXPECT_EQ(v.find_exchange("adx"), nullptr);
+  EXPECT_EQ(calls, 13);  // the exchange's removal, then the queue's
+  const int before = calls;
+
+  // An exclusive queue going with its connection changes nothing durable...
+  v.release_owner(1);
+  EXPECT_EQ(calls, before);
+  EXPECT_EQ(v.find_queue("eq"), nullptr);
+  // ...unless it was the last binding of a durable auto-delete exchange.
+  expect_ok(v.declare_exchange("adx2", "fanout", durable_exchange(true), false));
+  declare_queue(v, "eq2", exclusive, 2);
+  expect_ok(v.bind_queue("eq2", "adx2", "", {}, 2));
+  EXPECT_EQ(calls, before + 1);
+  v.release_owner(2);
+  EXPECT_EQ(v.find_exchange("adx2"), nullptr);
+  EXPECT_EQ(calls, before + 2);
+}
+
+}  // namespace
+}  // namespace polymq::core
