@@ -70,7 +70,7 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
     if (!storage_error_.ok()) return EnqueueOutcome::kRefused;
     uint64_t offset = 0;
     if (Status st = store_->append(sequence, !persist, *message, offset); !st.ok()) {
-      storage_failed(st);
+      // The store logs why; a write error (disk full) passes, a failed sync does not.
       return EnqueueOutcome::kRefused;
     }
     if (page) {
@@ -106,7 +106,9 @@ void Queue::refill() {
       },
       next);
   if (!st.ok()) {
-    storage_failed(st);
+    // Paged records not yet written (disk full) are read once the write succeeds; anything
+    // else (corruption) stops the queue from serving what it cannot read correctly.
+    if (st.code() != ErrorCode::kResourceError) storage_failed(st);
     return;
   }
   paged_from_ = next;

@@ -22,6 +22,8 @@ constexpr char kCheckpoint = 'C';    // live_from, delivered_upto, n, n x (start
 // Appends are written early once this much is buffered, bounding the buffer.
 constexpr size_t kMaxPendingBytes = 1024 * 1024;
 constexpr size_t kMaxOffsetsPerRecord = 64 * 1024;
+// After a failed write (e.g. disk full) the store tries again this often.
+constexpr uint32_t kWriteRetryMs = 1000;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -65,7 +67,7 @@ QueueStore::QueueStore(QueueStoreFactory& factory, std::string dir, bool durable
 
 QueueStore::~QueueStore() {
   factory_.committer().forget(this);
-  if (log_ != nullptr && failed_.ok()) {
+  if (log_ != nullptr && failed_.ok() && write_error_.ok()) {
     // Normally flush_now() at shutdown has written everything; this covers a store closed
     // with writes still buffered.
     (void)write_pending();
@@ -76,6 +78,7 @@ QueueStore::~QueueStore() {
 Status QueueStore::open() {
   storage::LogOptions options;
   options.segment_bytes = factory_.options().segment_bytes;
+  options.hooks = factory_.options().hooks;
   storage::RecoveryReport report;
   auto log = storage::Log::open(dir_ + "/messages", options, &report);
   if (!log.ok()) return from_storage(log.status(), "cannot open " + dir_ + "/messages");
@@ -96,6 +99,7 @@ Status QueueStore::open() {
     storage::LogOptions s_options;
     // Segments a few times smaller than the checkpoint interval, so that checkpoints free
     // whole segments.
+    s_options.hooks = factory_.options().hooks;
     s_options.segment_bytes = std::clamp<uint64_t>(factory_.options().checkpoint_bytes / 4,
                                                    64 * 1024, 1024 * 1024);
     auto s = storage::Log::open(dir_ + "/settlements", s_options);
@@ -226,32 +230,40 @@ void QueueStore::mark_dirty() {
 Status QueueStore::append(uint64_t sequence, bool transient, const Message& message,
                           uint64_t& offset) {
   if (!failed_.ok()) return failed_;
+  if (!write_error_.ok()) return write_error_;
   offset = next_offset();
   const size_t before = pending_bytes_.size();
   encode_stored_message(pending_bytes_, sequence, transient, message);
   pending_records_.push_back(static_cast<uint32_t>(pending_bytes_.size() - before));
   mark_dirty();
-  if (pending_bytes_.size() >= kMaxPendingBytes) return write_pending();
+  if (pending_bytes_.size() >= kMaxPendingBytes) {
+    // The message is buffered and its offset promised either way; a failed early write is
+    // retried with the round.
+    (void)write_pending();
+  }
   return Status::Ok();
 }
 
 Status QueueStore::write_pending() {
-  if (pending_records_.empty()) return failed_;
   if (!failed_.ok()) return failed_;
+  if (pending_records_.empty()) return Status::Ok();
   const int64_t now = wall_ms();
   std::vector<storage::RecordInput> batch;
-  batch.reserve(pending_records_.size());
+  size_t written_records = 0;
+  size_t written_bytes = 0;
   size_t pos = 0;
   uint64_t batch_bytes = 0;
-  auto write = [&]() -> Status {
-    if (batch.empty()) return Status::Ok();
+  auto write = [&]() -> storage::Status {
+    if (batch.empty()) return storage::Status::Ok();
     auto first = log_->append_batch(batch);
+    if (!first.ok()) return first.status();
+    written_records += batch.size();
+    written_bytes = pos;
     batch.clear();
     batch_bytes = 0;
-    if (!first.ok()) return from_storage(first.status(), "write to " + dir_);
-    return Status::Ok();
+    return storage::Status::Ok();
   };
-  Status st;
+  storage::Status st;
   for (uint32_t size : pending_records_) {
     const uint64_t framed = storage::framed_size(size);
     if (!batch.empty() && batch_bytes + framed > storage::format::kMaxRecordBytes / 2) {
@@ -263,15 +275,20 @@ Status QueueStore::write_pending() {
     pos += size;
   }
   if (st.ok()) st = write();
-  pending_bytes_.clear();
-  pending_records_.clear();
+  // A failed batch left the log as it was (append_batch is all or nothing), so the records
+  // not written keep their promised offsets and are retried as they are.
+  pending_records_.erase(pending_records_.begin(),
+                         pending_records_.begin() + static_cast<ptrdiff_t>(written_records));
+  pending_bytes_.erase(0, written_bytes);
   if (!st.ok()) {
-    // The buffered records are gone, and with them the offsets promised for them: the store
-    // takes nothing more until the broker restarts and recovers it from what is on disk.
-    failed_ = st;
-    factory_.warn(st.message());
+    if (write_error_.ok()) {
+      factory_.warn("queue store " + dir_ + ": write failed, refusing publishes until it " +
+                    "succeeds again: " + st.message());
+    }
+    write_error_ = {ErrorCode::kResourceError, "write to " + dir_ + ": " + st.message()};
+    return write_error_;
   }
-  return st;
+  return Status::Ok();
 }
 
 void QueueStore::settle(uint64_t offset) { settle_range(offset, offset + 1); }
@@ -300,27 +317,34 @@ void QueueStore::delivered(uint64_t offset) {
 void QueueStore::write_settlements() {
   if (!durable_ || settlements_ == nullptr || !failed_.ok()) return;
   const int64_t now = wall_ms();
+  // A failed append changes nothing (appends are all or nothing): what is still pending is
+  // retried with the next round.
   auto write = [&](const std::string& rec) {
     auto r = settlements_->append(rec, now);
     if (!r.ok()) {
-      failed_ = from_storage(r.status(), "write to " + dir_ + "/settlements");
-      factory_.warn(failed_.message());
+      if (write_error_.ok()) {
+        factory_.warn("queue store " + dir_ + ": settlement write failed: " +
+                      r.status().message());
+      }
+      write_error_ = {ErrorCode::kResourceError,
+                      "write to " + dir_ + "/settlements: " + r.status().message()};
       return false;
     }
     settlement_bytes_since_checkpoint_ += rec.size();
     return true;
   };
-  for (const std::string& rec : pending_ranges_) {
-    if (!write(rec)) return;
+  while (!pending_ranges_.empty()) {
+    if (!write(pending_ranges_.front())) return;
+    pending_ranges_.erase(pending_ranges_.begin());
   }
-  pending_ranges_.clear();
-  for (size_t i = 0; i < pending_settles_.size(); i += kMaxOffsetsPerRecord) {
+  while (!pending_settles_.empty()) {
     std::string rec(1, kSettled);
-    const size_t end = std::min(pending_settles_.size(), i + kMaxOffsetsPerRecord);
-    for (size_t j = i; j < end; ++j) put_u64(rec, pending_settles_[j]);
+    const size_t n = std::min(pending_settles_.size(), kMaxOffsetsPerRecord);
+    for (size_t j = 0; j < n; ++j) put_u64(rec, pending_settles_[j]);
     if (!write(rec)) return;
+    pending_settles_.erase(pending_settles_.begin(),
+                           pending_settles_.begin() + static_cast<ptrdiff_t>(n));
   }
-  pending_settles_.clear();
   if (delivered_upto_ > delivered_written_) {
     std::string rec(1, kDelivered);
     put_u64(rec, delivered_upto_);
@@ -342,11 +366,7 @@ void QueueStore::write_checkpoint() {
     put_u64(rec, end);
   }
   auto at = settlements_->append(rec, wall_ms());
-  if (!at.ok()) {
-    failed_ = from_storage(at.status(), "write to " + dir_ + "/settlements");
-    factory_.warn(failed_.message());
-    return;
-  }
+  if (!at.ok()) return;  // the records it would restate are on disk; try again next time
   settlement_bytes_since_checkpoint_ = 0;
   // Everything before the checkpoint is restated by it.
   (void)settlements_->delete_segments_before(*at);
@@ -354,16 +374,18 @@ void QueueStore::write_checkpoint() {
 
 void QueueStore::begin_round(storage::GroupCommitter& committer) {
   dirty_ = false;
-  if (log_ == nullptr) return;
-  if (Status st = write_pending(); !st.ok()) {
+  if (log_ == nullptr || !failed_.ok()) return;
+  const bool was_failing = !write_error_.ok();
+  write_error_ = Status::Ok();
+  if (Status st = write_pending(); st.ok()) write_settlements();
+  if (!write_error_.ok()) {
+    // Disk full or a write error: this round fails (its confirms are nacks) and the writes
+    // are retried shortly; nothing already written is touched.
     committer.add_failure();
+    committer.retry_later(this, kWriteRetryMs);
     return;
   }
-  write_settlements();
-  if (!failed_.ok()) {
-    committer.add_failure();
-    return;
-  }
+  if (was_failing) factory_.warn("queue store " + dir_ + ": writes succeed again");
   // Reclaim whole segments whose records are all settled. Passing an offset inside the
   // active segment keeps it from being rolled.
   if (live_from_ > reclaimed_below_ && log_->segment_count() > 1 && log_->next_offset() > 0) {
@@ -374,7 +396,9 @@ void QueueStore::begin_round(storage::GroupCommitter& committer) {
 }
 
 void QueueStore::end_round(bool ok) {
-  if (!ok && failed_.ok()) {
+  // A failed fdatasync is final (the kernel may have dropped the pages): the log is poisoned
+  // and the queue takes no more messages until a restart recovers what is on disk.
+  if (!ok && write_error_.ok() && failed_.ok()) {
     failed_ = {ErrorCode::kInternal, "sync of " + dir_ + " failed"};
     factory_.warn(failed_.message());
   }
@@ -384,7 +408,7 @@ Status QueueStore::read(uint64_t from, uint64_t max_bytes,
                         const std::function<void(uint64_t, StoredMessage&)>& fn,
                         uint64_t& next) {
   if (!pending_records_.empty()) {
-    if (Status st = write_pending(); !st.ok()) return st;
+    if (Status st = write_pending(); !st.ok()) return st;  // kResourceError: try later
   }
   from = std::max(from, log_->first_offset());
   next = from;

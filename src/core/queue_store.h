@@ -68,8 +68,9 @@ class QueueStore final : public storage::SyncParticipant {
   // Offset the next append gets.
   uint64_t next_offset() const { return log_->next_offset() + pending_records_.size(); }
 
-  // Buffers a message; returns its offset. An error means the store can take no more
-  // (a failed write or sync); the message must not be counted as stored.
+  // Buffers a message; returns its offset. An error means the store takes nothing now: the
+  // message is not stored. kResourceError while writes fail (disk full), retried every
+  // second until they succeed; kInternal after a failed sync, until a restart.
   Status append(uint64_t sequence, bool transient, const Message& message, uint64_t& offset);
   // The record at `offset` is settled for good and will not come back after a restart.
   void settle(uint64_t offset);
@@ -111,7 +112,8 @@ class QueueStore final : public storage::SyncParticipant {
   std::unique_ptr<storage::Log> log_;          // messages
   std::unique_ptr<storage::Log> settlements_;  // durable stores only
   QueueRecovery recovery_;
-  Status failed_;
+  Status failed_;       // final until a restart (a failed sync, an unreadable store)
+  Status write_error_;  // kResourceError while writes fail (disk full); retried each round
 
   // Buffered appends: encoded records back to back, and their sizes.
   std::string pending_bytes_;
@@ -137,6 +139,8 @@ struct QueueStoreOptions {
   // so the segments before it can be deleted.
   uint64_t checkpoint_bytes = 4ull * 1024 * 1024;
   std::function<void(const std::string&)> log_warning;
+  // Fault injection for tests (storage/file.h); empty in production.
+  storage::FaultHooks hooks;
 };
 
 class QueueStoreFactory {

@@ -99,6 +99,10 @@ class QueueStoreTest : public ::testing::Test {
     options.segment_bytes = 64 * 1024;  // small, so reclaiming whole segments is exercised
     options.checkpoint_bytes = checkpoint_bytes;
     options.log_warning = [this](const std::string& w) { warnings_.push_back(w); };
+    options.hooks.on_write = [this](std::string_view, size_t) -> std::optional<storage::WriteFault> {
+      if (disk_full_) return storage::WriteFault{0, ENOSPC};
+      return std::nullopt;
+    };
     factory_ = std::make_unique<QueueStoreFactory>(options, *committer_);
   }
   void stop() {
@@ -126,6 +130,7 @@ class QueueStoreTest : public ::testing::Test {
   std::unique_ptr<QueueStoreFactory> factory_;
   std::unique_ptr<Queue> queue_;
   std::vector<std::string> warnings_;
+  bool disk_full_ = false;
 };
 
 TEST(MessageCodecTest, RoundTripsEveryPropertyAndValueKind) {
@@ -320,6 +325,37 @@ TEST_F(QueueStoreTest, PurgeAndDeleteSettleEverything) {
   stop();
   start();
   EXPECT_EQ(open_queue().message_count(), 0u);
+}
+
+TEST_F(QueueStoreTest, DiskFullNacksAndRefusesThenRecoversWithoutLosingWhatWasConfirmed) {
+  Queue& q = open_queue();
+  ASSERT_EQ(q.enqueue(make_message("before")), EnqueueOutcome::kQueuedPendingSync);
+  sync();
+  disk_full_ = true;
+  RecordingListener listener;
+  ASSERT_EQ(q.enqueue(make_message("during")), EnqueueOutcome::kQueuedPendingSync);
+  committer_->wait(&listener);
+  ASSERT_TRUE(loop_.run_until([&] { return listener.calls > 0; }));
+  EXPECT_FALSE(listener.last_ok);  // the confirm of "during" is a nack
+  EXPECT_EQ(q.enqueue(make_message("refused")), EnqueueOutcome::kRefused);
+  disk_full_ = false;
+  // The store retries on its own; once the write went through, publishes are taken again.
+  RecordingListener after;
+  ASSERT_TRUE(loop_.run_until([&] {
+    return q.enqueue(make_message("after")) == EnqueueOutcome::kQueuedPendingSync;
+  }));
+  committer_->wait(&after);
+  ASSERT_TRUE(loop_.run_until([&] { return after.calls > 0; }));
+  EXPECT_TRUE(after.last_ok);
+  stop();
+  start();
+  Queue& again = open_queue();
+  std::vector<std::string> bodies;
+  QueuedMessage m;
+  while (again.take(m)) bodies.push_back(m.message->body);
+  // "during" was nacked but kept, and is written once space returned: a nack promises
+  // nothing either way. "refused" was never queued.
+  EXPECT_EQ(bodies, (std::vector<std::string>{"before", "during", "after"}));
 }
 
 TEST_F(QueueStoreTest, ManySettlementsAreCompactedByCheckpoints) {

@@ -49,8 +49,17 @@ void GroupCommitter::mark_dirty(SyncParticipant* participant) {
   schedule();
 }
 
+void GroupCommitter::retry_later(SyncParticipant* participant, uint32_t delay_ms) {
+  if (!retrying_.insert(participant).second) return;
+  post_(delay_ms, [this, participant] {
+    // forget() removes it from retrying_ if it went away meanwhile.
+    if (retrying_.erase(participant) != 0) mark_dirty(participant);
+  });
+}
+
 void GroupCommitter::forget(SyncParticipant* participant) {
   dirty_.erase(participant);
+  retrying_.erase(participant);
   std::replace(round_participants_.begin(), round_participants_.end(), participant,
                static_cast<SyncParticipant*>(nullptr));
   for (Member& m : round_logs_) {

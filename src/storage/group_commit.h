@@ -70,6 +70,8 @@ class GroupCommitter {
 
   // `participant` wrote (or buffered) records: it takes part in the next round.
   void mark_dirty(SyncParticipant* participant);
+  // Marks `participant` dirty again after `delay_ms` (a failed write to retry).
+  void retry_later(SyncParticipant* participant, uint32_t delay_ms);
   // Must be called before a participant is destroyed.
   void forget(SyncParticipant* participant);
   // From SyncParticipant::begin_round: sync `log` in this round.
@@ -106,6 +108,7 @@ class GroupCommitter {
 
   // Owner-thread state.
   std::unordered_set<SyncParticipant*> dirty_;
+  std::unordered_set<SyncParticipant*> retrying_;
   std::unordered_set<RoundListener*> waiters_;
   std::unordered_set<RoundListener*> notifying_;
   std::vector<SyncParticipant*> round_participants_;  // of the round in flight
