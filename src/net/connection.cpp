@@ -8,6 +8,15 @@ namespace polymq::net {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+
+// A connection with no partial frame buffered waits for readability and then reads into this
+// buffer, shared by every connection of the loop thread; only the bytes of an unfinished
+// frame are copied to the connection's own buffer. An idle connection thus holds no read
+// buffer at all (this was 64 KiB per connection).
+std::vector<uint8_t>& scratch_buffer() {
+  thread_local std::vector<uint8_t> buffer(kReadChunk);
+  return buffer;
+}
 constexpr auto kTickInterval = std::chrono::seconds(1);
 // A peer that will not read what we must send before closing gets this long.
 constexpr auto kCloseGrace = std::chrono::seconds(3);
@@ -27,26 +36,67 @@ Connection::Connection(asio::ip::tcp::socket socket, uint64_t id)
     remote_loopback_ = address.is_loopback();
   }
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // read_some() after a readiness wait must not block the loop.
+  socket_.non_blocking(true, ec);
 }
 
 Connection::~Connection() = default;
 
 void Connection::start(std::unique_ptr<Handler> handler) {
   handler_ = std::move(handler);
-  in_.resize(kReadChunk);
   arm_tick();
   read_some();
 }
 
 void Connection::read_some() {
   if (read_in_flight_ || closed_ || (!reading_enabled_ && !closing_)) return;
-  if (in_.size() - in_size_ < kReadChunk / 2) in_.resize(in_size_ + kReadChunk);
   read_in_flight_ = true;
+  if (in_size_ == 0) {
+    socket_.async_wait(asio::socket_base::wait_read,
+                       [self = shared_from_this()](const asio::error_code& ec) {
+                         self->on_readable(ec);
+                       });
+    return;
+  }
+  if (in_.size() - in_size_ < kReadChunk / 2) in_.resize(in_size_ + kReadChunk);
   socket_.async_read_some(
       asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
       [self = shared_from_this()](const asio::error_code& ec, size_t n) {
         self->on_read_done(ec, n);
       });
+}
+
+void Connection::on_readable(const asio::error_code& ec) {
+  if (ec) {
+    on_read_done(ec, 0);
+    return;
+  }
+  read_in_flight_ = false;
+  if (closed_) return;
+  std::vector<uint8_t>& scratch = scratch_buffer();
+  asio::error_code read_ec;
+  const size_t n = socket_.read_some(asio::buffer(scratch), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    read_some();
+    return;
+  }
+  if (read_ec) {
+    read_in_flight_ = true;  // on_read_done expects the read it ends to be in flight
+    on_read_done(read_ec, 0);
+    return;
+  }
+  if (closing_) {
+    read_some();  // lingering close: discard, see on_read_done
+    return;
+  }
+  const size_t consumed = handler_->on_read(scratch.data(), n);
+  if (consumed < n && !closed_) {
+    in_.assign(scratch.begin() + static_cast<ptrdiff_t>(consumed),
+               scratch.begin() + static_cast<ptrdiff_t>(n));
+    in_size_ = n - consumed;
+  }
+  flush();
+  read_some();
 }
 
 void Connection::on_read_done(const asio::error_code& ec, size_t n) {
@@ -71,11 +121,8 @@ void Connection::on_read_done(const asio::error_code& ec, size_t n) {
     std::memmove(in_.data(), in_.data() + consumed, in_size_ - consumed);
     in_size_ -= consumed;
   }
-  // Keep the buffer from staying large after one big frame passed through.
-  if (in_size_ < kReadChunk && in_.size() > 4 * kReadChunk) {
-    in_.resize(kReadChunk);
-    in_.shrink_to_fit();
-  }
+  // Once no partial frame is left, reads go through the shared buffer again.
+  if (in_size_ == 0) std::vector<uint8_t>().swap(in_);
   flush();
   read_some();
 }

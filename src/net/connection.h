@@ -78,6 +78,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void read_some();
   void on_read_done(const asio::error_code& ec, size_t n);
+  // Readiness of a connection with nothing buffered: read into the loop's shared buffer.
+  void on_readable(const asio::error_code& ec);
   void flush();
   void on_write_done(const asio::error_code& ec);
   void arm_tick();
