@@ -326,7 +326,6 @@ fi
 
 if has_workload 2; then
   echo "== workload 2: persistent, durable queue, confirms (window 1000); then drain"
-  echo "   (PolyMQ does not write messages to disk yet: its numbers measure the protocol path)"
   for rep in $(seq "$REPEAT"); do
     for b in $BROKERS; do
       q="bench-w2-$rep"

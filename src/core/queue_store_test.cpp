@@ -264,7 +264,7 @@ TEST_F(QueueStoreTest, BacklogBeyondTheWindowPagesAndDrainsInOrder) {
     (void)q.enqueue(make_message("message-" + std::to_string(i), /*persistent=*/i % 2 == 0));
   }
   EXPECT_EQ(q.message_count(), static_cast<size_t>(n));
-  // The window holds a few dozen messages of ~300 bytes' footprint, not thousands.
+  // The window holds about a dozen messages of ~660 bytes footprint, not thousands.
   EXPECT_LT(q.ready_bytes(), 8u * 1024);
   for (int i = 0; i < n; ++i) {
     QueuedMessage m;
