@@ -5,7 +5,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "core/message_codec.h"
@@ -356,6 +358,53 @@ TEST_F(QueueStoreTest, DiskFullNacksAndRefusesThenRecoversWithoutLosingWhatWasCo
   // "during" was nacked but kept, and is written once space returned: a nack promises
   // nothing either way. "refused" was never queued.
   EXPECT_EQ(bodies, (std::vector<std::string>{"before", "during", "after"}));
+}
+
+TEST_F(QueueStoreTest, CorruptRecordInTheMiddleStopsTheQueueInsteadOfServingGarbage) {
+  stop();
+  start(/*window=*/4 * 1024);
+  Queue& q = open_queue();
+  // 2,000 messages of ~1 KiB: buffered appends are written in batches of about 1 MiB, each
+  // batch into one segment, so this makes at least one sealed segment.
+  for (int i = 0; i < 2000; ++i) (void)q.enqueue(make_message(std::string(1000, 'a' + i % 26)));
+  sync();
+  stop();
+  // Flip one byte in the middle of the first (sealed) segment.
+  std::vector<fs::path> segments;
+  for (const auto& e : fs::recursive_directory_iterator(root_)) {
+    if (e.path().extension() == ".log" && e.path().parent_path().filename() == "messages") {
+      segments.push_back(e.path());
+    }
+  }
+  std::sort(segments.begin(), segments.end());
+  ASSERT_GE(segments.size(), 2u);
+  {
+    const auto middle = static_cast<std::streamoff>(fs::file_size(segments[0]) / 2);
+    std::fstream f(segments[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(middle);
+    char c = 0;
+    f.read(&c, 1);
+    f.seekp(middle);
+    c = static_cast<char>(c ^ 0x5a);
+    f.write(&c, 1);
+  }
+  start(4 * 1024);
+  Queue& again = open_queue();
+  int served = 0;
+  QueuedMessage m;
+  while (again.take(m)) {
+    // Everything served is a message as it was published.
+    ASSERT_EQ(m.message->body, std::string(1000, 'a' + served % 26)) << served;
+    ++served;
+    again.ack(m);
+  }
+  EXPECT_GT(served, 0);
+  EXPECT_LT(served, 2000);
+  EXPECT_FALSE(again.storage_error().ok());
+  EXPECT_GT(again.message_count(), 0u);  // the rest stays on disk, not served, not dropped
+  bool logged = false;
+  for (const auto& w : warnings_) logged = logged || w.find("stopped") != std::string::npos;
+  EXPECT_TRUE(logged);
 }
 
 TEST_F(QueueStoreTest, ManySettlementsAreCompactedByCheckpoints) {
