@@ -461,6 +461,11 @@ QueueStoreFactory::QueueStoreFactory(QueueStoreOptions options,
   fs::create_directories(options_.root + "/durable", ec);
 }
 
+QueueStoreFactory::~QueueStoreFactory() {
+  std::error_code ec;
+  fs::remove_all(options_.root + "/transient", ec);
+}
+
 Status QueueStoreFactory::open_durable(const std::string& vhost, const std::string& queue,
                                        std::unique_ptr<QueueStore>& out) {
   const std::string dir = options_.root + "/durable/" + hex_digest(vhost + '\0' + queue);

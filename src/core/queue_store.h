@@ -147,6 +147,10 @@ class QueueStoreFactory {
  public:
   // Removes the stores of transient (paging) queues left by an earlier run.
   QueueStoreFactory(QueueStoreOptions options, storage::GroupCommitter& committer);
+  // Removes the page files of non-durable queues. REQUIRES: every store is closed.
+  ~QueueStoreFactory();
+  QueueStoreFactory(const QueueStoreFactory&) = delete;
+  QueueStoreFactory& operator=(const QueueStoreFactory&) = delete;
 
   const QueueStoreOptions& options() const { return options_; }
   storage::GroupCommitter& committer() { return committer_; }

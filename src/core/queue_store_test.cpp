@@ -407,6 +407,23 @@ TEST_F(QueueStoreTest, CorruptRecordInTheMiddleStopsTheQueueInsteadOfServingGarb
   EXPECT_TRUE(logged);
 }
 
+TEST_F(QueueStoreTest, NonDurableQueuePagesToScratchFilesRemovedAtShutdown) {
+  stop();
+  start(/*window=*/4 * 1024);
+  queue_ = std::make_unique<Queue>("scratch", "/", QueueOptions{}, 0);
+  ASSERT_TRUE(queue_->attach_storage(factory_.get()).ok());
+  for (int i = 0; i < 1000; ++i) (void)queue_->enqueue(make_message(std::to_string(i), false));
+  EXPECT_EQ(queue_->message_count(), 1000u);
+  EXPECT_LT(queue_->ready_bytes(), 4u * 1024);
+  EXPECT_TRUE(fs::exists(root_ / "transient"));
+  QueuedMessage m;
+  ASSERT_TRUE(queue_->take(m));
+  EXPECT_EQ(m.message->body, "0");
+  stop();
+  EXPECT_FALSE(fs::exists(root_ / "transient"));
+  start();
+}
+
 TEST_F(QueueStoreTest, ManySettlementsAreCompactedByCheckpoints) {
   stop();
   start(16 * 1024 * 1024, /*checkpoint_bytes=*/16 * 1024);
