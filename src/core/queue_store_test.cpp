@@ -257,6 +257,16 @@ TEST_F(QueueStoreTest, ConfirmWaitsForTheRoundThatSyncsTheMessage) {
   EXPECT_TRUE(listener.last_ok);
 }
 
+TEST_F(QueueStoreTest, ConfirmWaitingOnADeletedQueueStillHearsItsRoundEnd) {
+  Queue& q = open_queue();
+  ASSERT_EQ(q.enqueue(make_message("x")), EnqueueOutcome::kQueuedPendingSync);
+  RecordingListener listener;
+  committer_->wait(&listener);
+  q.mark_deleted();  // its store, the only one with writes, leaves before the round starts
+  ASSERT_TRUE(loop_.run_until([&] { return listener.calls > 0; }));
+  EXPECT_TRUE(listener.last_ok);
+}
+
 TEST_F(QueueStoreTest, BacklogBeyondTheWindowPagesAndDrainsInOrder) {
   stop();
   start(/*window=*/8 * 1024);

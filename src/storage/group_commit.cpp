@@ -86,7 +86,10 @@ void GroupCommitter::add_failure() {
   forming_.results.push_back(Status::IOError("write before sync", EIO));
 }
 
-void GroupCommitter::wait(RoundListener* listener) { waiters_.insert(listener); }
+void GroupCommitter::wait(RoundListener* listener) {
+  waiters_.insert(listener);
+  schedule();
+}
 
 void GroupCommitter::cancel_wait(RoundListener* listener) {
   waiters_.erase(listener);
@@ -94,7 +97,9 @@ void GroupCommitter::cancel_wait(RoundListener* listener) {
 }
 
 void GroupCommitter::schedule() {
-  if (scheduled_ || in_flight_ || dirty_.empty()) return;
+  // A waiter alone is reason enough: the participant that would have carried its round may
+  // have been forgotten (its queue deleted), and the waiter must still hear that round end.
+  if (scheduled_ || in_flight_ || (dirty_.empty() && waiters_.empty())) return;
   scheduled_ = true;
   uint32_t delay = 0;
   if (policy_ == SyncPolicy::kInterval) {
@@ -108,7 +113,7 @@ void GroupCommitter::schedule() {
 }
 
 void GroupCommitter::start_round() {
-  if (in_flight_ || dirty_.empty()) return;
+  if (in_flight_ || (dirty_.empty() && waiters_.empty())) return;
   ++started_;
   last_start_ms_ = now_ms();
   std::vector<SyncParticipant*> participants(dirty_.begin(), dirty_.end());
