@@ -20,4 +20,12 @@ bool Broker::remove_vhost(std::string_view name) {
   return true;
 }
 
+uint64_t Broker::message_memory() const {
+  uint64_t total = 0;
+  for (const auto& [name, vhost] : vhosts_) {
+    for (const Queue* queue : vhost->queues()) total += queue->memory_bytes();
+  }
+  return total;
+}
+
 }  // namespace polymq::core

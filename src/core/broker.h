@@ -44,6 +44,9 @@ class Broker {
     return out;
   }
 
+  // Bytes of messages held in memory by every queue (Queue::memory_bytes), summed now.
+  uint64_t message_memory() const;
+
   // Connections that own exclusive queues are identified by ids unique for the process.
   uint64_t next_owner_id() { return ++owner_ids_; }
 

@@ -122,6 +122,7 @@ QueuedMessage Queue::pop_ready() {
   ready_bytes_ -= m.message->body.size();
   ready_footprint_ -= m.message->footprint();
   ++unacked_;
+  unacked_footprint_ += m.message->footprint();
   if (m.log_offset != kNotStored && store_ != nullptr) store_->delivered(m.log_offset);
   return m;
 }
@@ -134,15 +135,21 @@ bool Queue::take(QueuedMessage& out) {
   return true;
 }
 
-void Queue::ack(const QueuedMessage& message) {
+void Queue::settled(const QueuedMessage& message) {
   if (unacked_ > 0) --unacked_;
+  const uint64_t footprint = message.message->footprint();
+  unacked_footprint_ -= std::min(unacked_footprint_, footprint);
+}
+
+void Queue::ack(const QueuedMessage& message) {
+  settled(message);
   if (message.log_offset != kNotStored && store_ != nullptr && !deleted_) {
     store_->settle(message.log_offset);
   }
 }
 
 void Queue::requeue(QueuedMessage message) {
-  if (unacked_ > 0) --unacked_;
+  settled(message);
   if (deleted_) return;
   ++message.delivery_count;
   ready_bytes_ += message.message->body.size();

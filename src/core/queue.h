@@ -65,6 +65,9 @@ class Queue {
   size_t consumer_count() const { return consumers_.size(); }
   size_t unacked_count() const { return unacked_; }
   uint64_t ready_bytes() const { return ready_bytes_; }
+  // Memory the queue's messages account for (Message::footprint), ready and unacked; what
+  // the memory watermark counts. A message routed to several queues counts in each.
+  uint64_t memory_bytes() const { return ready_footprint_ + unacked_footprint_; }
 
   EnqueueOutcome enqueue(MessagePtr message);
   // Takes the first ready message for a pull (basic.get); false when empty.
@@ -92,6 +95,8 @@ class Queue {
  private:
   void deliver_to(Consumer& consumer, QueuedMessage message);
   QueuedMessage pop_ready();
+  // A delivered message left the unacked set (acked, rejected or requeued).
+  void settled(const QueuedMessage& message);
   bool ensure_store();
   // Reads paged messages back while the in-memory window has room.
   void refill();
@@ -109,6 +114,7 @@ class Queue {
   uint64_t ready_footprint_ = 0;  // Message::footprint() of ready_, held to window_bytes_
   uint64_t next_sequence_ = 1;
   size_t unacked_ = 0;
+  uint64_t unacked_footprint_ = 0;
 
   QueueStoreFactory* stores_ = nullptr;
   std::unique_ptr<QueueStore> store_;
