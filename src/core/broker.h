@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/policy.h"
 #include "core/users.h"
 #include "core/vhost.h"
 
@@ -21,12 +22,14 @@ struct Limits {
 
 class Broker {
  public:
-  explicit Broker(Limits limits = {}) : limits_(limits) {}
+  explicit Broker(Limits limits = {}) : limits_(limits) { hooks_.policies = &policies_; }
 
   const Limits& limits() const { return limits_; }
   UserStore& users() { return users_; }
   // Set before the first vhost is added; every vhost keeps a pointer to them.
   VHostHooks& hooks() { return hooks_; }
+  // Operator policies (from the config file); add them before vhosts declare queues.
+  Policies& policies() { return policies_; }
   // Group-commit rounds that publisher confirms of persistent messages wait for. Without
   // storage, nothing is ever waited for.
   CommitTracker& commits() { return *commits_; }
@@ -52,6 +55,7 @@ class Broker {
 
  private:
   Limits limits_;
+  Policies policies_;
   VHostHooks hooks_;
   CommitTracker no_commits_{nullptr};
   CommitTracker* commits_ = &no_commits_;

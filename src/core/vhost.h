@@ -20,6 +20,8 @@
 namespace polymq::core {
 
 class QueueStoreFactory;
+class Policies;
+class TimerService;
 
 // What a vhost needs from the broker around it; owned by the broker, outliving its vhosts.
 struct VHostHooks {
@@ -27,6 +29,11 @@ struct VHostHooks {
   QueueStoreFactory* queue_stores = nullptr;
   // Called after a durable definition (exchange, queue, binding) was added or removed.
   std::function<void()> definitions_changed;
+  // Operator policies applied to queues when they are declared or restored; null: none.
+  const Policies* policies = nullptr;
+  // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
+  // next looked at (unit tests without time).
+  TimerService* timers = nullptr;
 };
 
 // What survives a restart, by RabbitMQ 3.x's rules: durable exchanges; durable queues that are
