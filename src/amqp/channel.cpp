@@ -1,11 +1,13 @@
 // Channel lifecycle, publishing, consuming and settling deliveries.
 #include "amqp/channel.h"
 
+#include <algorithm>
 #include <random>
 #include <type_traits>
 
 #include "amqp/codec/content_header.h"
 #include "amqp/session.h"
+#include "core/queue_arguments.h"
 
 namespace polymq::amqp {
 namespace {
@@ -115,9 +117,21 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
     return AmqpStatus(spec::kNotAllowed, "attempt to reuse consumer tag '" + tag + "'",
                       M::kClassId, M::kMethodId);
   }
+  int32_t priority = 0;
+  if (const core::Value* v = core::find(m.arguments, "x-priority")) {
+    if (!v->is_integer()) {
+      return AmqpStatus(spec::kPreconditionFailed,
+                        "invalid arg 'x-priority' for queue '" + queue->name() + "' in vhost '" +
+                            queue->vhost() + "': {unacceptable_type," +
+                            core::amqp_type_name(v->kind) + "}",
+                        M::kClassId, M::kMethodId);
+    }
+    priority = static_cast<int32_t>(
+        std::clamp<int64_t>(v->as_int().value_or(0), INT32_MIN, INT32_MAX));
+  }
   auto consumer = std::make_shared<ChannelConsumer>(*this, tag, queue, m.no_ack,
                                                     consumer_prefetch_);
-  if (core::Status s = queue->add_consumer(consumer.get(), m.exclusive); !s.ok()) {
+  if (core::Status s = queue->add_consumer(consumer.get(), m.exclusive, priority); !s.ok()) {
     return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   }
   consumers_.emplace(tag, consumer);
@@ -236,6 +250,12 @@ AmqpStatus Channel::publish_assembled() {
                       "user_id property set to '" + *user_id +
                           "' but authenticated user was '" + session_.user() + "'",
                       60, 40);
+  }
+  if (const auto& expiration = message->properties.expiration) {
+    uint64_t ms = 0;
+    if (core::Status s = core::parse_expiration(*expiration, ms); !s.ok()) {
+      return AmqpStatus::From(s, 60, 40);
+    }
   }
   if (tx_mode_) {
     // The exchange must exist now (RabbitMQ checks at publish); routing happens at commit.
@@ -399,10 +419,26 @@ AmqpStatus Channel::on(const spec::TxRollback& /*m*/) {
   return AmqpStatus::Ok();
 }
 
-void Channel::send_content(uint16_t class_id, const core::Message& message) {
-  append_content_header_frame(session_.output(), id_, class_id, message.body.size(),
-                              message.properties);
+void Channel::send_content(uint16_t class_id, const core::Message& message,
+                           std::optional<uint32_t> delivery_count) {
+  if (!delivery_count) {
+    append_content_header_frame(session_.output(), id_, class_id, message.body.size(),
+                                message.properties);
+  } else {
+    // Quorum-queue semantics: a redelivery says how often the message was delivered before.
+    core::Properties properties = message.properties;
+    if (!properties.headers) properties.headers.emplace();
+    core::set(*properties.headers, "x-delivery-count", core::Value::Int64(*delivery_count));
+    append_content_header_frame(session_.output(), id_, class_id, message.body.size(),
+                                properties);
+  }
   append_body_frames(session_.output(), id_, message.body, session_.frame_max());
+}
+
+std::optional<uint32_t> Channel::delivery_count_header(const core::Queue& queue,
+                                                       const core::QueuedMessage& message) {
+  if (message.delivery_count == 0 || !queue.arguments().counts_deliveries()) return std::nullopt;
+  return message.delivery_count;
 }
 
 bool Channel::can_deliver(const ChannelConsumer& consumer) const {
@@ -422,7 +458,7 @@ void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue,
   deliver.exchange = m.exchange;
   deliver.routing_key = m.routing_key;
   send(deliver);
-  send_content(60, m);
+  send_content(60, m, delivery_count_header(queue, message));
   session_.flush_soon();
   if (consumer.no_ack()) {
     queue.ack(message);
@@ -451,7 +487,7 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   ok.routing_key = message.message->routing_key;
   ok.message_count = static_cast<uint32_t>(queue->message_count());
   send(ok);
-  send_content(60, *message.message);
+  send_content(60, *message.message, delivery_count_header(*queue, message));
   if (m.no_ack) {
     queue->ack(message);
   } else {
@@ -462,8 +498,10 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
 
 void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
   if (entry.consumer && entry.consumer->unacked > 0) --entry.consumer->unacked;
-  if (ack || !requeue) {
+  if (ack) {
     entry.queue->ack(entry.message);
+  } else if (!requeue) {
+    entry.queue->reject(entry.message);
   } else {
     entry.queue->requeue(std::move(entry.message));
   }

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -156,7 +157,11 @@ class Channel final : public core::CommitListener {
   void requeue_all_unacked();
   void dispatch_consumer_queues();
   void remove_consumer(const std::string& tag);
-  void send_content(uint16_t class_id, const core::Message& message);
+  // `delivery_count`: add the x-delivery-count header (see delivery_count_header).
+  void send_content(uint16_t class_id, const core::Message& message,
+                    std::optional<uint32_t> delivery_count = std::nullopt);
+  static std::optional<uint32_t> delivery_count_header(const core::Queue& queue,
+                                                       const core::QueuedMessage& message);
 
   Session& session_;
   uint16_t id_;

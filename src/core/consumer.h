@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "core/timer.h"
+
 #include "core/message.h"
 
 namespace polymq::core {
@@ -18,6 +20,7 @@ struct QueuedMessage {
   uint64_t sequence = 0;        // position in the queue; requeued messages keep theirs
   uint32_t delivery_count = 0;  // times handed to a consumer before this delivery
   uint64_t log_offset = kNotStored;  // its record in the queue's store, if it has one
+  Clock::time_point expires_at = Clock::time_point::max();  // message TTL; max() = never
   bool redelivered() const { return delivery_count > 0; }
 };
 

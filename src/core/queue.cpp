@@ -10,16 +10,134 @@ constexpr uint64_t kMinRefillBytes = 64 * 1024;
 
 }  // namespace
 
+const char* dead_letter_reason_name(DeadLetterReason reason) {
+  switch (reason) {
+    case DeadLetterReason::kRejected: return "rejected";
+    case DeadLetterReason::kExpired: return "expired";
+    case DeadLetterReason::kMaxLen: return "maxlen";
+    case DeadLetterReason::kDeliveryLimit: return "delivery_limit";
+  }
+  return "rejected";
+}
+
 Queue::Queue(std::string name, std::string vhost, QueueOptions options, OwnerId owner)
     : name_(std::move(name)),
       vhost_(std::move(vhost)),
       options_(std::move(options)),
       owner_(owner) {}
 
+void Queue::configure(const QueueArguments& arguments, QueueHost* host, TimerService* timers) {
+  arguments_ = arguments;
+  host_ = host;
+  timers_ = timers;
+  ready_ = ReadyList(arguments_.max_priority);
+  last_used_ = now();
+  if (timers_ != nullptr) {
+    ttl_timer_ = timers_->create([this] {
+      ttl_armed_for_ = Clock::time_point::max();
+      expire_head(now(), true);
+      if (!consumers_.empty()) dispatch();
+      arm_ttl_timer();
+    });
+    if (arguments_.expires_ms) {
+      expires_timer_ = timers_->create([this] { on_expires_timer(); });
+      arm_expires_timer();
+    }
+  }
+}
+
+Clock::time_point Queue::now() const { return timers_ != nullptr ? timers_->now() : Clock::now(); }
+
+Clock::time_point Queue::expiry_for(const Message& message, Clock::time_point now) const {
+  std::optional<uint64_t> ttl = arguments_.message_ttl_ms;
+  if (message.properties.expiration) {
+    uint64_t ms = 0;
+    // The front-end refused invalid expirations at publish; what reaches here parses.
+    if (parse_expiration(*message.properties.expiration, ms).ok() && (!ttl || ms < *ttl)) {
+      ttl = ms;
+    }
+  }
+  if (!ttl) return Clock::time_point::max();
+  return now + std::chrono::milliseconds(*ttl);
+}
+
+void Queue::touch() {
+  last_used_ = now();
+  arm_expires_timer();
+}
+
+void Queue::arm_expires_timer() {
+  if (expires_timer_ == nullptr || deleted_) return;
+  if (!consumers_.empty()) {
+    expires_timer_->cancel();
+    return;
+  }
+  expires_timer_->arm(last_used_ + std::chrono::milliseconds(*arguments_.expires_ms));
+}
+
+void Queue::on_expires_timer() {
+  if (deleted_ || !consumers_.empty()) return;
+  if (now() < last_used_ + std::chrono::milliseconds(*arguments_.expires_ms)) {
+    arm_expires_timer();
+    return;
+  }
+  // The host deletes the queue, which may be the last owner of this object; nothing here
+  // touches the queue after the call.
+  if (host_ != nullptr) host_->queue_expired(*this);
+}
+
+void Queue::arm_ttl_timer() {
+  if (ttl_timer_ == nullptr || deleted_) return;
+  if (ready_.empty()) return;
+  const Clock::time_point deadline = ready_.front().expires_at;
+  if (deadline == Clock::time_point::max() || deadline >= ttl_armed_for_) return;
+  ttl_armed_for_ = deadline;
+  ttl_timer_->arm(deadline);
+}
+
+void Queue::expire_head(Clock::time_point now, bool at_deadline) {
+  for (;;) {
+    if (ready_.empty()) refill();
+    if (ready_.empty()) return;
+    const Clock::time_point deadline = ready_.front().expires_at;
+    if (deadline > now || (deadline == now && !at_deadline)) return;
+    drop_head(DeadLetterReason::kExpired);
+  }
+}
+
+void Queue::drop_head(DeadLetterReason reason) {
+  if (ready_.empty()) refill();
+  if (ready_.empty()) return;
+  QueuedMessage m = std::move(ready_.front());
+  ready_.pop_front();
+  ready_bytes_ -= m.message->body.size();
+  ready_footprint_ -= m.message->footprint();
+  if (m.log_offset != kNotStored && store_ != nullptr) store_->settle(m.log_offset);
+  dead_letter(m.message, reason);
+}
+
+void Queue::dead_letter(const MessagePtr& message, DeadLetterReason reason) {
+  if (host_ != nullptr && arguments_.dead_letter_exchange && !deleted_) {
+    host_->dead_letter(*this, message, reason);
+  }
+}
+
+bool Queue::full() const {
+  if (arguments_.max_length && message_count() >= *arguments_.max_length) return true;
+  return arguments_.max_length_bytes && message_bytes() >= *arguments_.max_length_bytes;
+}
+
+bool Queue::over_limit() const {
+  if (arguments_.max_length && message_count() > *arguments_.max_length) return true;
+  return arguments_.max_length_bytes && message_bytes() > *arguments_.max_length_bytes;
+}
+
 Status Queue::attach_storage(QueueStoreFactory* stores) {
   stores_ = stores;
   if (stores_ == nullptr) return Status::Ok();
-  window_bytes_ = stores_->options().window_bytes;
+  // A priority queue orders every ready message in memory; paging would serve paged
+  // high-priority messages after in-memory low-priority ones.
+  window_bytes_ = arguments_.max_priority > 0 ? UINT64_MAX : stores_->options().window_bytes;
   // As in RabbitMQ, exclusive and auto-delete queues do not outlive a restart.
   if (!options_.durable || options_.exclusive || options_.auto_delete) return Status::Ok();
   if (Status st = stores_->open_durable(vhost_, name_, store_); !st.ok()) {
@@ -61,6 +179,15 @@ void Queue::storage_failed(Status status) {
 
 EnqueueOutcome Queue::enqueue(MessagePtr message) {
   if (deleted_) return EnqueueOutcome::kQueued;
+  const Clock::time_point t = now();
+  expire_head(t);
+  if (arguments_.has_length_limit() && arguments_.overflow != Overflow::kDropHead && full()) {
+    if (arguments_.overflow == Overflow::kRejectPublishDlx) {
+      dead_letter(message, DeadLetterReason::kMaxLen);
+    }
+    return EnqueueOutcome::kRefused;
+  }
+  const Clock::time_point expires_at = expiry_for(*message, t);
   const uint64_t sequence = next_sequence_++;
   const bool persist = stores_messages() && message->persistent();
   const bool page =
@@ -75,17 +202,24 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
     }
     if (page) {
       if (paged_count_++ == 0) paged_from_ = offset;
+      paged_bytes_ += message->body.size();
+      paged_.push_back(PagedEntry{offset, expires_at, message->body.size()});
     } else {
       ready_bytes_ += message->body.size();
       ready_footprint_ += message->footprint();
-      ready_.push_back(QueuedMessage{std::move(message), sequence, 0, offset});
+      ready_.push_back(QueuedMessage{std::move(message), sequence, 0, offset, expires_at});
     }
   } else {
     ready_bytes_ += message->body.size();
     ready_footprint_ += message->footprint();
-    ready_.push_back(QueuedMessage{std::move(message), sequence, 0, kNotStored});
+    ready_.push_back(QueuedMessage{std::move(message), sequence, 0, kNotStored, expires_at});
   }
   if (!consumers_.empty()) dispatch();
+  // A TTL of 0 keeps only what a consumer took at once (RabbitMQ's rule), so what is still
+  // ready now is expired; so is anything else that has reached its deadline.
+  expire_head(t, true);
+  while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
+  arm_ttl_timer();
   return persist ? EnqueueOutcome::kQueuedPendingSync : EnqueueOutcome::kQueued;
 }
 
@@ -98,10 +232,24 @@ void Queue::refill() {
       paged_from_, chunk,
       [&](uint64_t offset, StoredMessage& stored) {
         const bool seen = offset < recovered_end_ && offset < recovered_delivered_upto_;
+        // Paged in this process: the TTL counts from the enqueue. Recovered after a restart:
+        // from now (the store does not keep enqueue times).
+        while (!paged_.empty() && paged_.front().offset < offset) {
+          paged_bytes_ -= std::min(paged_bytes_, paged_.front().bytes);
+          paged_.pop_front();
+        }
+        Clock::time_point expires_at;
+        if (!paged_.empty() && paged_.front().offset == offset) {
+          expires_at = paged_.front().expires_at;
+          paged_bytes_ -= std::min(paged_bytes_, paged_.front().bytes);
+          paged_.pop_front();
+        } else {
+          expires_at = expiry_for(*stored.message, now());
+        }
         ready_bytes_ += stored.message->body.size();
         ready_footprint_ += stored.message->footprint();
-        ready_.push_back(
-            QueuedMessage{std::move(stored.message), stored.sequence, seen ? 1u : 0u, offset});
+        ready_.push_back(QueuedMessage{std::move(stored.message), stored.sequence,
+                                       seen ? 1u : 0u, offset, expires_at});
         if (paged_count_ > 0) --paged_count_;
       },
       next);
@@ -113,7 +261,11 @@ void Queue::refill() {
   }
   paged_from_ = next;
   // Transient records from before a restart were counted at recovery but are skipped.
-  if (paged_from_ >= store_->next_offset()) paged_count_ = 0;
+  if (paged_from_ >= store_->next_offset()) {
+    paged_count_ = 0;
+    paged_bytes_ = 0;
+    paged_.clear();
+  }
 }
 
 QueuedMessage Queue::pop_ready() {
@@ -128,10 +280,13 @@ QueuedMessage Queue::pop_ready() {
 }
 
 bool Queue::take(QueuedMessage& out) {
+  touch();
+  expire_head(now());
   if (ready_.empty()) refill();
   if (ready_.empty()) return false;
   out = pop_ready();
   refill();
+  arm_ttl_timer();
   return true;
 }
 
@@ -148,52 +303,72 @@ void Queue::ack(const QueuedMessage& message) {
   }
 }
 
+void Queue::reject(const QueuedMessage& message) {
+  ack(message);
+  dead_letter(message.message, DeadLetterReason::kRejected);
+}
+
 void Queue::requeue(QueuedMessage message) {
   settled(message);
   if (deleted_) return;
   ++message.delivery_count;
+  if (arguments_.delivery_limit && message.delivery_count > *arguments_.delivery_limit) {
+    if (message.log_offset != kNotStored && store_ != nullptr) store_->settle(message.log_offset);
+    dead_letter(message.message, DeadLetterReason::kDeliveryLimit);
+    return;
+  }
   ready_bytes_ += message.message->body.size();
   ready_footprint_ += message.message->footprint();
-  auto pos = std::lower_bound(
-      ready_.begin(), ready_.end(), message.sequence,
-      [](const QueuedMessage& m, uint64_t sequence) { return m.sequence < sequence; });
-  ready_.insert(pos, std::move(message));
+  ready_.insert(std::move(message));
+  arm_ttl_timer();
 }
 
 size_t Queue::purge() {
   size_t n = ready_.size() + paged_count_;
   if (store_ != nullptr) {
-    for (const QueuedMessage& m : ready_) {
+    ready_.for_each([&](const QueuedMessage& m) {
       if (m.log_offset != kNotStored) store_->settle(m.log_offset);
-    }
+    });
     if (paged_count_ > 0) store_->settle_range(paged_from_, store_->next_offset());
     paged_from_ = store_->next_offset();
   }
   paged_count_ = 0;
+  paged_bytes_ = 0;
+  paged_.clear();
   ready_.clear();
   ready_bytes_ = 0;
   ready_footprint_ = 0;
   return n;
 }
 
-Status Queue::add_consumer(Consumer* consumer, bool exclusive) {
+Status Queue::add_consumer(Consumer* consumer, bool exclusive, int32_t priority) {
   if (has_exclusive_consumer_ || (exclusive && !consumers_.empty())) {
     return {ErrorCode::kAccessRefused,
             "queue '" + name_ + "' in vhost '" + vhost_ + "' in exclusive use"};
   }
   has_exclusive_consumer_ = exclusive;
-  consumers_.push_back(consumer);
+  auto pos = std::find_if(consumers_.begin(), consumers_.end(),
+                          [&](const ConsumerEntry& e) { return e.priority < priority; });
+  const size_t index = static_cast<size_t>(pos - consumers_.begin());
+  consumers_.insert(pos, ConsumerEntry{consumer, priority});
+  if (index < next_consumer_) ++next_consumer_;
+  uniform_priority_ = consumers_.front().priority == consumers_.back().priority;
+  touch();
   return Status::Ok();
 }
 
 bool Queue::remove_consumer(Consumer* consumer) {
-  auto it = std::find(consumers_.begin(), consumers_.end(), consumer);
+  auto it = std::find_if(consumers_.begin(), consumers_.end(),
+                         [&](const ConsumerEntry& e) { return e.consumer == consumer; });
   if (it == consumers_.end()) return false;
   size_t index = static_cast<size_t>(it - consumers_.begin());
   consumers_.erase(it);
   if (consumers_.empty()) has_exclusive_consumer_ = false;
   if (next_consumer_ > index) --next_consumer_;
   if (next_consumer_ >= consumers_.size()) next_consumer_ = 0;
+  uniform_priority_ =
+      consumers_.empty() || consumers_.front().priority == consumers_.back().priority;
+  touch();
   return true;
 }
 
@@ -201,47 +376,78 @@ void Queue::deliver_to(Consumer& consumer, QueuedMessage message) {
   consumer.deliver(*this, std::move(message));
 }
 
+Consumer* Queue::next_ready_consumer() {
+  if (consumers_.empty()) return nullptr;
+  if (arguments_.single_active_consumer) {
+    Consumer* active = consumers_.front().consumer;
+    return active->ready() ? active : nullptr;
+  }
+  const size_t n = consumers_.size();
+  if (uniform_priority_) {
+    for (size_t tried = 0; tried < n; ++tried) {
+      if (next_consumer_ >= n) next_consumer_ = 0;
+      Consumer* c = consumers_[next_consumer_].consumer;
+      next_consumer_ = (next_consumer_ + 1) % n;
+      if (c->ready()) return c;
+    }
+    return nullptr;
+  }
+  // Highest priority first; within a priority, the consumer served moves to the back of its
+  // group so the others get the next messages (round-robin per priority).
+  for (size_t first = 0; first < n;) {
+    size_t end = first;
+    while (end < n && consumers_[end].priority == consumers_[first].priority) ++end;
+    for (size_t i = first; i < end; ++i) {
+      if (!consumers_[i].consumer->ready()) continue;
+      Consumer* c = consumers_[i].consumer;
+      std::rotate(consumers_.begin() + static_cast<std::ptrdiff_t>(i),
+                  consumers_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                  consumers_.begin() + static_cast<std::ptrdiff_t>(end));
+      return c;
+    }
+    first = end;
+  }
+  return nullptr;
+}
+
 void Queue::dispatch() {
   // A consumer's deliver() may settle synchronously (no-ack) and settling may ask for another
   // dispatch; the loop below already continues, so a nested call has nothing to add.
   if (dispatching_) return;
   dispatching_ = true;
+  const Clock::time_point t = now();
   for (;;) {
-    if (ready_.empty()) refill();
+    expire_head(t);
     if (ready_.empty() || consumers_.empty()) break;
-    const size_t n = consumers_.size();
-    bool delivered = false;
-    for (size_t tried = 0; tried < n && !ready_.empty(); ++tried) {
-      if (next_consumer_ >= consumers_.size()) next_consumer_ = 0;
-      Consumer* consumer = consumers_[next_consumer_];
-      next_consumer_ = (next_consumer_ + 1) % consumers_.size();
-      if (!consumer->ready()) continue;
-      deliver_to(*consumer, pop_ready());
-      delivered = true;
-      break;
-    }
-    if (!delivered) break;
+    Consumer* consumer = next_ready_consumer();
+    if (consumer == nullptr) break;
+    deliver_to(*consumer, pop_ready());
   }
   refill();
   dispatching_ = false;
+  arm_ttl_timer();
 }
 
 void Queue::mark_deleted() {
   if (deleted_) return;
   deleted_ = true;
+  if (ttl_timer_ != nullptr) ttl_timer_->cancel();
+  if (expires_timer_ != nullptr) expires_timer_->cancel();
   ready_.clear();
   ready_bytes_ = 0;
   ready_footprint_ = 0;
   paged_count_ = 0;
+  paged_bytes_ = 0;
+  paged_.clear();
   if (store_ != nullptr) {
     store_->destroy();
     store_.reset();
   }
-  std::vector<Consumer*> consumers;
+  std::vector<ConsumerEntry> consumers;
   consumers.swap(consumers_);
   has_exclusive_consumer_ = false;
   next_consumer_ = 0;
-  for (Consumer* c : consumers) c->cancelled_by_queue(*this);
+  for (const ConsumerEntry& e : consumers) e.consumer->cancelled_by_queue(*this);
 }
 
 }  // namespace polymq::core

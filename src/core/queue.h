@@ -1,8 +1,8 @@
 // A queue: messages handed out once, settled by ack, returned to their place by requeue.
 //
-// Invariant: `ready_` is sorted by sequence number. Publishing appends a fresh, larger
-// sequence; requeue inserts a returning message back at its original position, so consumers
-// see RabbitMQ's classic-queue order after a nack or a channel close.
+// Invariant: `ready_` is sorted by sequence number (within each priority level). Publishing
+// appends a fresh, larger sequence; requeue inserts a returning message back at its original
+// position, so consumers see RabbitMQ's classic-queue order after a nack or a channel close.
 //
 // Storage: a durable queue (durable, not exclusive, not auto-delete) writes its persistent
 // messages to its QueueStore and recovers them when it is created again after a restart. Any
@@ -10,6 +10,13 @@
 // go to the store only (the *paged* region, a contiguous run of log offsets that starts at
 // paged_from_) and are read back in order as consumers drain the queue. While a queue pages,
 // every new message goes to the paged region, so log order stays queue order.
+//
+// Behaviour (QueueArguments): messages expire at the head, as in RabbitMQ's classic queues (a
+// message behind a longer-lived one waits for it); length limits count ready messages,
+// in memory and paged; a priority queue keeps every ready message in memory (no paging), so
+// its order is exact. Messages that leave for a reason RabbitMQ dead-letters (rejected,
+// expired, maxlen, delivery_limit) go to the QueueHost when the queue has a dead-letter
+// exchange, and are dropped otherwise.
 //
 // REQUIRES: all calls on the thread that owns the queue's vhost.
 #pragma once
@@ -22,8 +29,11 @@
 
 #include "core/consumer.h"
 #include "core/message.h"
+#include "core/queue_arguments.h"
 #include "core/queue_store.h"
+#include "core/ready_list.h"
 #include "core/status.h"
+#include "core/timer.h"
 #include "core/value.h"
 
 namespace polymq::core {
@@ -40,7 +50,23 @@ struct QueueOptions {
 enum class EnqueueOutcome {
   kQueued,
   kQueuedPendingSync,  // durable once the store's current group-commit round ends
-  kRefused,            // the store failed: the message is not in the queue
+  kRefused,  // not in the queue: the store failed, or the queue is full (reject-publish)
+};
+
+// Why a message left a queue other than by ack, in RabbitMQ's x-death words.
+enum class DeadLetterReason { kRejected, kExpired, kMaxLen, kDeliveryLimit };
+const char* dead_letter_reason_name(DeadLetterReason reason);
+
+class Queue;
+
+// What a queue needs from the vhost around it.
+class QueueHost {
+ public:
+  virtual ~QueueHost() = default;
+  // `message` left `queue` for `reason` and the queue has a dead-letter exchange.
+  virtual void dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) = 0;
+  // `queue` was unused for its x-expires; the host deletes it.
+  virtual void queue_expired(Queue& queue) = 0;
 };
 
 class Queue {
@@ -52,6 +78,10 @@ class Queue {
   const std::string& name() const { return name_; }
   const std::string& vhost() const { return vhost_; }
   const QueueOptions& options() const { return options_; }
+  const QueueArguments& arguments() const { return arguments_; }
+  // Sets the behaviour arguments (x-arguments merged with policy), the host and timers.
+  // Call once, before attach_storage.
+  void configure(const QueueArguments& arguments, QueueHost* host, TimerService* timers);
   OwnerId owner() const { return owner_; }
   bool deleted() const { return deleted_; }
 
@@ -74,14 +104,22 @@ class Queue {
   bool take(QueuedMessage& out);
   // Settles a delivered message for good.
   void ack(const QueuedMessage& message);
-  // Returns a delivered message to its place; its delivery count is raised.
+  // Settles a delivered message the consumer refused (reject/nack without requeue): it is
+  // dead-lettered as "rejected".
+  void reject(const QueuedMessage& message);
+  // Returns a delivered message to its place; its delivery count is raised. Past the
+  // delivery limit it is dead-lettered as "delivery_limit" instead.
   void requeue(QueuedMessage message);
+  // The queue was used (declared again, consumed from): restarts its x-expires countdown.
+  void touch();
   // Drops every ready message; returns how many.
   size_t purge();
 
   // kAccessRefused when the queue has an exclusive consumer, or when `exclusive` is asked
-  // for a queue that already has consumers.
-  Status add_consumer(Consumer* consumer, bool exclusive);
+  // for a queue that already has consumers. Consumers of a higher `priority` (x-priority)
+  // get messages while they can take them; lower ones only when those cannot. With single
+  // active consumer, only the first registered consumer gets messages.
+  Status add_consumer(Consumer* consumer, bool exclusive, int32_t priority = 0);
   // Returns true when the consumer was registered.
   bool remove_consumer(Consumer* consumer);
   // Hands ready messages to consumers that can take them, round-robin. Call after anything
@@ -93,8 +131,38 @@ class Queue {
   void mark_deleted();
 
  private:
+  struct ConsumerEntry {
+    Consumer* consumer;
+    int32_t priority;
+  };
+  // A message in the paged region whose TTL or size the queue must remember (paged in this
+  // process; messages recovered after a restart are not listed).
+  struct PagedEntry {
+    uint64_t offset;
+    Clock::time_point expires_at;
+    uint64_t bytes;
+  };
+
   void deliver_to(Consumer& consumer, QueuedMessage message);
   QueuedMessage pop_ready();
+  // The consumer to hand the next message to, or nullptr when none can take one.
+  Consumer* next_ready_consumer();
+  Clock::time_point now() const;
+  Clock::time_point expiry_for(const Message& message, Clock::time_point now) const;
+  // Drops (or dead-letters) expired messages at the head: those whose deadline is before
+  // `now`, or at it too when `at_deadline` (a message with TTL 0 may still be delivered by
+  // the enqueue that brought it, at the same instant).
+  void expire_head(Clock::time_point now, bool at_deadline = false);
+  void arm_ttl_timer();
+  void arm_expires_timer();
+  void on_expires_timer();
+  // Whether a new message is refused by reject-publish(-dlx) (RabbitMQ: limit already reached).
+  bool full() const;
+  bool over_limit() const;
+  // Removes the head message for good (store settled) and dead-letters it for `reason`.
+  void drop_head(DeadLetterReason reason);
+  void dead_letter(const MessagePtr& message, DeadLetterReason reason);
+  uint64_t message_bytes() const { return ready_bytes_ + paged_bytes_; }
   // A delivered message left the unacked set (acked, rejected or requeued).
   void settled(const QueuedMessage& message);
   bool ensure_store();
@@ -109,7 +177,15 @@ class Queue {
   bool deleted_ = false;
   bool dispatching_ = false;
 
-  std::deque<QueuedMessage> ready_;
+  QueueArguments arguments_;
+  QueueHost* host_ = nullptr;
+  TimerService* timers_ = nullptr;
+  std::unique_ptr<Timer> ttl_timer_;
+  Clock::time_point ttl_armed_for_ = Clock::time_point::max();
+  std::unique_ptr<Timer> expires_timer_;
+  Clock::time_point last_used_{};
+
+  ReadyList ready_;
   uint64_t ready_bytes_ = 0;      // body bytes of ready_ (in memory)
   uint64_t ready_footprint_ = 0;  // Message::footprint() of ready_, held to window_bytes_
   uint64_t next_sequence_ = 1;
@@ -121,13 +197,17 @@ class Queue {
   uint64_t window_bytes_ = UINT64_MAX;
   uint64_t paged_from_ = 0;   // first offset of the paged region
   uint64_t paged_count_ = 0;  // live messages in it
+  uint64_t paged_bytes_ = 0;  // body bytes of paged_ entries (recovered messages: unknown)
+  std::deque<PagedEntry> paged_;
   uint64_t recovered_end_ = 0;             // records below were written before the restart
   uint64_t recovered_delivered_upto_ = 0;  // ... and below this, delivered before it
   Status storage_error_;
 
-  std::vector<Consumer*> consumers_;
+  // Sorted by priority, highest first; registration order within a priority.
+  std::vector<ConsumerEntry> consumers_;
   bool has_exclusive_consumer_ = false;
-  size_t next_consumer_ = 0;  // round-robin cursor into consumers_
+  bool uniform_priority_ = true;  // every consumer has the same priority: plain round-robin
+  size_t next_consumer_ = 0;      // round-robin cursor into consumers_
 };
 
 using QueuePtr = std::shared_ptr<Queue>;

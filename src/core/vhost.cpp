@@ -5,12 +5,18 @@
 #include <chrono>
 #include <random>
 
+#include "core/dead_letter.h"
+#include "core/policy.h"
+#include "core/queue_arguments.h"
 #include "core/routing/headers_match.h"
 
 namespace polymq::core {
 namespace {
 
 constexpr std::string_view kReservedPrefix = "amq.";
+// Dead-lettering that dead-letters again (a TTL of 0 into itself through a rejection) stops
+// here rather than recursing without end.
+constexpr int kMaxDeadLetterDepth = 16;
 
 // Queue arguments RabbitMQ compares when a queue is declared again.
 constexpr std::array<std::string_view, 12> kEquivalentQueueArguments = {
@@ -254,6 +260,10 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
     return {ErrorCode::kAccessRefused,
             "queue name '" + name + "' contains reserved prefix 'amq.*'"};
   }
+  QueueArguments arguments;
+  if (Status s = parse_queue_arguments(options.arguments, name, name_, arguments); !s.ok()) {
+    return s;
+  }
   if (auto it = queues_.find(name); it != queues_.end()) {
     Queue& existing = *it->second;
     if (Status s = check_exclusive(existing, owner); !s.ok()) return s;
@@ -283,10 +293,17 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
         return inequivalent(arg, value_text(received), value_text(current));
       }
     }
+    existing.touch();
     out = {it->second, false};
     return Status::Ok();
   }
   auto queue = std::make_shared<Queue>(name, name_, options, options.exclusive ? owner : 0);
+  if (hooks_ != nullptr && hooks_->policies != nullptr) {
+    if (const PolicyDefinition* policy = hooks_->policies->match(name_, name)) {
+      apply_policy(*policy, options.arguments, arguments);
+    }
+  }
+  queue->configure(arguments, this, hooks_ != nullptr ? hooks_->timers : nullptr);
   // A store that cannot be opened leaves the queue declared but refusing publishes, with the
   // reason logged, as a stopped queue does in RabbitMQ.
   (void)queue->attach_storage(hooks_ != nullptr ? hooks_->queue_stores : nullptr);
@@ -394,14 +411,14 @@ Status VHost::restore_queue(const std::string& name, const QueueOptions& options
 }
 
 Status VHost::route(std::string_view exchange_name, const Message& message,
-                    std::vector<Queue*>& out) {
+                    std::vector<Queue*>& out, bool internal_ok) {
   if (exchange_name.empty()) {
     if (Queue* q = find_queue(message.routing_key)) out.push_back(q);
     return Status::Ok();
   }
   Exchange* start = find_exchange(exchange_name);
   if (start == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
-  if (start->options().internal) {
+  if (start->options().internal && !internal_ok) {
     return {ErrorCode::kAccessRefused,
             "cannot publish to internal " + describe_exchange(exchange_name)};
   }
@@ -440,6 +457,32 @@ Status VHost::route(std::string_view exchange_name, const Message& message,
     }
   }
   return Status::Ok();
+}
+
+void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) {
+  const QueueArguments& args = queue.arguments();
+  if (!args.dead_letter_exchange || dead_letter_depth_ >= kMaxDeadLetterDepth) return;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  MessagePtr dead = make_dead_lettered(
+      *message, reason, queue.name(), *args.dead_letter_exchange, args.dead_letter_routing_key,
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  std::vector<Queue*> targets;
+  // A dead-letter exchange that does not exist drops the message (RabbitMQ logs nothing).
+  if (!route(dead->exchange, *dead, targets, true).ok()) return;
+  ++dead_letter_depth_;
+  for (Queue* target : targets) {
+    if (dead_letter_cycle(*dead, target->name(), reason)) continue;
+    (void)target->enqueue(dead);
+  }
+  --dead_letter_depth_;
+}
+
+void VHost::queue_expired(Queue& queue) {
+  auto it = queues_.find(queue.name());
+  if (it == queues_.end() || it->second.get() != &queue) return;
+  // Kept alive until this returns: the queue's own timer is the caller.
+  QueuePtr keep = it->second;
+  remove_queue(keep);
 }
 
 void VHost::consumer_removed(Queue& queue) {

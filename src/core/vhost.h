@@ -47,7 +47,7 @@ struct QueueDeclareOutcome {
   bool created = false;
 };
 
-class VHost {
+class VHost final : public QueueHost {
  public:
   explicit VHost(std::string name, const VHostHooks* hooks = nullptr);
   VHost(const VHost&) = delete;
@@ -89,8 +89,15 @@ class VHost {
   // --- routing ---
   // Resolves `exchange` and appends the distinct queues `message` routes to, following
   // exchange-to-exchange bindings and alternate exchanges. kNotFound for a missing exchange,
-  // kAccessRefused for an internal one.
-  Status route(std::string_view exchange, const Message& message, std::vector<Queue*>& out);
+  // kAccessRefused for an internal one (unless `internal_ok`: dead-lettering may target one).
+  Status route(std::string_view exchange, const Message& message, std::vector<Queue*>& out,
+               bool internal_ok = false);
+
+  // --- QueueHost ---
+  // Republishes to the queue's dead-letter exchange (core/dead_letter.h); a missing exchange
+  // or a cycle without rejection drops the message, as RabbitMQ does.
+  void dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) override;
+  void queue_expired(Queue& queue) override;
 
   // --- lifecycle hooks ---
   // A consumer left `queue`: an auto-delete queue with no consumers left is deleted.
@@ -127,6 +134,7 @@ class VHost {
   std::unordered_map<std::string, QueuePtr> queues_;
   uint64_t name_counter_ = 0;
   bool restoring_ = false;  // set by restore_queue around its declare_queue
+  int dead_letter_depth_ = 0;  // nested dead-letterings (a TTL-0 loop would never end)
 };
 
 }  // namespace polymq::core

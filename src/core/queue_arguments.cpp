@@ -1,0 +1,221 @@
+#include "core/queue_arguments.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <functional>
+
+namespace polymq::core {
+namespace {
+
+// RabbitMQ's largest timer (rabbit_misc:check_expiry).
+constexpr int64_t kMaxExpiry = 4294967295;
+constexpr int64_t kMaxPriority = 255;
+
+std::string type_name(ValueKind kind) { return amqp_type_name(kind); }
+
+}  // namespace
+
+std::string amqp_type_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kVoid: return "void";
+    case ValueKind::kBool: return "bool";
+    case ValueKind::kInt8: return "byte";
+    case ValueKind::kUInt8: return "unsignedbyte";
+    case ValueKind::kInt16: return "short";
+    case ValueKind::kUInt16: return "unsignedshort";
+    case ValueKind::kInt32: return "signedint";
+    case ValueKind::kUInt32: return "unsignedint";
+    case ValueKind::kInt64:
+    case ValueKind::kUInt64: return "long";
+    case ValueKind::kFloat: return "float";
+    case ValueKind::kDouble: return "double";
+    case ValueKind::kDecimal: return "decimal";
+    case ValueKind::kString: return "longstr";
+    case ValueKind::kBytes: return "binary";
+    case ValueKind::kTimestamp: return "timestamp";
+    case ValueKind::kArray: return "array";
+    case ValueKind::kTable: return "table";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// An argument check: empty when the value is acceptable, else RabbitMQ's error term.
+using Check = std::function<std::string(const Value&, const Table&)>;
+
+std::string unacceptable(const Value& v) { return "{unacceptable_type," + type_name(v.kind) + "}"; }
+
+std::string check_int(const Value& v) { return v.is_integer() ? "" : unacceptable(v); }
+
+std::string check_non_negative(const Value& v) {
+  if (std::string e = check_int(v); !e.empty()) return e;
+  int64_t n = v.as_int().value_or(0);
+  return n < 0 ? "{value_negative," + std::to_string(n) + "}" : "";
+}
+
+std::string check_expiry(int64_t n) {
+  if (n < 0) return "{value_negative," + std::to_string(n) + "}";
+  if (n > kMaxExpiry) return "{value_too_large," + std::to_string(n) + "}";
+  return "";
+}
+
+std::string check_longstr(const Value& v) {
+  return v.kind == ValueKind::kString ? "" : unacceptable(v);
+}
+
+std::string check_one_of(const Value& v, std::initializer_list<std::string_view> allowed,
+                         const char* error) {
+  if (std::string e = check_longstr(v); !e.empty()) return e;
+  const std::string& s = *v.as_string();
+  return std::find(allowed.begin(), allowed.end(), s) == allowed.end() ? error : "";
+}
+
+// In RabbitMQ's order, so the first bad argument reported is the same one.
+const std::array<std::pair<std::string_view, Check>, 11>& checks() {
+  static const std::array<std::pair<std::string_view, Check>, 11> table = {{
+      {"x-expires",
+       [](const Value& v, const Table&) {
+         if (std::string e = check_int(v); !e.empty()) return e;
+         int64_t n = v.as_int().value_or(0);
+         return n == 0 ? std::string("{value_zero,0}") : check_expiry(n);
+       }},
+      {"x-message-ttl",
+       [](const Value& v, const Table&) {
+         if (std::string e = check_int(v); !e.empty()) return e;
+         return check_expiry(v.as_int().value_or(0));
+       }},
+      {"x-dead-letter-exchange", [](const Value& v, const Table&) { return check_longstr(v); }},
+      {"x-dead-letter-routing-key",
+       [](const Value& v, const Table& args) {
+         if (std::string e = check_longstr(v); !e.empty()) return e;
+         return find(args, "x-dead-letter-exchange") == nullptr
+                    ? std::string("routing_key_but_no_dlx_defined")
+                    : std::string();
+       }},
+      {"x-max-length", [](const Value& v, const Table&) { return check_non_negative(v); }},
+      {"x-max-length-bytes", [](const Value& v, const Table&) { return check_non_negative(v); }},
+      {"x-max-priority",
+       [](const Value& v, const Table&) {
+         if (std::string e = check_non_negative(v); !e.empty()) return e;
+         int64_t n = v.as_int().value_or(0);
+         return n > kMaxPriority ? "{max_value_exceeded," + std::to_string(n) + "}"
+                                 : std::string();
+       }},
+      {"x-overflow",
+       [](const Value& v, const Table&) {
+         return check_one_of(v, {"drop-head", "reject-publish", "reject-publish-dlx"},
+                             "invalid_overflow");
+       }},
+      {"x-single-active-consumer",
+       [](const Value& v, const Table&) {
+         return v.kind == ValueKind::kBool ? std::string() : unacceptable(v);
+       }},
+      {"x-queue-type",
+       [](const Value& v, const Table&) {
+         return check_one_of(v, {"classic", "quorum"}, "invalid_queue_type");
+       }},
+      {"x-delivery-limit", [](const Value& v, const Table&) { return check_non_negative(v); }},
+  }};
+  return table;
+}
+
+Overflow overflow_from(const std::string& s) {
+  if (s == "reject-publish") return Overflow::kRejectPublish;
+  if (s == "reject-publish-dlx") return Overflow::kRejectPublishDlx;
+  return Overflow::kDropHead;
+}
+
+std::optional<uint64_t> non_negative(const Table& t, std::string_view key) {
+  auto n = find_int(t, key);
+  if (!n || *n < 0) return std::nullopt;
+  return static_cast<uint64_t>(*n);
+}
+
+void take_smaller(std::optional<uint64_t>& slot, std::optional<uint64_t> candidate) {
+  if (candidate && (!slot || *candidate < *slot)) slot = candidate;
+}
+
+}  // namespace
+
+Status parse_queue_arguments(const Table& args, const std::string& queue,
+                             const std::string& vhost, QueueArguments& out) {
+  for (const auto& [key, check] : checks()) {
+    const Value* v = find(args, key);
+    if (v == nullptr) continue;
+    if (std::string error = check(*v, args); !error.empty()) {
+      return {ErrorCode::kPreconditionFailed, "invalid arg '" + std::string(key) +
+                                                  "' for queue '" + queue + "' in vhost '" +
+                                                  vhost + "': " + error};
+    }
+  }
+  out = QueueArguments{};
+  out.message_ttl_ms = non_negative(args, "x-message-ttl");
+  out.expires_ms = non_negative(args, "x-expires");
+  out.max_length = non_negative(args, "x-max-length");
+  out.max_length_bytes = non_negative(args, "x-max-length-bytes");
+  if (const std::string* s = find_string(args, "x-overflow")) out.overflow = overflow_from(*s);
+  if (const std::string* s = find_string(args, "x-dead-letter-exchange")) {
+    out.dead_letter_exchange = *s;
+  }
+  if (const std::string* s = find_string(args, "x-dead-letter-routing-key")) {
+    out.dead_letter_routing_key = *s;
+  }
+  out.delivery_limit = non_negative(args, "x-delivery-limit");
+  out.max_priority = static_cast<uint8_t>(non_negative(args, "x-max-priority").value_or(0));
+  out.single_active_consumer = find_bool(args, "x-single-active-consumer").value_or(false);
+  const std::string* type = find_string(args, "x-queue-type");
+  out.quorum = type != nullptr && *type == "quorum";
+  return Status::Ok();
+}
+
+void apply_policy(const PolicyDefinition& policy, const Table& own, QueueArguments& out) {
+  const Table& d = policy.definition;
+  take_smaller(out.message_ttl_ms, non_negative(d, "message-ttl"));
+  take_smaller(out.expires_ms, non_negative(d, "expires"));
+  take_smaller(out.max_length, non_negative(d, "max-length"));
+  take_smaller(out.max_length_bytes, non_negative(d, "max-length-bytes"));
+  take_smaller(out.delivery_limit, non_negative(d, "delivery-limit"));
+  if (out.expires_ms && *out.expires_ms == 0) out.expires_ms.reset();
+  if (find(own, "x-overflow") == nullptr) {
+    if (const std::string* s = find_string(d, "overflow")) out.overflow = overflow_from(*s);
+  }
+  if (find(own, "x-dead-letter-exchange") == nullptr) {
+    if (const std::string* s = find_string(d, "dead-letter-exchange")) {
+      out.dead_letter_exchange = *s;
+    }
+  }
+  if (find(own, "x-dead-letter-routing-key") == nullptr) {
+    if (const std::string* s = find_string(d, "dead-letter-routing-key")) {
+      out.dead_letter_routing_key = *s;
+    }
+  }
+}
+
+Status parse_expiration(const std::string& text, uint64_t& ms) {
+  auto invalid = [&](const std::string& error) {
+    return Status{ErrorCode::kPreconditionFailed,
+                  "invalid expiration '" + text + "': " + error};
+  };
+  // Erlang's string:to_integer: an optional sign, then digits, then whatever is left over.
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  size_t digits_end = i;
+  while (digits_end < text.size() && text[digits_end] >= '0' && text[digits_end] <= '9') {
+    ++digits_end;
+  }
+  if (digits_end == i) return invalid("no_integer");
+  int64_t n = 0;
+  const char* first = text.data() + (text[0] == '+' ? 1 : 0);
+  auto [ptr, ec] = std::from_chars(first, text.data() + digits_end, n);
+  if (ec != std::errc()) n = text[0] == '-' ? INT64_MIN : INT64_MAX;
+  if (digits_end != text.size()) {
+    return invalid("{leftover_string,\"" + text.substr(digits_end) + "\"}");
+  }
+  if (std::string e = check_expiry(n); !e.empty()) return invalid(e);
+  ms = static_cast<uint64_t>(n);
+  return Status::Ok();
+}
+
+}  // namespace polymq::core
