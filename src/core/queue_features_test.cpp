@@ -1,0 +1,358 @@
+// Queue behaviour from x-arguments and policies, driven through a VHost with a fake clock:
+// TTLs, dead-lettering, delivery limits, length limits, priorities, consumer selection.
+#include <gtest/gtest.h>
+
+#include "core/fake_timers.h"
+#include "core/policy.h"
+#include "core/vhost.h"
+
+namespace polymq::core {
+namespace {
+
+using std::chrono::milliseconds;
+
+class Recorder : public Consumer {
+ public:
+  explicit Recorder(size_t max_credit = 1000) : credit(max_credit) {}
+  bool ready() const override { return received.size() < credit; }
+  void deliver(Queue&, QueuedMessage m) override { received.push_back(std::move(m)); }
+  void cancelled_by_queue(Queue&) override {}
+  size_t credit;
+  std::vector<QueuedMessage> received;
+};
+
+class QueueFeaturesTest : public ::testing::Test {
+ protected:
+  QueueFeaturesTest() {
+    hooks_.timers = &timers_;
+    hooks_.policies = &policies_;
+  }
+
+  VHost& vhost() {
+    if (!vhost_) vhost_ = std::make_unique<VHost>("/", &hooks_);
+    return *vhost_;
+  }
+
+  Queue& declare(const std::string& name, Table args) {
+    QueueOptions options;
+    options.arguments = std::move(args);
+    QueueDeclareOutcome out;
+    Status s = vhost().declare_queue(name, options, false, 0, out);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return *out.queue;
+  }
+
+  Status try_declare(const std::string& name, Table args) {
+    QueueOptions options;
+    options.arguments = std::move(args);
+    QueueDeclareOutcome out;
+    return vhost().declare_queue(name, options, false, 0, out);
+  }
+
+  EnqueueOutcome publish(const std::string& queue, std::string body,
+                         std::optional<std::string> expiration = std::nullopt,
+                         std::optional<uint8_t> priority = std::nullopt) {
+    auto m = std::make_shared<Message>();
+    m->routing_key = queue;
+    m->body = std::move(body);
+    m->properties.expiration = std::move(expiration);
+    m->properties.priority = priority;
+    Queue* q = vhost().find_queue(queue);
+    EXPECT_NE(q, nullptr);
+    return q->enqueue(m);
+  }
+
+  std::vector<std::string> drain(Queue& q) {
+    std::vector<std::string> bodies;
+    QueuedMessage m;
+    while (q.take(m)) {
+      bodies.push_back(m.message->body);
+      q.ack(m);
+    }
+    return bodies;
+  }
+
+  FakeTimers timers_;
+  Policies policies_;
+  VHostHooks hooks_;
+  std::unique_ptr<VHost> vhost_;
+};
+
+const Table& headers_of(const QueuedMessage& m) { return *m.message->properties.headers; }
+
+const Table& newest_death(const QueuedMessage& m) {
+  const Array* deaths = find(headers_of(m), "x-death")->as_array();
+  return *deaths->front().as_table();
+}
+
+TEST_F(QueueFeaturesTest, QueueTtlExpiresMessagesWithoutAnyoneLooking) {
+  Queue& q = declare("q", {{"x-message-ttl", Value::Int32(100)}});
+  publish("q", "a");
+  timers_.advance(milliseconds(50));
+  publish("q", "b");
+  EXPECT_EQ(q.message_count(), 2u);
+  timers_.advance(milliseconds(60));  // "a" is 110 ms old
+  EXPECT_EQ(q.message_count(), 1u);
+  timers_.advance(milliseconds(50));
+  EXPECT_EQ(q.message_count(), 0u);
+}
+
+TEST_F(QueueFeaturesTest, SmallerOfQueueAndMessageTtlWins) {
+  Queue& q = declare("q", {{"x-message-ttl", Value::Int32(1000)}});
+  publish("q", "short", "100");
+  publish("q", "long", "5000");
+  timers_.advance(milliseconds(150));
+  EXPECT_EQ(q.message_count(), 1u);
+  timers_.advance(milliseconds(900));
+  EXPECT_EQ(q.message_count(), 0u);
+}
+
+TEST_F(QueueFeaturesTest, TtlZeroKeepsOnlyWhatAConsumerTakesAtOnce) {
+  Queue& q = declare("q", {{"x-message-ttl", Value::Int32(0)}});
+  publish("q", "nobody");
+  EXPECT_EQ(q.message_count(), 0u);
+  Recorder c;
+  ASSERT_TRUE(q.add_consumer(&c, false).ok());
+  publish("q", "taken");
+  ASSERT_EQ(c.received.size(), 1u);
+  EXPECT_EQ(c.received[0].message->body, "taken");
+}
+
+TEST_F(QueueFeaturesTest, ExpiredMessageIsDeadLetteredWithXDeath) {
+  declare("dead", {});
+  declare("work", {{"x-message-ttl", Value::Int32(100)},
+                   {"x-dead-letter-exchange", Value::String("")},
+                   {"x-dead-letter-routing-key", Value::String("dead")}});
+  publish("work", "payload", "50");
+  timers_.advance(milliseconds(60));
+  Queue& dead = *vhost().find_queue("dead");
+  QueuedMessage m;
+  ASSERT_TRUE(dead.take(m));
+  EXPECT_EQ(m.message->body, "payload");
+  EXPECT_EQ(m.message->routing_key, "dead");
+  EXPECT_FALSE(m.message->properties.expiration.has_value());
+  const Table& death = newest_death(m);
+  EXPECT_EQ(find_int(death, "count"), 1);
+  EXPECT_EQ(*find_string(death, "reason"), "expired");
+  EXPECT_EQ(*find_string(death, "queue"), "work");
+  EXPECT_EQ(*find_string(death, "exchange"), "");
+  EXPECT_EQ(*find_string(death, "original-expiration"), "50");
+  EXPECT_EQ(find(death, "time")->kind, ValueKind::kTimestamp);
+  const Array* keys = find(death, "routing-keys")->as_array();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ(*(*keys)[0].as_string(), "work");
+  EXPECT_EQ(*find_string(headers_of(m), "x-first-death-reason"), "expired");
+  EXPECT_EQ(*find_string(headers_of(m), "x-first-death-queue"), "work");
+  EXPECT_EQ(*find_string(headers_of(m), "x-first-death-exchange"), "");
+}
+
+TEST_F(QueueFeaturesTest, RejectedTwiceInOneQueueCountsTwoInOneEntry) {
+  Queue& work = declare("work", {{"x-dead-letter-exchange", Value::String("")}});
+  // The default exchange routes the dead-lettered copy back by its original key ("work").
+  publish("work", "m");
+  for (int round = 1; round <= 2; ++round) {
+    QueuedMessage m;
+    ASSERT_TRUE(work.take(m));
+    work.reject(m);
+  }
+  QueuedMessage m;
+  ASSERT_TRUE(work.take(m));
+  const Array* deaths = find(headers_of(m), "x-death")->as_array();
+  ASSERT_EQ(deaths->size(), 1u);
+  EXPECT_EQ(find_int(newest_death(m), "count"), 2);
+  EXPECT_EQ(*find_string(newest_death(m), "reason"), "rejected");
+}
+
+TEST_F(QueueFeaturesTest, ExpiryCycleWithoutRejectionIsDropped) {
+  Queue& a = declare("a", {{"x-message-ttl", Value::Int32(10)},
+                           {"x-dead-letter-exchange", Value::String("")}});
+  publish("a", "loop");
+  timers_.advance(milliseconds(50));
+  EXPECT_EQ(a.message_count(), 0u);
+}
+
+TEST_F(QueueFeaturesTest, DeliveryLimitDeadLettersThePoisonMessage) {
+  declare("parking", {});
+  Queue& q = declare("q", {{"x-delivery-limit", Value::Int32(1)},
+                           {"x-dead-letter-exchange", Value::String("")},
+                           {"x-dead-letter-routing-key", Value::String("parking")}});
+  EXPECT_TRUE(q.arguments().counts_deliveries());
+  publish("q", "poison");
+  QueuedMessage m;
+  ASSERT_TRUE(q.take(m));
+  q.requeue(std::move(m));  // delivered once before: within the limit
+  ASSERT_TRUE(q.take(m));
+  EXPECT_EQ(m.delivery_count, 1u);
+  q.requeue(std::move(m));  // twice: over it
+  EXPECT_EQ(q.message_count(), 0u);
+  QueuedMessage parked;
+  ASSERT_TRUE(vhost().find_queue("parking")->take(parked));
+  EXPECT_EQ(*find_string(newest_death(parked), "reason"), "delivery_limit");
+}
+
+TEST_F(QueueFeaturesTest, DropHeadDeadLettersTheOldest) {
+  declare("dead", {});
+  Queue& q = declare("q", {{"x-max-length", Value::Int32(2)},
+                           {"x-dead-letter-exchange", Value::String("")},
+                           {"x-dead-letter-routing-key", Value::String("dead")}});
+  for (const char* b : {"1", "2", "3"}) EXPECT_EQ(publish("q", b), EnqueueOutcome::kQueued);
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"2", "3"}));
+  QueuedMessage m;
+  ASSERT_TRUE(vhost().find_queue("dead")->take(m));
+  EXPECT_EQ(m.message->body, "1");
+  EXPECT_EQ(*find_string(newest_death(m), "reason"), "maxlen");
+}
+
+TEST_F(QueueFeaturesTest, MaxLengthBytesCountsBodies) {
+  Queue& q = declare("q", {{"x-max-length-bytes", Value::Int32(10)}});
+  publish("q", "12345");
+  publish("q", "67890");
+  publish("q", "abc");
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"67890", "abc"}));
+}
+
+TEST_F(QueueFeaturesTest, RejectPublishRefusesAndDlxVariantDeadLetters) {
+  declare("dead", {});
+  Queue& q = declare("q", {{"x-max-length", Value::Int32(1)},
+                           {"x-overflow", Value::String("reject-publish")}});
+  EXPECT_EQ(publish("q", "1"), EnqueueOutcome::kQueued);
+  EXPECT_EQ(publish("q", "2"), EnqueueOutcome::kRefused);
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"1"}));
+
+  Queue& r = declare("r", {{"x-max-length", Value::Int32(1)},
+                           {"x-overflow", Value::String("reject-publish-dlx")},
+                           {"x-dead-letter-exchange", Value::String("")},
+                           {"x-dead-letter-routing-key", Value::String("dead")}});
+  EXPECT_EQ(publish("r", "1"), EnqueueOutcome::kQueued);
+  EXPECT_EQ(publish("r", "2"), EnqueueOutcome::kRefused);
+  EXPECT_EQ(r.message_count(), 1u);
+  EXPECT_EQ(drain(*vhost().find_queue("dead")), (std::vector<std::string>{"2"}));
+}
+
+TEST_F(QueueFeaturesTest, PriorityQueueDeliversHighestFirstFifoWithin) {
+  Queue& q = declare("q", {{"x-max-priority", Value::Int32(5)}});
+  publish("q", "low1");
+  publish("q", "high1", std::nullopt, 5);
+  publish("q", "capped", std::nullopt, 200);  // above the max: treated as the max
+  publish("q", "mid", std::nullopt, 3);
+  publish("q", "low2", std::nullopt, 0);
+  QueuedMessage first;
+  ASSERT_TRUE(q.take(first));
+  EXPECT_EQ(first.message->body, "high1");
+  q.requeue(std::move(first));  // back at its place, ahead of "capped"
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"high1", "capped", "mid", "low1", "low2"}));
+}
+
+TEST_F(QueueFeaturesTest, SingleActiveConsumerHandsOverOnCancel) {
+  Queue& q = declare("q", {{"x-single-active-consumer", Value::Bool(true)}});
+  Recorder a, b;
+  ASSERT_TRUE(q.add_consumer(&a, false).ok());
+  ASSERT_TRUE(q.add_consumer(&b, false).ok());
+  publish("q", "1");
+  publish("q", "2");
+  EXPECT_EQ(a.received.size(), 2u);
+  EXPECT_TRUE(b.received.empty());
+  q.remove_consumer(&a);
+  publish("q", "3");
+  ASSERT_EQ(b.received.size(), 1u);
+  EXPECT_EQ(b.received[0].message->body, "3");
+}
+
+TEST_F(QueueFeaturesTest, ConsumerPriorityPrefersHigherWhileItHasCredit) {
+  Queue& q = declare("q", {});
+  Recorder low(10), high(2), high2(2);
+  ASSERT_TRUE(q.add_consumer(&low, false, 0).ok());
+  ASSERT_TRUE(q.add_consumer(&high, false, 10).ok());
+  ASSERT_TRUE(q.add_consumer(&high2, false, 10).ok());
+  for (int i = 0; i < 6; ++i) publish("q", std::to_string(i));
+  EXPECT_EQ(high.received.size(), 2u);
+  EXPECT_EQ(high2.received.size(), 2u);
+  EXPECT_EQ(low.received.size(), 2u);
+  // Round-robin between the two high-priority consumers.
+  EXPECT_EQ(high.received[0].message->body, "0");
+  EXPECT_EQ(high2.received[0].message->body, "1");
+  EXPECT_EQ(low.received[0].message->body, "4");
+}
+
+TEST_F(QueueFeaturesTest, UnusedQueueExpiresButNotWhileConsumed) {
+  declare("idle", {{"x-expires", Value::Int32(100)}});
+  Queue& busy = declare("busy", {{"x-expires", Value::Int32(100)}});
+  Recorder c;
+  ASSERT_TRUE(busy.add_consumer(&c, false).ok());
+  timers_.advance(milliseconds(150));
+  EXPECT_EQ(vhost().find_queue("idle"), nullptr);
+  EXPECT_NE(vhost().find_queue("busy"), nullptr);
+  busy.remove_consumer(&c);
+  timers_.advance(milliseconds(90));
+  EXPECT_NE(vhost().find_queue("busy"), nullptr);
+  timers_.advance(milliseconds(20));
+  EXPECT_EQ(vhost().find_queue("busy"), nullptr);
+}
+
+TEST_F(QueueFeaturesTest, InvalidArgumentsGetRabbitMqTexts) {
+  auto text = [&](Table args) { return try_declare("q", std::move(args)).message(); };
+  EXPECT_EQ(text({{"x-message-ttl", Value::Int32(-1)}}),
+            "invalid arg 'x-message-ttl' for queue 'q' in vhost '/': {value_negative,-1}");
+  EXPECT_EQ(text({{"x-expires", Value::Int32(0)}}),
+            "invalid arg 'x-expires' for queue 'q' in vhost '/': {value_zero,0}");
+  EXPECT_EQ(text({{"x-max-length", Value::String("ten")}}),
+            "invalid arg 'x-max-length' for queue 'q' in vhost '/': {unacceptable_type,longstr}");
+  EXPECT_EQ(text({{"x-overflow", Value::String("drop-tail")}}),
+            "invalid arg 'x-overflow' for queue 'q' in vhost '/': invalid_overflow");
+  EXPECT_EQ(text({{"x-max-priority", Value::Int32(256)}}),
+            "invalid arg 'x-max-priority' for queue 'q' in vhost '/': {max_value_exceeded,256}");
+  EXPECT_EQ(text({{"x-dead-letter-routing-key", Value::String("k")}}),
+            "invalid arg 'x-dead-letter-routing-key' for queue 'q' in vhost '/': "
+            "routing_key_but_no_dlx_defined");
+  EXPECT_EQ(try_declare("q", {{"x-max-length", Value::Int32(-2)}}).code(),
+            ErrorCode::kPreconditionFailed);
+}
+
+TEST_F(QueueFeaturesTest, ExpirationPropertyIsValidated) {
+  uint64_t ms = 0;
+  EXPECT_TRUE(parse_expiration("1500", ms).ok());
+  EXPECT_EQ(ms, 1500u);
+  EXPECT_EQ(parse_expiration("abc", ms).message(), "invalid expiration 'abc': no_integer");
+  EXPECT_EQ(parse_expiration("-1", ms).message(),
+            "invalid expiration '-1': {value_negative,-1}");
+  EXPECT_EQ(parse_expiration("10s", ms).message(),
+            "invalid expiration '10s': {leftover_string,\"s\"}");
+}
+
+TEST_F(QueueFeaturesTest, PolicyLimitsTakeTheSmallerAndQueueArgumentsWinOtherwise) {
+  PolicyDefinition p;
+  p.name = "limits";
+  p.pattern = "^orders\\.";
+  p.definition = {{"max-length", Value::Int64(5)},
+                  {"message-ttl", Value::Int64(1000)},
+                  {"dead-letter-exchange", Value::String("from-policy")}};
+  ASSERT_TRUE(policies_.add(p).ok());
+  PolicyDefinition stronger = p;
+  stronger.name = "stronger";
+  stronger.priority = 1;
+  stronger.definition = {{"max-length", Value::Int64(3)}};
+  stronger.pattern = "^orders\\.big";
+  ASSERT_TRUE(policies_.add(stronger).ok());
+
+  Queue& a = declare("orders.a", {{"x-max-length", Value::Int32(2)},
+                                  {"x-dead-letter-exchange", Value::String("own")}});
+  EXPECT_EQ(a.arguments().max_length, 2u);  // the argument is smaller
+  EXPECT_EQ(a.arguments().message_ttl_ms, 1000u);
+  EXPECT_EQ(a.arguments().dead_letter_exchange, "own");
+  Queue& b = declare("orders.b", {{"x-max-length", Value::Int32(50)}});
+  EXPECT_EQ(b.arguments().max_length, 5u);  // the policy is smaller
+  EXPECT_EQ(b.arguments().dead_letter_exchange, "from-policy");
+  Queue& big = declare("orders.big", {});
+  EXPECT_EQ(big.arguments().max_length, 3u);  // higher priority policy only
+  EXPECT_FALSE(big.arguments().message_ttl_ms.has_value());
+  Queue& other = declare("invoices", {});
+  EXPECT_FALSE(other.arguments().has_length_limit());
+
+  PolicyDefinition bad;
+  bad.name = "bad";
+  bad.pattern = "([";
+  EXPECT_EQ(policies_.add(bad).code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace polymq::core
