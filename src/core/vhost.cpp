@@ -264,6 +264,17 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
   if (Status s = parse_queue_arguments(options.arguments, name, name_, arguments); !s.ok()) {
     return s;
   }
+  if (arguments.quorum) {
+    // RabbitMQ's quorum queues are durable and shared; so are PolyMQ's (same texts).
+    const char* invalid = !options.durable      ? "non-durable"
+                          : options.exclusive   ? "exclusive-owner"
+                          : options.auto_delete ? "auto-delete"
+                                                : nullptr;
+    if (invalid != nullptr) {
+      return {ErrorCode::kPreconditionFailed,
+              "invalid property '" + std::string(invalid) + "' for " + describe_queue(name)};
+    }
+  }
   if (auto it = queues_.find(name); it != queues_.end()) {
     Queue& existing = *it->second;
     if (Status s = check_exclusive(existing, owner); !s.ok()) return s;
