@@ -114,8 +114,8 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
   if (AmqpStatus s = use_queue(m.queue, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
   std::string tag = m.consumer_tag.empty() ? generate_consumer_tag() : m.consumer_tag;
   if (consumers_.count(tag) != 0) {
-    return AmqpStatus(spec::kNotAllowed, "attempt to reuse consumer tag '" + tag + "'",
-                      M::kClassId, M::kMethodId);
+    return AmqpStatus(spec::kNotAllowed, "attempt to reuse consumer tag '" + tag + "'", M::kClassId,
+                      M::kMethodId);
   }
   int32_t priority = 0;
   if (const core::Value* v = core::find(m.arguments, "x-priority")) {
@@ -126,11 +126,11 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
                             core::amqp_type_name(v->kind) + "}",
                         M::kClassId, M::kMethodId);
     }
-    priority = static_cast<int32_t>(
-        std::clamp<int64_t>(v->as_int().value_or(0), INT32_MIN, INT32_MAX));
+    priority =
+        static_cast<int32_t>(std::clamp<int64_t>(v->as_int().value_or(0), INT32_MIN, INT32_MAX));
   }
-  auto consumer = std::make_shared<ChannelConsumer>(*this, tag, queue, m.no_ack,
-                                                    consumer_prefetch_);
+  auto consumer =
+      std::make_shared<ChannelConsumer>(*this, tag, queue, m.no_ack, consumer_prefetch_);
   if (core::Status s = queue->add_consumer(consumer.get(), m.exclusive, priority); !s.ok()) {
     return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   }
@@ -197,8 +197,7 @@ AmqpStatus Channel::on_content_header(const Frame& frame) {
   }
   uint64_t body_size = 0;
   auto message = std::make_shared<core::Message>();
-  if (!decode_content_header(frame.payload, frame.size, class_id, body_size,
-                             message->properties)) {
+  if (!decode_content_header(frame.payload, frame.size, class_id, body_size, message->properties)) {
     // RabbitMQ's answer to undecodable properties.
     return AmqpStatus(spec::kInternalError, "", 0, 0);
   }
@@ -226,8 +225,7 @@ AmqpStatus Channel::on_content_header(const Frame& frame) {
 AmqpStatus Channel::on_content_body(const Frame& frame) {
   // REQUIRES: content_stage() == kBody.
   if (pending_body_received_ + frame.size > pending_body_size_) {
-    return AmqpStatus(spec::kFrameError, "content body larger than the declared body size", 60,
-                      40);
+    return AmqpStatus(spec::kFrameError, "content body larger than the declared body size", 60, 40);
   }
   pending_body_received_ += frame.size;
   if (pending_message_) {
@@ -247,8 +245,8 @@ AmqpStatus Channel::publish_assembled() {
   const auto& user_id = message->properties.user_id;
   if (user_id && *user_id != session_.user()) {
     return AmqpStatus(spec::kPreconditionFailed,
-                      "user_id property set to '" + *user_id +
-                          "' but authenticated user was '" + session_.user() + "'",
+                      "user_id property set to '" + *user_id + "' but authenticated user was '" +
+                          session_.user() + "'",
                       60, 40);
   }
   if (const auto& expiration = message->properties.expiration) {
@@ -429,8 +427,7 @@ void Channel::send_content(uint16_t class_id, const core::Message& message,
     core::Properties properties = message.properties;
     if (!properties.headers) properties.headers.emplace();
     core::set(*properties.headers, "x-delivery-count", core::Value::Int64(*delivery_count));
-    append_content_header_frame(session_.output(), id_, class_id, message.body.size(),
-                                properties);
+    append_content_header_frame(session_.output(), id_, class_id, message.body.size(), properties);
   }
   append_body_frames(session_.output(), id_, message.body, session_.frame_max());
 }
@@ -447,8 +444,7 @@ bool Channel::can_deliver(const ChannelConsumer& consumer) const {
   return channel_prefetch_ == 0 || unacked_.size() < channel_prefetch_;
 }
 
-void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue,
-                      core::QueuedMessage message) {
+void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::QueuedMessage message) {
   const uint64_t tag = next_delivery_tag_++;
   const core::Message& m = *message.message;
   spec::BasicDeliver deliver;
@@ -508,12 +504,12 @@ void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
   if (!ack && requeue) entry.queue->dispatch();
 }
 
-AmqpStatus Channel::settle(uint64_t tag, bool multiple, bool ack, bool requeue,
-                           uint16_t class_id, uint16_t method_id) {
+AmqpStatus Channel::settle(uint64_t tag, bool multiple, bool ack, bool requeue, uint16_t class_id,
+                           uint16_t method_id) {
   if (tx_mode_ && !committing_) {
     if (!(multiple && tag == 0) && !unacked_.contains(tag)) {
-      return AmqpStatus(spec::kPreconditionFailed,
-                        "unknown delivery tag " + std::to_string(tag), class_id, method_id);
+      return AmqpStatus(spec::kPreconditionFailed, "unknown delivery tag " + std::to_string(tag),
+                        class_id, method_id);
     }
     tx_settles_.push_back({tag, multiple, ack, requeue, class_id, method_id});
     return AmqpStatus::Ok();

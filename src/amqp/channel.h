@@ -29,7 +29,10 @@ class ChannelConsumer final : public core::Consumer {
  public:
   ChannelConsumer(Channel& channel, std::string tag, core::QueuePtr queue, bool no_ack,
                   uint32_t prefetch)
-      : channel_(channel), tag_(std::move(tag)), queue_(std::move(queue)), no_ack_(no_ack),
+      : channel_(channel),
+        tag_(std::move(tag)),
+        queue_(std::move(queue)),
+        no_ack_(no_ack),
         prefetch_(prefetch) {}
 
   bool ready() const override;
@@ -196,7 +199,7 @@ class Channel final : public core::CommitListener {
 
   bool confirm_mode_ = false;
   uint64_t next_publish_seq_ = 1;
-  uint64_t confirmed_up_to_ = 0;  // highest sequence number already answered to the client
+  uint64_t confirmed_up_to_ = 0;           // highest sequence number already answered to the client
   std::deque<HeldConfirm> held_confirms_;  // by seq
 
   bool tx_mode_ = false;

@@ -41,8 +41,7 @@ void erase_key(Table& table, std::string_view key) {
 
 MessagePtr make_dead_lettered(const Message& message, DeadLetterReason reason,
                               const std::string& queue, const std::string& dead_letter_exchange,
-                              const std::optional<std::string>& routing_key,
-                              uint64_t now_seconds) {
+                              const std::optional<std::string>& routing_key, uint64_t now_seconds) {
   auto out = std::make_shared<Message>(message);
   const std::string reason_name = dead_letter_reason_name(reason);
   Table headers = message.properties.headers.value_or(Table{});

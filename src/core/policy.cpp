@@ -6,10 +6,14 @@
 namespace polymq::core {
 namespace {
 
-constexpr std::array<std::string_view, 8> kQueueKeys = {
-    "message-ttl",          "expires",     "max-length",
-    "max-length-bytes",     "overflow",    "dead-letter-exchange",
-    "dead-letter-routing-key", "delivery-limit"};
+constexpr std::array<std::string_view, 8> kQueueKeys = {"message-ttl",
+                                                        "expires",
+                                                        "max-length",
+                                                        "max-length-bytes",
+                                                        "overflow",
+                                                        "dead-letter-exchange",
+                                                        "dead-letter-routing-key",
+                                                        "delivery-limit"};
 
 }  // namespace
 
@@ -30,8 +34,8 @@ Status Policies::add(PolicyDefinition policy) {
   try {
     pattern = std::regex(policy.pattern, std::regex::ECMAScript | std::regex::optimize);
   } catch (const std::regex_error& e) {
-    return invalid("pattern '" + policy.pattern + "' is not a valid regular expression: " +
-                   e.what());
+    return invalid("pattern '" + policy.pattern +
+                   "' is not a valid regular expression: " + e.what());
   }
   entries_.push_back(Entry{std::move(policy), std::move(pattern)});
   return Status::Ok();

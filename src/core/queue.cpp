@@ -12,10 +12,14 @@ constexpr uint64_t kMinRefillBytes = 64 * 1024;
 
 const char* dead_letter_reason_name(DeadLetterReason reason) {
   switch (reason) {
-    case DeadLetterReason::kRejected: return "rejected";
-    case DeadLetterReason::kExpired: return "expired";
-    case DeadLetterReason::kMaxLen: return "maxlen";
-    case DeadLetterReason::kDeliveryLimit: return "delivery_limit";
+    case DeadLetterReason::kRejected:
+      return "rejected";
+    case DeadLetterReason::kExpired:
+      return "expired";
+    case DeadLetterReason::kMaxLen:
+      return "maxlen";
+    case DeadLetterReason::kDeliveryLimit:
+      return "delivery_limit";
   }
   return "rejected";
 }
@@ -190,9 +194,8 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
   const Clock::time_point expires_at = expiry_for(*message, t);
   const uint64_t sequence = next_sequence_++;
   const bool persist = stores_messages() && message->persistent();
-  const bool page =
-      paged_count_ > 0 ||
-      (ready_footprint_ + message->footprint() > window_bytes_ && ensure_store());
+  const bool page = paged_count_ > 0 ||
+                    (ready_footprint_ + message->footprint() > window_bytes_ && ensure_store());
   if (persist || page) {
     if (!storage_error_.ok()) return EnqueueOutcome::kRefused;
     uint64_t offset = 0;
@@ -248,8 +251,8 @@ void Queue::refill() {
         }
         ready_bytes_ += stored.message->body.size();
         ready_footprint_ += stored.message->footprint();
-        ready_.push_back(QueuedMessage{std::move(stored.message), stored.sequence,
-                                       seen ? 1u : 0u, offset, expires_at});
+        ready_.push_back(QueuedMessage{std::move(stored.message), stored.sequence, seen ? 1u : 0u,
+                                       offset, expires_at});
         if (paged_count_ > 0) --paged_count_;
       },
       next);

@@ -50,7 +50,7 @@ struct QueueOptions {
 enum class EnqueueOutcome {
   kQueued,
   kQueuedPendingSync,  // durable once the store's current group-commit round ends
-  kRefused,  // not in the queue: the store failed, or the queue is full (reject-publish)
+  kRefused,            // not in the queue: the store failed, or the queue is full (reject-publish)
 };
 
 // Why a message left a queue other than by ack, in RabbitMQ's x-death words.

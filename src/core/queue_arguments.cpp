@@ -18,24 +18,41 @@ std::string type_name(ValueKind kind) { return amqp_type_name(kind); }
 
 std::string amqp_type_name(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kVoid: return "void";
-    case ValueKind::kBool: return "bool";
-    case ValueKind::kInt8: return "byte";
-    case ValueKind::kUInt8: return "unsignedbyte";
-    case ValueKind::kInt16: return "short";
-    case ValueKind::kUInt16: return "unsignedshort";
-    case ValueKind::kInt32: return "signedint";
-    case ValueKind::kUInt32: return "unsignedint";
+    case ValueKind::kVoid:
+      return "void";
+    case ValueKind::kBool:
+      return "bool";
+    case ValueKind::kInt8:
+      return "byte";
+    case ValueKind::kUInt8:
+      return "unsignedbyte";
+    case ValueKind::kInt16:
+      return "short";
+    case ValueKind::kUInt16:
+      return "unsignedshort";
+    case ValueKind::kInt32:
+      return "signedint";
+    case ValueKind::kUInt32:
+      return "unsignedint";
     case ValueKind::kInt64:
-    case ValueKind::kUInt64: return "long";
-    case ValueKind::kFloat: return "float";
-    case ValueKind::kDouble: return "double";
-    case ValueKind::kDecimal: return "decimal";
-    case ValueKind::kString: return "longstr";
-    case ValueKind::kBytes: return "binary";
-    case ValueKind::kTimestamp: return "timestamp";
-    case ValueKind::kArray: return "array";
-    case ValueKind::kTable: return "table";
+    case ValueKind::kUInt64:
+      return "long";
+    case ValueKind::kFloat:
+      return "float";
+    case ValueKind::kDouble:
+      return "double";
+    case ValueKind::kDecimal:
+      return "decimal";
+    case ValueKind::kString:
+      return "longstr";
+    case ValueKind::kBytes:
+      return "binary";
+    case ValueKind::kTimestamp:
+      return "timestamp";
+    case ValueKind::kArray:
+      return "array";
+    case ValueKind::kTable:
+      return "table";
   }
   return "unknown";
 }
@@ -100,8 +117,7 @@ const std::array<std::pair<std::string_view, Check>, 11>& checks() {
        [](const Value& v, const Table&) {
          if (std::string e = check_non_negative(v); !e.empty()) return e;
          int64_t n = v.as_int().value_or(0);
-         return n > kMaxPriority ? "{max_value_exceeded," + std::to_string(n) + "}"
-                                 : std::string();
+         return n > kMaxPriority ? "{max_value_exceeded," + std::to_string(n) + "}" : std::string();
        }},
       {"x-overflow",
        [](const Value& v, const Table&) {
@@ -139,15 +155,14 @@ void take_smaller(std::optional<uint64_t>& slot, std::optional<uint64_t> candida
 
 }  // namespace
 
-Status parse_queue_arguments(const Table& args, const std::string& queue,
-                             const std::string& vhost, QueueArguments& out) {
+Status parse_queue_arguments(const Table& args, const std::string& queue, const std::string& vhost,
+                             QueueArguments& out) {
   for (const auto& [key, check] : checks()) {
     const Value* v = find(args, key);
     if (v == nullptr) continue;
     if (std::string error = check(*v, args); !error.empty()) {
-      return {ErrorCode::kPreconditionFailed, "invalid arg '" + std::string(key) +
-                                                  "' for queue '" + queue + "' in vhost '" +
-                                                  vhost + "': " + error};
+      return {ErrorCode::kPreconditionFailed, "invalid arg '" + std::string(key) + "' for queue '" +
+                                                  queue + "' in vhost '" + vhost + "': " + error};
     }
   }
   out = QueueArguments{};
@@ -195,8 +210,7 @@ void apply_policy(const PolicyDefinition& policy, const Table& own, QueueArgumen
 
 Status parse_expiration(const std::string& text, uint64_t& ms) {
   auto invalid = [&](const std::string& error) {
-    return Status{ErrorCode::kPreconditionFailed,
-                  "invalid expiration '" + text + "': " + error};
+    return Status{ErrorCode::kPreconditionFailed, "invalid expiration '" + text + "': " + error};
   };
   // Erlang's string:to_integer: an optional sign, then digits, then whatever is left over.
   size_t i = 0;

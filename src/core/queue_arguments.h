@@ -39,8 +39,8 @@ struct QueueArguments {
 
 // Validates `args` of queue `queue` in `vhost`; kPreconditionFailed with RabbitMQ's text
 // ("invalid arg 'x-message-ttl' for queue 'q' in vhost '/': {value_negative,-1}").
-Status parse_queue_arguments(const Table& args, const std::string& queue,
-                             const std::string& vhost, QueueArguments& out);
+Status parse_queue_arguments(const Table& args, const std::string& queue, const std::string& vhost,
+                             QueueArguments& out);
 
 // Applies a policy's definition over arguments parsed from the queue's own x-arguments.
 // `own` are those x-arguments, to tell "set by the queue" from a default.

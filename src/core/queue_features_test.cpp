@@ -164,8 +164,8 @@ TEST_F(QueueFeaturesTest, RejectedTwiceInOneQueueCountsTwoInOneEntry) {
 }
 
 TEST_F(QueueFeaturesTest, ExpiryCycleWithoutRejectionIsDropped) {
-  Queue& a = declare("a", {{"x-message-ttl", Value::Int32(10)},
-                           {"x-dead-letter-exchange", Value::String("")}});
+  Queue& a = declare(
+      "a", {{"x-message-ttl", Value::Int32(10)}, {"x-dead-letter-exchange", Value::String("")}});
   publish("a", "loop");
   timers_.advance(milliseconds(50));
   EXPECT_EQ(a.message_count(), 0u);
@@ -213,8 +213,8 @@ TEST_F(QueueFeaturesTest, MaxLengthBytesCountsBodies) {
 
 TEST_F(QueueFeaturesTest, RejectPublishRefusesAndDlxVariantDeadLetters) {
   declare("dead", {});
-  Queue& q = declare("q", {{"x-max-length", Value::Int32(1)},
-                           {"x-overflow", Value::String("reject-publish")}});
+  Queue& q = declare(
+      "q", {{"x-max-length", Value::Int32(1)}, {"x-overflow", Value::String("reject-publish")}});
   EXPECT_EQ(publish("q", "1"), EnqueueOutcome::kQueued);
   EXPECT_EQ(publish("q", "2"), EnqueueOutcome::kRefused);
   EXPECT_EQ(drain(q), (std::vector<std::string>{"1"}));
@@ -313,8 +313,7 @@ TEST_F(QueueFeaturesTest, ExpirationPropertyIsValidated) {
   EXPECT_TRUE(parse_expiration("1500", ms).ok());
   EXPECT_EQ(ms, 1500u);
   EXPECT_EQ(parse_expiration("abc", ms).message(), "invalid expiration 'abc': no_integer");
-  EXPECT_EQ(parse_expiration("-1", ms).message(),
-            "invalid expiration '-1': {value_negative,-1}");
+  EXPECT_EQ(parse_expiration("-1", ms).message(), "invalid expiration '-1': {value_negative,-1}");
   EXPECT_EQ(parse_expiration("10s", ms).message(),
             "invalid expiration '10s': {leftover_string,\"s\"}");
 }

@@ -19,11 +19,18 @@ constexpr std::string_view kReservedPrefix = "amq.";
 constexpr int kMaxDeadLetterDepth = 16;
 
 // Queue arguments RabbitMQ compares when a queue is declared again.
-constexpr std::array<std::string_view, 12> kEquivalentQueueArguments = {
-    "x-expires",           "x-message-ttl",         "x-max-length",
-    "x-max-length-bytes",  "x-max-priority",        "x-overflow",
-    "x-dead-letter-exchange", "x-dead-letter-routing-key", "x-queue-type",
-    "x-single-active-consumer", "x-delivery-limit", "x-queue-mode"};
+constexpr std::array<std::string_view, 12> kEquivalentQueueArguments = {"x-expires",
+                                                                        "x-message-ttl",
+                                                                        "x-max-length",
+                                                                        "x-max-length-bytes",
+                                                                        "x-max-priority",
+                                                                        "x-overflow",
+                                                                        "x-dead-letter-exchange",
+                                                                        "x-dead-letter-routing-key",
+                                                                        "x-queue-type",
+                                                                        "x-single-active-consumer",
+                                                                        "x-delivery-limit",
+                                                                        "x-queue-mode"};
 
 std::string bool_text(bool b) { return b ? "true" : "false"; }
 
@@ -220,10 +227,9 @@ std::string VHost::generate_queue_name() {
   // amq.gen- followed by 22 characters of URL-safe base64, as RabbitMQ names them.
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                          static_cast<uint64_t>(std::chrono::steady_clock::now()
-                                                                    .time_since_epoch()
-                                                                    .count())};
+  static thread_local std::mt19937_64 rng{
+      std::random_device{}() ^
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
   std::string name = "amq.gen-";
   for (int i = 0; i < 22; ++i) name.push_back(kAlphabet[rng() % 64]);
   ++name_counter_;
@@ -242,8 +248,8 @@ Status VHost::check_exclusive(const Queue& queue, OwnerId owner) const {
   return Status::Ok();
 }
 
-Status VHost::declare_queue(const std::string& requested, const QueueOptions& options,
-                            bool passive, OwnerId owner, QueueDeclareOutcome& out) {
+Status VHost::declare_queue(const std::string& requested, const QueueOptions& options, bool passive,
+                            OwnerId owner, QueueDeclareOutcome& out) {
   if (passive) {
     auto it = queues_.find(requested);
     if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(requested)};
@@ -332,8 +338,8 @@ Status VHost::use_queue(std::string_view name, OwnerId owner, QueuePtr& out) {
   return Status::Ok();
 }
 
-Status VHost::delete_queue(const std::string& name, bool if_unused, bool if_empty,
-                           OwnerId owner, size_t& message_count) {
+Status VHost::delete_queue(const std::string& name, bool if_unused, bool if_empty, OwnerId owner,
+                           size_t& message_count) {
   message_count = 0;
   auto it = queues_.find(name);
   // RabbitMQ 3.x answers delete of a missing queue with delete-ok and a count of zero.

@@ -73,10 +73,10 @@ class VHost final : public QueueHost {
   Status delete_queue(const std::string& name, bool if_unused, bool if_empty, OwnerId owner,
                       size_t& message_count);
   Status purge_queue(const std::string& name, OwnerId owner, size_t& message_count);
-  Status bind_queue(const std::string& queue, const std::string& exchange,
-                    const std::string& key, const Table& arguments, OwnerId owner);
-  Status unbind_queue(const std::string& queue, const std::string& exchange,
-                      const std::string& key, const Table& arguments, OwnerId owner);
+  Status bind_queue(const std::string& queue, const std::string& exchange, const std::string& key,
+                    const Table& arguments, OwnerId owner);
+  Status unbind_queue(const std::string& queue, const std::string& exchange, const std::string& key,
+                      const Table& arguments, OwnerId owner);
   // Recreates a stored queue at startup: declare_queue without an owner, also accepting the
   // reserved "amq." prefix (server-named durable queues survive restarts).
   Status restore_queue(const std::string& name, const QueueOptions& options);
@@ -133,7 +133,7 @@ class VHost final : public QueueHost {
   std::unordered_map<std::string, ExchangePtr> exchanges_;
   std::unordered_map<std::string, QueuePtr> queues_;
   uint64_t name_counter_ = 0;
-  bool restoring_ = false;  // set by restore_queue around its declare_queue
+  bool restoring_ = false;     // set by restore_queue around its declare_queue
   int dead_letter_depth_ = 0;  // nested dead-letterings (a TTL-0 loop would never end)
 };
 
