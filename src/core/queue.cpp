@@ -288,6 +288,9 @@ bool Queue::take(QueuedMessage& out) {
   if (ready_.empty()) refill();
   if (ready_.empty()) return false;
   out = pop_ready();
+  // RabbitMQ drops what expired behind the fetched message at once: get-ok's message count
+  // leaves it out.
+  expire_head(now());
   refill();
   arm_ttl_timer();
   return true;
