@@ -122,8 +122,8 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
     if (!v->is_integer()) {
       return AmqpStatus(spec::kPreconditionFailed,
                         "invalid arg 'x-priority' for queue '" + queue->name() + "' in vhost '" +
-                            queue->vhost() + "': {unacceptable_type," +
-                            core::amqp_type_name(v->kind) + "}",
+                            queue->vhost() + "': \"expected integer, got " +
+                            core::amqp_type_name(v->kind) + "\"",
                         M::kClassId, M::kMethodId);
     }
     priority =
@@ -241,6 +241,15 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
 }
 
 AmqpStatus Channel::publish_assembled() {
+  // BCC routes like CC but, as in RabbitMQ, never reaches a consumer.
+  std::vector<std::string> bcc = core::header_routing_keys(*pending_message_, "BCC");
+  if (pending_message_->properties.headers &&
+      core::find(*pending_message_->properties.headers, "BCC")) {
+    auto& headers = *pending_message_->properties.headers;
+    headers.erase(std::remove_if(headers.begin(), headers.end(),
+                                 [](const auto& entry) { return entry.first == "BCC"; }),
+                  headers.end());
+  }
   core::MessagePtr message = std::move(pending_message_);
   const auto& user_id = message->properties.user_id;
   if (user_id && *user_id != session_.user()) {
@@ -260,16 +269,18 @@ AmqpStatus Channel::publish_assembled() {
     route_scratch_.clear();
     core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_);
     if (!s.ok()) return AmqpStatus::From(s, 60, 40);
-    tx_publishes_.push_back({std::move(message), pending_publish_.mandatory});
+    tx_publishes_.push_back({std::move(message), pending_publish_.mandatory, std::move(bcc)});
     return AmqpStatus::Ok();
   }
   if (confirm_mode_) ++next_publish_seq_;
-  return route_and_enqueue(message, pending_publish_.mandatory);
+  return route_and_enqueue(message, pending_publish_.mandatory, bcc);
 }
 
-AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mandatory) {
+AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mandatory,
+                                      const std::vector<std::string>& bcc) {
   route_scratch_.clear();
-  core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_);
+  core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_, false,
+                                          bcc.empty() ? nullptr : &bcc);
   if (!s.ok()) return AmqpStatus::From(s, 60, 40);
   if (route_scratch_.empty() && mandatory) {
     spec::BasicReturn ret;
@@ -391,7 +402,7 @@ AmqpStatus Channel::on(const spec::TxCommit& /*m*/) {
   tx_publishes_.clear();
   tx_settles_.clear();
   for (const TxPublish& p : publishes) {
-    if (AmqpStatus s = route_and_enqueue(p.message, p.mandatory); !s.ok()) return s;
+    if (AmqpStatus s = route_and_enqueue(p.message, p.mandatory, p.bcc); !s.ok()) return s;
   }
   committing_ = true;
   for (const TxSettle& t : settles) {
@@ -483,7 +494,10 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   ok.routing_key = message.message->routing_key;
   ok.message_count = static_cast<uint32_t>(queue->message_count());
   send(ok);
-  send_content(60, *message.message, delivery_count_header(*queue, message));
+  // A get from a quorum-type queue always says how often the message was delivered before.
+  std::optional<uint32_t> delivery_count;
+  if (queue->arguments().counts_deliveries()) delivery_count = message.delivery_count;
+  send_content(60, *message.message, delivery_count);
   if (m.no_ack) {
     queue->ack(message);
   } else {

@@ -94,6 +94,7 @@ class Channel final : public core::CommitListener {
   struct TxPublish {
     core::MessagePtr message;
     bool mandatory = false;
+    std::vector<std::string> bcc;  // BCC keys, removed from the message's headers
   };
   struct TxSettle {
     uint64_t tag = 0;
@@ -153,7 +154,8 @@ class Channel final : public core::CommitListener {
                        core::QueuePtr& out) const;
   AmqpStatus publish_assembled();
   // Routes and enqueues a complete message; sends basic.return when mandatory and unroutable.
-  AmqpStatus route_and_enqueue(const core::MessagePtr& message, bool mandatory);
+  AmqpStatus route_and_enqueue(const core::MessagePtr& message, bool mandatory,
+                               const std::vector<std::string>& bcc);
   AmqpStatus settle(uint64_t tag, bool multiple, bool ack, bool requeue, uint16_t class_id,
                     uint16_t method_id);
   void settle_one(Unacked entry, bool ack, bool requeue);

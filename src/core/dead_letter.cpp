@@ -19,14 +19,8 @@ bool is_entry_for(const Value& entry, const std::string& queue, std::string_view
 // The routing keys a message was published with: its key, then the CC header's.
 Array published_routing_keys(const Message& message) {
   Array keys{Value::String(message.routing_key)};
-  if (message.properties.headers) {
-    if (const Value* cc = find(*message.properties.headers, "CC")) {
-      if (const Array* a = cc->as_array()) {
-        for (const Value& v : *a) {
-          if (v.is_string()) keys.push_back(Value::String(*v.as_string()));
-        }
-      }
-    }
+  for (std::string& key : header_routing_keys(message, "CC")) {
+    keys.push_back(Value::String(std::move(key)));
   }
   return keys;
 }

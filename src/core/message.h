@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/value.h"
 
@@ -45,5 +47,23 @@ struct Message {
 };
 
 using MessagePtr = std::shared_ptr<const Message>;
+
+// The routing keys a header lists for sender-selected distribution ("CC", "BCC"): the string
+// entries of an array (a single string counts as one key).
+inline std::vector<std::string> header_routing_keys(const Message& message,
+                                                    std::string_view header) {
+  std::vector<std::string> keys;
+  if (!message.properties.headers) return keys;
+  const Value* v = find(*message.properties.headers, header);
+  if (v == nullptr) return keys;
+  if (const Array* a = v->as_array()) {
+    for (const Value& entry : *a) {
+      if (entry.is_string()) keys.push_back(*entry.as_string());
+    }
+  } else if (v->is_string()) {
+    keys.push_back(*v->as_string());
+  }
+  return keys;
+}
 
 }  // namespace polymq::core

@@ -217,7 +217,7 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
     ready_footprint_ += message->footprint();
     ready_.push_back(QueuedMessage{std::move(message), sequence, 0, kNotStored, expires_at});
   }
-  if (!consumers_.empty()) dispatch();
+  if (!consumers_.empty()) dispatch_at(t);
   // A TTL of 0 keeps only what a consumer took at once (RabbitMQ's rule), so what is still
   // ready now is expired; so is anything else that has reached its deadline.
   expire_head(t, true);
@@ -326,6 +326,8 @@ void Queue::requeue(QueuedMessage message) {
   ready_bytes_ += message.message->body.size();
   ready_footprint_ += message.message->footprint();
   ready_.insert(std::move(message));
+  // Back at the head of a full queue, it is the first to go (RabbitMQ).
+  while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
   arm_ttl_timer();
 }
 
@@ -348,7 +350,9 @@ size_t Queue::purge() {
 }
 
 Status Queue::add_consumer(Consumer* consumer, bool exclusive, int32_t priority) {
-  if (has_exclusive_consumer_ || (exclusive && !consumers_.empty())) {
+  // RabbitMQ refuses an exclusive consumer on a single-active-consumer queue outright.
+  if (has_exclusive_consumer_ || (exclusive && !consumers_.empty()) ||
+      (exclusive && arguments_.single_active_consumer)) {
     return {ErrorCode::kAccessRefused,
             "queue '" + name_ + "' in vhost '" + vhost_ + "' in exclusive use"};
   }
@@ -416,12 +420,13 @@ Consumer* Queue::next_ready_consumer() {
   return nullptr;
 }
 
-void Queue::dispatch() {
+void Queue::dispatch() { dispatch_at(now()); }
+
+void Queue::dispatch_at(Clock::time_point t) {
   // A consumer's deliver() may settle synchronously (no-ack) and settling may ask for another
   // dispatch; the loop below already continues, so a nested call has nothing to add.
   if (dispatching_) return;
   dispatching_ = true;
-  const Clock::time_point t = now();
   for (;;) {
     expire_head(t);
     if (ready_.empty() || consumers_.empty()) break;

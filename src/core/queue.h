@@ -147,6 +147,8 @@ class Queue {
   QueuedMessage pop_ready();
   // The consumer to hand the next message to, or nullptr when none can take one.
   Consumer* next_ready_consumer();
+  // dispatch() at time `t` (the enqueue that asks has read the clock already).
+  void dispatch_at(Clock::time_point t);
   Clock::time_point now() const;
   Clock::time_point expiry_for(const Message& message, Clock::time_point now) const;
   // Drops (or dead-letters) expired messages at the head: those whose deadline is before

@@ -64,7 +64,9 @@ using Check = std::function<std::string(const Value&, const Table&)>;
 
 std::string unacceptable(const Value& v) { return "{unacceptable_type," + type_name(v.kind) + "}"; }
 
-std::string check_int(const Value& v) { return v.is_integer() ? "" : unacceptable(v); }
+std::string check_int(const Value& v) {
+  return v.is_integer() ? "" : "\"expected integer, got " + type_name(v.kind) + "\"";
+}
 
 std::string check_non_negative(const Value& v) {
   if (std::string e = check_int(v); !e.empty()) return e;
@@ -157,6 +159,15 @@ void take_smaller(std::optional<uint64_t>& slot, std::optional<uint64_t> candida
 
 Status parse_queue_arguments(const Table& args, const std::string& queue, const std::string& vhost,
                              QueueArguments& out) {
+  // RabbitMQ checks the type of the dead-letter arguments first, with its own wording.
+  for (std::string_view key : {"x-dead-letter-exchange", "x-dead-letter-routing-key"}) {
+    const Value* v = find(args, key);
+    if (v != nullptr && v->kind != ValueKind::kString) {
+      return {ErrorCode::kPreconditionFailed,
+              "invalid type '" + type_name(v->kind) + "' for arg '" + std::string(key) +
+                  "' in queue '" + queue + "' in vhost '" + vhost + "'"};
+    }
+  }
   for (const auto& [key, check] : checks()) {
     const Value* v = find(args, key);
     if (v == nullptr) continue;

@@ -296,7 +296,13 @@ TEST_F(QueueFeaturesTest, InvalidArgumentsGetRabbitMqTexts) {
   EXPECT_EQ(text({{"x-expires", Value::Int32(0)}}),
             "invalid arg 'x-expires' for queue 'q' in vhost '/': {value_zero,0}");
   EXPECT_EQ(text({{"x-max-length", Value::String("ten")}}),
-            "invalid arg 'x-max-length' for queue 'q' in vhost '/': {unacceptable_type,longstr}");
+            "invalid arg 'x-max-length' for queue 'q' in vhost '/': "
+            "\"expected integer, got longstr\"");
+  EXPECT_EQ(text({{"x-single-active-consumer", Value::String("yes")}}),
+            "invalid arg 'x-single-active-consumer' for queue 'q' in vhost '/': "
+            "{unacceptable_type,longstr}");
+  EXPECT_EQ(text({{"x-dead-letter-exchange", Value::Int32(1)}}),
+            "invalid type 'signedint' for arg 'x-dead-letter-exchange' in queue 'q' in vhost '/'");
   EXPECT_EQ(text({{"x-overflow", Value::String("drop-tail")}}),
             "invalid arg 'x-overflow' for queue 'q' in vhost '/': invalid_overflow");
   EXPECT_EQ(text({{"x-max-priority", Value::Int32(256)}}),

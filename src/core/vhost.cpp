@@ -42,6 +42,14 @@ std::string value_text(const Value* v) {
   return "a value";
 }
 
+// RabbitMQ's wording when only one side has the argument: "the value '10' of type 'long'".
+std::string typed_value_text(const Value* v) {
+  if (v == nullptr) return "none";
+  std::string text = value_text(v);
+  if (text.size() >= 2 && text.front() == '\'') text = text.substr(1, text.size() - 2);
+  return "the value '" + text + "' of type '" + amqp_type_name(v->kind) + "'";
+}
+
 bool starts_with_reserved(std::string_view name) {
   return name.substr(0, kReservedPrefix.size()) == kReservedPrefix;
 }
@@ -254,6 +262,7 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
     auto it = queues_.find(requested);
     if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(requested)};
     if (Status s = check_exclusive(*it->second, owner); !s.ok()) return s;
+    it->second->touch();  // a passive declare renews x-expires too, as in RabbitMQ
     out = {it->second, false};
     return Status::Ok();
   }
@@ -307,7 +316,9 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
       const Value* current = find(existing.options().arguments, arg);
       if (received == nullptr && current == nullptr) continue;
       if (received == nullptr || current == nullptr || !received->equals(*current)) {
-        return inequivalent(arg, value_text(received), value_text(current));
+        const bool both = received != nullptr && current != nullptr;
+        return inequivalent(arg, both ? value_text(received) : typed_value_text(received),
+                            both ? value_text(current) : typed_value_text(current));
       }
     }
     existing.touch();
@@ -428,16 +439,45 @@ Status VHost::restore_queue(const std::string& name, const QueueOptions& options
 }
 
 Status VHost::route(std::string_view exchange_name, const Message& message,
-                    std::vector<Queue*>& out, bool internal_ok) {
-  if (exchange_name.empty()) {
-    if (Queue* q = find_queue(message.routing_key)) out.push_back(q);
-    return Status::Ok();
+                    std::vector<Queue*>& out, bool internal_ok,
+                    const std::vector<std::string>* bcc) {
+  Exchange* start = nullptr;
+  if (!exchange_name.empty()) {
+    start = find_exchange(exchange_name);
+    if (start == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+    if (start->options().internal && !internal_ok) {
+      return {ErrorCode::kAccessRefused,
+              "cannot publish to internal " + describe_exchange(exchange_name)};
+    }
   }
-  Exchange* start = find_exchange(exchange_name);
-  if (start == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
-  if (start->options().internal && !internal_ok) {
-    return {ErrorCode::kAccessRefused,
-            "cannot publish to internal " + describe_exchange(exchange_name)};
+  const size_t first = out.size();
+  route_key(start, message, first, out);
+  // Sender-selected distribution (RabbitMQ's CC and BCC headers): the same message routed
+  // again by each listed key; a queue reached by several keys gets it once.
+  std::vector<std::string> extra = header_routing_keys(message, "CC");
+  if (bcc != nullptr) extra.insert(extra.end(), bcc->begin(), bcc->end());
+  if (!extra.empty()) {
+    Message by_key;
+    by_key.exchange = message.exchange;
+    by_key.properties.headers = message.properties.headers;
+    for (std::string& key : extra) {
+      by_key.routing_key = std::move(key);
+      route_key(start, by_key, first, out);
+    }
+  }
+  return Status::Ok();
+}
+
+void VHost::route_key(Exchange* start, const Message& message, size_t first,
+                      std::vector<Queue*>& out) {
+  auto add = [&](Queue* q) {
+    if (std::find(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), q) == out.end()) {
+      out.push_back(q);
+    }
+  };
+  if (start == nullptr) {
+    if (Queue* q = find_queue(message.routing_key)) add(q);
+    return;
   }
   // Breadth-first over exchange-to-exchange bindings; `visited` breaks cycles.
   thread_local std::vector<Exchange*> pending;
@@ -450,7 +490,6 @@ Status VHost::route(std::string_view exchange_name, const Message& message,
     visited.push_back(x);
     pending.push_back(x);
   };
-  const size_t first = out.size();
   while (!pending.empty()) {
     Exchange* x = pending.back();
     pending.pop_back();
@@ -464,16 +503,12 @@ Status VHost::route(std::string_view exchange_name, const Message& message,
     }
     for (const Binding* b : matches) {
       if (b->queue != nullptr) {
-        if (std::find(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), b->queue) ==
-            out.end()) {
-          out.push_back(b->queue);
-        }
+        add(b->queue);
       } else {
         visit(b->exchange);
       }
     }
   }
-  return Status::Ok();
 }
 
 void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) {

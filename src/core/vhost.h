@@ -90,8 +90,10 @@ class VHost final : public QueueHost {
   // Resolves `exchange` and appends the distinct queues `message` routes to, following
   // exchange-to-exchange bindings and alternate exchanges. kNotFound for a missing exchange,
   // kAccessRefused for an internal one (unless `internal_ok`: dead-lettering may target one).
+  // Also routes by the keys of the message's CC header and by `bcc` (the BCC header, which
+  // the front-end removes from the message before it is stored).
   Status route(std::string_view exchange, const Message& message, std::vector<Queue*>& out,
-               bool internal_ok = false);
+               bool internal_ok = false, const std::vector<std::string>* bcc = nullptr);
 
   // --- QueueHost ---
   // Republishes to the queue's dead-letter exchange (core/dead_letter.h); a missing exchange
@@ -115,6 +117,9 @@ class VHost final : public QueueHost {
                       OwnerId owner, QueuePtr& queue, Exchange*& exchange);
   Status exchange_binding_ends(const std::string& destination, const std::string& source,
                                Exchange*& dst, Exchange*& src);
+  // Routes by message.routing_key from `start` (null: the default exchange), adding queues
+  // not already in out[first..].
+  void route_key(Exchange* start, const Message& message, size_t first, std::vector<Queue*>& out);
   void remove_queue(QueuePtr queue);  // by value: it erases the map entry
   void remove_exchange(const std::string& name);
   void maybe_auto_delete_exchange(Exchange& exchange);
