@@ -17,11 +17,13 @@ Fixtures:
     ch     -- a BlockingChannel on ``conn``.
 """
 
+import datetime
 import os
 import time
 import uuid
 
 import pika
+import pika.compat
 import pika.exceptions
 import pika.spec
 import pytest
@@ -241,6 +243,102 @@ class Amqp:
         assert body == b"still-alive"
         probe.queue_delete(queue)
         probe.close()
+
+    # -- queue-feature helpers (TTL, dead-lettering, limits, consumers) ----
+
+    vhost = AMQP_VHOST
+
+    @staticmethod
+    def is_rabbitmq(conn):
+        """True when the broker says it is RabbitMQ (connection.start's product)."""
+        props = conn._impl.server_properties or {}
+        return props.get("product") in ("RabbitMQ", b"RabbitMQ")
+
+    @staticmethod
+    def pump(conn, seconds):
+        """Process ``conn``'s events (deliveries to callbacks) for ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            conn.process_data_events(time_limit=min(0.05, left))
+
+    @staticmethod
+    def poll(predicate, timeout=DEFAULT_TIMEOUT, step=0.02):
+        """Call ``predicate`` until it is true or the deadline; returns the last result."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result or time.monotonic() >= deadline:
+                return result
+            time.sleep(step)
+
+    @staticmethod
+    def get_one(ch, queue, timeout=DEFAULT_TIMEOUT, auto_ack=True):
+        """basic.get until a message arrives; (method, properties, body) or Nones."""
+        deadline = time.monotonic() + timeout
+        while True:
+            method, props, body = ch.basic_get(queue, auto_ack=auto_ack)
+            if method is not None or time.monotonic() >= deadline:
+                return method, props, body
+            time.sleep(0.01)
+
+    @staticmethod
+    def drain_bodies(ch, queue):
+        """basic.get (auto-ack) until the queue answers get-empty; the bodies in order."""
+        bodies = []
+        while True:
+            method, _, body = ch.basic_get(queue, auto_ack=True)
+            if method is None:
+                return bodies
+            bodies.append(body)
+
+    def declare_quorum_queue(self, ch, name=None, arguments=None):
+        """A (tracked) quorum queue: RabbitMQ requires durable, not exclusive, not
+        auto-delete."""
+        args = {"x-queue-type": "quorum"}
+        args.update(arguments or {})
+        return self.declare_queue(ch, name, durable=True, arguments=args)
+
+    def dead_letter_target(self, ch, exchange_type="fanout", routing_key=""):
+        """A (tracked) exchange with one (tracked) queue bound to it; (exchange, queue)."""
+        exchange = self.declare_exchange(ch, exchange_type)
+        queue = self.declare_queue(ch)
+        ch.queue_bind(queue, exchange, routing_key)
+        return exchange, queue
+
+    @staticmethod
+    def invalid_arg_text(arg, queue, detail):
+        """RabbitMQ's reply text for a queue argument it refuses."""
+        return ("PRECONDITION_FAILED - invalid arg '%s' for queue '%s' in vhost '%s': %s"
+                % (arg, queue, AMQP_VHOST, detail))
+
+    @staticmethod
+    def assert_x_death(entry, count, reason, queue, exchange, routing_keys,
+                       original_expiration=None):
+        """One x-death table as RabbitMQ 3.10 writes it and pika decodes it: count is
+        a long ('l'), time a timestamp ('T' -> naive UTC datetime, whole seconds),
+        routing-keys an array of strings, original-expiration only when the message
+        had an expiration property."""
+        keys = {"count", "reason", "queue", "time", "exchange", "routing-keys"}
+        if original_expiration is not None:
+            keys.add("original-expiration")
+        assert set(entry) == keys, entry
+        assert entry["count"] == count, entry
+        # pika decodes field type 'l' (long long) as pika.compat.long, 'I' as int.
+        assert isinstance(entry["count"], pika.compat.long), (
+            "x-death count must be encoded as a long long ('l'): %r" % (entry,))
+        assert entry["reason"] == reason, entry
+        assert entry["queue"] == queue, entry
+        assert entry["exchange"] == exchange, entry
+        assert isinstance(entry["routing-keys"], list), entry
+        assert entry["routing-keys"] == list(routing_keys), entry
+        assert isinstance(entry["time"], datetime.datetime), entry
+        now = datetime.datetime.utcnow()
+        assert abs((now - entry["time"]).total_seconds()) < 300, entry
+        if original_expiration is not None:
+            assert entry["original-expiration"] == original_expiration, entry
 
     # -- teardown --------------------------------------------------------
 
