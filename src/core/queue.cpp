@@ -156,6 +156,7 @@ Status Queue::attach_storage(QueueStoreFactory* stores) {
   recovered_delivered_upto_ = r.delivered_upto;
   next_sequence_ = r.last_sequence + 1;
   refill();
+  arm_ttl_timer();
   return Status::Ok();
 }
 
