@@ -12,6 +12,9 @@ namespace {
 
 // How long we wait for connection.close-ok after sending connection.close.
 constexpr auto kCloseOkTimeout = std::chrono::seconds(3);
+// What a content header counts for in the alarms' estimate of published memory: roughly a
+// message's fixed cost in core::Message::footprint (the periodic sample is exact).
+constexpr size_t kMessageOverheadEstimate = 640;
 
 core::Table server_properties(const SessionConfig& config) {
   core::Table capabilities;
@@ -133,6 +136,7 @@ void Session::close_silently() {
 
 size_t Session::on_read(const uint8_t* data, size_t size) {
   if (state_ == State::kClosed) return size;
+  if (blocked_) return 0;  // kept buffered until unblock
   last_received_ = net::Clock::now();
   size_t pos = 0;
   if (state_ == State::kHeader) {
@@ -152,7 +156,7 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     send_start();
     state_ = State::kStartOk;
   }
-  while (pos < size && state_ != State::kClosed && state_ != State::kClosing) {
+  while (pos < size && state_ != State::kClosed && state_ != State::kClosing && !blocked_) {
     Frame frame{};
     size_t consumed = 0;
     // RabbitMQ accepts payloads of up to frame_max octets (the spec says frame_max - 8).
@@ -165,6 +169,10 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     }
     pos += consumed;
     handle_frame(frame);
+    if ((frame.type == kFrameHeader || frame.type == kFrameBody) && state_ == State::kRunning) {
+      publish_received(frame.type == kFrameHeader ? frame.size + kMessageOverheadEstimate
+                                                  : frame.size);
+    }
   }
   // After our connection.close, only close-ok (or a crossing close) matters.
   while (pos < size && state_ == State::kClosing) {
@@ -209,6 +217,46 @@ void Session::reject_frame(FrameParse result, const uint8_t* data, size_t size) 
   // The byte stream is out of step; nothing after this frame can be read.
   state_ = State::kClosed;
   connection_.close_after_flush();
+}
+
+void Session::publish_received(size_t bytes) {
+  core::ResourceAlarms& alarms = broker_.alarms();
+  alarms.note_published(bytes);
+  if (alarms.any()) block();
+}
+
+void Session::block() {
+  if (blocked_) return;
+  blocked_ = true;
+  connection_.set_reading(false);
+  core::ResourceAlarms& alarms = broker_.alarms();
+  spdlog::debug("amqp {}: blocked ({})", connection_.remote_address(), alarms.reason());
+  if (blocked_capability_) {
+    spec::ConnectionBlocked blocked;
+    blocked.reason = alarms.reason();
+    send(0, blocked);
+    blocked_notified_ = true;
+  }
+  alarm_listener_ = alarms.add_listener([this](core::Resource, bool) {
+    if (!broker_.alarms().any()) unblock();
+  });
+}
+
+void Session::unblock() {
+  if (!blocked_) return;
+  blocked_ = false;
+  broker_.alarms().remove_listener(alarm_listener_);
+  alarm_listener_ = 0;
+  // Closing or closed meanwhile (shutdown): the connection reads on for its lingering close.
+  if (state_ != State::kRunning) return;
+  spdlog::debug("amqp {}: unblocked", connection_.remote_address());
+  if (blocked_notified_) {
+    send(0, spec::ConnectionUnblocked{});
+    blocked_notified_ = false;
+    connection_.flush_soon();
+  }
+  last_received_ = net::Clock::now();  // the heartbeat monitor was paused
+  connection_.set_reading(true);
 }
 
 void Session::finish_batch() {
@@ -325,6 +373,7 @@ AmqpStatus Session::handle_connection_method(const spec::Method& method, const F
 
 AmqpStatus Session::on_start_ok(const spec::ConnectionStartOk& m) {
   cancel_notify_ = capability(m.client_properties, "consumer_cancel_notify");
+  blocked_capability_ = capability(m.client_properties, "connection.blocked");
   auth_failure_close_ = capability(m.client_properties, "authentication_failure_close");
   std::string user;
   std::string password;
@@ -536,7 +585,7 @@ void Session::on_tick(net::Clock::time_point now) {
   }
   if (heartbeat_ == 0) return;
   const auto interval = std::chrono::seconds(heartbeat_);
-  if (now - last_received_ > 2 * interval) {
+  if (!blocked_ && now - last_received_ > 2 * interval) {
     spdlog::info("amqp {}: missed heartbeats from client, timeout: {}s",
                  connection_.remote_address(), heartbeat_);
     state_ = State::kClosed;
@@ -571,6 +620,9 @@ void Session::on_shutdown() {
 
 void Session::on_closed() {
   state_ = State::kClosed;
+  if (alarm_listener_ != 0) broker_.alarms().remove_listener(alarm_listener_);
+  alarm_listener_ = 0;
+  blocked_ = false;
   release_channels();
   if (vhost_ != nullptr) vhost_->release_owner(owner_id_);
 }

@@ -1,6 +1,14 @@
 // One AMQP 0-9-1 connection: protocol header, SASL, tuning, heartbeats, the channel table
 // and connection-level errors. Channel work is delegated to Channel.
 //
+// Flow control, RabbitMQ's rules (rabbit_reader): a connection is blocked when it sends a
+// content frame (header or body of a basic.publish) while a resource alarm is on. That frame
+// is processed; nothing after it is read until every alarm has cleared. A client that
+// announced the `connection.blocked` capability gets connection.blocked (once per blocking,
+// whatever alarms join meanwhile) and connection.unblocked when reading resumes. A connection
+// that only consumes is never blocked, so consumers can drain the queues. While blocked the
+// peer's silence is not a missed heartbeat (we are not reading).
+//
 // REQUIRES: all calls on the connection's thread.
 #pragma once
 
@@ -77,6 +85,10 @@ class Session final : public net::Handler {
   void close_channel(Channel& channel, const AmqpStatus& error);
   void release_channels();
   void finish_batch();
+  // A content frame of `bytes` was processed: tell the alarms, and block if one is on.
+  void publish_received(size_t bytes);
+  void block();
+  void unblock();
 
   core::Broker& broker_;
   net::Connection& connection_;
@@ -91,6 +103,11 @@ class Session final : public net::Handler {
   uint16_t heartbeat_ = 0;
   bool cancel_notify_ = false;
   bool auth_failure_close_ = false;
+  bool blocked_capability_ = false;  // the client handles connection.blocked / unblocked
+
+  bool blocked_ = false;           // not reading until the alarms clear
+  bool blocked_notified_ = false;  // connection.blocked sent; unblocked is owed
+  core::ResourceAlarms::ListenerId alarm_listener_ = 0;  // registered while blocked
 
   net::Clock::time_point created_;
   net::Clock::time_point last_received_;

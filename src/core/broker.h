@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/policy.h"
+#include "core/resource_alarms.h"
 #include "core/users.h"
 #include "core/vhost.h"
 
@@ -22,7 +23,10 @@ struct Limits {
 
 class Broker {
  public:
-  explicit Broker(Limits limits = {}) : limits_(limits) { hooks_.policies = &policies_; }
+  explicit Broker(Limits limits = {}) : limits_(limits) {
+    hooks_.policies = &policies_;
+    alarms_.set_memory_probe([this] { return message_memory(); });
+  }
 
   const Limits& limits() const { return limits_; }
   UserStore& users() { return users_; }
@@ -50,6 +54,9 @@ class Broker {
   // Bytes of messages held in memory by every queue (Queue::memory_bytes), summed now.
   uint64_t message_memory() const;
 
+  // Memory and disk alarms (flow control); memory is measured as message_memory().
+  ResourceAlarms& alarms() { return alarms_; }
+
   // Connections that own exclusive queues are identified by ids unique for the process.
   uint64_t next_owner_id() { return ++owner_ids_; }
 
@@ -62,6 +69,7 @@ class Broker {
   UserStore users_;
   std::map<std::string, std::unique_ptr<VHost>, std::less<>> vhosts_;
   uint64_t owner_ids_ = 0;
+  ResourceAlarms alarms_;  // last: its probe reads the vhosts
 };
 
 }  // namespace polymq::core

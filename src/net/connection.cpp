@@ -116,14 +116,30 @@ void Connection::on_read_done(const asio::error_code& ec, size_t n) {
     return;
   }
   in_size_ += n;
+  consume_buffered();
+  flush();
+  read_some();
+}
+
+void Connection::consume_buffered() {
   size_t consumed = handler_->on_read(in_.data(), in_size_);
+  if (closed_) return;
   if (consumed > 0) {
     std::memmove(in_.data(), in_.data() + consumed, in_size_ - consumed);
     in_size_ -= consumed;
   }
   // Once no partial frame is left, reads go through the shared buffer again.
   if (in_size_ == 0) std::vector<uint8_t>().swap(in_);
-  flush();
+}
+
+void Connection::resume_buffered() {
+  // Stopped again, closed, or a read already started meanwhile (it will present the buffer
+  // with whatever it adds).
+  if (closed_ || closing_ || !reading_enabled_ || read_in_flight_) return;
+  if (in_size_ > 0) {
+    consume_buffered();
+    flush();
+  }
   read_some();
 }
 
@@ -187,8 +203,16 @@ void Connection::close_after_flush() {
 void Connection::close() { finish_close(); }
 
 void Connection::set_reading(bool enabled) {
+  if (enabled == reading_enabled_) return;
   reading_enabled_ = enabled;
-  if (enabled) read_some();
+  if (!enabled || closed_) return;
+  if (in_size_ == 0) {
+    read_some();
+    return;
+  }
+  // Complete frames may be buffered: a read would wait for new bytes before presenting
+  // them, so present them first, from a fresh turn (the caller may be inside a handler).
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->resume_buffered(); });
 }
 
 void Connection::arm_tick() {

@@ -66,8 +66,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   size_t pending_output() const { return out_.size() + writing_.size(); }
   bool output_congested() const { return pending_output() > kOutputHighWatermark; }
-  // Stops or resumes reading from the socket (flow control of publishers).
+  // Stops or resumes reading from the socket (flow control of publishers). A handler may
+  // stop reading from inside on_read and leave the rest of the bytes unconsumed: they stay
+  // buffered, and are presented again (from a fresh loop turn, never from inside this call)
+  // when reading resumes, before anything new is read. While the connection is closing,
+  // reads go on regardless (the lingering close discards them).
   void set_reading(bool enabled);
+  bool reading() const { return reading_enabled_; }
 
   bool remote_is_loopback() const { return remote_loopback_; }
   const std::string& remote_address() const { return remote_address_; }
@@ -78,6 +83,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void read_some();
   void on_read_done(const asio::error_code& ec, size_t n);
+  // Presents in_ to the handler and keeps what it leaves.
+  void consume_buffered();
+  // After reading resumed with bytes buffered: presents them, then reads on.
+  void resume_buffered();
   // Readiness of a connection with nothing buffered: read into the loop's shared buffer.
   void on_readable(const asio::error_code& ec);
   void flush();

@@ -1,6 +1,9 @@
 #include "server/config.h"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <charconv>
+#include <cmath>
 #include <iostream>
 #include <toml++/toml.h>
 
@@ -18,7 +21,161 @@ std::string read_int(const toml::node_view<toml::node>& node, const char* key, T
   return {};
 }
 
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// Splits "1.5 GiB" into the number ("1.5") and the unit ("GiB"); false when there is no
+// leading number.
+bool split_number(std::string_view text, std::string_view& number, std::string_view& unit) {
+  text = trim(text);
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
+  number = text.substr(0, i);
+  unit = trim(text.substr(i));
+  return !number.empty() && std::isdigit(static_cast<unsigned char>(number.front()));
+}
+
+bool parse_double(std::string_view text, double& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// [[policies]] entries: RabbitMQ's policy fields, with its definition keys.
+std::string read_policies(const toml::array& entries, std::vector<core::PolicyDefinition>& out) {
+  size_t index = 0;
+  for (const toml::node& entry : entries) {
+    ++index;
+    const toml::table* t = entry.as_table();
+    const std::string where = "policies entry " + std::to_string(index);
+    if (t == nullptr) return "'policies' must be an array of tables ([[policies]])";
+    core::PolicyDefinition policy;
+    auto name = (*t)["name"].value<std::string>();
+    if (!name || name->empty()) return where + " needs a 'name' string";
+    policy.name = *name;
+    const std::string named = "policy '" + policy.name + "'";
+    auto pattern = (*t)["pattern"].value<std::string>();
+    if (!pattern) return named + " needs a 'pattern' string";
+    policy.pattern = *pattern;
+    if (const toml::node* n = t->get("apply-to")) {
+      auto v = n->value<std::string>();
+      if (!v) return named + ": 'apply-to' must be a string";
+      policy.apply_to = *v;
+    }
+    if (const toml::node* n = t->get("vhost")) {
+      auto v = n->value<std::string>();
+      if (!v) return named + ": 'vhost' must be a string";
+      policy.vhost = *v;
+    }
+    if (const toml::node* n = t->get("priority")) {
+      auto v = n->value<int64_t>();
+      if (!n->is_integer() || !v || *v < std::numeric_limits<int>::min() ||
+          *v > std::numeric_limits<int>::max()) {
+        return named + ": 'priority' must be an integer";
+      }
+      policy.priority = static_cast<int>(*v);
+    }
+    const toml::table* definition = (*t)["definition"].as_table();
+    if (definition == nullptr) return named + " needs a [policies.definition] table";
+    for (const auto& [key, value] : *definition) {
+      const std::string k(key.str());
+      if (auto v = value.as_integer()) {
+        policy.definition.emplace_back(k, core::Value::Int64(v->get()));
+      } else if (auto s = value.as_string()) {
+        policy.definition.emplace_back(k, core::Value::String(s->get()));
+      } else if (auto b = value.as_boolean()) {
+        policy.definition.emplace_back(k, core::Value::Bool(b->get()));
+      } else if (auto f = value.as_floating_point()) {
+        policy.definition.emplace_back(k, core::Value::Double(f->get()));
+      } else {
+        return named + ": definition key '" + k + "' must be an integer, string, boolean or float";
+      }
+    }
+    // Pattern, apply-to and keys are checked by core::Policies::add when the broker starts.
+    out.push_back(std::move(policy));
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string parse_byte_size(std::string_view text, uint64_t& out) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  std::string_view number;
+  std::string_view unit;
+  if (!split_number(text, number, unit)) return quoted + " is not a size in bytes";
+  const std::string u = lower(unit);
+  uint64_t multiplier = 0;
+  if (u.empty() || u == "b") {
+    multiplier = 1;
+  } else {
+    static constexpr std::string_view kPrefixes = "kmgt";
+    const size_t power = u.size() <= 3 ? kPrefixes.find(u[0]) : std::string_view::npos;
+    const std::string_view rest = std::string_view(u).substr(1);
+    if (power == std::string_view::npos) {
+      return quoted + ": unknown unit '" + std::string(unit) + "'";
+    }
+    uint64_t base = 0;
+    if (rest.empty() || rest == "ib") {
+      base = 1024;
+    } else if (rest == "b") {
+      base = 1000;
+    } else {
+      return quoted + ": unknown unit '" + std::string(unit) + "'";
+    }
+    multiplier = 1;
+    for (size_t i = 0; i <= power; ++i) multiplier *= base;
+  }
+  if (number.find('.') == std::string_view::npos) {
+    uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+    if (ec != std::errc() || end != number.data() + number.size() ||
+        (n != 0 && multiplier > std::numeric_limits<uint64_t>::max() / n)) {
+      return quoted + " is out of range";
+    }
+    out = n * multiplier;
+    return {};
+  }
+  double value = 0;
+  if (!parse_double(number, value)) return quoted + " is not a size in bytes";
+  const double bytes = std::floor(value * static_cast<double>(multiplier));
+  if (multiplier == 1 && bytes != value) return quoted + " is not a whole number of bytes";
+  if (bytes >= 18446744073709551616.0) return quoted + " is out of range";
+  out = static_cast<uint64_t>(bytes);
+  return {};
+}
+
+std::string parse_memory_watermark(std::string_view text, MemoryWatermark& out) {
+  std::string_view number;
+  std::string_view unit;
+  double value = 0;
+  if (split_number(text, number, unit) && unit.empty() && parse_double(number, value) &&
+      value < 1.0) {
+    out = MemoryWatermark{false, value, 0};
+    return {};
+  }
+  uint64_t bytes = 0;
+  std::string err = parse_byte_size(text, bytes);
+  if (!err.empty()) {
+    return err + " (a memory watermark is a fraction of RAM below 1, or a size in bytes)";
+  }
+  out = MemoryWatermark{true, 0, bytes};
+  return {};
+}
 
 std::string apply_toml(const std::string& path, Config& config) {
   toml::table doc;
@@ -57,6 +214,48 @@ std::string apply_toml(const std::string& path, Config& config) {
   if (err.empty() && config.sync_policy != "batch" && config.sync_policy != "interval" &&
       config.sync_policy != "never") {
     err = "'storage.sync_policy' must be batch, interval or never";
+  }
+  if (const toml::node* n = doc.get("memory_high_watermark"); err.empty() && n != nullptr) {
+    if (auto f = n->as_floating_point()) {
+      if (!(f->get() >= 0 && f->get() < 1)) {
+        err = "'memory_high_watermark' as a number must be a fraction of RAM below 1";
+      } else {
+        config.memory_high_watermark = MemoryWatermark{false, f->get(), 0};
+      }
+    } else if (auto i = n->as_integer()) {
+      if (i->get() < 0) {
+        err = "'memory_high_watermark' must not be negative";
+      } else {
+        config.memory_high_watermark = MemoryWatermark{true, 0, static_cast<uint64_t>(i->get())};
+      }
+    } else if (auto s = n->as_string()) {
+      err = parse_memory_watermark(s->get(), config.memory_high_watermark);
+      if (!err.empty()) err = "'memory_high_watermark': " + err;
+    } else {
+      err = "'memory_high_watermark' must be a number or a string";
+    }
+  }
+  if (const toml::node* n = doc.get("disk_free_limit"); err.empty() && n != nullptr) {
+    if (auto i = n->as_integer()) {
+      if (i->get() < 0) {
+        err = "'disk_free_limit' must not be negative";
+      } else {
+        config.disk_free_limit = static_cast<uint64_t>(i->get());
+      }
+    } else if (auto s = n->as_string()) {
+      err = parse_byte_size(s->get(), config.disk_free_limit);
+      if (!err.empty()) err = "'disk_free_limit': " + err;
+    } else {
+      err = "'disk_free_limit' must be an integer or a string";
+    }
+  }
+  if (const toml::node* n = doc.get("policies"); err.empty() && n != nullptr) {
+    if (const toml::array* entries = n->as_array()) {
+      config.policies.clear();
+      err = read_policies(*entries, config.policies);
+    } else {
+      err = "'policies' must be an array of tables ([[policies]])";
+    }
   }
   if (!err.empty()) return path + ": " + err;
   if (auto* vhosts = doc["vhosts"].as_array()) {
@@ -134,6 +333,32 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
                                    "Size of a queue log segment (default 64 MiB)")
                         ->envname("POLYMQ_SEGMENT_BYTES")
                         ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 30));
+  // Validated here so a bad value is a usage error naming the flag (or its variable).
+  const CLI::Validator watermark_check(
+      [](std::string& text) {
+        MemoryWatermark ignored;
+        return parse_memory_watermark(text, ignored);
+      },
+      "FRACTION|SIZE");
+  const CLI::Validator size_check(
+      [](std::string& text) {
+        uint64_t ignored = 0;
+        return parse_byte_size(text, ignored);
+      },
+      "SIZE");
+  std::string memory_watermark;
+  std::string disk_free_limit;
+  auto* o_memory = app.add_option("--memory-high-watermark", memory_watermark,
+                                  "Block publishers while messages use more memory than this: "
+                                  "a fraction of physical RAM (default 0.4) or a size "
+                                  "(512MB, 1GiB, bytes)")
+                       ->envname("POLYMQ_MEMORY_HIGH_WATERMARK")
+                       ->check(watermark_check);
+  auto* o_disk = app.add_option("--disk-free-limit", disk_free_limit,
+                                "Block publishers while the data directory's filesystem has "
+                                "less free space than this (default 50MB)")
+                     ->envname("POLYMQ_DISK_FREE_LIMIT")
+                     ->check(size_check);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -156,6 +381,10 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_interval->count() > 0) config.sync_interval_ms = sync_interval_ms;
   if (o_window->count() > 0) config.queue_window_bytes = queue_window_bytes;
   if (o_segment->count() > 0) config.segment_bytes = segment_bytes;
+  if (o_memory->count() > 0) {
+    (void)parse_memory_watermark(memory_watermark, config.memory_high_watermark);
+  }
+  if (o_disk->count() > 0) (void)parse_byte_size(disk_free_limit, config.disk_free_limit);
   exit_code = 0;
   return config;
 }

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "core/policy.h"
 
 namespace polymq::server {
 
@@ -14,6 +17,17 @@ struct UserConfig {
   std::string password;
   bool loopback_only = false;
   std::vector<std::string> tags;
+};
+
+// The memory high watermark: a fraction of physical RAM (RabbitMQ's vm_memory_high_watermark)
+// or an absolute number of bytes (vm_memory_high_watermark.absolute).
+struct MemoryWatermark {
+  bool absolute = false;
+  double fraction = 0.4;  // RabbitMQ's default
+  uint64_t bytes = 0;
+  uint64_t resolve(uint64_t physical_ram) const {
+    return absolute ? bytes : static_cast<uint64_t>(fraction * static_cast<double>(physical_ram));
+  }
 };
 
 struct Config {
@@ -33,13 +47,27 @@ struct Config {
   uint64_t queue_window_bytes = 16ull * 1024 * 1024;
   uint64_t segment_bytes = 64ull * 1024 * 1024;
 
+  // Flow control: publishers are blocked above the memory mark or below the free-disk limit.
+  MemoryWatermark memory_high_watermark;
+  uint64_t disk_free_limit = 50'000'000;  // RabbitMQ's default disk_free_limit, "50MB"
+
   std::vector<std::string> vhosts = {"/"};
   std::vector<UserConfig> users = {{"guest", "guest", true, {"administrator"}}};
+  // [[policies]] of the config file, added to the broker before definitions are loaded.
+  std::vector<core::PolicyDefinition> policies;
 };
 
 // Parses argv (and the environment and config file it names). On --help or an error, returns
 // nullopt with `exit_code` set and the text already printed.
 std::optional<Config> load_config(int argc, char** argv, int& exit_code);
+
+// A size in bytes with RabbitMQ's information units: a plain integer is bytes; k, K, KiB, M,
+// MiB, G, GiB, T, TiB are powers of 1024; kB, KB, MB, GB, TB powers of 1000; "B" is allowed
+// ("512MB", "1GiB", "1.5GB"). Returns an error text, empty on success.
+std::string parse_byte_size(std::string_view text, uint64_t& out);
+// A number below 1 is a fraction of physical RAM ("0.4"); anything else is a byte size as
+// parse_byte_size ("1073741824", "512MB"). Returns an error text, empty on success.
+std::string parse_memory_watermark(std::string_view text, MemoryWatermark& out);
 
 // Applies a TOML document to `config`; returns an error text, empty on success.
 std::string apply_toml(const std::string& path, Config& config);

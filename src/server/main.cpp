@@ -8,8 +8,10 @@
 #include "amqp/session.h"
 #include "core/broker.h"
 #include "net/listener.h"
+#include "server/asio_timers.h"
 #include "server/config.h"
 #include "server/definitions_saver.h"
+#include "server/resource_monitor.h"
 #include "storage/file.h"
 #include "storage/group_commit.h"
 
@@ -67,16 +69,42 @@ int main(int argc, char** argv) {
   store_options.segment_bytes = config->segment_bytes;
   store_options.log_warning = [](const std::string& text) { spdlog::warn("{}", text); };
   core::QueueStoreFactory queue_stores(store_options, committer);
+  // Message TTLs and queue expiry; outlives the broker, whose queues hold its timers.
+  server::AsioTimerService timers(io);
 
   core::Limits limits;
   limits.max_message_size = config->max_message_size;
   core::Broker broker(limits);
   broker.hooks().queue_stores = &queue_stores;
   broker.set_commits(&queue_stores.tracker());
+  broker.hooks().timers = &timers;
+  // Policies first: queues restored from disk by definitions.start must see them.
+  for (const core::PolicyDefinition& policy : config->policies) {
+    if (core::Status st = broker.policies().add(policy); !st.ok()) {
+      spdlog::critical("cannot start with the configured policies: {}", st.message());
+      return 1;
+    }
+    spdlog::info("policy '{}' (pattern '{}', vhost '{}', priority {}) applies to {}", policy.name,
+                 policy.pattern, policy.vhost, policy.priority, policy.apply_to);
+  }
   // Stored definitions, then the config's vhosts and users over them; from here on every
   // durable change is on disk before its reply leaves (server/definitions_saver.h).
   server::DefinitionsSaver definitions(broker, config->data_dir);
   if (!definitions.start(*config)) return 1;
+
+  // Flow control: sampled before the listener opens, so a broker started over the limits
+  // blocks the very first publisher.
+  const uint64_t ram = server::physical_memory_bytes();
+  const uint64_t memory_high_watermark = config->memory_high_watermark.resolve(ram);
+  if (config->memory_high_watermark.absolute) {
+    spdlog::info("memory high watermark set to {} bytes of messages", memory_high_watermark);
+  } else {
+    spdlog::info("memory high watermark set to {} bytes of messages ({:g} of {} bytes of RAM)",
+                 memory_high_watermark, config->memory_high_watermark.fraction, ram);
+  }
+  spdlog::info("disk free limit set to {} bytes", config->disk_free_limit);
+  server::ResourceMonitor resources(io, broker, config->data_dir);
+  resources.start(memory_high_watermark, config->disk_free_limit);
 
   amqp::SessionConfig session_config;
   session_config.heartbeat = config->amqp_heartbeat;

@@ -1,0 +1,251 @@
+// The server's pieces without a process: size and watermark parsing, [[policies]] in the
+// config file, asio timers, the disk probe.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "server/asio_timers.h"
+#include "server/config.h"
+#include "server/resource_monitor.h"
+
+namespace polymq::server {
+namespace {
+
+TEST(ByteSize, UnitsAsRabbitMQ) {
+  uint64_t v = 0;
+  EXPECT_EQ(parse_byte_size("1048576", v), "");
+  EXPECT_EQ(v, 1048576u);
+  EXPECT_EQ(parse_byte_size("512MB", v), "");
+  EXPECT_EQ(v, 512'000'000u);
+  EXPECT_EQ(parse_byte_size("1GiB", v), "");
+  EXPECT_EQ(v, 1ull << 30);
+  EXPECT_EQ(parse_byte_size("2k", v), "");
+  EXPECT_EQ(v, 2048u);
+  EXPECT_EQ(parse_byte_size("2kB", v), "");
+  EXPECT_EQ(v, 2000u);
+  EXPECT_EQ(parse_byte_size("1000TB", v), "");
+  EXPECT_EQ(v, 1'000'000'000'000'000u);
+  EXPECT_EQ(parse_byte_size(" 1.5 GiB ", v), "");
+  EXPECT_EQ(v, 1610612736u);
+  EXPECT_EQ(parse_byte_size("50MB", v), "");
+  EXPECT_EQ(v, 50'000'000u);
+  EXPECT_EQ(parse_byte_size("7B", v), "");
+  EXPECT_EQ(v, 7u);
+}
+
+TEST(ByteSize, RejectsWhatIsNotASize) {
+  uint64_t v = 0;
+  EXPECT_NE(parse_byte_size("", v), "");
+  EXPECT_NE(parse_byte_size("MB", v), "");
+  EXPECT_NE(parse_byte_size("-5", v), "");
+  EXPECT_NE(parse_byte_size("10 parsecs", v), "");
+  EXPECT_NE(parse_byte_size("1.5", v), "");  // a fraction of a byte
+  EXPECT_NE(parse_byte_size("99999999999TiB", v), "");
+  EXPECT_NE(parse_byte_size("18446744073709551616", v), "");
+}
+
+TEST(MemoryWatermark, FractionBelowOneElseBytes) {
+  MemoryWatermark w;
+  EXPECT_EQ(parse_memory_watermark("0.4", w), "");
+  EXPECT_FALSE(w.absolute);
+  EXPECT_DOUBLE_EQ(w.fraction, 0.4);
+  EXPECT_EQ(w.resolve(1000), 400u);
+  EXPECT_EQ(parse_memory_watermark("1MB", w), "");
+  EXPECT_TRUE(w.absolute);
+  EXPECT_EQ(w.resolve(1000), 1'000'000u);
+  EXPECT_EQ(parse_memory_watermark("2000000", w), "");
+  EXPECT_TRUE(w.absolute);
+  EXPECT_EQ(w.bytes, 2'000'000u);
+  EXPECT_NE(parse_memory_watermark("1.5", w), "");
+  EXPECT_NE(parse_memory_watermark("lots", w), "");
+}
+
+class ConfigFile : public ::testing::Test {
+ protected:
+  std::string write(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("polymq_server_test_" + std::to_string(::getpid()) + ".toml");
+    std::ofstream(path_) << text;
+    return path_.string();
+  }
+  void TearDown() override {
+    if (!path_.empty()) std::filesystem::remove(path_);
+  }
+  std::filesystem::path path_;
+};
+
+TEST_F(ConfigFile, FlowControlKeys) {
+  Config c;
+  EXPECT_EQ(apply_toml(write("memory_high_watermark = 0.25\ndisk_free_limit = \"1GB\"\n"), c), "");
+  EXPECT_FALSE(c.memory_high_watermark.absolute);
+  EXPECT_DOUBLE_EQ(c.memory_high_watermark.fraction, 0.25);
+  EXPECT_EQ(c.disk_free_limit, 1'000'000'000u);
+  EXPECT_EQ(apply_toml(write("memory_high_watermark = \"512MiB\"\ndisk_free_limit = 10\n"), c), "");
+  EXPECT_TRUE(c.memory_high_watermark.absolute);
+  EXPECT_EQ(c.memory_high_watermark.bytes, 512ull << 20);
+  EXPECT_EQ(c.disk_free_limit, 10u);
+  EXPECT_EQ(apply_toml(write("memory_high_watermark = 1048576\n"), c), "");
+  EXPECT_EQ(c.memory_high_watermark.bytes, 1048576u);
+  EXPECT_NE(apply_toml(write("memory_high_watermark = 1.5\n"), c), "");
+  EXPECT_NE(apply_toml(write("disk_free_limit = \"many\"\n"), c), "");
+  EXPECT_NE(apply_toml(write("disk_free_limit = 0.5\n"), c), "");
+}
+
+TEST_F(ConfigFile, Policies) {
+  Config c;
+  const std::string text = R"(
+[[policies]]
+name = "retry"
+pattern = "^work\\."
+apply-to = "queues"
+priority = 1
+vhost = "orders"
+[policies.definition]
+message-ttl = 5000
+dead-letter-exchange = "dlx"
+ratio = 0.5
+flag = true
+
+[[policies]]
+name = "limits"
+pattern = ""
+[policies.definition]
+max-length = 10
+)";
+  ASSERT_EQ(apply_toml(write(text), c), "");
+  ASSERT_EQ(c.policies.size(), 2u);
+  const core::PolicyDefinition& p = c.policies[0];
+  EXPECT_EQ(p.name, "retry");
+  EXPECT_EQ(p.pattern, "^work\\.");
+  EXPECT_EQ(p.apply_to, "queues");
+  EXPECT_EQ(p.priority, 1);
+  EXPECT_EQ(p.vhost, "orders");
+  ASSERT_EQ(p.definition.size(), 4u);  // toml++ keeps keys sorted, not in file order
+  const core::Value* ttl = core::find(p.definition, "message-ttl");
+  ASSERT_NE(ttl, nullptr);
+  EXPECT_EQ(ttl->kind, core::ValueKind::kInt64);
+  EXPECT_EQ(std::get<int64_t>(ttl->data), 5000);
+  const core::Value* dlx = core::find(p.definition, "dead-letter-exchange");
+  ASSERT_NE(dlx, nullptr);
+  EXPECT_EQ(dlx->kind, core::ValueKind::kString);
+  EXPECT_EQ(std::get<std::string>(dlx->data), "dlx");
+  ASSERT_NE(core::find(p.definition, "ratio"), nullptr);
+  EXPECT_EQ(core::find(p.definition, "ratio")->kind, core::ValueKind::kDouble);
+  ASSERT_NE(core::find(p.definition, "flag"), nullptr);
+  EXPECT_EQ(core::find(p.definition, "flag")->kind, core::ValueKind::kBool);
+  EXPECT_EQ(c.policies[1].vhost, "/");
+  EXPECT_EQ(c.policies[1].apply_to, "queues");
+  EXPECT_EQ(c.policies[1].priority, 0);
+}
+
+TEST_F(ConfigFile, MalformedPoliciesNameTheEntry) {
+  Config c;
+  std::string err = apply_toml(write("[[policies]]\npattern = \"x\"\n[policies.definition]\n"), c);
+  EXPECT_NE(err.find("policies entry 1"), std::string::npos) << err;
+  err = apply_toml(write("[[policies]]\nname = \"p\"\npattern = \"x\"\n"), c);
+  EXPECT_NE(err.find("policy 'p'"), std::string::npos) << err;
+  err = apply_toml(
+      write("[[policies]]\nname = \"p\"\npattern = \"x\"\n[policies.definition]\nk = [1]\n"), c);
+  EXPECT_NE(err.find("'k'"), std::string::npos) << err;
+  err = apply_toml(write("[[policies]]\nname = \"p\"\npattern = 3\n[policies.definition]\n"), c);
+  EXPECT_NE(err.find("pattern"), std::string::npos) << err;
+  err = apply_toml(write("policies = 3\n"), c);
+  EXPECT_NE(err, "");
+}
+
+TEST(AsioTimers, FiresOnceAtTheDeadline) {
+  asio::io_context io;
+  AsioTimerService service(io);
+  int fired = 0;
+  auto timer = service.create([&] { ++fired; });
+  const auto start = service.now();
+  timer->arm(start + std::chrono::milliseconds(20));
+  io.run();
+  EXPECT_EQ(fired, 1);
+  EXPECT_GE(service.now() - start, std::chrono::milliseconds(20));
+}
+
+TEST(AsioTimers, RearmMovesTheDeadlineAndCancelStopsIt) {
+  asio::io_context io;
+  AsioTimerService service(io);
+  int a = 0;
+  int b = 0;
+  auto ta = service.create([&] { ++a; });
+  auto tb = service.create([&] { ++b; });
+  ta->arm(service.now() + std::chrono::hours(1));
+  ta->arm(service.now());  // moved earlier: fires once, now
+  tb->arm(service.now());
+  tb->cancel();
+  io.run();
+  EXPECT_EQ(a, 1);
+  EXPECT_EQ(b, 0);
+}
+
+TEST(AsioTimers, NoCallbackAfterCancelOrDestructionEvenWhenTheWaitHadCompleted) {
+  asio::io_context io;
+  AsioTimerService service(io);
+  int cancelled = 0;
+  int destroyed = 0;
+  auto tc = service.create([&] { ++cancelled; });
+  auto td = service.create([&] { ++destroyed; });
+  tc->arm(service.now());
+  td->arm(service.now());
+  // The killer's deadline is the earliest, so asio queues all three completions at once and
+  // runs it first: the other two waits have already completed when it cancels/destroys them.
+  auto killer = service.create([&] {
+    tc->cancel();
+    td.reset();
+  });
+  killer->arm(service.now() - std::chrono::seconds(1));
+  io.run();
+  EXPECT_EQ(cancelled, 0);
+  EXPECT_EQ(destroyed, 0);
+}
+
+TEST(AsioTimers, CallbackMayDestroyItsOwnTimerAndRearmOthers) {
+  asio::io_context io;
+  AsioTimerService service(io);
+  std::unique_ptr<core::Timer> self;
+  int fired = 0;
+  self = service.create([&] {
+    ++fired;
+    self.reset();
+  });
+  self->arm(service.now());
+  int again = 0;
+  std::unique_ptr<core::Timer> rearming;
+  rearming = service.create([&] {
+    if (++again < 3) rearming->arm(service.now());
+  });
+  rearming->arm(service.now());
+  io.run();
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(self, nullptr);
+  EXPECT_EQ(again, 3);
+}
+
+TEST(ResourceProbes, MemoryAndDisk) {
+  EXPECT_GT(physical_memory_bytes(), 0u);
+  std::string error;
+  auto free = free_disk_bytes(std::filesystem::temp_directory_path().string(), error);
+  ASSERT_TRUE(free.has_value()) << error;
+  EXPECT_FALSE(free_disk_bytes("/no/such/directory/polymq", error).has_value());
+  EXPECT_NE(error, "");
+}
+
+TEST(ResourceMonitor, StartSamplesAtOnce) {
+  asio::io_context io;
+  core::Broker broker;
+  ResourceMonitor monitor(io, broker, std::filesystem::temp_directory_path().string());
+  monitor.start(core::ResourceAlarms::kNoLimit, core::ResourceAlarms::kNoLimit - 1);
+  EXPECT_TRUE(broker.alarms().disk_alarm());  // no filesystem has 16 EiB free
+  EXPECT_EQ(broker.alarms().reason(), "low on disk");
+  monitor.stop();
+}
+
+}  // namespace
+}  // namespace polymq::server
