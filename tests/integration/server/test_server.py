@@ -117,3 +117,97 @@ def test_port_in_use_fails_with_message(start_broker, tmp_path):
                          capture_output=True, text=True, timeout=10)
     assert out.returncode != 0
     assert "cannot listen" in out.stdout + out.stderr
+
+
+def test_bad_policy_in_config_stops_the_broker(tmp_path):
+    config = tmp_path / "policies.toml"
+    config.write_text(r"""
+[[policies]]
+name = "broken-pattern"
+pattern = "(["
+[policies.definition]
+message-ttl = 5000
+""")
+    out = subprocess.run([os.environ.get("POLYMQ_BIN", "polymq"), "--config", str(config),
+                          "--bind", "127.0.0.1", "--data-dir", str(tmp_path / "d"),
+                          "--amqp-port", str(free_port())],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "broken-pattern" in out.stdout + out.stderr
+    assert "critical" in out.stdout + out.stderr
+
+
+def test_malformed_policy_entry_is_a_config_error(tmp_path):
+    config = tmp_path / "policies.toml"
+    config.write_text("""
+[[policies]]
+name = "no-definition"
+pattern = "^q"
+""")
+    out = subprocess.run([os.environ.get("POLYMQ_BIN", "polymq"), "--config", str(config),
+                          "--data-dir", str(tmp_path / "d"), "--amqp-port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "no-definition" in out.stdout + out.stderr
+
+
+def test_valid_policy_in_config_starts(start_broker, tmp_path):
+    port = free_port()
+    config = tmp_path / "policies.toml"
+    config.write_text(rf"""
+[amqp]
+port = {port}
+[[policies]]
+name = "retry"
+pattern = "^work\\."
+apply-to = "queues"
+priority = 1
+vhost = "/"
+[policies.definition]
+message-ttl = 5000
+dead-letter-exchange = "dlx"
+max-length = 10
+overflow = "reject-publish"
+""")
+    broker = start_broker("--config", str(config), port=port)
+    conn = pika.BlockingConnection(params(port))
+    ch = conn.channel()
+    ch.queue_declare("work.items")
+    conn.close()
+    code, log = broker.stop()
+    assert code == 0, log
+    assert "policy 'retry'" in log
+
+
+def test_flow_control_options(start_broker, tmp_path):
+    port = free_port()
+    config = tmp_path / "flow.toml"
+    config.write_text(f"""
+memory_high_watermark = "64MiB"
+disk_free_limit = 1000
+[amqp]
+port = {port}
+""")
+    broker = start_broker("--config", str(config), port=port)
+    code, log = broker.stop()
+    assert code == 0, log
+    assert "memory high watermark set to 67108864 bytes" in log
+    assert "disk free limit set to 1000 bytes" in log
+    # Environment over the file, flag over the environment.
+    broker = start_broker("--config", str(config), "--disk-free-limit", "2kB",
+                          env={"POLYMQ_MEMORY_HIGH_WATERMARK": "0.25",
+                               "POLYMQ_DISK_FREE_LIMIT": "5"}, port=port)
+    code, log = broker.stop()
+    assert code == 0, log
+    assert "(0.25 of" in log
+    assert "disk free limit set to 2000 bytes" in log
+
+
+def test_bad_flow_control_values_are_refused(tmp_path):
+    for args in (["--memory-high-watermark", "lots"], ["--disk-free-limit", "-1"],
+                 ["--memory-high-watermark", "1.5"]):
+        out = subprocess.run([os.environ.get("POLYMQ_BIN", "polymq"), "--data-dir",
+                              str(tmp_path / "d"), "--amqp-port", "0"] + args,
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode != 0, args
+        assert args[0] in out.stdout + out.stderr, (args, out.stdout + out.stderr)
