@@ -35,6 +35,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "durability"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "common"))
 
 from durability_helpers import crash_cycles  # noqa: E402
 

@@ -1,27 +1,14 @@
 """Fixtures of the durability suite. Every test starts its own brokers (POLYMQ_BIN names the
 binary; CTest passes the build's) on 127.0.0.1, each on a free port over a fresh data
 directory under the test's tmp_path, and every broker is killed at teardown whatever
-happened."""
+happened (make_broker from tests/integration/common/polymq_process.py)."""
 
-import pytest
+import os
+import sys
 
-from durability_helpers import Broker
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 
+from polymq_process import make_broker_fixture  # noqa: E402
 
-@pytest.fixture
-def make_broker(tmp_path):
-    made = []
-
-    def make(*args, env=None, wrapper=(), name="broker"):
-        workdir = tmp_path / ("%s%d" % (name, len(made)))
-        workdir.mkdir()
-        broker = Broker(workdir, args=args, env=env, wrapper=wrapper, name=name)
-        made.append(broker)
-        return broker
-
-    yield make
-    for broker in made:
-        broker.cleanup()
-    # A sanitizer report in any broker's log fails the test, even after SIGKILL.
-    for broker in made:
-        broker.check_log()
+# make_broker(*args, env=None, wrapper=(), name="broker") -> a Broker not started yet.
+make_broker = make_broker_fixture()

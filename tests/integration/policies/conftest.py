@@ -18,11 +18,9 @@ runs can share a node; patterns must include it (``env.pattern(...)``).
 
 import json
 import os
-import re
 import shlex
-import signal
-import socket
 import subprocess
+import sys
 import time
 import uuid
 
@@ -31,22 +29,11 @@ import pika.exceptions
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+
+from polymq_process import Broker  # noqa: E402
+
 REFERENCE = os.environ.get("POLICIES_REFERENCE", "") == "rabbitmq"
-SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_accepts(host, port):
-    try:
-        socket.create_connection((host, port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 def toml_value(value):
@@ -76,46 +63,21 @@ def policies_toml(policies):
     return "\n".join(lines)
 
 
-class PolyMQBroker:
-    """One PolyMQ process over one data directory; restart() keeps the data directory."""
+class PolyMQBroker(Broker):
+    """The common Broker started with ``--config FILE`` holding the test's policies;
+    restart() keeps the data directory."""
 
     reference = False
 
     def __init__(self, workdir, policies):
-        self.workdir = str(workdir)
-        self.data_dir = os.path.join(self.workdir, "data")
-        self.config = os.path.join(self.workdir, "polymq.toml")
-        self.binary = os.environ.get("POLYMQ_BIN", "polymq")
-        self.proc = None
-        self.port = None
-        self.logs = []
+        config = os.path.join(str(workdir), "polymq.toml")
+        super().__init__(workdir, args=["--config", config])
+        self.config = config
         self.write_config(policies)
 
     def write_config(self, policies):
         with open(self.config, "w") as f:
             f.write(policies_toml(policies))
-
-    def spawn(self):
-        self.port = free_port()
-        log_path = os.path.join(self.workdir, "broker-%d.log" % (len(self.logs) + 1))
-        self.logs.append(log_path)
-        cmd = [self.binary, "--bind", "127.0.0.1", "--amqp-port", str(self.port),
-               "--data-dir", self.data_dir, "--config", self.config]
-        with open(log_path, "wb") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-
-    def start(self, timeout=30):
-        self.spawn()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("broker exited with %s before listening:\n%s"
-                                   % (self.proc.returncode, self.log_text()))
-            if port_accepts("127.0.0.1", self.port):
-                return self
-            time.sleep(0.02)
-        raise RuntimeError("broker did not listen on %d:\n%s" % (self.port, self.log_text()))
 
     def start_expecting_failure(self, timeout=20):
         """Starts the broker and waits for it to exit; returns (exit status, output)."""
@@ -123,16 +85,9 @@ class PolyMQBroker:
         try:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.kill()
+            super().cleanup()
             raise AssertionError("broker kept running with this config:\n" + self.log_text())
         return code, self.log_text()
-
-    def stop(self, timeout=30):
-        """SIGTERM; the broker must exit 0."""
-        assert self.proc.poll() is None, "broker had died:\n" + self.log_text()
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout)
-        assert code == 0, "broker exited with %s:\n%s" % (code, self.log_text())
 
     def restart(self, policies=None):
         """Clean stop, optionally a new config, start again over the same data directory."""
@@ -141,35 +96,14 @@ class PolyMQBroker:
             self.write_config(policies)
         return self.start()
 
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self.proc.wait()
-
-    def log_text(self):
-        if not self.logs:
-            return ""
-        with open(self.logs[-1], "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def check_logs(self):
-        for path in self.logs:
-            with open(path, "rb") as f:
-                text = f.read().decode(errors="replace")
-            m = SANITIZER_REPORT.search(text)
-            assert m is None, "sanitizer report in %s:\n%s" % (path, text[m.start():][:4000])
-
     def connect(self):
-        return pika.BlockingConnection(pika.ConnectionParameters(
-            "127.0.0.1", self.port, connection_attempts=1, socket_timeout=5,
-            stack_timeout=15, blocked_connection_timeout=30))
+        return super().connect(socket_timeout=5, stack_timeout=15,
+                               blocked_connection_timeout=30)
 
-    def cleanup(self, env):
-        self.kill()
-        self.check_logs()
+    def cleanup(self, env=None):
+        """Kills the broker whatever happened and checks every log for sanitizer reports."""
+        super().cleanup()
+        self.check_log()
 
 
 class RabbitMQReference:
