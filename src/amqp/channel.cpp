@@ -242,13 +242,11 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
 
 AmqpStatus Channel::publish_assembled() {
   // BCC routes like CC but, as in RabbitMQ, never reaches a consumer.
-  std::vector<std::string> bcc = core::header_routing_keys(*pending_message_, "BCC");
-  if (pending_message_->properties.headers &&
-      core::find(*pending_message_->properties.headers, "BCC")) {
-    auto& headers = *pending_message_->properties.headers;
-    headers.erase(std::remove_if(headers.begin(), headers.end(),
-                                 [](const auto& entry) { return entry.first == "BCC"; }),
-                  headers.end());
+  std::vector<std::string> bcc;
+  if (auto& headers = pending_message_->properties.headers;
+      headers && core::find(*headers, "BCC") != nullptr) {
+    bcc = core::header_routing_keys(*pending_message_, "BCC");
+    std::erase_if(*headers, [](const auto& entry) { return entry.first == "BCC"; });
   }
   core::MessagePtr message = std::move(pending_message_);
   const auto& user_id = message->properties.user_id;
