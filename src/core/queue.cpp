@@ -66,6 +66,7 @@ Clock::time_point Queue::expiry_for(const Message& message, Clock::time_point no
 }
 
 void Queue::touch() {
+  if (expires_timer_ == nullptr) return;
   last_used_ = now();
   arm_expires_timer();
 }
@@ -91,7 +92,7 @@ void Queue::on_expires_timer() {
 }
 
 void Queue::arm_ttl_timer() {
-  if (ttl_timer_ == nullptr || deleted_) return;
+  if (!timed_ || ttl_timer_ == nullptr || deleted_) return;
   if (ready_.empty()) return;
   const Clock::time_point deadline = ready_.front().expires_at;
   if (deadline == Clock::time_point::max() || deadline >= ttl_armed_for_) return;
@@ -100,9 +101,14 @@ void Queue::arm_ttl_timer() {
 }
 
 void Queue::expire_head(Clock::time_point now, bool at_deadline) {
+  if (!timed_) return;
   for (;;) {
     if (ready_.empty()) refill();
-    if (ready_.empty()) return;
+    if (ready_.empty()) {
+      // Nothing ready or paged has a deadline any more; a requeue may bring one back.
+      if (paged_count_ == 0) timed_ = false;
+      return;
+    }
     const Clock::time_point deadline = ready_.front().expires_at;
     if (deadline > now || (deadline == now && !at_deadline)) return;
     drop_head(DeadLetterReason::kExpired);
@@ -184,15 +190,22 @@ void Queue::storage_failed(Status status) {
 
 EnqueueOutcome Queue::enqueue(MessagePtr message) {
   if (deleted_) return EnqueueOutcome::kQueued;
-  const Clock::time_point t = now();
-  expire_head(t);
+  // The clock is read only when a TTL is involved: most queues never pay for it.
+  const bool has_ttl =
+      arguments_.message_ttl_ms.has_value() || message->properties.expiration.has_value();
+  Clock::time_point t{};
+  if (has_ttl || timed_) {
+    t = now();
+    expire_head(t);
+  }
   if (arguments_.has_length_limit() && arguments_.overflow != Overflow::kDropHead && full()) {
     if (arguments_.overflow == Overflow::kRejectPublishDlx) {
       dead_letter(message, DeadLetterReason::kMaxLen);
     }
     return EnqueueOutcome::kRefused;
   }
-  const Clock::time_point expires_at = expiry_for(*message, t);
+  const Clock::time_point expires_at = has_ttl ? expiry_for(*message, t) : Clock::time_point::max();
+  if (expires_at != Clock::time_point::max()) timed_ = true;
   const uint64_t sequence = next_sequence_++;
   const bool persist = stores_messages() && message->persistent();
   const bool page = paged_count_ > 0 ||
@@ -247,9 +260,12 @@ void Queue::refill() {
           expires_at = paged_.front().expires_at;
           paged_bytes_ -= std::min(paged_bytes_, paged_.front().bytes);
           paged_.pop_front();
-        } else {
+        } else if (arguments_.message_ttl_ms || stored.message->properties.expiration) {
           expires_at = expiry_for(*stored.message, now());
+        } else {
+          expires_at = Clock::time_point::max();
         }
+        if (expires_at != Clock::time_point::max()) timed_ = true;
         ready_bytes_ += stored.message->body.size();
         ready_footprint_ += stored.message->footprint();
         ready_.push_back(QueuedMessage{std::move(stored.message), stored.sequence, seen ? 1u : 0u,
@@ -285,13 +301,13 @@ QueuedMessage Queue::pop_ready() {
 
 bool Queue::take(QueuedMessage& out) {
   touch();
-  expire_head(now());
+  if (timed_) expire_head(now());
   if (ready_.empty()) refill();
   if (ready_.empty()) return false;
   out = pop_ready();
   // RabbitMQ drops what expired behind the fetched message at once: get-ok's message count
   // leaves it out.
-  expire_head(now());
+  if (timed_) expire_head(now());
   refill();
   arm_ttl_timer();
   return true;
@@ -324,6 +340,7 @@ void Queue::requeue(QueuedMessage message) {
     dead_letter(message.message, DeadLetterReason::kDeliveryLimit);
     return;
   }
+  if (message.expires_at != Clock::time_point::max()) timed_ = true;
   ready_bytes_ += message.message->body.size();
   ready_footprint_ += message.message->footprint();
   ready_.insert(std::move(message));
@@ -421,7 +438,7 @@ Consumer* Queue::next_ready_consumer() {
   return nullptr;
 }
 
-void Queue::dispatch() { dispatch_at(now()); }
+void Queue::dispatch() { dispatch_at(timed_ ? now() : Clock::time_point{}); }
 
 void Queue::dispatch_at(Clock::time_point t) {
   // A consumer's deliver() may settle synchronously (no-ack) and settling may ask for another
@@ -430,6 +447,7 @@ void Queue::dispatch_at(Clock::time_point t) {
   dispatching_ = true;
   for (;;) {
     expire_head(t);
+    if (ready_.empty()) refill();
     if (ready_.empty() || consumers_.empty()) break;
     Consumer* consumer = next_ready_consumer();
     if (consumer == nullptr) break;

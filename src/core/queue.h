@@ -185,7 +185,10 @@ class Queue {
   std::unique_ptr<Timer> ttl_timer_;
   Clock::time_point ttl_armed_for_ = Clock::time_point::max();
   std::unique_ptr<Timer> expires_timer_;
-  Clock::time_point last_used_{};
+  Clock::time_point last_used_{};  // for x-expires only
+  // Some ready or paged message may have a deadline. While false, nothing reads the clock:
+  // expiry costs nothing to queues without TTLs.
+  bool timed_ = false;
 
   ReadyList ready_;
   uint64_t ready_bytes_ = 0;      // body bytes of ready_ (in memory)
