@@ -123,7 +123,7 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
       return AmqpStatus(spec::kPreconditionFailed,
                         "invalid arg 'x-priority' for queue '" + queue->name() + "' in vhost '" +
                             queue->vhost() + "': \"expected integer, got " +
-                            core::amqp_type_name(v->kind) + "\"",
+                            core::rabbit_type_name(v->kind) + "\"",
                         M::kClassId, M::kMethodId);
     }
     priority =

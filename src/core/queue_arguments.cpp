@@ -12,52 +12,7 @@ namespace {
 constexpr int64_t kMaxExpiry = 4294967295;
 constexpr int64_t kMaxPriority = 255;
 
-std::string type_name(ValueKind kind) { return amqp_type_name(kind); }
-
-}  // namespace
-
-std::string amqp_type_name(ValueKind kind) {
-  switch (kind) {
-    case ValueKind::kVoid:
-      return "void";
-    case ValueKind::kBool:
-      return "bool";
-    case ValueKind::kInt8:
-      return "byte";
-    case ValueKind::kUInt8:
-      return "unsignedbyte";
-    case ValueKind::kInt16:
-      return "short";
-    case ValueKind::kUInt16:
-      return "unsignedshort";
-    case ValueKind::kInt32:
-      return "signedint";
-    case ValueKind::kUInt32:
-      return "unsignedint";
-    case ValueKind::kInt64:
-    case ValueKind::kUInt64:
-      return "long";
-    case ValueKind::kFloat:
-      return "float";
-    case ValueKind::kDouble:
-      return "double";
-    case ValueKind::kDecimal:
-      return "decimal";
-    case ValueKind::kString:
-      return "longstr";
-    case ValueKind::kBytes:
-      return "binary";
-    case ValueKind::kTimestamp:
-      return "timestamp";
-    case ValueKind::kArray:
-      return "array";
-    case ValueKind::kTable:
-      return "table";
-  }
-  return "unknown";
-}
-
-namespace {
+std::string type_name(ValueKind kind) { return rabbit_type_name(kind); }
 
 // An argument check: empty when the value is acceptable, else RabbitMQ's error term.
 using Check = std::function<std::string(const Value&, const Table&)>;

@@ -46,9 +46,6 @@ Status parse_queue_arguments(const Table& args, const std::string& queue, const 
 // `own` are those x-arguments, to tell "set by the queue" from a default.
 void apply_policy(const PolicyDefinition& policy, const Table& own, QueueArguments& out);
 
-// RabbitMQ's name of a value's AMQP type, as its argument errors print it ("signedint").
-std::string amqp_type_name(ValueKind kind);
-
 // A per-message TTL from the `expiration` property: milliseconds as decimal digits. Returns
 // kPreconditionFailed with RabbitMQ's text for anything else.
 Status parse_expiration(const std::string& text, uint64_t& ms);

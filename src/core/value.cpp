@@ -90,4 +90,47 @@ void set(Table& table, std::string key, Value value) {
   table.emplace_back(std::move(key), std::move(value));
 }
 
+// RabbitMQ's name for the field type a value is decoded as (rabbit_binary_parser).
+const char* rabbit_type_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kVoid:
+      return "void";
+    case ValueKind::kBool:
+      return "bool";
+    case ValueKind::kInt8:
+      return "byte";
+    case ValueKind::kUInt8:
+      return "unsignedbyte";
+    case ValueKind::kInt16:
+      return "short";
+    case ValueKind::kUInt16:
+      return "unsignedshort";
+    case ValueKind::kInt32:
+      return "signedint";
+    case ValueKind::kUInt32:
+      return "unsignedint";
+    case ValueKind::kInt64:
+      return "long";
+    case ValueKind::kUInt64:
+      return "long";  // AMQP 0-9-1 as RabbitMQ reads it has no unsigned 64
+    case ValueKind::kFloat:
+      return "float";
+    case ValueKind::kDouble:
+      return "double";
+    case ValueKind::kDecimal:
+      return "decimal";
+    case ValueKind::kString:
+      return "longstr";
+    case ValueKind::kBytes:
+      return "binary";
+    case ValueKind::kTimestamp:
+      return "timestamp";
+    case ValueKind::kArray:
+      return "array";
+    case ValueKind::kTable:
+      return "table";
+  }
+  return "void";
+}
+
 }  // namespace polymq::core

@@ -73,9 +73,7 @@ struct Value {
   static Value Arr(Array a) { return {ValueKind::kArray, std::make_shared<Array>(std::move(a))}; }
   static Value Tab(Table t) { return {ValueKind::kTable, std::make_shared<Table>(std::move(t))}; }
 
-  bool is_integer() const {
-    return kind >= ValueKind::kInt8 && kind <= ValueKind::kUInt64;
-  }
+  bool is_integer() const { return kind >= ValueKind::kInt8 && kind <= ValueKind::kUInt64; }
   bool is_string() const { return kind == ValueKind::kString || kind == ValueKind::kBytes; }
 
   // Numeric view of any integer, float or timestamp value; nullopt for the rest.
@@ -97,6 +95,10 @@ struct Value {
   // of different widths, as RabbitMQ compares 1 (int32) equal to 1 (int64)).
   bool equals(const Value& other) const;
 };
+
+// RabbitMQ's name for the AMQP field type of a value (rabbit_binary_parser: "signedint",
+// "longstr", ...), as its error texts print it.
+const char* rabbit_type_name(ValueKind kind);
 
 // First entry with `key`, or nullptr.
 const Value* find(const Table& table, std::string_view key);

@@ -47,7 +47,7 @@ std::string typed_value_text(const Value* v) {
   if (v == nullptr) return "none";
   std::string text = value_text(v);
   if (text.size() >= 2 && text.front() == '\'') text = text.substr(1, text.size() - 2);
-  return "the value '" + text + "' of type '" + amqp_type_name(v->kind) + "'";
+  return "the value '" + text + "' of type '" + rabbit_type_name(v->kind) + "'";
 }
 
 bool starts_with_reserved(std::string_view name) {
