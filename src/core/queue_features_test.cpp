@@ -2,6 +2,7 @@
 // TTLs, dead-lettering, delivery limits, length limits, priorities, consumer selection.
 #include <gtest/gtest.h>
 
+#include "core/dead_letter.h"
 #include "core/fake_timers.h"
 #include "core/policy.h"
 #include "core/vhost.h"
@@ -161,6 +162,28 @@ TEST_F(QueueFeaturesTest, RejectedTwiceInOneQueueCountsTwoInOneEntry) {
   ASSERT_EQ(deaths->size(), 1u);
   EXPECT_EQ(find_int(newest_death(m), "count"), 2);
   EXPECT_EQ(*find_string(newest_death(m), "reason"), "rejected");
+}
+
+TEST(DeadLetterTest, ClientSuppliedXDeathOfAnyShapeIsTolerated) {
+  // A publisher controls the headers: x-death may be anything. An x-death that is not an
+  // array is replaced, malformed entries of an array are kept, and the fresh entry goes in
+  // front; cycle detection reads past what it cannot use.
+  for (Value bogus : {Value::String("not an array"),
+                      Value::Arr({Value::Int32(7), Value::Tab({{"queue", Value::Int32(1)}})})}) {
+    Message m;
+    m.routing_key = "k";
+    m.properties.headers = Table{{"x-death", bogus}};
+    MessagePtr dead =
+        make_dead_lettered(m, DeadLetterReason::kExpired, "q", "dlx", std::nullopt, 1);
+    const Value* x_death = find(*dead->properties.headers, "x-death");
+    ASSERT_NE(x_death, nullptr);
+    ASSERT_NE(x_death->as_array(), nullptr);
+    const Table* newest = x_death->as_array()->front().as_table();
+    ASSERT_NE(newest, nullptr);
+    EXPECT_EQ(*find_string(*newest, "queue"), "q");
+    EXPECT_TRUE(dead_letter_cycle(*dead, "q", DeadLetterReason::kExpired));
+    EXPECT_FALSE(dead_letter_cycle(*dead, "other", DeadLetterReason::kExpired));
+  }
 }
 
 TEST_F(QueueFeaturesTest, ExpiryCycleWithoutRejectionIsDropped) {
