@@ -25,12 +25,6 @@ Array published_routing_keys(const Message& message) {
   return keys;
 }
 
-void erase_key(Table& table, std::string_view key) {
-  table.erase(std::remove_if(table.begin(), table.end(),
-                             [&](const auto& entry) { return entry.first == key; }),
-              table.end());
-}
-
 }  // namespace
 
 MessagePtr make_dead_lettered(const Message& message, DeadLetterReason reason,
@@ -73,7 +67,7 @@ MessagePtr make_dead_lettered(const Message& message, DeadLetterReason reason,
   }
   set(headers, "x-death", Value::Arr(std::move(deaths)));
   if (routing_key) {
-    erase_key(headers, "CC");
+    std::erase_if(headers, [](const auto& entry) { return entry.first == "CC"; });
     out->routing_key = *routing_key;
   }
   out->properties.headers = std::move(headers);
