@@ -220,7 +220,9 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
     if (page) {
       if (paged_count_++ == 0) paged_from_ = offset;
       paged_bytes_ += message->body.size();
-      paged_.push_back(PagedEntry{offset, expires_at, message->body.size()});
+      if (expires_at != Clock::time_point::max()) {
+        paged_deadlines_.push_back(PagedDeadline{offset, expires_at});
+      }
     } else {
       ready_bytes_ += message->body.size();
       ready_footprint_ += message->footprint();
@@ -248,22 +250,24 @@ void Queue::refill() {
   Status st = store_->read(
       paged_from_, chunk,
       [&](uint64_t offset, StoredMessage& stored) {
-        const bool seen = offset < recovered_end_ && offset < recovered_delivered_upto_;
+        const bool recovered = offset < recovered_end_;
+        const bool seen = recovered && offset < recovered_delivered_upto_;
+        // paged_bytes_ counts what was paged in this process only.
+        if (!recovered) {
+          paged_bytes_ -= std::min<uint64_t>(paged_bytes_, stored.message->body.size());
+        }
         // Paged in this process: the TTL counts from the enqueue. Recovered after a restart:
         // from now (the store does not keep enqueue times).
-        while (!paged_.empty() && paged_.front().offset < offset) {
-          paged_bytes_ -= std::min(paged_bytes_, paged_.front().bytes);
-          paged_.pop_front();
+        while (!paged_deadlines_.empty() && paged_deadlines_.front().offset < offset) {
+          paged_deadlines_.pop_front();
         }
-        Clock::time_point expires_at;
-        if (!paged_.empty() && paged_.front().offset == offset) {
-          expires_at = paged_.front().expires_at;
-          paged_bytes_ -= std::min(paged_bytes_, paged_.front().bytes);
-          paged_.pop_front();
-        } else if (arguments_.message_ttl_ms || stored.message->properties.expiration) {
+        Clock::time_point expires_at = Clock::time_point::max();
+        if (!paged_deadlines_.empty() && paged_deadlines_.front().offset == offset) {
+          expires_at = paged_deadlines_.front().expires_at;
+          paged_deadlines_.pop_front();
+        } else if (recovered &&
+                   (arguments_.message_ttl_ms || stored.message->properties.expiration)) {
           expires_at = expiry_for(*stored.message, now());
-        } else {
-          expires_at = Clock::time_point::max();
         }
         if (expires_at != Clock::time_point::max()) timed_ = true;
         ready_bytes_ += stored.message->body.size();
@@ -284,7 +288,7 @@ void Queue::refill() {
   if (paged_from_ >= store_->next_offset()) {
     paged_count_ = 0;
     paged_bytes_ = 0;
-    paged_.clear();
+    paged_deadlines_.clear();
   }
 }
 
@@ -360,7 +364,7 @@ size_t Queue::purge() {
   }
   paged_count_ = 0;
   paged_bytes_ = 0;
-  paged_.clear();
+  paged_deadlines_.clear();
   ready_.clear();
   ready_bytes_ = 0;
   ready_footprint_ = 0;
@@ -468,7 +472,7 @@ void Queue::mark_deleted() {
   ready_footprint_ = 0;
   paged_count_ = 0;
   paged_bytes_ = 0;
-  paged_.clear();
+  paged_deadlines_.clear();
   if (store_ != nullptr) {
     store_->destroy();
     store_.reset();

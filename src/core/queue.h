@@ -135,12 +135,10 @@ class Queue {
     Consumer* consumer;
     int32_t priority;
   };
-  // A message in the paged region whose TTL or size the queue must remember (paged in this
-  // process; messages recovered after a restart are not listed).
-  struct PagedEntry {
+  // The deadline of a message with a TTL paged in this process (the store does not keep it).
+  struct PagedDeadline {
     uint64_t offset;
     Clock::time_point expires_at;
-    uint64_t bytes;
   };
 
   void deliver_to(Consumer& consumer, QueuedMessage message);
@@ -202,10 +200,10 @@ class Queue {
   uint64_t window_bytes_ = UINT64_MAX;
   uint64_t paged_from_ = 0;   // first offset of the paged region
   uint64_t paged_count_ = 0;  // live messages in it
-  uint64_t paged_bytes_ = 0;  // body bytes of paged_ entries (recovered messages: unknown)
-  std::deque<PagedEntry> paged_;
-  uint64_t recovered_end_ = 0;             // records below were written before the restart
-  uint64_t recovered_delivered_upto_ = 0;  // ... and below this, delivered before it
+  uint64_t paged_bytes_ = 0;  // body bytes paged in this process (recovered ones: unknown)
+  std::deque<PagedDeadline> paged_deadlines_;  // by offset
+  uint64_t recovered_end_ = 0;                 // records below were written before the restart
+  uint64_t recovered_delivered_upto_ = 0;      // ... and below this, delivered before it
   Status storage_error_;
 
   // Sorted by priority, highest first; registration order within a priority.

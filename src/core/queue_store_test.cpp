@@ -2,14 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 
+#include "core/fake_timers.h"
 #include "core/message_codec.h"
 #include "core/queue.h"
 
@@ -93,15 +94,16 @@ class QueueStoreTest : public ::testing::Test {
     fs::remove_all(root_);
   }
   void start(uint64_t window = 16 * 1024 * 1024, uint64_t checkpoint_bytes = 4 * 1024 * 1024) {
-    committer_ = std::make_unique<storage::GroupCommitter>(storage::SyncPolicy::kBatch, 0,
-                                                           loop_.post());
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(storage::SyncPolicy::kBatch, 0, loop_.post());
     QueueStoreOptions options;
     options.root = root_.string();
     options.window_bytes = window;
     options.segment_bytes = 64 * 1024;  // small, so reclaiming whole segments is exercised
     options.checkpoint_bytes = checkpoint_bytes;
     options.log_warning = [this](const std::string& w) { warnings_.push_back(w); };
-    options.hooks.on_write = [this](std::string_view, size_t) -> std::optional<storage::WriteFault> {
+    options.hooks.on_write = [this](std::string_view,
+                                    size_t) -> std::optional<storage::WriteFault> {
       if (disk_full_) return storage::WriteFault{0, ENOSPC};
       return std::nullopt;
     };
@@ -298,6 +300,38 @@ TEST_F(QueueStoreTest, BacklogBeyondTheWindowPagesAndDrainsInOrder) {
   EXPECT_LE(segments, 2u);
 }
 
+TEST_F(QueueStoreTest, PagedMessagesKeepTheirDeadlinesAndCountTowardsByteLimits) {
+  stop();
+  start(/*window=*/8 * 1024);
+  FakeTimers timers;
+  QueueOptions options;  // transient: pages to a scratch store
+  // Declared after `timers`, destroyed before them (its timers belong to them).
+  auto queue = std::make_unique<Queue>("q", "/", options, 0);
+  QueueArguments args;
+  args.max_length_bytes = 200 * 100;
+  queue->configure(args, nullptr, &timers);
+  ASSERT_TRUE(queue->attach_storage(factory_.get()).ok());
+  Queue& q = *queue;
+  // 200 messages of 100 bytes: most are paged; the first half expire at 100 ms, the rest at
+  // 300 ms, whether they wait in memory or on disk.
+  for (int i = 0; i < 200; ++i) {
+    auto m = std::make_shared<Message>();
+    m->body = std::string(100, 'a' + static_cast<char>(i % 26));
+    m->properties.expiration = i < 100 ? "100" : "300";
+    (void)q.enqueue(m);
+  }
+  EXPECT_EQ(q.message_count(), 200u);
+  (void)q.enqueue(make_message(std::string(100, 'x'), false));  // at the byte limit: drops one
+  EXPECT_EQ(q.message_count(), 200u);
+  timers.advance(std::chrono::milliseconds(150));
+  EXPECT_EQ(q.message_count(), 101u);  // the 300 ms batch, plus the one without TTL
+  timers.advance(std::chrono::milliseconds(200));
+  EXPECT_EQ(q.message_count(), 1u);
+  QueuedMessage m;
+  ASSERT_TRUE(q.take(m));
+  EXPECT_EQ(m.message->body, std::string(100, 'x'));
+}
+
 TEST_F(QueueStoreTest, PagedBacklogSurvivesRestartWithoutItsTransientMessages) {
   stop();
   start(/*window=*/4 * 1024);
@@ -353,9 +387,8 @@ TEST_F(QueueStoreTest, DiskFullNacksAndRefusesThenRecoversWithoutLosingWhatWasCo
   disk_full_ = false;
   // The store retries on its own; once the write went through, publishes are taken again.
   RecordingListener after;
-  ASSERT_TRUE(loop_.run_until([&] {
-    return q.enqueue(make_message("after")) == EnqueueOutcome::kQueuedPendingSync;
-  }));
+  ASSERT_TRUE(loop_.run_until(
+      [&] { return q.enqueue(make_message("after")) == EnqueueOutcome::kQueuedPendingSync; }));
   committer_->wait(&after);
   ASSERT_TRUE(loop_.run_until([&] { return after.calls > 0; }));
   EXPECT_TRUE(after.last_ok);
