@@ -36,17 +36,9 @@ void Queue::configure(const QueueArguments& arguments, QueueHost* host, TimerSer
   timers_ = timers;
   ready_ = ReadyList(arguments_.max_priority);
   last_used_ = now();
-  if (timers_ != nullptr) {
-    ttl_timer_ = timers_->create([this] {
-      ttl_armed_for_ = Clock::time_point::max();
-      expire_head(now(), true);
-      if (!consumers_.empty()) dispatch();
-      arm_ttl_timer();
-    });
-    if (arguments_.expires_ms) {
-      expires_timer_ = timers_->create([this] { on_expires_timer(); });
-      arm_expires_timer();
-    }
+  if (timers_ != nullptr && arguments_.expires_ms) {
+    expires_timer_ = timers_->create([this] { on_expires_timer(); });
+    arm_expires_timer();
   }
 }
 
@@ -92,10 +84,19 @@ void Queue::on_expires_timer() {
 }
 
 void Queue::arm_ttl_timer() {
-  if (!timed_ || ttl_timer_ == nullptr || deleted_) return;
+  if (!timed_ || timers_ == nullptr || deleted_) return;
   if (ready_.empty()) return;
   const Clock::time_point deadline = ready_.front().expires_at;
   if (deadline == Clock::time_point::max() || deadline >= ttl_armed_for_) return;
+  // Made on first need: queues whose messages never expire hold no timer.
+  if (ttl_timer_ == nullptr) {
+    ttl_timer_ = timers_->create([this] {
+      ttl_armed_for_ = Clock::time_point::max();
+      expire_head(now(), true);
+      if (!consumers_.empty()) dispatch();
+      arm_ttl_timer();
+    });
+  }
   ttl_armed_for_ = deadline;
   ttl_timer_->arm(deadline);
 }
