@@ -34,8 +34,8 @@ bool ChannelConsumer::ready() const {
   return no_ack_ || prefetch_ == 0 || unacked < prefetch_;
 }
 
-void ChannelConsumer::deliver(core::Queue& queue, core::QueuedMessage message) {
-  channel_.deliver(*this, queue, std::move(message));
+void ChannelConsumer::deliver(core::Queue& queue, core::Delivery delivery) {
+  channel_.deliver(*this, queue, std::move(delivery));
 }
 
 void ChannelConsumer::cancelled_by_queue(core::Queue& /*queue*/) {
@@ -45,7 +45,8 @@ void ChannelConsumer::cancelled_by_queue(core::Queue& /*queue*/) {
 
 // --- Channel ---
 
-Channel::Channel(Session& session, uint16_t id) : session_(session), id_(id) {}
+Channel::Channel(Session& session, uint16_t id)
+    : session_(session), id_(id), holder_(session.broker().next_owner_id()) {}
 
 Channel::~Channel() { release(); }
 
@@ -131,7 +132,12 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
   }
   auto consumer =
       std::make_shared<ChannelConsumer>(*this, tag, queue, m.no_ack, consumer_prefetch_);
-  if (core::Status s = queue->add_consumer(consumer.get(), m.exclusive, priority); !s.ok()) {
+  core::ConsumerOptions options;
+  options.holder = holder_;
+  options.auto_settle = m.no_ack;
+  options.exclusive = m.exclusive;
+  options.priority = priority;
+  if (core::Status s = queue->add_consumer(consumer.get(), options); !s.ok()) {
     return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   }
   consumers_.emplace(tag, consumer);
@@ -442,9 +448,9 @@ void Channel::send_content(uint16_t class_id, const core::Message& message,
 }
 
 std::optional<uint32_t> Channel::delivery_count_header(const core::Queue& queue,
-                                                       const core::QueuedMessage& message) {
-  if (message.delivery_count == 0 || !queue.arguments().counts_deliveries()) return std::nullopt;
-  return message.delivery_count;
+                                                       const core::Delivery& delivery) {
+  if (delivery.delivery_count == 0 || !queue.arguments().counts_deliveries()) return std::nullopt;
+  return delivery.delivery_count;
 }
 
 bool Channel::can_deliver(const ChannelConsumer& consumer) const {
@@ -453,25 +459,22 @@ bool Channel::can_deliver(const ChannelConsumer& consumer) const {
   return channel_prefetch_ == 0 || unacked_.size() < channel_prefetch_;
 }
 
-void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::QueuedMessage message) {
+void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::Delivery delivery) {
   const uint64_t tag = next_delivery_tag_++;
-  const core::Message& m = *message.message;
+  const core::Message& m = *delivery.message;
   spec::BasicDeliver deliver;
   deliver.consumer_tag = consumer.tag();
   deliver.delivery_tag = tag;
-  deliver.redelivered = message.redelivered();
+  deliver.redelivered = delivery.redelivered();
   deliver.exchange = m.exchange;
   deliver.routing_key = m.routing_key;
   send(deliver);
-  send_content(60, m, delivery_count_header(queue, message));
+  send_content(60, m, delivery_count_header(queue, delivery));
   session_.flush_soon();
-  if (consumer.no_ack()) {
-    queue.ack(message);
-    return;
-  }
+  if (delivery.lease == 0) return;  // no-ack: settled as it was handed out
   ++consumer.unacked;
   auto it = consumers_.find(consumer.tag());
-  unacked_.add(tag, Unacked{consumer.queue(), std::move(message),
+  unacked_.add(tag, Unacked{consumer.queue(), delivery.lease,
                             it == consumers_.end() ? nullptr : it->second});
 }
 
@@ -479,39 +482,39 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   using M = spec::BasicGet;
   core::QueuePtr queue;
   if (AmqpStatus s = use_queue(m.queue, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
-  core::QueuedMessage message;
-  if (!queue->take(message)) {
+  core::Delivery delivery;
+  core::Queue::ReceiveOptions receive;
+  receive.holder = holder_;
+  receive.auto_settle = m.no_ack;
+  if (!queue->receive(delivery, receive)) {
     send(spec::BasicGetEmpty{});
     return AmqpStatus::Ok();
   }
   const uint64_t tag = next_delivery_tag_++;
   spec::BasicGetOk ok;
   ok.delivery_tag = tag;
-  ok.redelivered = message.redelivered();
-  ok.exchange = message.message->exchange;
-  ok.routing_key = message.message->routing_key;
+  ok.redelivered = delivery.redelivered();
+  ok.exchange = delivery.message->exchange;
+  ok.routing_key = delivery.message->routing_key;
   ok.message_count = static_cast<uint32_t>(queue->message_count());
   send(ok);
   // A get from a quorum-type queue always says how often the message was delivered before.
   std::optional<uint32_t> delivery_count;
-  if (queue->arguments().counts_deliveries()) delivery_count = message.delivery_count;
-  send_content(60, *message.message, delivery_count);
-  if (m.no_ack) {
-    queue->ack(message);
-  } else {
-    unacked_.add(tag, Unacked{queue, std::move(message), nullptr});
-  }
+  if (queue->arguments().counts_deliveries()) delivery_count = delivery.delivery_count;
+  send_content(60, *delivery.message, delivery_count);
+  if (delivery.lease != 0) unacked_.add(tag, Unacked{queue, delivery.lease, nullptr});
   return AmqpStatus::Ok();
 }
 
 void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
   if (entry.consumer && entry.consumer->unacked > 0) --entry.consumer->unacked;
+  // A lease the queue no longer holds (the queue was deleted) settles as a no-op.
   if (ack) {
-    entry.queue->ack(entry.message);
+    entry.queue->ack(entry.lease);
   } else if (!requeue) {
-    entry.queue->reject(entry.message);
+    entry.queue->reject(entry.lease);
   } else {
-    entry.queue->requeue(std::move(entry.message));
+    entry.queue->requeue(entry.lease);
   }
   if (!ack && requeue) entry.queue->dispatch();
 }
@@ -561,7 +564,7 @@ void Channel::requeue_all_unacked() {
   unacked_.take_all([&](Unacked e) {
     if (e.consumer && e.consumer->unacked > 0) --e.consumer->unacked;
     if (touched.empty() || touched.back() != e.queue) touched.push_back(e.queue);
-    e.queue->requeue(std::move(e.message));
+    e.queue->requeue(e.lease);
   });
   for (auto& q : touched) q->dispatch();
 }

@@ -15,8 +15,8 @@
 #include "amqp/amqp_error.h"
 #include "amqp/codec/frame.h"
 #include "amqp/codec/generated/amqp_spec.h"
-#include "amqp/unacked_window.h"
 #include "core/consumer.h"
+#include "core/id_window.h"
 #include "core/queue.h"
 
 namespace polymq::amqp {
@@ -36,7 +36,7 @@ class ChannelConsumer final : public core::Consumer {
         prefetch_(prefetch) {}
 
   bool ready() const override;
-  void deliver(core::Queue& queue, core::QueuedMessage message) override;
+  void deliver(core::Queue& queue, core::Delivery delivery) override;
   void cancelled_by_queue(core::Queue& queue) override;
 
   const std::string& tag() const { return tag_; }
@@ -86,7 +86,7 @@ class Channel final : public core::CommitListener {
 
   // --- used by ChannelConsumer ---
   bool can_deliver(const ChannelConsumer& consumer) const;
-  void deliver(ChannelConsumer& consumer, core::Queue& queue, core::QueuedMessage message);
+  void deliver(ChannelConsumer& consumer, core::Queue& queue, core::Delivery delivery);
   void consumer_cancelled_by_queue(ChannelConsumer& consumer);
 
  private:
@@ -105,9 +105,10 @@ class Channel final : public core::CommitListener {
     uint16_t method_id = 0;
   };
 
+  // A delivery tag names a lease in a queue.
   struct Unacked {
     core::QueuePtr queue;
-    core::QueuedMessage message;
+    core::LeaseId lease = 0;
     std::shared_ptr<ChannelConsumer> consumer;  // null for basic.get
   };
 
@@ -166,10 +167,11 @@ class Channel final : public core::CommitListener {
   void send_content(uint16_t class_id, const core::Message& message,
                     std::optional<uint32_t> delivery_count = std::nullopt);
   static std::optional<uint32_t> delivery_count_header(const core::Queue& queue,
-                                                       const core::QueuedMessage& message);
+                                                       const core::Delivery& delivery);
 
   Session& session_;
   uint16_t id_;
+  core::HolderId holder_;  // the leases of this channel's deliveries
   State state_ = State::kOpen;
   bool released_ = false;
   bool flow_active_ = true;
@@ -182,7 +184,7 @@ class Channel final : public core::CommitListener {
   uint64_t pending_body_received_ = 0;  // counted even when the content is being discarded
 
   std::map<std::string, std::shared_ptr<ChannelConsumer>> consumers_;
-  UnackedWindow<Unacked> unacked_;
+  core::IdWindow<Unacked> unacked_;
   uint64_t next_delivery_tag_ = 1;
   uint32_t consumer_prefetch_ = 0;  // basic.qos global=false: for consumers created after
   uint32_t channel_prefetch_ = 0;   // basic.qos global=true: across the channel

@@ -298,18 +298,25 @@ QueuedMessage Queue::pop_ready() {
   ready_.pop_front();
   ready_bytes_ -= m.message->body.size();
   ready_footprint_ -= m.message->footprint();
-  ++unacked_;
   unacked_footprint_ += m.message->footprint();
   if (m.log_offset != kNotStored && store_ != nullptr) store_->delivered(m.log_offset);
   return m;
 }
 
-bool Queue::take(QueuedMessage& out) {
+bool Queue::receive(Delivery& out, const ReceiveOptions& options) {
   touch();
   if (timed_) expire_head(now());
   if (ready_.empty()) refill();
   if (ready_.empty()) return false;
-  out = pop_ready();
+  QueuedMessage m = pop_ready();
+  out.message = m.message;
+  out.delivery_count = m.delivery_count;
+  if (options.auto_settle) {
+    out.lease = 0;
+    settle_for_good(m);
+  } else {
+    out.lease = lease(std::move(m), options.holder, options.deadline);
+  }
   // RabbitMQ drops what expired behind the fetched message at once: get-ok's message count
   // leaves it out.
   if (timed_) expire_head(now());
@@ -318,25 +325,128 @@ bool Queue::take(QueuedMessage& out) {
   return true;
 }
 
+size_t Queue::receive(size_t max, const ReceiveOptions& options, std::vector<Delivery>& out) {
+  size_t n = 0;
+  Delivery d;
+  while (n < max && receive(d, options)) {
+    out.push_back(std::move(d));
+    ++n;
+  }
+  return n;
+}
+
+LeaseId Queue::lease(QueuedMessage message, HolderId holder, Clock::time_point deadline) {
+  const LeaseId id = next_lease_++;
+  leases_.add(id, Lease{std::move(message), holder, Clock::time_point::max()});
+  if (deadline != Clock::time_point::max()) set_deadline(id, *leases_.find(id), deadline);
+  return id;
+}
+
+bool Queue::take_lease(LeaseId id, Lease& out) {
+  return leases_.take(id, [&](Lease l) {
+    if (l.deadline != Clock::time_point::max()) lease_deadlines_.erase({l.deadline, id});
+    out = std::move(l);
+  });
+}
+
+void Queue::set_deadline(LeaseId id, Lease& lease, Clock::time_point deadline) {
+  if (lease.deadline != Clock::time_point::max()) lease_deadlines_.erase({lease.deadline, id});
+  lease.deadline = deadline;
+  if (deadline == Clock::time_point::max()) return;
+  lease_deadlines_.emplace(deadline, id);
+  arm_lease_timer();
+}
+
+void Queue::arm_lease_timer() {
+  if (timers_ == nullptr || deleted_ || lease_deadlines_.empty()) return;
+  const Clock::time_point first = lease_deadlines_.begin()->first;
+  if (first >= lease_timer_at_) return;
+  if (lease_timer_ == nullptr) {
+    lease_timer_ = timers_->create([this] {
+      lease_timer_at_ = Clock::time_point::max();
+      on_lease_timer();
+    });
+  }
+  lease_timer_at_ = first;
+  lease_timer_->arm(first);
+}
+
+void Queue::on_lease_timer() {
+  const Clock::time_point t = now();
+  bool returned = false;
+  while (!lease_deadlines_.empty() && lease_deadlines_.begin()->first <= t) {
+    const LeaseId id = lease_deadlines_.begin()->second;
+    Lease l;
+    if (!take_lease(id, l)) {
+      lease_deadlines_.erase(lease_deadlines_.begin());
+      continue;
+    }
+    return_to_ready(std::move(l.message));
+    returned = true;
+  }
+  if (returned && !consumers_.empty()) dispatch();
+  arm_lease_timer();
+}
+
 void Queue::settled(const QueuedMessage& message) {
-  if (unacked_ > 0) --unacked_;
   const uint64_t footprint = message.message->footprint();
   unacked_footprint_ -= std::min(unacked_footprint_, footprint);
 }
 
-void Queue::ack(const QueuedMessage& message) {
+void Queue::settle_for_good(const QueuedMessage& message) {
   settled(message);
   if (message.log_offset != kNotStored && store_ != nullptr && !deleted_) {
     store_->settle(message.log_offset);
   }
 }
 
-void Queue::reject(const QueuedMessage& message) {
-  ack(message);
-  dead_letter(message.message, DeadLetterReason::kRejected);
+bool Queue::ack(LeaseId id) {
+  Lease l;
+  if (!take_lease(id, l)) return false;
+  settle_for_good(l.message);
+  return true;
 }
 
-void Queue::requeue(QueuedMessage message) {
+bool Queue::reject(LeaseId id) {
+  Lease l;
+  if (!take_lease(id, l)) return false;
+  settle_for_good(l.message);
+  dead_letter(l.message.message, DeadLetterReason::kRejected);
+  return true;
+}
+
+bool Queue::requeue(LeaseId id, Clock::duration delay) {
+  if (delay > Clock::duration::zero()) {
+    Lease* l = leases_.find(id);
+    if (l == nullptr) return false;
+    l->holder = 0;
+    set_deadline(id, *l, now() + delay);
+    return true;
+  }
+  Lease l;
+  if (!take_lease(id, l)) return false;
+  return_to_ready(std::move(l.message));
+  return true;
+}
+
+bool Queue::extend(LeaseId id, Clock::time_point deadline) {
+  Lease* l = leases_.find(id);
+  if (l == nullptr) return false;
+  set_deadline(id, *l, deadline);
+  return true;
+}
+
+size_t Queue::release_holder(HolderId holder) {
+  std::vector<LeaseId> ids;
+  leases_.for_each([&](LeaseId id, const Lease& l) {
+    if (l.holder == holder) ids.push_back(id);
+  });
+  for (LeaseId id : ids) requeue(id);
+  if (!ids.empty() && !consumers_.empty()) dispatch();
+  return ids.size();
+}
+
+void Queue::return_to_ready(QueuedMessage message) {
   settled(message);
   if (deleted_) return;
   ++message.delivery_count;
@@ -372,7 +482,9 @@ size_t Queue::purge() {
   return n;
 }
 
-Status Queue::add_consumer(Consumer* consumer, bool exclusive, int32_t priority) {
+Status Queue::add_consumer(Consumer* consumer, const ConsumerOptions& options) {
+  const bool exclusive = options.exclusive;
+  const int32_t priority = options.priority;
   // RabbitMQ refuses an exclusive consumer on a single-active-consumer queue outright.
   if (has_exclusive_consumer_ || (exclusive && !consumers_.empty()) ||
       (exclusive && arguments_.single_active_consumer)) {
@@ -381,11 +493,11 @@ Status Queue::add_consumer(Consumer* consumer, bool exclusive, int32_t priority)
   }
   has_exclusive_consumer_ = exclusive;
   auto pos = std::find_if(consumers_.begin(), consumers_.end(),
-                          [&](const ConsumerEntry& e) { return e.priority < priority; });
+                          [&](const ConsumerEntry& e) { return e.options.priority < priority; });
   const size_t index = static_cast<size_t>(pos - consumers_.begin());
-  consumers_.insert(pos, ConsumerEntry{consumer, priority});
+  consumers_.insert(pos, ConsumerEntry{consumer, options});
   if (index < next_consumer_) ++next_consumer_;
-  uniform_priority_ = consumers_.front().priority == consumers_.back().priority;
+  uniform_priority_ = consumers_.front().options.priority == consumers_.back().options.priority;
   touch();
   return Status::Ok();
 }
@@ -399,29 +511,37 @@ bool Queue::remove_consumer(Consumer* consumer) {
   if (consumers_.empty()) has_exclusive_consumer_ = false;
   if (next_consumer_ > index) --next_consumer_;
   if (next_consumer_ >= consumers_.size()) next_consumer_ = 0;
-  uniform_priority_ =
-      consumers_.empty() || consumers_.front().priority == consumers_.back().priority;
+  uniform_priority_ = consumers_.empty() ||
+                      consumers_.front().options.priority == consumers_.back().options.priority;
   touch();
   return true;
 }
 
-void Queue::deliver_to(Consumer& consumer, QueuedMessage message) {
-  consumer.deliver(*this, std::move(message));
+void Queue::deliver_to(const ConsumerEntry& entry, QueuedMessage message) {
+  Delivery d;
+  d.message = message.message;
+  d.delivery_count = message.delivery_count;
+  if (entry.options.auto_settle) {
+    settle_for_good(message);
+  } else {
+    d.lease = lease(std::move(message), entry.options.holder, Clock::time_point::max());
+  }
+  entry.consumer->deliver(*this, std::move(d));
 }
 
-Consumer* Queue::next_ready_consumer() {
+const Queue::ConsumerEntry* Queue::next_ready_consumer() {
   if (consumers_.empty()) return nullptr;
   if (arguments_.single_active_consumer) {
-    Consumer* active = consumers_.front().consumer;
-    return active->ready() ? active : nullptr;
+    const ConsumerEntry& active = consumers_.front();
+    return active.consumer->ready() ? &active : nullptr;
   }
   const size_t n = consumers_.size();
   if (uniform_priority_) {
     for (size_t tried = 0; tried < n; ++tried) {
       if (next_consumer_ >= n) next_consumer_ = 0;
-      Consumer* c = consumers_[next_consumer_].consumer;
+      const ConsumerEntry* e = &consumers_[next_consumer_];
       next_consumer_ = (next_consumer_ + 1) % n;
-      if (c->ready()) return c;
+      if (e->consumer->ready()) return e;
     }
     return nullptr;
   }
@@ -429,14 +549,15 @@ Consumer* Queue::next_ready_consumer() {
   // group so the others get the next messages (round-robin per priority).
   for (size_t first = 0; first < n;) {
     size_t end = first;
-    while (end < n && consumers_[end].priority == consumers_[first].priority) ++end;
+    while (end < n && consumers_[end].options.priority == consumers_[first].options.priority) {
+      ++end;
+    }
     for (size_t i = first; i < end; ++i) {
       if (!consumers_[i].consumer->ready()) continue;
-      Consumer* c = consumers_[i].consumer;
       std::rotate(consumers_.begin() + static_cast<std::ptrdiff_t>(i),
                   consumers_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                   consumers_.begin() + static_cast<std::ptrdiff_t>(end));
-      return c;
+      return &consumers_[end - 1];  // the one served, now last of its group
     }
     first = end;
   }
@@ -454,9 +575,11 @@ void Queue::dispatch_at(Clock::time_point t) {
     expire_head(t);
     if (ready_.empty()) refill();
     if (ready_.empty() || consumers_.empty()) break;
-    Consumer* consumer = next_ready_consumer();
-    if (consumer == nullptr) break;
-    deliver_to(*consumer, pop_ready());
+    const ConsumerEntry* entry = next_ready_consumer();
+    if (entry == nullptr) break;
+    // A copy: the consumer's deliver may change consumers_ (cancel itself).
+    const ConsumerEntry chosen = *entry;
+    deliver_to(chosen, pop_ready());
   }
   refill();
   dispatching_ = false;
@@ -468,6 +591,10 @@ void Queue::mark_deleted() {
   deleted_ = true;
   if (ttl_timer_ != nullptr) ttl_timer_->cancel();
   if (expires_timer_ != nullptr) expires_timer_->cancel();
+  if (lease_timer_ != nullptr) lease_timer_->cancel();
+  leases_.take_all([](Lease) {});
+  lease_deadlines_.clear();
+  unacked_footprint_ = 0;
   ready_.clear();
   ready_bytes_ = 0;
   ready_footprint_ = 0;

@@ -24,10 +24,12 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/consumer.h"
+#include "core/id_window.h"
 #include "core/message.h"
 #include "core/queue_arguments.h"
 #include "core/queue_store.h"
@@ -93,47 +95,76 @@ class Queue {
 
   size_t message_count() const { return ready_.size() + paged_count_; }
   size_t consumer_count() const { return consumers_.size(); }
-  size_t unacked_count() const { return unacked_; }
+  // Messages handed out and not yet settled (leases).
+  size_t unacked_count() const { return leases_.size(); }
   uint64_t ready_bytes() const { return ready_bytes_; }
   // Memory the queue's messages account for (Message::footprint), ready and unacked; what
   // the memory watermark counts. A message routed to several queues counts in each.
   uint64_t memory_bytes() const { return ready_footprint_ + unacked_footprint_; }
 
   EnqueueOutcome enqueue(MessagePtr message);
-  // Takes the first ready message for a pull (basic.get); false when empty.
-  bool take(QueuedMessage& out);
-  // Settles a delivered message for good.
-  void ack(const QueuedMessage& message);
-  // Settles a delivered message the consumer refused (reject/nack without requeue): it is
-  // dead-lettered as "rejected".
-  void reject(const QueuedMessage& message);
-  // Returns a delivered message to its place; its delivery count is raised. Past the
-  // delivery limit it is dead-lettered as "delivery_limit" instead.
-  void requeue(QueuedMessage message);
-  // The queue was used (declared again, consumed from): restarts its x-expires countdown.
-  void touch();
   // Drops every ready message; returns how many.
   size_t purge();
+  // The queue was used (declared again, consumed from): restarts its x-expires countdown.
+  void touch();
 
+  // --- receivers (basic.get, SQS ReceiveMessage) ---
+  // Hands out the first ready message: leased to `holder` until settled or, when `deadline`
+  // is given, until then (a visibility timeout: the lease ends as by requeue). With
+  // `auto_settle` it is settled at once (basic.get no-ack). False when nothing is ready.
+  struct ReceiveOptions {
+    HolderId holder = 0;
+    bool auto_settle = false;
+    Clock::time_point deadline = Clock::time_point::max();
+  };
+  bool receive(Delivery& out, const ReceiveOptions& options);
+  // Up to `max` messages, appended to `out`; returns how many.
+  size_t receive(size_t max, const ReceiveOptions& options, std::vector<Delivery>& out);
+
+  // --- settling a lease ---
+  // Each returns false when the queue holds no such lease (settled already, returned at its
+  // deadline, or the queue was deleted): the caller decides whether that is an error.
+  // Settles for good.
+  bool ack(LeaseId lease);
+  // The taker refused the message: it is dead-lettered as "rejected".
+  bool reject(LeaseId lease);
+  // Returns the message to its place in the queue, now or, with a `delay`, when the delay has
+  // passed (the lease stays until then, held by nobody). Its delivery count is raised; past
+  // the delivery limit it is dead-lettered as "delivery_limit" instead.
+  bool requeue(LeaseId lease, Clock::duration delay = Clock::duration::zero());
+  // Moves the lease's deadline (max(): none); SQS ChangeMessageVisibility.
+  bool extend(LeaseId lease, Clock::time_point deadline);
+  // Returns every lease `holder` has to the queue, as requeue does, and offers them to the
+  // consumers; returns how many.
+  size_t release_holder(HolderId holder);
+  bool holds(LeaseId lease) const { return leases_.contains(lease); }
+
+  // --- subscribers ---
   // kAccessRefused when the queue has an exclusive consumer, or when `exclusive` is asked
-  // for a queue that already has consumers. Consumers of a higher `priority` (x-priority)
-  // get messages while they can take them; lower ones only when those cannot. With single
+  // for a queue that already has consumers. Consumers of a higher priority (x-priority) get
+  // messages while they can take them; lower ones only when those cannot. With single
   // active consumer, only the first registered consumer gets messages.
-  Status add_consumer(Consumer* consumer, bool exclusive, int32_t priority = 0);
-  // Returns true when the consumer was registered.
+  Status add_consumer(Consumer* consumer, const ConsumerOptions& options);
+  // Returns true when the consumer was registered. Its leases stay with their holder.
   bool remove_consumer(Consumer* consumer);
   // Hands ready messages to consumers that can take them, round-robin. Call after anything
   // that may have given a consumer credit.
   void dispatch();
 
-  // Marks the queue deleted, tells its consumers and drops its messages. Messages still
-  // unacked in channels settle against a deleted queue as no-ops.
+  // Marks the queue deleted, tells its consumers and drops its messages and leases; settling
+  // a lease of a deleted queue answers false.
   void mark_deleted();
 
  private:
   struct ConsumerEntry {
     Consumer* consumer;
-    int32_t priority;
+    ConsumerOptions options;
+  };
+  // A message handed out and not settled. `deadline` max() = until settled.
+  struct Lease {
+    QueuedMessage message;
+    HolderId holder = 0;
+    Clock::time_point deadline = Clock::time_point::max();
   };
   // The deadline of a message with a TTL paged in this process (the store does not keep it).
   struct PagedDeadline {
@@ -141,10 +172,22 @@ class Queue {
     Clock::time_point expires_at;
   };
 
-  void deliver_to(Consumer& consumer, QueuedMessage message);
+  void deliver_to(const ConsumerEntry& entry, QueuedMessage message);
   QueuedMessage pop_ready();
+  // Leases `message` (just popped) to `holder`; returns its id.
+  LeaseId lease(QueuedMessage message, HolderId holder, Clock::time_point deadline);
+  // Removes a lease from the table (and the deadline index); false when unknown.
+  bool take_lease(LeaseId id, Lease& out);
+  void set_deadline(LeaseId id, Lease& lease, Clock::time_point deadline);
+  // Settles a message for good (store record included).
+  void settle_for_good(const QueuedMessage& message);
+  // Puts a message that was handed out back in the ready list (or dead-letters it past the
+  // delivery limit).
+  void return_to_ready(QueuedMessage message);
+  void arm_lease_timer();
+  void on_lease_timer();
   // The consumer to hand the next message to, or nullptr when none can take one.
-  Consumer* next_ready_consumer();
+  const ConsumerEntry* next_ready_consumer();
   // dispatch() at time `t` (the enqueue that asks has read the clock already).
   void dispatch_at(Clock::time_point t);
   Clock::time_point now() const;
@@ -163,7 +206,7 @@ class Queue {
   void drop_head(DeadLetterReason reason);
   void dead_letter(const MessagePtr& message, DeadLetterReason reason);
   uint64_t message_bytes() const { return ready_bytes_ + paged_bytes_; }
-  // A delivered message left the unacked set (acked, rejected or requeued).
+  // A delivered message left the leased set (acked, rejected or requeued).
   void settled(const QueuedMessage& message);
   bool ensure_store();
   // Reads paged messages back while the in-memory window has room.
@@ -192,8 +235,15 @@ class Queue {
   uint64_t ready_bytes_ = 0;      // body bytes of ready_ (in memory)
   uint64_t ready_footprint_ = 0;  // Message::footprint() of ready_, held to window_bytes_
   uint64_t next_sequence_ = 1;
-  size_t unacked_ = 0;
-  uint64_t unacked_footprint_ = 0;
+  uint64_t unacked_footprint_ = 0;  // of the leased messages and those settled at delivery
+
+  IdWindow<Lease> leases_;
+  LeaseId next_lease_ = 1;
+  // Leases with a deadline, earliest first; the timer is made on first need, so AMQP
+  // consumers (no deadlines) never pay for it.
+  std::set<std::pair<Clock::time_point, LeaseId>> lease_deadlines_;
+  std::unique_ptr<Timer> lease_timer_;
+  Clock::time_point lease_timer_at_ = Clock::time_point::max();
 
   QueueStoreFactory* stores_ = nullptr;
   std::unique_ptr<QueueStore> store_;

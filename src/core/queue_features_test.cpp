@@ -5,10 +5,14 @@
 #include "core/dead_letter.h"
 #include "core/fake_timers.h"
 #include "core/policy.h"
+#include "core/queue_test_util.h"
 #include "core/vhost.h"
 
 namespace polymq::core {
 namespace {
+
+using testing::consumer_options;
+using testing::take;
 
 using std::chrono::milliseconds;
 
@@ -16,10 +20,10 @@ class Recorder : public Consumer {
  public:
   explicit Recorder(size_t max_credit = 1000) : credit(max_credit) {}
   bool ready() const override { return received.size() < credit; }
-  void deliver(Queue&, QueuedMessage m) override { received.push_back(std::move(m)); }
+  void deliver(Queue&, Delivery m) override { received.push_back(std::move(m)); }
   void cancelled_by_queue(Queue&) override {}
   size_t credit;
-  std::vector<QueuedMessage> received;
+  std::vector<Delivery> received;
 };
 
 class QueueFeaturesTest : public ::testing::Test {
@@ -65,10 +69,10 @@ class QueueFeaturesTest : public ::testing::Test {
 
   std::vector<std::string> drain(Queue& q) {
     std::vector<std::string> bodies;
-    QueuedMessage m;
-    while (q.take(m)) {
+    Delivery m;
+    while (take(q, m)) {
       bodies.push_back(m.message->body);
-      q.ack(m);
+      q.ack(m.lease);
     }
     return bodies;
   }
@@ -79,9 +83,9 @@ class QueueFeaturesTest : public ::testing::Test {
   std::unique_ptr<VHost> vhost_;
 };
 
-const Table& headers_of(const QueuedMessage& m) { return *m.message->properties.headers; }
+const Table& headers_of(const Delivery& m) { return *m.message->properties.headers; }
 
-const Table& newest_death(const QueuedMessage& m) {
+const Table& newest_death(const Delivery& m) {
   const Array* deaths = find(headers_of(m), "x-death")->as_array();
   return *deaths->front().as_table();
 }
@@ -113,7 +117,7 @@ TEST_F(QueueFeaturesTest, TtlZeroKeepsOnlyWhatAConsumerTakesAtOnce) {
   publish("q", "nobody");
   EXPECT_EQ(q.message_count(), 0u);
   Recorder c;
-  ASSERT_TRUE(q.add_consumer(&c, false).ok());
+  ASSERT_TRUE(q.add_consumer(&c, consumer_options(false)).ok());
   publish("q", "taken");
   ASSERT_EQ(c.received.size(), 1u);
   EXPECT_EQ(c.received[0].message->body, "taken");
@@ -127,8 +131,8 @@ TEST_F(QueueFeaturesTest, ExpiredMessageIsDeadLetteredWithXDeath) {
   publish("work", "payload", "50");
   timers_.advance(milliseconds(60));
   Queue& dead = *vhost().find_queue("dead");
-  QueuedMessage m;
-  ASSERT_TRUE(dead.take(m));
+  Delivery m;
+  ASSERT_TRUE(take(dead, m));
   EXPECT_EQ(m.message->body, "payload");
   EXPECT_EQ(m.message->routing_key, "dead");
   EXPECT_FALSE(m.message->properties.expiration.has_value());
@@ -152,12 +156,12 @@ TEST_F(QueueFeaturesTest, RejectedTwiceInOneQueueCountsTwoInOneEntry) {
   // The default exchange routes the dead-lettered copy back by its original key ("work").
   publish("work", "m");
   for (int round = 1; round <= 2; ++round) {
-    QueuedMessage m;
-    ASSERT_TRUE(work.take(m));
-    work.reject(m);
+    Delivery m;
+    ASSERT_TRUE(take(work, m));
+    work.reject(m.lease);
   }
-  QueuedMessage m;
-  ASSERT_TRUE(work.take(m));
+  Delivery m;
+  ASSERT_TRUE(take(work, m));
   const Array* deaths = find(headers_of(m), "x-death")->as_array();
   ASSERT_EQ(deaths->size(), 1u);
   EXPECT_EQ(find_int(newest_death(m), "count"), 2);
@@ -201,15 +205,15 @@ TEST_F(QueueFeaturesTest, DeliveryLimitDeadLettersThePoisonMessage) {
                            {"x-dead-letter-routing-key", Value::String("parking")}});
   EXPECT_TRUE(q.arguments().counts_deliveries());
   publish("q", "poison");
-  QueuedMessage m;
-  ASSERT_TRUE(q.take(m));
-  q.requeue(std::move(m));  // delivered once before: within the limit
-  ASSERT_TRUE(q.take(m));
+  Delivery m;
+  ASSERT_TRUE(take(q, m));
+  q.requeue(m.lease);  // delivered once before: within the limit
+  ASSERT_TRUE(take(q, m));
   EXPECT_EQ(m.delivery_count, 1u);
-  q.requeue(std::move(m));  // twice: over it
+  q.requeue(m.lease);  // twice: over it
   EXPECT_EQ(q.message_count(), 0u);
-  QueuedMessage parked;
-  ASSERT_TRUE(vhost().find_queue("parking")->take(parked));
+  Delivery parked;
+  ASSERT_TRUE(take(*vhost().find_queue("parking"), parked));
   EXPECT_EQ(*find_string(newest_death(parked), "reason"), "delivery_limit");
 }
 
@@ -220,8 +224,8 @@ TEST_F(QueueFeaturesTest, DropHeadDeadLettersTheOldest) {
                            {"x-dead-letter-routing-key", Value::String("dead")}});
   for (const char* b : {"1", "2", "3"}) EXPECT_EQ(publish("q", b), EnqueueOutcome::kQueued);
   EXPECT_EQ(drain(q), (std::vector<std::string>{"2", "3"}));
-  QueuedMessage m;
-  ASSERT_TRUE(vhost().find_queue("dead")->take(m));
+  Delivery m;
+  ASSERT_TRUE(take(*vhost().find_queue("dead"), m));
   EXPECT_EQ(m.message->body, "1");
   EXPECT_EQ(*find_string(newest_death(m), "reason"), "maxlen");
 }
@@ -259,18 +263,18 @@ TEST_F(QueueFeaturesTest, PriorityQueueDeliversHighestFirstFifoWithin) {
   publish("q", "capped", std::nullopt, 200);  // above the max: treated as the max
   publish("q", "mid", std::nullopt, 3);
   publish("q", "low2", std::nullopt, 0);
-  QueuedMessage first;
-  ASSERT_TRUE(q.take(first));
+  Delivery first;
+  ASSERT_TRUE(take(q, first));
   EXPECT_EQ(first.message->body, "high1");
-  q.requeue(std::move(first));  // back at its place, ahead of "capped"
+  q.requeue(first.lease);  // back at its place, ahead of "capped"
   EXPECT_EQ(drain(q), (std::vector<std::string>{"high1", "capped", "mid", "low1", "low2"}));
 }
 
 TEST_F(QueueFeaturesTest, SingleActiveConsumerHandsOverOnCancel) {
   Queue& q = declare("q", {{"x-single-active-consumer", Value::Bool(true)}});
   Recorder a, b;
-  ASSERT_TRUE(q.add_consumer(&a, false).ok());
-  ASSERT_TRUE(q.add_consumer(&b, false).ok());
+  ASSERT_TRUE(q.add_consumer(&a, consumer_options(false)).ok());
+  ASSERT_TRUE(q.add_consumer(&b, consumer_options(false)).ok());
   publish("q", "1");
   publish("q", "2");
   EXPECT_EQ(a.received.size(), 2u);
@@ -284,9 +288,9 @@ TEST_F(QueueFeaturesTest, SingleActiveConsumerHandsOverOnCancel) {
 TEST_F(QueueFeaturesTest, ConsumerPriorityPrefersHigherWhileItHasCredit) {
   Queue& q = declare("q", {});
   Recorder low(10), high(2), high2(2);
-  ASSERT_TRUE(q.add_consumer(&low, false, 0).ok());
-  ASSERT_TRUE(q.add_consumer(&high, false, 10).ok());
-  ASSERT_TRUE(q.add_consumer(&high2, false, 10).ok());
+  ASSERT_TRUE(q.add_consumer(&low, consumer_options(false, 0)).ok());
+  ASSERT_TRUE(q.add_consumer(&high, consumer_options(false, 10)).ok());
+  ASSERT_TRUE(q.add_consumer(&high2, consumer_options(false, 10)).ok());
   for (int i = 0; i < 6; ++i) publish("q", std::to_string(i));
   EXPECT_EQ(high.received.size(), 2u);
   EXPECT_EQ(high2.received.size(), 2u);
@@ -301,7 +305,7 @@ TEST_F(QueueFeaturesTest, UnusedQueueExpiresButNotWhileConsumed) {
   declare("idle", {{"x-expires", Value::Int32(100)}});
   Queue& busy = declare("busy", {{"x-expires", Value::Int32(100)}});
   Recorder c;
-  ASSERT_TRUE(busy.add_consumer(&c, false).ok());
+  ASSERT_TRUE(busy.add_consumer(&c, consumer_options(false)).ok());
   timers_.advance(milliseconds(150));
   EXPECT_EQ(vhost().find_queue("idle"), nullptr);
   EXPECT_NE(vhost().find_queue("busy"), nullptr);

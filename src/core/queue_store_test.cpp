@@ -13,9 +13,13 @@
 #include "core/fake_timers.h"
 #include "core/message_codec.h"
 #include "core/queue.h"
+#include "core/queue_test_util.h"
 
 namespace polymq::core {
 namespace {
+
+using testing::consumer_options;
+using testing::take;
 
 namespace fs = std::filesystem;
 
@@ -212,38 +216,38 @@ TEST_F(QueueStoreTest, PersistentMessagesSurviveRestartTransientOnesDoNot) {
   start();
   Queue& again = open_queue();
   ASSERT_EQ(again.message_count(), 2u);
-  QueuedMessage m;
-  ASSERT_TRUE(again.take(m));
+  Delivery m;
+  ASSERT_TRUE(take(again, m));
   EXPECT_EQ(m.message->body, "p1");
   EXPECT_FALSE(m.redelivered());
-  ASSERT_TRUE(again.take(m));
+  ASSERT_TRUE(take(again, m));
   EXPECT_EQ(m.message->body, "p2");
 }
 
 TEST_F(QueueStoreTest, AckedNeverComeBackDeliveredUnackedComeBackRedelivered) {
   Queue& q = open_queue();
   for (int i = 0; i < 5; ++i) (void)q.enqueue(make_message("m" + std::to_string(i)));
-  QueuedMessage m0, m1, m2;
-  ASSERT_TRUE(q.take(m0));
-  ASSERT_TRUE(q.take(m1));
-  ASSERT_TRUE(q.take(m2));
-  q.ack(m0);
-  q.ack(m2);
+  Delivery m0, m1, m2;
+  ASSERT_TRUE(take(q, m0));
+  ASSERT_TRUE(take(q, m1));
+  ASSERT_TRUE(take(q, m2));
+  q.ack(m0.lease);
+  q.ack(m2.lease);
   sync();
   stop();
   start();
   Queue& again = open_queue();
   ASSERT_EQ(again.message_count(), 3u);
-  QueuedMessage m;
-  ASSERT_TRUE(again.take(m));
+  Delivery m;
+  ASSERT_TRUE(take(again, m));
   EXPECT_EQ(m.message->body, "m1");
   EXPECT_TRUE(m.redelivered());
-  ASSERT_TRUE(again.take(m));
+  ASSERT_TRUE(take(again, m));
   EXPECT_EQ(m.message->body, "m3");
   EXPECT_FALSE(m.redelivered());
-  ASSERT_TRUE(again.take(m));
+  ASSERT_TRUE(take(again, m));
   EXPECT_EQ(m.message->body, "m4");
-  EXPECT_FALSE(again.take(m));
+  EXPECT_FALSE(take(again, m));
 }
 
 TEST_F(QueueStoreTest, ConfirmWaitsForTheRoundThatSyncsTheMessage) {
@@ -281,13 +285,13 @@ TEST_F(QueueStoreTest, BacklogBeyondTheWindowPagesAndDrainsInOrder) {
   // The window holds about a dozen messages of ~660 bytes footprint, not thousands.
   EXPECT_LT(q.ready_bytes(), 8u * 1024);
   for (int i = 0; i < n; ++i) {
-    QueuedMessage m;
-    ASSERT_TRUE(q.take(m)) << i;
+    Delivery m;
+    ASSERT_TRUE(take(q, m)) << i;
     ASSERT_EQ(m.message->body, "message-" + std::to_string(i));
-    q.ack(m);
+    q.ack(m.lease);
   }
-  QueuedMessage none;
-  EXPECT_FALSE(q.take(none));
+  Delivery none;
+  EXPECT_FALSE(take(q, none));
   EXPECT_EQ(q.message_count(), 0u);
   sync();
   // Every record settled: all but the active segment reclaimed.
@@ -327,8 +331,8 @@ TEST_F(QueueStoreTest, PagedMessagesKeepTheirDeadlinesAndCountTowardsByteLimits)
   EXPECT_EQ(q.message_count(), 101u);  // the 300 ms batch, plus the one without TTL
   timers.advance(std::chrono::milliseconds(200));
   EXPECT_EQ(q.message_count(), 1u);
-  QueuedMessage m;
-  ASSERT_TRUE(q.take(m));
+  Delivery m;
+  ASSERT_TRUE(take(q, m));
   EXPECT_EQ(m.message->body, std::string(100, 'x'));
 }
 
@@ -342,10 +346,10 @@ TEST_F(QueueStoreTest, PagedBacklogSurvivesRestartWithoutItsTransientMessages) {
   start(4 * 1024);
   Queue& again = open_queue();
   std::vector<std::string> bodies;
-  QueuedMessage m;
-  while (again.take(m)) {
+  Delivery m;
+  while (take(again, m)) {
     bodies.push_back(m.message->body);
-    again.ack(m);
+    again.ack(m.lease);
   }
   std::vector<std::string> expected;
   for (int i = 0; i < 1000; ++i) {
@@ -396,8 +400,8 @@ TEST_F(QueueStoreTest, DiskFullNacksAndRefusesThenRecoversWithoutLosingWhatWasCo
   start();
   Queue& again = open_queue();
   std::vector<std::string> bodies;
-  QueuedMessage m;
-  while (again.take(m)) bodies.push_back(m.message->body);
+  Delivery m;
+  while (take(again, m)) bodies.push_back(m.message->body);
   // "during" was nacked but kept, and is written once space returned: a nack promises
   // nothing either way. "refused" was never queued.
   EXPECT_EQ(bodies, (std::vector<std::string>{"before", "during", "after"}));
@@ -434,12 +438,12 @@ TEST_F(QueueStoreTest, CorruptRecordInTheMiddleStopsTheQueueInsteadOfServingGarb
   start(4 * 1024);
   Queue& again = open_queue();
   int served = 0;
-  QueuedMessage m;
-  while (again.take(m)) {
+  Delivery m;
+  while (take(again, m)) {
     // Everything served is a message as it was published.
     ASSERT_EQ(m.message->body, std::string(1000, 'a' + served % 26)) << served;
     ++served;
-    again.ack(m);
+    again.ack(m.lease);
   }
   EXPECT_GT(served, 0);
   EXPECT_LT(served, 2000);
@@ -459,8 +463,8 @@ TEST_F(QueueStoreTest, NonDurableQueuePagesToScratchFilesRemovedAtShutdown) {
   EXPECT_EQ(queue_->message_count(), 1000u);
   EXPECT_LT(queue_->ready_bytes(), 4u * 1024);
   EXPECT_TRUE(fs::exists(root_ / "transient"));
-  QueuedMessage m;
-  ASSERT_TRUE(queue_->take(m));
+  Delivery m;
+  ASSERT_TRUE(take(*queue_, m));
   EXPECT_EQ(m.message->body, "0");
   stop();
   EXPECT_FALSE(fs::exists(root_ / "transient"));
@@ -475,14 +479,14 @@ TEST_F(QueueStoreTest, ManySettlementsAreCompactedByCheckpoints) {
   // message in a thousand held unacked so ranges stay open above live_from.
   const int n = 40000;
   for (int i = 0; i < n; ++i) (void)q.enqueue(make_message("x"));
-  std::vector<QueuedMessage> held;
-  QueuedMessage m;
+  std::vector<Delivery> held;
+  Delivery m;
   int i = 0;
-  while (q.take(m)) {
+  while (take(q, m)) {
     if (i++ % 1000 == 0) {
       held.push_back(std::move(m));
     } else {
-      q.ack(m);
+      q.ack(m.lease);
     }
   }
   sync();

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "core/queue_test_util.h"
+
 namespace polymq::core {
 namespace {
+
+using testing::consumer_options;
+using testing::take;
 
 MessagePtr make(std::string body) {
   auto m = std::make_shared<Message>();
@@ -15,10 +20,10 @@ class RecordingConsumer : public Consumer {
  public:
   explicit RecordingConsumer(size_t max_credit) : credit(max_credit) {}
   bool ready() const override { return received.size() < credit; }
-  void deliver(Queue&, QueuedMessage m) override { received.push_back(std::move(m)); }
+  void deliver(Queue&, Delivery m) override { received.push_back(std::move(m)); }
   void cancelled_by_queue(Queue&) override { cancelled = true; }
   size_t credit;
-  std::vector<QueuedMessage> received;
+  std::vector<Delivery> received;
   bool cancelled = false;
 };
 
@@ -28,36 +33,36 @@ TEST(QueueTest, EnqueueAndTakeInOrder) {
   q.enqueue(make("b"));
   EXPECT_EQ(q.message_count(), 2u);
   EXPECT_EQ(q.ready_bytes(), 2u);
-  QueuedMessage m;
-  ASSERT_TRUE(q.take(m));
+  Delivery m;
+  ASSERT_TRUE(take(q, m));
   EXPECT_EQ(m.message->body, "a");
   EXPECT_FALSE(m.redelivered());
-  ASSERT_TRUE(q.take(m));
+  ASSERT_TRUE(take(q, m));
   EXPECT_EQ(m.message->body, "b");
-  EXPECT_FALSE(q.take(m));
+  EXPECT_FALSE(take(q, m));
   EXPECT_EQ(q.unacked_count(), 2u);
 }
 
 TEST(QueueTest, RequeueRestoresOriginalPositionAndMarksRedelivered) {
   Queue q("q", "/", {}, 0);
   for (const char* b : {"1", "2", "3", "4"}) q.enqueue(make(b));
-  QueuedMessage first, second;
-  ASSERT_TRUE(q.take(first));
-  ASSERT_TRUE(q.take(second));
+  Delivery first, second;
+  ASSERT_TRUE(take(q, first));
+  ASSERT_TRUE(take(q, second));
   // Returned out of order, they still come back ahead of "3" and in publish order.
-  q.requeue(std::move(second));
-  q.requeue(std::move(first));
+  q.requeue(second.lease);
+  q.requeue(first.lease);
   std::vector<std::string> order;
-  QueuedMessage m;
-  while (q.take(m)) order.push_back(m.message->body + (m.redelivered() ? "r" : ""));
+  Delivery m;
+  while (take(q, m)) order.push_back(m.message->body + (m.redelivered() ? "r" : ""));
   EXPECT_EQ(order, (std::vector<std::string>{"1r", "2r", "3", "4"}));
 }
 
 TEST(QueueTest, DispatchRoundRobinRespectsReadiness) {
   Queue q("q", "/", {}, 0);
   RecordingConsumer a(2), b(10);
-  ASSERT_TRUE(q.add_consumer(&a, false).ok());
-  ASSERT_TRUE(q.add_consumer(&b, false).ok());
+  ASSERT_TRUE(q.add_consumer(&a, consumer_options(false)).ok());
+  ASSERT_TRUE(q.add_consumer(&b, consumer_options(false)).ok());
   for (int i = 0; i < 6; ++i) q.enqueue(make(std::to_string(i)));
   EXPECT_EQ(a.received.size(), 2u);  // a ran out of credit; b took the rest
   EXPECT_EQ(b.received.size(), 4u);
@@ -69,18 +74,18 @@ TEST(QueueTest, DispatchRoundRobinRespectsReadiness) {
 TEST(QueueTest, ExclusiveConsumerLocksQueue) {
   Queue q("q", "/", {}, 0);
   RecordingConsumer a(1), b(1);
-  ASSERT_TRUE(q.add_consumer(&a, true).ok());
-  Status s = q.add_consumer(&b, false);
+  ASSERT_TRUE(q.add_consumer(&a, consumer_options(true)).ok());
+  Status s = q.add_consumer(&b, consumer_options(false));
   EXPECT_EQ(s.code(), ErrorCode::kAccessRefused);
   EXPECT_TRUE(q.remove_consumer(&a));
-  EXPECT_TRUE(q.add_consumer(&b, false).ok());
-  EXPECT_EQ(q.add_consumer(&a, true).code(), ErrorCode::kAccessRefused);
+  EXPECT_TRUE(q.add_consumer(&b, consumer_options(false)).ok());
+  EXPECT_EQ(q.add_consumer(&a, consumer_options(true)).code(), ErrorCode::kAccessRefused);
 }
 
 TEST(QueueTest, DeleteCancelsConsumersAndDropsMessages) {
   Queue q("q", "/", {}, 0);
   RecordingConsumer a(0);
-  ASSERT_TRUE(q.add_consumer(&a, false).ok());
+  ASSERT_TRUE(q.add_consumer(&a, consumer_options(false)).ok());
   q.enqueue(make("x"));
   q.mark_deleted();
   EXPECT_TRUE(a.cancelled);

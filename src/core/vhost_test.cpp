@@ -24,8 +24,7 @@ std::vector<std::string> routed(VHost& v, const std::string& exchange, const std
   return names;
 }
 
-QueuePtr declare(VHost& v, const std::string& name, QueueOptions options = {},
-                 OwnerId owner = 1) {
+QueuePtr declare(VHost& v, const std::string& name, QueueOptions options = {}, OwnerId owner = 1) {
   QueueDeclareOutcome out;
   Status s = v.declare_queue(name, options, false, owner, out);
   EXPECT_TRUE(s.ok()) << s.message();

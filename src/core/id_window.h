@@ -1,8 +1,10 @@
-// Deliveries a channel has handed out and not yet settled, by delivery tag.
+// Entries keyed by ids issued in increasing order: a channel's deliveries by delivery tag, a
+// queue's leases by lease id.
 //
-// Tags are issued in increasing order, so the window is a deque indexed by (tag - first tag);
-// settling marks an entry and trims settled entries from the front. Settling one tag and
-// settling a prefix ("multiple") are both cheap, unlike a map.
+// The window is a deque indexed by (id - first id); taking an entry marks its slot and trims
+// empty slots from the front. Taking one id and taking a prefix ("multiple") are both cheap,
+// unlike a map, as long as entries are mostly settled in about the order they were added (an
+// entry held for long keeps the slots after it, empty or not, until it goes).
 #pragma once
 
 #include <cstdint>
@@ -10,10 +12,10 @@
 #include <optional>
 #include <utility>
 
-namespace polymq::amqp {
+namespace polymq::core {
 
 template <class Entry>
-class UnackedWindow {
+class IdWindow {
  public:
   // Records `entry` under the next tag, which must be greater than every earlier one.
   void add(uint64_t tag, Entry entry) {
@@ -22,6 +24,19 @@ class UnackedWindow {
     while (first_tag_ + entries_.size() < tag) entries_.emplace_back();
     entries_.emplace_back(std::move(entry));
     ++live_;
+  }
+
+  Entry* find(uint64_t tag) {
+    if (!contains(tag)) return nullptr;
+    return &*entries_[tag - first_tag_];
+  }
+
+  // Calls fn(id, entry) for every entry, oldest first.
+  template <class Fn>
+  void for_each(Fn&& fn) {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i]) fn(first_tag_ + i, *entries_[i]);
+    }
   }
 
   bool contains(uint64_t tag) const {
@@ -80,4 +95,4 @@ class UnackedWindow {
   size_t live_ = 0;
 };
 
-}  // namespace polymq::amqp
+}  // namespace polymq::core

@@ -1,14 +1,14 @@
-#include "amqp/unacked_window.h"
+#include "core/id_window.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace polymq::amqp {
+namespace polymq::core {
 namespace {
 
-TEST(UnackedWindowTest, SingleAndMultipleSettle) {
-  UnackedWindow<int> w;
+TEST(IdWindowTest, SingleAndMultipleSettle) {
+  IdWindow<int> w;
   for (uint64_t tag = 1; tag <= 5; ++tag) w.add(tag, static_cast<int>(tag * 10));
   std::vector<int> got;
   auto collect = [&](int v) { got.push_back(v); };
@@ -23,8 +23,8 @@ TEST(UnackedWindowTest, SingleAndMultipleSettle) {
   EXPECT_TRUE(w.empty());
 }
 
-TEST(UnackedWindowTest, GapsFromUnackedDeliveriesAreSkipped) {
-  UnackedWindow<int> w;
+TEST(IdWindowTest, GapsFromUnackedDeliveriesAreSkipped) {
+  IdWindow<int> w;
   w.add(2, 2);
   w.add(5, 5);  // tags 3 and 4 went to no-ack consumers
   EXPECT_FALSE(w.contains(1));
@@ -37,4 +37,4 @@ TEST(UnackedWindowTest, GapsFromUnackedDeliveriesAreSkipped) {
 }
 
 }  // namespace
-}  // namespace polymq::amqp
+}  // namespace polymq::core
