@@ -46,7 +46,10 @@ void ChannelConsumer::cancelled_by_queue(core::Queue& /*queue*/) {
 // --- Channel ---
 
 Channel::Channel(Session& session, uint16_t id)
-    : session_(session), id_(id), holder_(session.broker().next_owner_id()) {}
+    : session_(session),
+      id_(id),
+      holder_(session.broker().next_owner_id()),
+      publisher_(session.broker().commits(), *this) {}
 
 Channel::~Channel() { release(); }
 
@@ -276,17 +279,16 @@ AmqpStatus Channel::publish_assembled() {
     tx_publishes_.push_back({std::move(message), pending_publish_.mandatory, std::move(bcc)});
     return AmqpStatus::Ok();
   }
-  if (confirm_mode_) ++next_publish_seq_;
   return route_and_enqueue(message, pending_publish_.mandatory, bcc);
 }
 
 AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mandatory,
                                       const std::vector<std::string>& bcc) {
-  route_scratch_.clear();
-  core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_, false,
-                                          bcc.empty() ? nullptr : &bcc);
-  if (!s.ok()) return AmqpStatus::From(s, 60, 40);
-  if (route_scratch_.empty() && mandatory) {
+  const bool track = confirm_mode_ || tx_mode_;
+  core::PublishResult r = publisher_.publish(session_.vhost(), message->exchange, message,
+                                             bcc.empty() ? nullptr : &bcc, track);
+  if (!r.status.ok()) return AmqpStatus::From(r.status, 60, 40);
+  if (!r.routed && mandatory) {
     spec::BasicReturn ret;
     ret.reply_code = spec::kNoRoute;
     ret.reply_text = "NO_ROUTE";
@@ -296,84 +298,41 @@ AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mand
     send_content(60, *message);
     session_.flush_soon();
   }
-  bool refused = false;
-  bool pending_sync = false;
-  for (core::Queue* queue : route_scratch_) {
-    switch (queue->enqueue(message)) {
-      case core::EnqueueOutcome::kQueued:
-        break;
-      case core::EnqueueOutcome::kQueuedPendingSync:
-        pending_sync = true;
-        break;
-      case core::EnqueueOutcome::kRefused:
-        refused = true;
-        break;
-    }
-  }
-  if (confirm_mode_) {
-    const uint64_t seq = next_publish_seq_ - 1;
-    if (refused) {
-      hold_confirm(seq, 0, HeldConfirm::State::kNack);
-    } else if (pending_sync) {
-      const uint64_t round = session_.broker().commits().covering_round();
-      if (round != 0) hold_confirm(seq, round, HeldConfirm::State::kWaiting);
-    }
-  }
   return AmqpStatus::Ok();
 }
 
-void Channel::hold_confirm(uint64_t seq, uint64_t round, HeldConfirm::State state) {
-  held_confirms_.push_back(HeldConfirm{seq, round, state});
-  if (state == HeldConfirm::State::kWaiting) session_.broker().commits().wait(this);
-}
-
-void Channel::round_done(uint64_t round, bool ok) {
-  bool waiting = false;
-  for (HeldConfirm& held : held_confirms_) {
-    if (held.state != HeldConfirm::State::kWaiting) continue;
-    if (held.round <= round) {
-      held.state = ok ? HeldConfirm::State::kAck : HeldConfirm::State::kNack;
-    } else {
-      waiting = true;
-    }
-  }
-  if (waiting) session_.broker().commits().wait(this);
+void Channel::publishes_completed() {
   flush_confirms();
+  finish_commit_if_durable();
   session_.flush_soon();
 }
 
 void Channel::flush_confirms() {
   if (!confirm_mode_ || state_ != State::kOpen) return;
-  const uint64_t last = next_publish_seq_ - 1;
-  // Acks every publish up to `upto` not yet answered, with `multiple` when more than one.
-  auto ack_upto = [&](uint64_t upto) {
-    if (upto <= confirmed_up_to_) return;
-    spec::BasicAck ack;
-    ack.delivery_tag = upto;
-    ack.multiple = upto - confirmed_up_to_ > 1;
-    send(ack);
-    confirmed_up_to_ = upto;
-  };
-  while (!held_confirms_.empty()) {
-    const HeldConfirm& held = held_confirms_.front();
-    if (held.state == HeldConfirm::State::kWaiting) {
-      ack_upto(held.seq - 1);
-      return;
-    }
-    if (held.state == HeldConfirm::State::kAck) {
-      ack_upto(held.seq);
+  publisher_.drain([&](uint64_t first, uint64_t last, bool ok) {
+    if (ok) {
+      spec::BasicAck ack;
+      ack.delivery_tag = last;
+      ack.multiple = last > first;
+      send(ack);
     } else {
-      ack_upto(held.seq - 1);
       spec::BasicNack nack;
-      nack.delivery_tag = held.seq;
+      nack.delivery_tag = last;
       nack.multiple = false;
       nack.requeue = false;
       send(nack);
-      confirmed_up_to_ = held.seq;
     }
-    held_confirms_.pop_front();
-  }
-  ack_upto(last);
+  });
+}
+
+void Channel::finish_commit_if_durable() {
+  if (commit_waits_for_ == 0) return;
+  // A transaction's publishes are not confirmed one by one; only their durability matters.
+  publisher_.drain([](uint64_t, uint64_t, bool) {});
+  if (publisher_.drained_through() < commit_waits_for_) return;
+  commit_waits_for_ = 0;
+  if (state_ == State::kOpen) send(spec::TxCommitOk{});
+  session_.release_input();
 }
 
 AmqpStatus Channel::on(const spec::ConfirmSelect& m) {
@@ -417,7 +376,14 @@ AmqpStatus Channel::on(const spec::TxCommit& /*m*/) {
     }
   }
   committing_ = false;
-  send(spec::TxCommitOk{});
+  // As RabbitMQ: commit-ok only once the transaction's persistent messages are on disk.
+  commit_waits_for_ = publisher_.last_id();
+  if (commit_waits_for_ == 0) {
+    send(spec::TxCommitOk{});
+    return AmqpStatus::Ok();
+  }
+  session_.hold_input();
+  finish_commit_if_durable();
   return AmqpStatus::Ok();
 }
 
@@ -597,8 +563,11 @@ void Channel::resume_deliveries() { dispatch_consumer_queues(); }
 void Channel::release() {
   if (released_) return;
   released_ = true;
-  session_.broker().commits().cancel_wait(this);
-  held_confirms_.clear();
+  publisher_.reset();
+  if (commit_waits_for_ != 0) {
+    commit_waits_for_ = 0;
+    session_.release_input();
+  }
   state_ = State::kClosing;
   auto consumers = std::move(consumers_);
   consumers_.clear();

@@ -17,6 +17,7 @@
 #include "amqp/codec/generated/amqp_spec.h"
 #include "core/consumer.h"
 #include "core/id_window.h"
+#include "core/publisher.h"
 #include "core/queue.h"
 
 namespace polymq::amqp {
@@ -52,7 +53,7 @@ class ChannelConsumer final : public core::Consumer {
   uint32_t prefetch_;  // 0 = unlimited
 };
 
-class Channel final : public core::CommitListener {
+class Channel final : public core::Publisher::Listener {
  public:
   enum class State { kOpen, kClosing };
   // Where the channel is in assembling a published message: after basic.publish it expects a
@@ -79,8 +80,8 @@ class Channel final : public core::CommitListener {
   void release();
   // Sends the publisher confirms gathered during this read batch.
   void flush_confirms();
-  // core::CommitListener: a group-commit round ended; confirms waiting for it can go.
-  void round_done(uint64_t round, bool ok) override;
+  // core::Publisher::Listener: publishes waiting for durability may have completed.
+  void publishes_completed() override;
   // The socket drained: consumers may take messages again.
   void resume_deliveries();
 
@@ -190,29 +191,22 @@ class Channel final : public core::CommitListener {
   uint32_t channel_prefetch_ = 0;   // basic.qos global=true: across the channel
   uint64_t consumer_tag_counter_ = 0;
 
-  // A publish whose confirm is not an immediate ack: it waits for a group-commit round, or
-  // it is to be nacked. Publishes between these entries are acked as soon as the entry
-  // before them is settled.
-  struct HeldConfirm {
-    enum class State { kWaiting, kAck, kNack };
-    uint64_t seq = 0;
-    uint64_t round = 0;
-    State state = State::kWaiting;
-  };
-  void hold_confirm(uint64_t seq, uint64_t round, HeldConfirm::State state);
-
   bool confirm_mode_ = false;
-  uint64_t next_publish_seq_ = 1;
-  uint64_t confirmed_up_to_ = 0;           // highest sequence number already answered to the client
-  std::deque<HeldConfirm> held_confirms_;  // by seq
+  // Routes, enqueues and completes this channel's publishes; in confirm mode its ids are the
+  // confirm sequence numbers (both start at 1 with the first publish after confirm.select).
+  core::Publisher publisher_;
 
   bool tx_mode_ = false;
   bool committing_ = false;  // settle() applies instead of deferring
+  // tx.commit-ok waits until the publisher has completed this id (0: no commit waiting);
+  // meanwhile the session reads nothing more from the connection, so replies keep their order.
+  uint64_t commit_waits_for_ = 0;
+  void finish_commit_if_durable();
   std::vector<TxPublish> tx_publishes_;
   std::vector<TxSettle> tx_settles_;
 
-  std::string last_queue_;  // for methods that name the queue ""
-  std::vector<core::Queue*> route_scratch_;
+  std::string last_queue_;                   // for methods that name the queue ""
+  std::vector<core::Queue*> route_scratch_;  // tx publishes: the exchange must exist
 };
 
 }  // namespace polymq::amqp

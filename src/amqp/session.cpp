@@ -18,10 +18,9 @@ constexpr size_t kMessageOverheadEstimate = 640;
 
 core::Table server_properties(const SessionConfig& config) {
   core::Table capabilities;
-  for (const char* name :
-       {"publisher_confirms", "exchange_exchange_bindings", "basic.nack",
-        "consumer_cancel_notify", "connection.blocked", "consumer_priorities",
-        "authentication_failure_close", "per_consumer_qos", "direct_reply_to"}) {
+  for (const char* name : {"publisher_confirms", "exchange_exchange_bindings", "basic.nack",
+                           "consumer_cancel_notify", "connection.blocked", "consumer_priorities",
+                           "authentication_failure_close", "per_consumer_qos", "direct_reply_to"}) {
     capabilities.emplace_back(name, core::Value::Bool(true));
   }
   core::Table props;
@@ -125,9 +124,7 @@ void Session::send_start() {
   send(0, start);
 }
 
-bool Session::in_handshake() const {
-  return state_ == State::kStartOk || state_ == State::kTuneOk;
-}
+bool Session::in_handshake() const { return state_ == State::kStartOk || state_ == State::kTuneOk; }
 
 void Session::close_silently() {
   state_ = State::kClosed;
@@ -136,7 +133,8 @@ void Session::close_silently() {
 
 size_t Session::on_read(const uint8_t* data, size_t size) {
   if (state_ == State::kClosed) return size;
-  if (blocked_) return 0;  // kept buffered until unblock
+  if (blocked_) return 0;                                       // kept buffered until unblock
+  if (input_holds_ > 0 && state_ == State::kRunning) return 0;  // ... or until released
   last_received_ = net::Clock::now();
   size_t pos = 0;
   if (state_ == State::kHeader) {
@@ -156,7 +154,8 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     send_start();
     state_ = State::kStartOk;
   }
-  while (pos < size && state_ != State::kClosed && state_ != State::kClosing && !blocked_) {
+  while (pos < size && state_ != State::kClosed && state_ != State::kClosing && !blocked_ &&
+         input_holds_ == 0) {
     Frame frame{};
     size_t consumed = 0;
     // RabbitMQ accepts payloads of up to frame_max octets (the spec says frame_max - 8).
@@ -199,17 +198,16 @@ void Session::reject_frame(FrameParse result, const uint8_t* data, size_t size) 
   std::string text = "type " + std::to_string(type) + ", all octets = <<>>: ";
   if (result == FrameParse::kTooLarge) {
     uint32_t declared = static_cast<uint32_t>(data[3]) << 24 |
-                        static_cast<uint32_t>(data[4]) << 16 |
-                        static_cast<uint32_t>(data[5]) << 8 | data[6];
+                        static_cast<uint32_t>(data[4]) << 16 | static_cast<uint32_t>(data[5]) << 8 |
+                        data[6];
     text += "{frame_too_large," + std::to_string(declared) + "," +
             std::to_string(frame_max_ - kFrameOverhead) + "}";
   } else if (result == FrameParse::kBadFrameEnd) {
     uint32_t declared = static_cast<uint32_t>(data[3]) << 24 |
-                        static_cast<uint32_t>(data[4]) << 16 |
-                        static_cast<uint32_t>(data[5]) << 8 | data[6];
+                        static_cast<uint32_t>(data[4]) << 16 | static_cast<uint32_t>(data[5]) << 8 |
+                        data[6];
     const size_t end_at = kFrameHeaderSize + declared;
-    text += "{invalid_frame_end_marker," +
-            std::to_string(end_at < size ? data[end_at] : 0) + "}";
+    text += "{invalid_frame_end_marker," + std::to_string(end_at < size ? data[end_at] : 0) + "}";
   } else {
     text += "unknown_frame";
   }
@@ -256,6 +254,17 @@ void Session::unblock() {
     connection_.flush_soon();
   }
   last_received_ = net::Clock::now();  // the heartbeat monitor was paused
+  if (input_holds_ == 0) connection_.set_reading(true);
+}
+
+void Session::hold_input() {
+  if (input_holds_++ == 0) connection_.set_reading(false);
+}
+
+void Session::release_input() {
+  if (input_holds_ == 0 || --input_holds_ > 0) return;
+  if (blocked_ || state_ != State::kRunning) return;
+  last_received_ = net::Clock::now();
   connection_.set_reading(true);
 }
 
@@ -386,15 +395,15 @@ AmqpStatus Session::on_start_ok(const spec::ConnectionStartOk& m) {
     return AmqpStatus(spec::kAccessRefused,
                       "unsupported authentication mechanism '" + m.mechanism + "'", 10, 11);
   }
-  core::Status auth = parsed ? broker_.users().authenticate(user, password,
-                                                            connection_.remote_is_loopback())
-                             : core::Status(core::ErrorCode::kAccessRefused,
-                                            "malformed " + m.mechanism + " response");
+  core::Status auth =
+      parsed
+          ? broker_.users().authenticate(user, password, connection_.remote_is_loopback())
+          : core::Status(core::ErrorCode::kAccessRefused, "malformed " + m.mechanism + " response");
   if (!auth.ok()) {
     spdlog::warn("amqp {}: login refused: {}", connection_.remote_address(), auth.message());
-    AmqpStatus refused(spec::kAccessRefused,
-                       "Login was refused using authentication mechanism " + m.mechanism +
-                           ". For details see the broker logfile.");
+    AmqpStatus refused(spec::kAccessRefused, "Login was refused using authentication mechanism " +
+                                                 m.mechanism +
+                                                 ". For details see the broker logfile.");
     if (auth_failure_close_) {
       close_connection(refused);
     } else {
@@ -492,10 +501,10 @@ AmqpStatus Session::handle_channel_frame(const Frame& frame) {
                         method_id(frame));
     }
     if (channels_.size() >= channel_max_) {
-      return AmqpStatus(spec::kNotAllowed,
-                        "number of channels opened (" + std::to_string(channels_.size()) +
-                            ") has reached the negotiated channel_max (" +
-                            std::to_string(channel_max_) + ")");
+      return AmqpStatus(spec::kNotAllowed, "number of channels opened (" +
+                                               std::to_string(channels_.size()) +
+                                               ") has reached the negotiated channel_max (" +
+                                               std::to_string(channel_max_) + ")");
     }
     channels_.emplace(frame.channel, std::make_unique<Channel>(*this, frame.channel));
     send(frame.channel, spec::ChannelOpenOk{});
@@ -585,15 +594,15 @@ void Session::on_tick(net::Clock::time_point now) {
   }
   if (heartbeat_ == 0) return;
   const auto interval = std::chrono::seconds(heartbeat_);
-  if (!blocked_ && now - last_received_ > 2 * interval) {
+  if (!blocked_ && input_holds_ == 0 && now - last_received_ > 2 * interval) {
     spdlog::info("amqp {}: missed heartbeats from client, timeout: {}s",
                  connection_.remote_address(), heartbeat_);
     state_ = State::kClosed;
     connection_.close();
     return;
   }
-  if (now - last_heartbeat_sent_ >= std::max<std::chrono::seconds>(interval / 2,
-                                                                    std::chrono::seconds(1))) {
+  if (now - last_heartbeat_sent_ >=
+      std::max<std::chrono::seconds>(interval / 2, std::chrono::seconds(1))) {
     append_heartbeat_frame(connection_.output());
     last_heartbeat_sent_ = now;
   }
@@ -607,7 +616,8 @@ void Session::on_shutdown() {
   if (state_ == State::kRunning) {
     spec::ConnectionClose close;
     close.reply_code = spec::kConnectionForced;
-    close.reply_text = "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'";
+    close.reply_text =
+        "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'";
     send(0, close);
     release_channels();
     state_ = State::kClosed;

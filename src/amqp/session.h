@@ -27,9 +27,9 @@
 namespace polymq::amqp {
 
 struct SessionConfig {
-  uint16_t channel_max = 2047;     // RabbitMQ's default
-  uint32_t frame_max = 131072;     // RabbitMQ's default
-  uint16_t heartbeat = 60;         // seconds proposed to clients
+  uint16_t channel_max = 2047;  // RabbitMQ's default
+  uint32_t frame_max = 131072;  // RabbitMQ's default
+  uint16_t heartbeat = 60;      // seconds proposed to clients
   uint32_t handshake_timeout_s = 10;
   std::string product = "PolyMQ";
   std::string version = "0.1.0";
@@ -57,6 +57,11 @@ class Session final : public net::Handler {
   uint64_t max_message_size() const { return broker_.limits().max_message_size; }
   bool client_supports_cancel_notify() const { return cancel_notify_; }
   const std::string& user() const { return user_; }
+  // A channel waits for a completion (a durable tx.commit) before anything after the method
+  // it is answering may be processed: nothing more is read from the connection until every
+  // hold is released. Frames already received stay buffered, in order.
+  void hold_input();
+  void release_input();
 
  private:
   enum class State { kHeader, kStartOk, kTuneOk, kOpen, kRunning, kClosing, kClosed };
@@ -107,6 +112,7 @@ class Session final : public net::Handler {
 
   bool blocked_ = false;           // not reading until the alarms clear
   bool blocked_notified_ = false;  // connection.blocked sent; unblocked is owed
+  uint32_t input_holds_ = 0;       // channels waiting for a completion (hold_input)
   core::ResourceAlarms::ListenerId alarm_listener_ = 0;  // registered while blocked
 
   net::Clock::time_point created_;

@@ -269,17 +269,21 @@ TRACED = sorted(WRITE_CALLS | SOCKET_WRITE_CALLS | SYNC_CALLS | {"io_uring_enter
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-@pytest.mark.parametrize("policy,queues", [
-    (["--sync-policy", "batch"], 1),
-    (["--sync-policy", "batch"], 2),        # through a fanout exchange to two durable queues
-    (["--sync-policy", "interval", "--sync-interval-ms", "50"], 1),
+@pytest.mark.parametrize("policy,queues,mode", [
+    (["--sync-policy", "batch"], 1, "confirm"),
+    (["--sync-policy", "batch"], 2, "confirm"),  # through a fanout exchange to two durable queues
+    (["--sync-policy", "interval", "--sync-interval-ms", "50"], 1, "confirm"),
+    (["--sync-policy", "batch"], 1, "tx"),
+    (["--sync-policy", "batch"], 2, "tx"),
 ])
-def test_confirm_is_sent_only_after_the_message_is_synced(make_broker, tmp_path, policy, queues):
-    """Runs the broker under strace and publishes one persistent message with confirms:
-    every file under the data directory the body was written to must have been fdatasync'd
-    (a sync that started after the write returned) before the write of the basic.ack to the
-    socket started. strace prints events in the order they happen, and a thread cannot act
-    on a syscall's result before strace has printed its return."""
+def test_confirm_is_sent_only_after_the_message_is_synced(make_broker, tmp_path, policy, queues,
+                                                          mode):
+    """Runs the broker under strace and publishes one persistent message with confirms (or
+    in a transaction): every file under the data directory the body was written to must have
+    been fdatasync'd (a sync that started after the write returned) before the write of the
+    basic.ack (tx.commit-ok) to the socket started. strace prints events in the order they
+    happen, and a thread cannot act on a syscall's result before strace has printed its
+    return."""
     trace = tmp_path / "strace.txt"
     wrapper = ["strace", "-f", "-qq", "-tt", "-yy", "-xx", "-s", "1000000",
                "-e", "trace=" + ",".join(TRACED), "-o", str(trace), "--"]
@@ -296,9 +300,14 @@ def test_confirm_is_sent_only_after_the_message_is_synced(make_broker, tmp_path,
         ch.queue_declare("sync-q%d" % n, durable=True)
         if exchange:
             ch.queue_bind("sync-q%d" % n, exchange)
-    ch.confirm_delivery()
+    if mode == "tx":
+        ch.tx_select()
+    else:
+        ch.confirm_delivery()
     marker = b"sync-marker-" + uuid.uuid4().hex.encode()
     ch.basic_publish(exchange, "sync-q0", marker, pika.BasicProperties(delivery_mode=2))
+    if mode == "tx":
+        ch.tx_commit()
     for n in range(queues):
         assert message_count(conn, "sync-q%d" % n) == 1
     conn.close()
@@ -309,11 +318,16 @@ def test_confirm_is_sent_only_after_the_message_is_synced(make_broker, tmp_path,
     written = [c for c in calls if c.name in WRITE_CALLS and c.end is not None
                and (c.fd_path or "").startswith(data_dir) and marker in c.data]
     assert written, "the message was never written to a file under %s" % data_dir
-    # basic.ack on the publisher's channel: frame size 13, class 60 method 80, tag 1.
-    ack_frame = bytes.fromhex("0000000d003c0050") + (1).to_bytes(8, "big")
+    if mode == "tx":
+        # tx.commit-ok: frame size 4, class 90 method 21.
+        ack_frame = bytes.fromhex("00000004005a0015")
+    else:
+        # basic.ack on the publisher's channel: frame size 13, class 60 method 80, tag 1.
+        ack_frame = bytes.fromhex("0000000d003c0050") + (1).to_bytes(8, "big")
     acks = [c for c in calls if c.name in SOCKET_WRITE_CALLS and ack_frame in c.data
             and (c.fd_path or "").startswith(("TCP", "socket"))]
-    assert acks, "no confirm (basic.ack, tag 1) in the broker's socket writes"
+    assert acks, "no %s in the broker's socket writes" % (
+        "tx.commit-ok" if mode == "tx" else "confirm (basic.ack, tag 1)")
     ack = acks[0]
     for write in written:
         if write.start > ack.start:

@@ -1,0 +1,151 @@
+// The publish operation: routing results at once, completions in order once durable.
+#include "core/publisher.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <tuple>
+
+#include "core/queue.h"
+#include "core/test_loop.h"
+#include "core/vhost.h"
+
+namespace polymq::core {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TestLoop;
+
+MessagePtr message(const std::string& routing_key, bool persistent) {
+  auto m = std::make_shared<Message>();
+  m->routing_key = routing_key;
+  m->body = "x";
+  if (persistent) m->properties.delivery_mode = 2;
+  return m;
+}
+
+struct Completion {
+  uint64_t first, last;
+  bool ok;
+  bool operator==(const Completion& o) const {
+    return std::tie(first, last, ok) == std::tie(o.first, o.last, o.ok);
+  }
+};
+
+class PublisherTest : public ::testing::Test, public Publisher::Listener {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("polymq-publisher-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(storage::SyncPolicy::kBatch, 0, loop_.post());
+    QueueStoreOptions options;
+    options.root = root_.string();
+    stores_ = std::make_unique<QueueStoreFactory>(options, *committer_);
+    hooks_.queue_stores = stores_.get();
+    vhost_ = std::make_unique<VHost>("/", &hooks_);
+    tracker_ = std::make_unique<CommitTracker>(committer_.get());
+    declare("durable", true, {});
+    declare("transient", false, {});
+    declare("full", false,
+            {{"x-max-length", Value::Int32(1)}, {"x-overflow", Value::String("reject-publish")}});
+  }
+  void TearDown() override {
+    publisher_.reset();
+    vhost_.reset();
+    committer_->flush_now();
+    stores_.reset();
+    committer_.reset();
+    fs::remove_all(root_);
+  }
+  void declare(const std::string& name, bool durable, Table args) {
+    QueueOptions o;
+    o.durable = durable;
+    o.arguments = std::move(args);
+    QueueDeclareOutcome out;
+    ASSERT_TRUE(vhost_->declare_queue(name, o, false, 1, out).ok());
+  }
+  Publisher& publisher() {
+    if (!publisher_) publisher_ = std::make_unique<Publisher>(*tracker_, *this);
+    return *publisher_;
+  }
+  PublishResult publish(const std::string& queue, bool persistent) {
+    return publisher().publish(*vhost_, "", message(queue, persistent), nullptr, true);
+  }
+  std::vector<Completion> drain() {
+    std::vector<Completion> out;
+    publisher().drain([&](uint64_t f, uint64_t l, bool ok) { out.push_back({f, l, ok}); });
+    return out;
+  }
+  void publishes_completed() override { ++completed_calls_; }
+  void run_round() {
+    const uint64_t round = committer_->covering_round();
+    ASSERT_TRUE(loop_.run_until([&] { return committer_->completed_round() >= round; }));
+  }
+
+  TestLoop loop_;
+  fs::path root_;
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  std::unique_ptr<QueueStoreFactory> stores_;
+  VHostHooks hooks_;
+  std::unique_ptr<VHost> vhost_;
+  std::unique_ptr<CommitTracker> tracker_;
+  std::unique_ptr<Publisher> publisher_;
+  int completed_calls_ = 0;
+};
+
+TEST_F(PublisherTest, PublishesCompleteInOrderOnceDurable) {
+  EXPECT_EQ(publish("transient", false).id, 1u);
+  EXPECT_EQ(publish("durable", true).id, 2u);
+  EXPECT_EQ(publish("transient", false).id, 3u);
+  // The persistent one waits for its round, and holds back the one after it.
+  EXPECT_EQ(drain(), (std::vector<Completion>{{1, 1, true}}));
+  EXPECT_EQ(publisher().drained_through(), 1u);
+  EXPECT_EQ(drain(), (std::vector<Completion>{}));
+  run_round();
+  EXPECT_GE(completed_calls_, 1);
+  EXPECT_EQ(drain(), (std::vector<Completion>{{2, 3, true}}));
+  EXPECT_EQ(publisher().drained_through(), 3u);
+}
+
+TEST_F(PublisherTest, RefusedPublishFailsAloneAndKeepsItsPlace) {
+  EXPECT_EQ(publish("full", false).id, 1u);
+  PublishResult refused = publish("full", false);  // the queue is at its limit
+  EXPECT_TRUE(refused.status.ok());
+  EXPECT_TRUE(refused.routed);
+  EXPECT_EQ(publish("transient", false).id, 3u);
+  EXPECT_EQ(drain(), (std::vector<Completion>{{1, 1, true}, {2, 2, false}, {3, 3, true}}));
+}
+
+TEST_F(PublisherTest, UnroutableCompletesAndMissingExchangeIsAnErrorWithoutAnId) {
+  PublishResult r = publish("nowhere", true);
+  EXPECT_TRUE(r.status.ok());
+  EXPECT_FALSE(r.routed);
+  EXPECT_EQ(r.id, 1u);
+  PublishResult missing =
+      publisher().publish(*vhost_, "no-such-exchange", message("transient", false), nullptr, true);
+  EXPECT_EQ(missing.status.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(missing.id, 0u);
+  EXPECT_EQ(drain(), (std::vector<Completion>{{1, 1, true}}));
+}
+
+TEST_F(PublisherTest, UntrackedPublishesTakeNoId) {
+  PublishResult r = publisher().publish(*vhost_, "", message("durable", true), nullptr, false);
+  EXPECT_TRUE(r.routed);
+  EXPECT_EQ(r.id, 0u);
+  EXPECT_EQ(publisher().last_id(), 0u);
+  EXPECT_EQ(vhost_->find_queue("durable")->message_count(), 1u);
+}
+
+TEST_F(PublisherTest, ResetForgetsWaitingPublishes) {
+  publish("durable", true);
+  publisher().reset();
+  run_round();
+  EXPECT_EQ(completed_calls_, 0);
+  EXPECT_EQ(drain(), (std::vector<Completion>{}));
+}
+
+}  // namespace
+}  // namespace polymq::core
