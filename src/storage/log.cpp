@@ -132,7 +132,11 @@ Result<uint64_t> Log::append_batch(std::span<const RecordInput> records) {
   if (records.empty()) return Status::InvalidArgument("empty batch");
   uint64_t total = 0;
   for (const RecordInput& r : records) {
-    total += framed_size(r.payload.size());
+    if (r.batch_count > r.payload.size()) {
+      return Status::InvalidArgument("a batch entry of " + std::to_string(r.batch_count) +
+                                     " offsets needs at least as many payload bytes");
+    }
+    total += framed_size(r);
     if (total > options_.max_append_bytes) {
       return Status::InvalidArgument("append exceeds max_append_bytes (" +
                                      std::to_string(options_.max_append_bytes) + ")");

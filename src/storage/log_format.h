@@ -45,16 +45,33 @@ inline constexpr std::string_view kLockFileName = "LOCK";
 //   16    8     timestamp  i64: milliseconds since the Unix epoch, as given by the appender
 //   24    n     payload    opaque bytes, n = length - 20
 //
-// A record is valid only if 20 <= length <= kMaxLength, all of it lies inside the file, the
-// CRC matches and the offset is the one expected at that position (the previous record's plus
-// one; the segment's base for the first). The length is not under the CRC, but a wrong length
-// selects the wrong bytes for the CRC, which then fails (except with probability 2^-32).
-// Zero bytes (a file extended but not written before a crash) fail the length check.
+// Batch entry: a record whose length field has bit 31 (kBatchFlag) set holds a writer's batch
+// (a Kafka RecordBatch, stored as received) and covers `count` consecutive offsets:
+//
+//   0     4     length     u32: kBatchFlag | (bytes after this field = 24 + payload size)
+//   4     4     crc        u32: CRC-32C of bytes [8, 4 + length), as above
+//   8     8     offset     u64: the first offset it covers
+//   16    8     timestamp  i64: the newest timestamp in the batch
+//   24    4     count      u32: offsets covered, 1 <= count <= payload size
+//   28    n     payload    opaque bytes
+//
+// Files written before batch entries existed never set bit 31 (kMaxLength < 2^30), so they
+// read as before. count <= payload size (every record of a batch takes a byte at least) keeps
+// the offsets of a segment within u32 of its base, as its bytes are.
+//
+// A record is valid only if 20 <= length <= kMaxLength (24 for a batch entry), all of it lies
+// inside the file, the CRC matches and the offset is the one expected at that position (the
+// previous record's plus the offsets it covers; the segment's base for the first). The length is
+// not under the CRC, but a wrong length selects the wrong bytes for the CRC, which then fails
+// (except with probability 2^-32). Zero bytes (a file extended but not written before a crash) fail
+// the length check.
 inline constexpr size_t kLengthSize = 4;
 inline constexpr size_t kCrcSize = 4;
 inline constexpr size_t kHeaderSize = 24;
 inline constexpr size_t kCrcStart = kLengthSize + kCrcSize;  // first byte under the CRC
 inline constexpr uint32_t kMinLength = kHeaderSize - kLengthSize;
+inline constexpr uint32_t kBatchFlag = uint32_t{1} << 31;
+inline constexpr size_t kBatchCountSize = 4;
 // Upper bound of a framed record and of one appended batch; keeps every position in a u32.
 inline constexpr uint64_t kMaxRecordBytes = uint64_t{1} << 30;
 inline constexpr uint32_t kMaxLength = static_cast<uint32_t>(kMaxRecordBytes - kLengthSize);

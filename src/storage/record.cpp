@@ -8,14 +8,18 @@ namespace polymq::storage {
 
 using namespace format;
 
-void encode_record(std::string* out, uint64_t offset, int64_t timestamp, std::string_view payload) {
+void encode_record(std::string* out, uint64_t offset, int64_t timestamp, std::string_view payload,
+                   uint32_t batch_count) {
   const size_t start = out->size();
-  out->resize(start + kHeaderSize);
+  const size_t header = static_cast<size_t>(framed_size(0, batch_count));
+  out->resize(start + header);
   char* h = out->data() + start;
-  put_u32(h, static_cast<uint32_t>(kMinLength + payload.size()));
+  const auto length = static_cast<uint32_t>(header - kLengthSize + payload.size());
+  put_u32(h, batch_count == 0 ? length : (length | kBatchFlag));
   put_u64(h + 8, offset);
   put_u64(h + 16, static_cast<uint64_t>(timestamp));
-  uint32_t crc = crc32c::value(h + kCrcStart, kHeaderSize - kCrcStart);
+  if (batch_count != 0) put_u32(h + kHeaderSize, batch_count);
+  uint32_t crc = crc32c::value(h + kCrcStart, header - kCrcStart);
   crc = crc32c::extend(crc, payload.data(), payload.size());
   put_u32(h + kLengthSize, crc);
   out->append(payload);
@@ -49,8 +53,11 @@ Result<RecordReader::Outcome> RecordReader::next(RecordView* rec) {
   if (!avail.ok()) return avail.status();
   if (*avail < kLengthSize) return Outcome::kTruncated;
   const char* p = buf_.data() + (position_ - buf_pos_);
-  const uint32_t length = get_u32(p);
-  if (length < kMinLength || length > kMaxLength) return Outcome::kBadLength;
+  const uint32_t field = get_u32(p);
+  const bool batch = (field & kBatchFlag) != 0;
+  const uint32_t length = field & ~kBatchFlag;
+  const uint32_t min_length = batch ? kMinLength + kBatchCountSize : kMinLength;
+  if (length < min_length || length > kMaxLength) return Outcome::kBadLength;
   const uint64_t total = kLengthSize + uint64_t{length};
   if (total > remaining) return Outcome::kTruncated;
   avail = fill(static_cast<size_t>(total));
@@ -61,12 +68,21 @@ Result<RecordReader::Outcome> RecordReader::next(RecordView* rec) {
   if (crc != get_u32(p + kLengthSize)) return Outcome::kBadCrc;
   const uint64_t offset = get_u64(p + 8);
   if (offset != expected_offset_) return Outcome::kBadOffset;
+  size_t payload_at = kHeaderSize;
+  uint32_t count = 0;
+  if (batch) {
+    count = get_u32(p + kHeaderSize);
+    payload_at += kBatchCountSize;
+    // Intact (the CRC matched) but impossible: a writer never frames such a batch.
+    if (count == 0 || count > total - payload_at) return Outcome::kBadLength;
+  }
   rec->offset = offset;
   rec->timestamp = static_cast<int64_t>(get_u64(p + 16));
-  rec->payload = std::string_view(p + kHeaderSize, total - kHeaderSize);
+  rec->payload = std::string_view(p + payload_at, total - payload_at);
+  rec->batch_count = count;
   record_size_ = total;
   position_ += total;
-  ++expected_offset_;
+  expected_offset_ += rec->offsets();
   return Outcome::kRecord;
 }
 

@@ -13,24 +13,38 @@
 
 namespace polymq::storage {
 
-// A record to append: payload bytes and the appender's timestamp (ms since the epoch).
+// A record to append: payload bytes and the appender's timestamp (ms since the epoch). With
+// `batch_count` > 0 it is a batch entry (log_format.h): one record covering that many offsets,
+// whose payload the writer framed (a Kafka RecordBatch) and readers get back as it was.
 struct RecordInput {
   std::string_view payload;
   int64_t timestamp = 0;
+  uint32_t batch_count = 0;
+  uint32_t offsets() const { return batch_count == 0 ? 1 : batch_count; }
 };
 
 // A stored record. The payload refers to a reader's buffer and is valid only during the
 // callback (or until the reader's next call).
 struct RecordView {
-  uint64_t offset = 0;
+  uint64_t offset = 0;  // the first offset it covers
   int64_t timestamp = 0;
   std::string_view payload;
+  uint32_t batch_count = 0;  // 0: a plain record (one offset); else a batch entry
+  uint32_t offsets() const { return batch_count == 0 ? 1 : batch_count; }
+  uint64_t next_offset() const { return offset + offsets(); }
 };
 
-inline uint64_t framed_size(size_t payload_size) { return format::kHeaderSize + payload_size; }
+inline uint64_t framed_size(size_t payload_size, uint32_t batch_count = 0) {
+  return format::kHeaderSize + (batch_count == 0 ? 0 : format::kBatchCountSize) + payload_size;
+}
+inline uint64_t framed_size(const RecordInput& r) {
+  return framed_size(r.payload.size(), r.batch_count);
+}
 
-// Appends the framed record to *out. REQUIRES: payload.size() <= format::kMaxPayloadSize
-void encode_record(std::string* out, uint64_t offset, int64_t timestamp, std::string_view payload);
+// Appends the framed record to *out. REQUIRES: the framed size <= format::kMaxRecordBytes, and
+// batch_count <= payload.size()
+void encode_record(std::string* out, uint64_t offset, int64_t timestamp, std::string_view payload,
+                   uint32_t batch_count = 0);
 
 // Reads records sequentially from [position, end) of a .log file, buffering chunks of at least
 // `chunk` bytes per pread, and checks each one: length bounds, completeness, CRC, and that its
@@ -56,6 +70,11 @@ class RecordReader {
 
   // Where the next record starts; after a failed check, where the bad record starts.
   uint64_t position() const { return position_; }
+  // Goes back to a record boundary read before (its position and first offset).
+  void rewind(uint64_t position, uint64_t expected_offset) {
+    position_ = position;
+    expected_offset_ = expected_offset;
+  }
   uint64_t expected_offset() const { return expected_offset_; }
   // Framed size of the record last returned.
   uint64_t record_size() const { return record_size_; }

@@ -168,9 +168,9 @@ Result<uint64_t> Segment::append(std::span<const RecordInput> records) {
   scratch_.clear();
   for (const RecordInput& r : records) {
     const uint64_t pos = size_ + scratch_.size();
-    encode_record(&scratch_, next_offset_, r.timestamp, r.payload);
-    track(next_offset_, pos, framed_size(r.payload.size()), r.timestamp);
-    ++next_offset_;
+    encode_record(&scratch_, next_offset_, r.timestamp, r.payload, r.batch_count);
+    track(next_offset_, pos, framed_size(r), r.timestamp);
+    next_offset_ += r.offsets();
   }
   Status st = log_.write_at(before.size, scratch_.data(), scratch_.size());
   if (st.ok()) size_ += scratch_.size();
@@ -212,9 +212,15 @@ Status Segment::corruption(const RecordReader& reader, RecordReader::Outcome out
 Status Segment::seek(RecordReader* reader, uint64_t offset) const {
   RecordView rec;
   while (reader->expected_offset() < offset) {
+    const uint64_t at = reader->position();
+    const uint64_t first = reader->expected_offset();
     auto outcome = reader->next(&rec);
     if (!outcome.ok()) return outcome.status();
     if (*outcome != RecordReader::Outcome::kRecord) return corruption(*reader, *outcome);
+    if (reader->expected_offset() > offset) {
+      reader->rewind(at, first);  // a batch entry covering `offset`: start there
+      break;
+    }
   }
   return Status::Ok();
 }
@@ -235,7 +241,7 @@ Status Segment::read(ReadCursor* cursor, uint64_t max_bytes, const ReadCallback&
       return Status::Ok();
     }
     cursor->bytes += reader.record_size();
-    cursor->next_offset = rec.offset + 1;
+    cursor->next_offset = rec.next_offset();
     if (!fn(rec) || cursor->bytes >= max_bytes) {
       cursor->done = true;
       return Status::Ok();
@@ -278,6 +284,11 @@ Status Segment::seal() {
 Status Segment::truncate_to(uint64_t offset) {
   RecordReader reader = reader_at(offset, kScanChunk);
   if (Status st = seek(&reader, offset); !st.ok()) return st;
+  if (reader.expected_offset() != offset) {
+    return Status::InvalidArgument("offset " + std::to_string(offset) +
+                                   " is inside a batch entry starting at " +
+                                   std::to_string(reader.expected_offset()));
+  }
   const uint64_t cut = reader.position();
   if (Status st = remove_index_files(); !st.ok()) return st;
   sealed_ = false;
