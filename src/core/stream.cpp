@@ -1,0 +1,125 @@
+#include "core/stream.h"
+
+#include <filesystem>
+
+#include "core/message_codec.h"
+
+namespace polymq::core {
+
+namespace {
+
+Status from_storage(const storage::Status& st, const std::string& what) {
+  const ErrorCode code = st.code() == storage::Code::kInvalidArgument ? ErrorCode::kInvalidArgument
+                         : st.code() == storage::Code::kOutOfRange    ? ErrorCode::kNotFound
+                                                                      : ErrorCode::kInternal;
+  return {code, what + ": " + st.message()};
+}
+
+}  // namespace
+
+Stream::Stream(std::string name, std::string dir, const StreamSettings& settings,
+               storage::GroupCommitter* committer)
+    : name_(std::move(name)), dir_(std::move(dir)), settings_(settings), committer_(committer) {}
+
+Stream::~Stream() {
+  if (committer_ != nullptr) committer_->forget(this);
+}
+
+Status Stream::open(std::string name, std::string dir, const StreamSettings& settings,
+                    storage::GroupCommitter* committer, std::unique_ptr<Stream>& out) {
+  if (settings.partitions == 0) return {ErrorCode::kInvalidArgument, "a stream needs a partition"};
+  std::unique_ptr<Stream> s(new Stream(std::move(name), std::move(dir), settings, committer));
+  storage::LogOptions options;
+  options.segment_bytes = settings.segment_bytes;
+  options.retention_ms = settings.retention_ms;
+  options.retention_bytes = settings.retention_bytes;
+  for (uint32_t p = 0; p < settings.partitions; ++p) {
+    const std::string path = s->dir_ + "/" + std::to_string(p);
+    auto log = storage::Log::open(path, options);
+    if (!log.ok()) return from_storage(log.status(), "cannot open " + path);
+    s->partitions_.push_back(std::move(*log));
+  }
+  s->dirty_.assign(settings.partitions, false);
+  out = std::move(s);
+  return Status::Ok();
+}
+
+Status Stream::check_partition(uint32_t partition) const {
+  if (partition < partitions_.size()) return Status::Ok();
+  return {ErrorCode::kInvalidArgument,
+          "stream '" + name_ + "' has no partition " + std::to_string(partition)};
+}
+
+Status Stream::append(uint32_t partition, std::span<const storage::RecordInput> records,
+                      uint64_t& base_offset) {
+  if (Status st = check_partition(partition); !st.ok()) return st;
+  auto got = partitions_[partition]->append_batch(records);
+  if (!got.ok()) {
+    return from_storage(got.status(), "append to " + dir_ + "/" + std::to_string(partition));
+  }
+  base_offset = *got;
+  if (!dirty_[partition]) {
+    dirty_[partition] = true;
+    if (committer_ != nullptr) committer_->mark_dirty(this);
+  }
+  return Status::Ok();
+}
+
+Status Stream::append_message(uint32_t partition, const Message& message, int64_t timestamp_ms,
+                              uint64_t& offset) {
+  std::string encoded;
+  encode_stored_message(encoded, 0, false, message);
+  const storage::RecordInput record{encoded, timestamp_ms};
+  return append(partition, std::span<const storage::RecordInput>(&record, 1), offset);
+}
+
+Status Stream::read(uint32_t partition, uint64_t offset, uint64_t max_bytes,
+                    const storage::ReadCallback& fn, uint64_t& next) const {
+  if (Status st = check_partition(partition); !st.ok()) return st;
+  auto got = partitions_[partition]->read(offset, max_bytes, fn);
+  if (!got.ok()) {
+    return from_storage(got.status(), "read " + dir_ + "/" + std::to_string(partition));
+  }
+  next = *got;
+  return Status::Ok();
+}
+
+Status Stream::offset_for_time(uint32_t partition, int64_t timestamp_ms, uint64_t& offset) const {
+  if (Status st = check_partition(partition); !st.ok()) return st;
+  auto got = partitions_[partition]->offset_for_time(timestamp_ms);
+  if (!got.ok()) return from_storage(got.status(), "time lookup in " + dir_);
+  offset = *got;
+  return Status::Ok();
+}
+
+uint64_t Stream::apply_retention(int64_t now_ms) {
+  uint64_t bytes = 0;
+  for (auto& log : partitions_) {
+    auto deleted = log->apply_retention(now_ms);
+    if (deleted.ok()) bytes += deleted->bytes;
+  }
+  return bytes;
+}
+
+void Stream::destroy() {
+  if (committer_ != nullptr) committer_->forget(this);
+  committer_ = nullptr;
+  partitions_.clear();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void Stream::begin_round(storage::GroupCommitter& committer) {
+  for (size_t p = 0; p < partitions_.size(); ++p) {
+    if (!dirty_[p]) continue;
+    dirty_[p] = false;
+    committer.add_log(partitions_[p].get());
+  }
+}
+
+void Stream::end_round(bool /*ok*/) {
+  // A failed sync poisons the partition's log (storage::Log::end_sync); its appends then fail
+  // with that error, and the round's waiters were told it failed.
+}
+
+}  // namespace polymq::core

@@ -1,0 +1,97 @@
+// A stream: an append-only, partitioned log read by offset, beside queues in a vhost. Each
+// partition is a storage::Log. Kafka topics are streams (a partition per Kafka partition), and
+// so will be AMQP stream queues; an exchange can route messages into one (core/destination.h).
+//
+// Appends are buffered in the page cache and become durable with the group-commit round that
+// covers them (CommitTracker::covering_round() right after the append), the same promise as a
+// durable queue's: an acknowledged append survives kill -9. A writer's batch (a Kafka
+// RecordBatch) is appended as one batch entry, stored as received and read back whole.
+// Readers see every appended record; what a protocol exposes (Kafka's high watermark) is up to
+// durable_offset().
+//
+// REQUIRES: all calls on the owner thread (the shard's event loop); the committer's syncing
+// thread only runs the tickets the logs hand it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/message.h"
+#include "core/status.h"
+#include "storage/group_commit.h"
+#include "storage/log.h"
+
+namespace polymq::core {
+
+struct StreamSettings {
+  uint32_t partitions = 1;
+  uint64_t segment_bytes = 64ull * 1024 * 1024;
+  int64_t retention_ms = -1;     // negative: keep forever
+  int64_t retention_bytes = -1;  // per partition; negative: no limit
+};
+
+class Stream final : public storage::SyncParticipant {
+ public:
+  // Opens the stream's partitions under `dir` (partition N in dir/N), creating missing ones
+  // and recovering existing ones (a torn tail is cut). `committer` may be null: appends are
+  // then never synced by rounds (tests, sync policy never).
+  static Status open(std::string name, std::string dir, const StreamSettings& settings,
+                     storage::GroupCommitter* committer, std::unique_ptr<Stream>& out);
+  ~Stream() override;
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  const std::string& name() const { return name_; }
+  const StreamSettings& settings() const { return settings_; }
+  uint32_t partition_count() const { return static_cast<uint32_t>(partitions_.size()); }
+
+  // Appends records (plain ones, or one batch entry) to `partition`; `base_offset` is the
+  // first offset they got. kInvalidArgument for a partition out of range or a malformed batch;
+  // kInternal once the partition's storage failed (a failed sync poisons it until restart).
+  Status append(uint32_t partition, std::span<const storage::RecordInput> records,
+                uint64_t& base_offset);
+  // Appends one message in the core's stored layout (core/message_codec.h): what an exchange
+  // routes into a stream.
+  Status append_message(uint32_t partition, const Message& message, int64_t timestamp_ms,
+                        uint64_t& offset);
+
+  // Calls fn for the entries from `offset` on (a batch entry that covers `offset` whole), up to
+  // about max_bytes (the first entry whatever its size), until fn returns false; `next` is the
+  // offset after the last entry delivered. kNotFound for an offset outside [first, next].
+  Status read(uint32_t partition, uint64_t offset, uint64_t max_bytes,
+              const storage::ReadCallback& fn, uint64_t& next) const;
+
+  uint64_t first_offset(uint32_t partition) const { return partitions_[partition]->first_offset(); }
+  uint64_t next_offset(uint32_t partition) const { return partitions_[partition]->next_offset(); }
+  // Every record below is on disk.
+  uint64_t durable_offset(uint32_t partition) const {
+    return partitions_[partition]->durable_offset();
+  }
+  Status offset_for_time(uint32_t partition, int64_t timestamp_ms, uint64_t& offset) const;
+
+  // Deletes whole segments past retention; returns the bytes reclaimed.
+  uint64_t apply_retention(int64_t now_ms);
+  // Deletes the stream's files (the stream was deleted). REQUIRES: nothing reads it after.
+  void destroy();
+
+  // storage::SyncParticipant
+  void begin_round(storage::GroupCommitter& committer) override;
+  void end_round(bool ok) override;
+
+ private:
+  Stream(std::string name, std::string dir, const StreamSettings& settings,
+         storage::GroupCommitter* committer);
+  Status check_partition(uint32_t partition) const;
+
+  std::string name_;
+  std::string dir_;
+  StreamSettings settings_;
+  storage::GroupCommitter* committer_;
+  std::vector<std::unique_ptr<storage::Log>> partitions_;
+  std::vector<bool> dirty_;  // appended since the last round began
+};
+
+}  // namespace polymq::core

@@ -1,0 +1,147 @@
+// Streams: partitioned logs read by offset, durable through group commit.
+#include "core/stream.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/message_codec.h"
+#include "core/test_loop.h"
+
+namespace polymq::core {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TestLoop;
+
+struct Read {
+  uint64_t offset;
+  uint32_t batch_count;
+  std::string payload;
+  bool operator==(const Read&) const = default;
+};
+
+class StreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("polymq-stream-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    committer_ =
+        std::make_unique<storage::GroupCommitter>(storage::SyncPolicy::kBatch, 0, loop_.post());
+  }
+  void TearDown() override {
+    stream_.reset();
+    committer_->flush_now();
+    committer_.reset();
+    fs::remove_all(dir_);
+  }
+  Stream& open(uint32_t partitions = 2) {
+    stream_.reset();
+    StreamSettings settings;
+    settings.partitions = partitions;
+    EXPECT_TRUE(Stream::open("orders", dir_.string(), settings, committer_.get(), stream_).ok());
+    return *stream_;
+  }
+  uint64_t append(uint32_t partition, std::string payload, uint32_t batch_count = 0) {
+    storage::RecordInput in{payload, 1000, batch_count};
+    uint64_t base = 0;
+    EXPECT_TRUE(
+        stream_->append(partition, std::span<const storage::RecordInput>(&in, 1), base).ok());
+    return base;
+  }
+  std::vector<Read> read(uint32_t partition, uint64_t from) {
+    std::vector<Read> out;
+    uint64_t next = 0;
+    Status st = stream_->read(
+        partition, from, 1 << 20,
+        [&](const storage::RecordView& v) {
+          out.push_back({v.offset, v.batch_count, std::string(v.payload)});
+          return true;
+        },
+        next);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return out;
+  }
+
+  TestLoop loop_;
+  fs::path dir_;
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  std::unique_ptr<Stream> stream_;
+};
+
+TEST_F(StreamTest, PartitionsHaveTheirOwnOffsets) {
+  Stream& s = open(2);
+  EXPECT_EQ(append(0, "a"), 0u);
+  EXPECT_EQ(append(0, "bcd", 3), 1u);  // a writer's batch of three records
+  EXPECT_EQ(append(1, "x"), 0u);
+  EXPECT_EQ(s.next_offset(0), 4u);
+  EXPECT_EQ(s.next_offset(1), 1u);
+  EXPECT_EQ(read(0, 2), (std::vector<Read>{{1, 3, "bcd"}}));
+  EXPECT_EQ(read(1, 0), (std::vector<Read>{{0, 0, "x"}}));
+  uint64_t base = 0;
+  storage::RecordInput in{"y", 0, 0};
+  EXPECT_EQ(s.append(2, std::span<const storage::RecordInput>(&in, 1), base).code(),
+            ErrorCode::kInvalidArgument);
+  uint64_t next = 0;
+  EXPECT_EQ(s.read(
+                 0, 99, 100, [](const storage::RecordView&) { return true; }, next)
+                .code(),
+            ErrorCode::kNotFound);
+}
+
+TEST_F(StreamTest, AppendsBecomeDurableWithTheCoveringRound) {
+  Stream& s = open(1);
+  append(0, "first");
+  EXPECT_EQ(s.durable_offset(0), 0u);
+  const uint64_t round = committer_->covering_round();
+  ASSERT_TRUE(loop_.run_until([&] { return committer_->completed_round() >= round; }));
+  EXPECT_EQ(s.durable_offset(0), 1u);
+}
+
+TEST_F(StreamTest, ReopenRecoversWhatWasAppended) {
+  open(2);
+  append(0, "a");
+  append(1, "bb", 2);
+  Stream& again = open(2);
+  EXPECT_EQ(again.next_offset(0), 1u);
+  EXPECT_EQ(again.next_offset(1), 2u);
+  EXPECT_EQ(read(1, 1), (std::vector<Read>{{0, 2, "bb"}}));
+}
+
+TEST_F(StreamTest, MessagesRoutedIntoAStreamKeepTheirProperties) {
+  Stream& s = open(1);
+  Message m;
+  m.exchange = "events";
+  m.routing_key = "order.created";
+  m.properties.content_type = "application/json";
+  m.body = "{}";
+  uint64_t offset = 99;
+  ASSERT_TRUE(s.append_message(0, m, 1234, offset).ok());
+  EXPECT_EQ(offset, 0u);
+  uint64_t next = 0;
+  StoredMessage stored;
+  ASSERT_TRUE(s.read(
+                   0, 0, 1 << 20,
+                   [&](const storage::RecordView& v) {
+                     EXPECT_EQ(v.timestamp, 1234);
+                     return decode_stored_message(v.payload, stored);
+                   },
+                   next)
+                  .ok());
+  ASSERT_NE(stored.message, nullptr);
+  EXPECT_EQ(stored.message->routing_key, "order.created");
+  EXPECT_EQ(stored.message->properties.content_type, "application/json");
+  EXPECT_EQ(stored.message->body, "{}");
+}
+
+TEST_F(StreamTest, DestroyRemovesTheFiles) {
+  Stream& s = open(1);
+  append(0, "a");
+  s.destroy();
+  EXPECT_FALSE(fs::exists(dir_));
+}
+
+}  // namespace
+}  // namespace polymq::core
