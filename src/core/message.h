@@ -32,10 +32,19 @@ struct Properties {
   std::optional<std::string> cluster_id;  // deprecated in AMQP, carried through unchanged
 };
 
+// Protocol-neutral fields sit beside `properties`, which holds what AMQP's basic properties
+// name (content type, headers, delivery mode, priority, expiration ...) and other protocols
+// map onto where they have an equivalent (Kafka and SQS headers are headers too). What only
+// one protocol has (SQS's message group and deduplication ids, JMS's properties beyond these)
+// goes into `annotations`, keyed by a protocol prefix ("sqs.MessageGroupId"), and is carried
+// through unchanged by the core.
 struct Message {
   std::string exchange;     // the exchange it was published to ("" = default)
   std::string routing_key;  // the key it was published with
   Properties properties;
+  std::optional<std::string> key;       // a record key (Kafka), bytes
+  std::optional<int64_t> timestamp_ms;  // when it was produced, ms since the epoch (Kafka)
+  Table annotations;
   std::string body;
 
   bool persistent() const { return properties.delivery_mode.value_or(1) == 2; }
@@ -43,7 +52,9 @@ struct Message {
   // The overhead is measured, not derived: a 16-byte message held in a queue costs the broker
   // about 670 bytes of resident memory (Message with its optional properties, the shared_ptr
   // control block, the queue entry, allocator slack).
-  size_t footprint() const { return body.size() + routing_key.size() + exchange.size() + 640; }
+  size_t footprint() const {
+    return body.size() + routing_key.size() + exchange.size() + (key ? key->size() : 0) + 640;
+  }
 };
 
 using MessagePtr = std::shared_ptr<const Message>;

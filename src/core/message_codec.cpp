@@ -6,15 +6,50 @@
 namespace polymq::core {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion1 = 1;
+constexpr uint8_t kVersion2 = 2;
 constexpr uint8_t kFlagTransient = 1;
 // Nesting deeper than this is refused on decode; nothing legitimate comes near it.
 constexpr int kMaxDepth = 64;
 
+// Version 2's fields, each written as u8 tag | u32 length | bytes. A reader skips tags it does
+// not know, so a later build may add fields that older builds can ignore; a change an older
+// build must not ignore takes a new version byte.
+enum Tag : uint8_t {
+  kTagExchange = 1,
+  kTagRoutingKey = 2,
+  kTagProperties = 3,  // u16 presence bits, then the present fields in Properties' order
+  kTagKey = 4,
+  kTagTimestampMs = 5,  // i64
+  kTagAnnotations = 6,  // a table
+  kTagBody = 7,         // always present, and last
+};
+
+// Stored value kinds: the code is the index here. Frozen: codes already on disk never change
+// meaning (v1 wrote ValueKind's order at the time, which is this table), new kinds go last.
+constexpr ValueKind kStoredKinds[] = {
+    ValueKind::kVoid,    ValueKind::kBool,   ValueKind::kInt8,  ValueKind::kUInt8,
+    ValueKind::kInt16,   ValueKind::kUInt16, ValueKind::kInt32, ValueKind::kUInt32,
+    ValueKind::kInt64,   ValueKind::kUInt64, ValueKind::kFloat, ValueKind::kDouble,
+    ValueKind::kDecimal, ValueKind::kString, ValueKind::kBytes, ValueKind::kTimestamp,
+    ValueKind::kArray,   ValueKind::kTable,
+};
+constexpr size_t kStoredKindCount = sizeof(kStoredKinds) / sizeof(kStoredKinds[0]);
+
+uint8_t stored_kind_code(ValueKind kind) {
+  for (size_t i = 0; i < kStoredKindCount; ++i) {
+    if (kStoredKinds[i] == kind) return static_cast<uint8_t>(i);
+  }
+  return 0;  // unreachable: every kind is in the table (value_test checks the round trip)
+}
+
+// Little-endian whatever the host, like the rest of storage.
 template <class T>
 void put(std::string& out, T v) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
   char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));  // little-endian hosts only (x86-64, arm64)
+  for (size_t i = 0; i < sizeof(T); ++i) buf[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
   out.append(buf, sizeof(T));
 }
 
@@ -26,7 +61,11 @@ void put_str(std::string& out, std::string_view s) {
 template <class T>
 bool get(std::string_view& in, T& v) {
   if (in.size() < sizeof(T)) return false;
-  std::memcpy(&v, in.data(), sizeof(T));
+  uint64_t bits = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    bits |= uint64_t{static_cast<uint8_t>(in[i])} << (8 * i);
+  }
+  std::memcpy(&v, &bits, sizeof(T));
   in.remove_prefix(sizeof(T));
   return true;
 }
@@ -50,7 +89,7 @@ void encode_table_entries(std::string& out, const Table& table) {
 }
 
 void encode_value(std::string& out, const Value& v) {
-  put<uint8_t>(out, static_cast<uint8_t>(v.kind));
+  put<uint8_t>(out, stored_kind_code(v.kind));
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
@@ -96,8 +135,8 @@ bool decode_table_entries(std::string_view& in, Table& table, int depth) {
 bool decode_value(std::string_view& in, Value& v, int depth) {
   uint8_t kind_byte = 0;
   if (depth > kMaxDepth || !get(in, kind_byte)) return false;
-  if (kind_byte > static_cast<uint8_t>(ValueKind::kTable)) return false;
-  const auto kind = static_cast<ValueKind>(kind_byte);
+  if (kind_byte >= kStoredKindCount) return false;
+  const ValueKind kind = kStoredKinds[kind_byte];
   v.kind = kind;
   switch (kind) {
     case ValueKind::kVoid:
@@ -206,15 +245,9 @@ void encode_table(std::string& out, const Table& table) { encode_table_entries(o
 
 bool decode_table(std::string_view& in, Table& out) { return decode_table_entries(in, out, 0); }
 
-void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
-                           const Message& message) {
-  out.reserve(out.size() + message.body.size() + message.routing_key.size() + 64);
-  put<uint8_t>(out, kVersion);
-  put<uint8_t>(out, transient ? kFlagTransient : 0);
-  put<uint64_t>(out, sequence);
-  put_str(out, message.exchange);
-  put_str(out, message.routing_key);
-  const Properties& props = message.properties;
+namespace {
+
+void encode_properties(std::string& out, const Properties& props) {
   uint16_t present = 0;
   int bit = 0;
   for_each_property(props, [&](const auto& field) {
@@ -225,29 +258,125 @@ void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
   for_each_property(props, [&](const auto& field) {
     if (field.has_value()) encode_field(out, *field);
   });
-  put_str(out, message.body);
 }
 
-bool decode_stored_message(std::string_view in, StoredMessage& out) {
-  uint8_t version = 0;
-  uint8_t flags = 0;
-  if (!get(in, version) || version != kVersion || !get(in, flags)) return false;
-  auto message = std::make_shared<Message>();
+bool decode_properties(std::string_view& in, Properties& props) {
   uint16_t present = 0;
-  if (!get(in, out.sequence) || !get_str(in, message->exchange) ||
-      !get_str(in, message->routing_key) || !get(in, present)) {
-    return false;
-  }
+  if (!get(in, present)) return false;
   bool ok = true;
   int bit = 0;
-  for_each_property(message->properties, [&](auto& field) {
+  for_each_property(props, [&](auto& field) {
     if (ok && (present & (1u << bit)) != 0) {
       field.emplace();
       ok = decode_field(in, *field);
     }
     ++bit;
   });
-  if (!ok || !get_str(in, message->body) || !in.empty()) return false;
+  return ok;
+}
+
+// Appends a tagged field whose bytes `write` appends; its length is patched in afterwards.
+template <class Fn>
+void put_field(std::string& out, Tag tag, Fn&& write) {
+  put<uint8_t>(out, tag);
+  const size_t length_at = out.size();
+  put<uint32_t>(out, 0);
+  write();
+  const auto length = static_cast<uint32_t>(out.size() - length_at - 4);
+  for (size_t i = 0; i < 4; ++i) out[length_at + i] = static_cast<char>((length >> (8 * i)) & 0xff);
+}
+
+// Version 1: exchange, routing key, properties and body, one after the other.
+bool decode_v1(std::string_view in, Message& message) {
+  if (!get_str(in, message.exchange) || !get_str(in, message.routing_key) ||
+      !decode_properties(in, message.properties) || !get_str(in, message.body)) {
+    return false;
+  }
+  return in.empty();
+}
+
+// The body is always written, last: a record cut anywhere lacks it or part of it and fails.
+bool decode_v2(std::string_view in, Message& message) {
+  bool body = false;
+  while (!in.empty()) {
+    if (body) return false;  // nothing follows the body
+    uint8_t tag = 0;
+    uint32_t length = 0;
+    if (!get(in, tag) || !get(in, length) || in.size() < length) return false;
+    std::string_view field = in.substr(0, length);
+    in.remove_prefix(length);
+    bool ok = true;
+    switch (tag) {
+      case kTagExchange:
+        message.exchange.assign(field);
+        break;
+      case kTagRoutingKey:
+        message.routing_key.assign(field);
+        break;
+      case kTagProperties:
+        ok = decode_properties(field, message.properties) && field.empty();
+        break;
+      case kTagKey:
+        message.key.emplace(field);
+        break;
+      case kTagTimestampMs: {
+        int64_t ts = 0;
+        ok = get(field, ts) && field.empty();
+        message.timestamp_ms = ts;
+        break;
+      }
+      case kTagAnnotations:
+        ok = decode_table_entries(field, message.annotations, 1) && field.empty();
+        break;
+      case kTagBody:
+        message.body.assign(field);
+        body = true;
+        break;
+      default:
+        break;  // a field of a later build: skipped
+    }
+    if (!ok) return false;
+  }
+  return body;
+}
+
+}  // namespace
+
+void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
+                           const Message& message) {
+  out.reserve(out.size() + message.body.size() + message.routing_key.size() + 64);
+  put<uint8_t>(out, kVersion2);
+  put<uint8_t>(out, transient ? kFlagTransient : 0);
+  put<uint64_t>(out, sequence);
+  if (!message.exchange.empty()) {
+    put_field(out, kTagExchange, [&] { out.append(message.exchange); });
+  }
+  put_field(out, kTagRoutingKey, [&] { out.append(message.routing_key); });
+  put_field(out, kTagProperties, [&] { encode_properties(out, message.properties); });
+  if (message.key) put_field(out, kTagKey, [&] { out.append(*message.key); });
+  if (message.timestamp_ms) {
+    put_field(out, kTagTimestampMs, [&] { put<int64_t>(out, *message.timestamp_ms); });
+  }
+  if (!message.annotations.empty()) {
+    put_field(out, kTagAnnotations, [&] { encode_table_entries(out, message.annotations); });
+  }
+  put_field(out, kTagBody, [&] { out.append(message.body); });
+}
+
+bool decode_stored_message(std::string_view in, StoredMessage& out) {
+  uint8_t version = 0;
+  uint8_t flags = 0;
+  uint64_t sequence = 0;
+  if (!get(in, version) || !get(in, flags) || !get(in, sequence)) return false;
+  auto message = std::make_shared<Message>();
+  bool ok = false;
+  if (version == kVersion1) {
+    ok = decode_v1(in, *message);
+  } else if (version == kVersion2) {
+    ok = decode_v2(in, *message);
+  }
+  if (!ok) return false;
+  out.sequence = sequence;
   out.transient = (flags & kFlagTransient) != 0;
   out.message = std::move(message);
   return true;

@@ -1,9 +1,15 @@
-// The core's own binary form of a message in a queue's log: not a wire format, and not one a
-// client ever sees. Fixed-width little-endian fields, length-prefixed strings, every value
-// with its precise kind so a header comes back with the type it was published with.
+// The core's own binary form of a message in a queue's log or a stream: not a wire format, and
+// not one a client ever sees. Fixed-width little-endian fields, length-prefixed strings, every
+// value with its precise kind (a frozen code, not the enum's order) so a header comes back
+// with the type it was published with. docs/storage-format.md ("Stored messages") has the
+// layouts.
 //
-// Layout: u8 version | u8 flags | u64 sequence | str exchange | str routing_key |
-//         u16 property presence bits | present properties in Properties' field order | str body
+// Version 2 (written): u8 version | u8 flags | u64 sequence | tagged fields, each
+//   u8 tag | u32 length | bytes: exchange, routing key, properties, key, timestamp_ms,
+//   annotations, body. Unknown tags are skipped.
+// Version 1 (read, so data directories of earlier builds still open): u8 version | u8 flags |
+//   u64 sequence | str exchange | str routing_key | u16 property presence bits | present
+//   properties in Properties' field order | str body
 #pragma once
 
 #include <cstdint>
