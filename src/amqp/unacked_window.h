@@ -2,12 +2,14 @@
 //
 // Tags are issued in increasing order, so the window is a deque indexed by (tag - first tag);
 // settling marks an entry and trims settled entries from the front. Settling one tag and
-// settling a prefix ("multiple") are both cheap, unlike a map.
+// settling a prefix ("multiple") are both cheap, unlike a map. The take functions hand each
+// entry to `fn(entry)`, or to `fn(tag, entry)` when fn takes the tag too.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace polymq::amqp {
@@ -21,6 +23,22 @@ class UnackedWindow {
     // Tags between the last one and `tag` (deliveries that needed no ack) are placeholders.
     while (first_tag_ + entries_.size() < tag) entries_.emplace_back();
     entries_.emplace_back(std::move(entry));
+    ++live_;
+  }
+
+  // Records `entry` again under `tag`, which was taken before and is not in the window now;
+  // it may be lower than tags added since (a rolled-back transaction returns its acks).
+  void put_back(uint64_t tag, Entry entry) {
+    if (entries_.empty()) {
+      first_tag_ = tag;
+    } else {
+      while (tag < first_tag_) {
+        entries_.emplace_front();
+        --first_tag_;
+      }
+    }
+    while (first_tag_ + entries_.size() <= tag) entries_.emplace_back();
+    entries_[tag - first_tag_].emplace(std::move(entry));
     ++live_;
   }
 
@@ -38,7 +56,7 @@ class UnackedWindow {
     slot.reset();
     --live_;
     trim();
-    fn(std::move(e));
+    call(fn, tag, std::move(e));
     return true;
   }
 
@@ -49,11 +67,11 @@ class UnackedWindow {
     while (!entries_.empty() && first_tag_ <= tag) {
       auto slot = std::move(entries_.front());
       entries_.pop_front();
-      ++first_tag_;
+      const uint64_t slot_tag = first_tag_++;
       if (slot) {
         --live_;
         ++n;
-        fn(std::move(*slot));
+        call(fn, slot_tag, std::move(*slot));
       }
     }
     return n;
@@ -68,6 +86,15 @@ class UnackedWindow {
   bool empty() const { return live_ == 0; }
 
  private:
+  template <class Fn>
+  static void call(Fn& fn, uint64_t tag, Entry&& e) {
+    if constexpr (std::is_invocable_v<Fn&, uint64_t, Entry&&>) {
+      fn(tag, std::move(e));
+    } else {
+      fn(std::move(e));
+    }
+  }
+
   void trim() {
     while (!entries_.empty() && !entries_.front()) {
       entries_.pop_front();

@@ -65,6 +65,13 @@ bool Exchange::bind(Queue* queue, Exchange* exchange, std::string key, Table arg
   return true;
 }
 
+bool Exchange::has_binding(const void* destination, std::string_view key,
+                           const Table& arguments) const {
+  return std::any_of(bindings_.begin(), bindings_.end(), [&](const auto& entry) {
+    return entry.second.same_as(destination, key, arguments);
+  });
+}
+
 bool Exchange::unbind(const void* destination, std::string_view key, const Table& arguments) {
   for (auto it = bindings_.begin(); it != bindings_.end(); ++it) {
     if (it->second.same_as(destination, key, arguments)) {
@@ -124,10 +131,11 @@ void Exchange::index_remove(const Binding& binding) {
   }
 }
 
-void Exchange::route(const Message& message, std::vector<const Binding*>& out) const {
+void Exchange::route(const Message& message, const std::string& routing_key,
+                     std::vector<const Binding*>& out) const {
   switch (type_) {
     case ExchangeType::kDirect: {
-      auto it = direct_index_.find(message.routing_key);
+      auto it = direct_index_.find(routing_key);
       if (it == direct_index_.end()) return;
       for (BindingId id : it->second) out.push_back(&bindings_.at(id));
       return;
@@ -137,7 +145,7 @@ void Exchange::route(const Message& message, std::vector<const Binding*>& out) c
       return;
     case ExchangeType::kTopic: {
       std::vector<BindingId> ids;
-      topic_index_.match(message.routing_key, ids);
+      topic_index_.match(routing_key, ids);
       for (BindingId id : ids) out.push_back(&bindings_.at(id));
       return;
     }

@@ -58,6 +58,8 @@ class Exchange {
 
   // Adds a binding unless an identical one exists. Returns false when it already existed.
   bool bind(Queue* queue, Exchange* exchange, std::string key, Table arguments);
+  // Whether an identical binding exists.
+  bool has_binding(const void* destination, std::string_view key, const Table& arguments) const;
   // Removes the identical binding; false when there was none.
   bool unbind(const void* destination, std::string_view key, const Table& arguments);
   // Removes every binding to `destination`; returns how many.
@@ -68,7 +70,12 @@ class Exchange {
   std::vector<const Binding*> bindings() const;
 
   // Appends the bindings that match `message` (each once).
-  void route(const Message& message, std::vector<const Binding*>& out) const;
+  void route(const Message& message, std::vector<const Binding*>& out) const {
+    route(message, message.routing_key, out);
+  }
+  // The same, matching `routing_key` instead of the message's own key (CC and BCC keys).
+  void route(const Message& message, const std::string& routing_key,
+             std::vector<const Binding*>& out) const;
 
  private:
   void index_add(const Binding& binding);

@@ -42,6 +42,11 @@ bool survives_restart(const ExchangeOptions& exchange);
 bool survives_restart(const QueueOptions& queue);
 bool survives_restart(const Exchange& source, const Binding& binding);
 
+// `name` without CR and LF. RabbitMQ removes them from the exchange and queue names of
+// declare, delete, bind and unbind (not of publish, consume or get), so declaring "q\r\n"
+// declares "q"; the vhost methods for those operations apply it.
+std::string strip_cr_lf(std::string_view name);
+
 struct QueueDeclareOutcome {
   QueuePtr queue;
   bool created = false;
@@ -91,7 +96,8 @@ class VHost final : public QueueHost {
   // exchange-to-exchange bindings and alternate exchanges. kNotFound for a missing exchange,
   // kAccessRefused for an internal one (unless `internal_ok`: dead-lettering may target one).
   // Also routes by the keys of the message's CC header and by `bcc` (the BCC header, which
-  // the front-end removes from the message before it is stored).
+  // the front-end removes from the message before it is stored), at every exchange passed.
+  // A CC or BCC header that is not an array is kPreconditionFailed, as in RabbitMQ.
   Status route(std::string_view exchange, const Message& message, std::vector<Queue*>& out,
                bool internal_ok = false, const std::vector<std::string>* bcc = nullptr);
 
@@ -112,14 +118,17 @@ class VHost final : public QueueHost {
 
  private:
   void add_builtin_exchanges();
-  // The two ends of a queue binding, checked as RabbitMQ does (default exchange, 404, 405).
+  // The two ends of a queue binding, checked as RabbitMQ does (default exchange, then 404s);
+  // the caller checks exclusivity.
   Status binding_ends(const std::string& queue_name, const std::string& exchange_name,
-                      OwnerId owner, QueuePtr& queue, Exchange*& exchange);
+                      QueuePtr& queue, Exchange*& exchange);
   Status exchange_binding_ends(const std::string& destination, const std::string& source,
                                Exchange*& dst, Exchange*& src);
-  // Routes by message.routing_key from `start` (null: the default exchange), adding queues
-  // not already in out[first..].
-  void route_key(Exchange* start, const Message& message, size_t first, std::vector<Queue*>& out);
+  // Routes by message.routing_key and `extra_keys` from `start` (null: the default exchange),
+  // each exchange on the way matching every key, adding queues not already in out[first..].
+  void route_keys(Exchange* start, const Message& message,
+                  const std::vector<std::string>& extra_keys, size_t first,
+                  std::vector<Queue*>& out);
   void remove_queue(QueuePtr queue);  // by value: it erases the map entry
   void remove_exchange(const std::string& name);
   void maybe_auto_delete_exchange(Exchange& exchange);
