@@ -114,8 +114,15 @@ AmqpStatus Channel::on(const spec::BasicQos& m) {
 
 AmqpStatus Channel::on(const spec::BasicConsume& m) {
   using M = spec::BasicConsume;
+  std::string queue_name;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue_name, M::kClassId, M::kMethodId); !s.ok()) {
+    return s;
+  }
+  if (queue_name == kReplyToQueue && session_.reply_channels() != nullptr) {
+    return consume_replies(m, m.consumer_tag.empty() ? generate_consumer_tag() : m.consumer_tag);
+  }
   core::QueuePtr queue;
-  if (AmqpStatus s = use_queue(m.queue, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
+  if (AmqpStatus s = use_queue(queue_name, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
   std::string tag = m.consumer_tag.empty() ? generate_consumer_tag() : m.consumer_tag;
   if (consumers_.count(tag) != 0) {
     return AmqpStatus(spec::kNotAllowed, "attempt to reuse consumer tag '" + tag + "'", M::kClassId,
@@ -163,6 +170,7 @@ void Channel::remove_consumer(const std::string& tag) {
 }
 
 AmqpStatus Channel::on(const spec::BasicCancel& m) {
+  if (cancel_replies(m)) return AmqpStatus::Ok();
   remove_consumer(m.consumer_tag);
   if (!m.nowait) {
     spec::BasicCancelOk ok;
@@ -250,13 +258,16 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
 }
 
 AmqpStatus Channel::publish_assembled() {
-  // BCC routes like CC but, as in RabbitMQ, never reaches a consumer.
+  // BCC routes like CC but, as in RabbitMQ, never reaches a consumer. One that is not an array
+  // stays, for routing to refuse the message.
   std::vector<std::string> bcc;
   if (auto& headers = pending_message_->properties.headers;
-      headers && core::find(*headers, "BCC") != nullptr) {
+      headers && core::find(*headers, "BCC") != nullptr &&
+      core::find(*headers, "BCC")->as_array() != nullptr) {
     bcc = core::header_routing_keys(*pending_message_, "BCC");
     std::erase_if(*headers, [](const auto& entry) { return entry.first == "BCC"; });
   }
+  if (AmqpStatus s = set_reply_address(*pending_message_); !s.ok()) return s;
   core::MessagePtr message = std::move(pending_message_);
   const auto& user_id = message->properties.user_id;
   if (user_id && *user_id != session_.user()) {
@@ -271,6 +282,9 @@ AmqpStatus Channel::publish_assembled() {
       return AmqpStatus::From(s, 60, 40);
     }
   }
+  // Replies are handed over at once, in a transaction too (RabbitMQ delivers them while it
+  // routes, at publish).
+  route_replies(*message, bcc);
   if (tx_mode_) {
     // The exchange must exist now (RabbitMQ checks at publish); routing happens at commit.
     route_scratch_.clear();
@@ -367,15 +381,10 @@ AmqpStatus Channel::on(const spec::TxCommit& /*m*/) {
   for (const TxPublish& p : publishes) {
     if (AmqpStatus s = route_and_enqueue(p.message, p.mandatory, p.bcc); !s.ok()) return s;
   }
-  committing_ = true;
-  for (const TxSettle& t : settles) {
-    if (AmqpStatus s = settle(t.tag, t.multiple, t.ack, t.requeue, t.class_id, t.method_id);
-        !s.ok()) {
-      committing_ = false;
-      return s;
-    }
+  for (TxSettle& t : settles) {
+    for (auto& [tag, entry] : t.entries) settle_one(std::move(entry), t.ack, t.requeue);
   }
-  committing_ = false;
+  if (!settles.empty()) dispatch_consumer_queues();
   // As RabbitMQ: commit-ok only once the transaction's persistent messages are on disk.
   commit_waits_for_ = publisher_.last_id();
   if (commit_waits_for_ == 0) {
@@ -393,7 +402,7 @@ AmqpStatus Channel::on(const spec::TxRollback& /*m*/) {
                       spec::TxRollback::kClassId, spec::TxRollback::kMethodId);
   }
   tx_publishes_.clear();
-  tx_settles_.clear();
+  put_back_tx_settles();
   send(spec::TxRollbackOk{});
   return AmqpStatus::Ok();
 }
@@ -419,10 +428,12 @@ std::optional<uint32_t> Channel::delivery_count_header(const core::Queue& queue,
   return delivery.delivery_count;
 }
 
-bool Channel::can_deliver(const ChannelConsumer& consumer) const {
+bool Channel::can_deliver(const ChannelConsumer& /*consumer*/) const {
   if (state_ != State::kOpen || !flow_active_ || session_.output_congested()) return false;
-  if (consumer.no_ack()) return true;
-  return channel_prefetch_ == 0 || unacked_.size() < channel_prefetch_;
+  if (fair_dispatch_ && round_credit_ == 0) return false;
+  // A full global limit holds back no-ack consumers too (RabbitMQ's limiter answers every
+  // queue of the channel), though their deliveries do not count against it.
+  return channel_prefetch_ == 0 || consumer_unacked_ < channel_prefetch_;
 }
 
 void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::Delivery delivery) {
@@ -437,8 +448,10 @@ void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::Deliv
   send(deliver);
   send_content(60, m, delivery_count_header(queue, delivery));
   session_.flush_soon();
+  if (fair_dispatch_ && round_credit_ > 0) --round_credit_;
   if (delivery.lease == 0) return;  // no-ack: settled as it was handed out
   ++consumer.unacked;
+  ++consumer_unacked_;
   auto it = consumers_.find(consumer.tag());
   unacked_.add(tag, Unacked{consumer.queue(), delivery.lease,
                             it == consumers_.end() ? nullptr : it->second});
@@ -474,6 +487,7 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
 
 void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
   if (entry.consumer && entry.consumer->unacked > 0) --entry.consumer->unacked;
+  if (entry.consumer && consumer_unacked_ > 0) --consumer_unacked_;
   // A lease the queue no longer holds (the queue was deleted) settles as a no-op.
   if (ack) {
     entry.queue->ack(entry.lease);
@@ -487,12 +501,21 @@ void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
 
 AmqpStatus Channel::settle(uint64_t tag, bool multiple, bool ack, bool requeue, uint16_t class_id,
                            uint16_t method_id) {
-  if (tx_mode_ && !committing_) {
+  if (tx_mode_) {
     if (!(multiple && tag == 0) && !unacked_.contains(tag)) {
       return AmqpStatus(spec::kPreconditionFailed, "unknown delivery tag " + std::to_string(tag),
                         class_id, method_id);
     }
-    tx_settles_.push_back({tag, multiple, ack, requeue, class_id, method_id});
+    TxSettle held{ack, requeue, {}};
+    auto hold = [&](uint64_t t, Unacked e) { held.entries.emplace_back(t, std::move(e)); };
+    if (multiple && tag == 0) {
+      unacked_.take_all(hold);
+    } else if (multiple) {
+      unacked_.take_up_to(tag, hold);
+    } else {
+      unacked_.take(tag, hold);
+    }
+    tx_settles_.push_back(std::move(held));
     return AmqpStatus::Ok();
   }
   auto fn = [&](Unacked e) { settle_one(std::move(e), ack, requeue); };
@@ -525,10 +548,18 @@ AmqpStatus Channel::on(const spec::BasicNack& m) {
                 spec::BasicNack::kMethodId);
 }
 
+void Channel::put_back_tx_settles() {
+  for (TxSettle& t : tx_settles_) {
+    for (auto& [tag, entry] : t.entries) unacked_.put_back(tag, std::move(entry));
+  }
+  tx_settles_.clear();
+}
+
 void Channel::requeue_all_unacked() {
   std::vector<core::QueuePtr> touched;
   unacked_.take_all([&](Unacked e) {
     if (e.consumer && e.consumer->unacked > 0) --e.consumer->unacked;
+    if (e.consumer && consumer_unacked_ > 0) --consumer_unacked_;
     if (touched.empty() || touched.back() != e.queue) touched.push_back(e.queue);
     e.queue->requeue(e.lease);
   });
@@ -554,8 +585,29 @@ void Channel::dispatch_consumer_queues() {
   // Copy: a dispatch can cancel consumers (queue deleted) and so change the map.
   std::vector<core::QueuePtr> queues;
   queues.reserve(consumers_.size());
-  for (auto& [tag, c] : consumers_) queues.push_back(c->queue());
-  for (auto& q : queues) q->dispatch();
+  for (auto& [tag, c] : consumers_) {
+    if (std::find(queues.begin(), queues.end(), c->queue()) == queues.end()) {
+      queues.push_back(c->queue());
+    }
+  }
+  if (channel_prefetch_ == 0 || queues.size() < 2 || fair_dispatch_) {
+    for (auto& q : queues) q->dispatch();
+    return;
+  }
+  // Capacity under the global limit is shared: the queues take turns, one message each per
+  // round, until a round hands out nothing (RabbitMQ's limiter wakes every waiting queue
+  // rather than the first one, which would otherwise take all of it).
+  fair_dispatch_ = true;
+  for (bool delivered = true; delivered;) {
+    delivered = false;
+    for (auto& q : queues) {
+      round_credit_ = 1;
+      q->dispatch();
+      delivered = delivered || round_credit_ == 0;
+    }
+  }
+  fair_dispatch_ = false;
+  round_credit_ = 0;
 }
 
 void Channel::resume_deliveries() { dispatch_consumer_queues(); }
@@ -568,11 +620,14 @@ void Channel::release() {
     commit_waits_for_ = 0;
     session_.release_input();
   }
+  stop_replies();
   state_ = State::kClosing;
   auto consumers = std::move(consumers_);
   consumers_.clear();
   for (auto& [tag, c] : consumers) c->queue()->remove_consumer(c.get());
-  // Requeue after the consumers are gone so nothing goes back to this channel.
+  // Requeue after the consumers are gone so nothing goes back to this channel; deliveries
+  // settled by an uncommitted transaction go back too.
+  put_back_tx_settles();
   requeue_all_unacked();
   for (auto& [tag, c] : consumers) session_.vhost().consumer_removed(*c->queue());
   // The content stage is left as it is: frames of a publish in flight keep arriving.

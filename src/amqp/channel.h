@@ -15,6 +15,7 @@
 #include "amqp/amqp_error.h"
 #include "amqp/codec/frame.h"
 #include "amqp/codec/generated/amqp_spec.h"
+#include "amqp/direct_reply_to.h"
 #include "core/consumer.h"
 #include "core/id_window.h"
 #include "core/publisher.h"
@@ -90,27 +91,31 @@ class Channel final : public core::Publisher::Listener {
   void deliver(ChannelConsumer& consumer, core::Queue& queue, core::Delivery delivery);
   void consumer_cancelled_by_queue(ChannelConsumer& consumer);
 
+  // --- used by another channel: a reply to this channel's reply address ---
+  void deliver_reply(const core::Message& message);
+
  private:
+  // A delivery tag names a lease in a queue.
+  struct Unacked {
+    core::QueuePtr queue;
+    core::LeaseId lease = 0;
+    std::shared_ptr<ChannelConsumer> consumer;  // null for basic.get
+  };
+
   // A publish or settlement held back until tx.commit.
   struct TxPublish {
     core::MessagePtr message;
     bool mandatory = false;
     std::vector<std::string> bcc;  // BCC keys, removed from the message's headers
   };
+  // An ack, nack or reject in a transaction. As in RabbitMQ, its tags leave the unacked window
+  // at once (recover does not return them, a second ack is an unknown tag); the queues hear of
+  // it at commit, and until then the deliveries still count against prefetch. A rollback puts
+  // them back in the window.
   struct TxSettle {
-    uint64_t tag = 0;
-    bool multiple = false;
     bool ack = true;
     bool requeue = false;
-    uint16_t class_id = 0;
-    uint16_t method_id = 0;
-  };
-
-  // A delivery tag names a lease in a queue.
-  struct Unacked {
-    core::QueuePtr queue;
-    core::LeaseId lease = 0;
-    std::shared_ptr<ChannelConsumer> consumer;  // null for basic.get
+    std::vector<std::pair<uint64_t, Unacked>> entries;  // by tag
   };
 
   // Method handlers, one per method a client may send on a channel.
@@ -143,6 +148,17 @@ class Channel final : public core::Publisher::Listener {
   template <class M>
   AmqpStatus on(const M& m);  // any other method: not valid on a channel
 
+  // Direct reply-to (direct_reply_to.cpp). The reply consumer is not in consumers_: it takes
+  // no messages from a queue.
+  AmqpStatus consume_replies(const spec::BasicConsume& m, std::string tag);
+  bool cancel_replies(const spec::BasicCancel& m);  // true when `m` named the reply consumer
+  void stop_replies();
+  // reply_to "amq.rabbitmq.reply-to" becomes this channel's reply address.
+  AmqpStatus set_reply_address(core::Message& message) const;
+  // Delivers a message published to the default exchange to the requesters it names.
+  void route_replies(const core::Message& message, const std::vector<std::string>& bcc);
+  AmqpStatus declare_reply_queue(const spec::QueueDeclare& m);
+
   template <class M>
   void send(const M& method) {
     append_method_frame(session_output(), id_, method);
@@ -161,6 +177,8 @@ class Channel final : public core::Publisher::Listener {
   AmqpStatus settle(uint64_t tag, bool multiple, bool ack, bool requeue, uint16_t class_id,
                     uint16_t method_id);
   void settle_one(Unacked entry, bool ack, bool requeue);
+  // Returns the deliveries a transaction has settled but not committed to the window.
+  void put_back_tx_settles();
   void requeue_all_unacked();
   void dispatch_consumer_queues();
   void remove_consumer(const std::string& tag);
@@ -189,6 +207,13 @@ class Channel final : public core::Publisher::Listener {
   uint64_t next_delivery_tag_ = 1;
   uint32_t consumer_prefetch_ = 0;  // basic.qos global=false: for consumers created after
   uint32_t channel_prefetch_ = 0;   // basic.qos global=true: across the channel
+  // What the global limit counts, as RabbitMQ's limiter does: deliveries to consumers that
+  // need an ack and are not settled yet (not basic.get, not no-ack consumers).
+  uint32_t consumer_unacked_ = 0;
+  // While dispatch_consumer_queues shares freed channel capacity out, each queue hands this
+  // channel at most `round_credit_` messages per round, so queues take turns.
+  bool fair_dispatch_ = false;
+  uint32_t round_credit_ = 0;
   uint64_t consumer_tag_counter_ = 0;
 
   bool confirm_mode_ = false;
@@ -197,7 +222,6 @@ class Channel final : public core::Publisher::Listener {
   core::Publisher publisher_;
 
   bool tx_mode_ = false;
-  bool committing_ = false;  // settle() applies instead of deferring
   // tx.commit-ok waits until the publisher has completed this id (0: no commit waiting);
   // meanwhile the session reads nothing more from the connection, so replies keep their order.
   uint64_t commit_waits_for_ = 0;
@@ -205,6 +229,7 @@ class Channel final : public core::Publisher::Listener {
   std::vector<TxPublish> tx_publishes_;
   std::vector<TxSettle> tx_settles_;
 
+  ReplyConsumer reply_consumer_;
   std::string last_queue_;                   // for methods that name the queue ""
   std::vector<core::Queue*> route_scratch_;  // tx publishes: the exchange must exist
 };

@@ -66,6 +66,9 @@ AmqpStatus Channel::on(const spec::ExchangeUnbind& m) {
 
 AmqpStatus Channel::on(const spec::QueueDeclare& m) {
   using M = spec::QueueDeclare;
+  if (names_reply_queue(m.queue) && session_.reply_channels() != nullptr) {
+    return declare_reply_queue(m);
+  }
   core::QueueOptions options;
   options.durable = m.durable;
   options.exclusive = m.exclusive;

@@ -18,9 +18,11 @@ constexpr size_t kMessageOverheadEstimate = 640;
 
 core::Table server_properties(const SessionConfig& config) {
   core::Table capabilities;
-  for (const char* name : {"publisher_confirms", "exchange_exchange_bindings", "basic.nack",
-                           "consumer_cancel_notify", "connection.blocked", "consumer_priorities",
-                           "authentication_failure_close", "per_consumer_qos", "direct_reply_to"}) {
+  for (const char* name :
+       {"publisher_confirms", "exchange_exchange_bindings", "basic.nack",
+        "consumer_cancel_notify", "connection.blocked", "consumer_priorities",
+        "authentication_failure_close", "per_consumer_qos", "direct_reply_to"}) {
+    if (std::string_view(name) == "direct_reply_to" && config.reply_channels == nullptr) continue;
     capabilities.emplace_back(name, core::Value::Bool(true));
   }
   core::Table props;
@@ -102,7 +104,9 @@ Session::Session(core::Broker& broker, net::Connection& connection, const Sessio
       config_(config),
       owner_id_(broker.next_owner_id()),
       channel_max_(config.channel_max),
-      frame_max_(config.frame_max),
+      // Until tune-ok, frames are limited to the protocol's minimum frame size: RabbitMQ closes
+      // a connection whose start-ok (or tune-ok) is larger.
+      frame_max_(kFrameMinSize),
       created_(net::Clock::now()),
       last_received_(created_),
       last_heartbeat_sent_(created_) {}

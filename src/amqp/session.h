@@ -26,6 +26,8 @@
 
 namespace polymq::amqp {
 
+class ReplyChannels;
+
 struct SessionConfig {
   uint16_t channel_max = 2047;  // RabbitMQ's default
   uint32_t frame_max = 131072;  // RabbitMQ's default
@@ -33,6 +35,9 @@ struct SessionConfig {
   uint32_t handshake_timeout_s = 10;
   std::string product = "PolyMQ";
   std::string version = "0.1.0";
+  // Channels consuming direct replies, shared by every session; null: no direct reply-to
+  // (the capability is not announced and amq.rabbitmq.reply-to is an unknown queue).
+  ReplyChannels* reply_channels = nullptr;
 };
 
 class Session final : public net::Handler {
@@ -62,6 +67,7 @@ class Session final : public net::Handler {
   // hold is released. Frames already received stay buffered, in order.
   void hold_input();
   void release_input();
+  ReplyChannels* reply_channels() const { return config_.reply_channels; }
 
  private:
   enum class State { kHeader, kStartOk, kTuneOk, kOpen, kRunning, kClosing, kClosed };

@@ -527,9 +527,9 @@ std::string export_definitions(const Broker& broker) {
         w.Key("vhost");
         write_string(w, vhost->name());
         w.Key("destination");
-        write_string(w, b->queue != nullptr ? b->queue->name() : b->exchange->name());
+        write_string(w, b->queue() != nullptr ? b->queue()->name() : b->exchange()->name());
         w.Key("destination_type");
-        w.String(b->queue != nullptr ? "queue" : "exchange");
+        w.String(b->queue() != nullptr ? "queue" : "exchange");
         w.Key("routing_key");
         write_string(w, b->key);
         w.Key("arguments");

@@ -40,10 +40,8 @@ const char* exchange_type_name(ExchangeType type) {
   return "direct";
 }
 
-bool Binding::same_as(const void* destination, std::string_view k, const Table& args) const {
-  const void* mine = queue != nullptr ? static_cast<const void*>(queue)
-                                      : static_cast<const void*>(exchange);
-  return mine == destination && key == k && tables_equal(arguments, args);
+bool Binding::same_as(const Destination& destination, std::string_view k, const Table& args) const {
+  return to == destination && key == k && tables_equal(arguments, args);
 }
 
 Exchange::Exchange(std::string name, ExchangeType type, ExchangeOptions options)
@@ -53,19 +51,25 @@ const std::string* Exchange::alternate_exchange() const {
   return find_string(options_.arguments, "alternate-exchange");
 }
 
-bool Exchange::bind(Queue* queue, Exchange* exchange, std::string key, Table arguments) {
-  const void* destination =
-      queue != nullptr ? static_cast<const void*>(queue) : static_cast<const void*>(exchange);
+bool Exchange::bind(const Destination& destination, std::string key, Table arguments) {
   for (const auto& [id, b] : bindings_) {
     if (b.same_as(destination, key, arguments)) return false;
   }
-  Binding binding{next_binding_id_++, queue, exchange, std::move(key), std::move(arguments)};
+  Binding binding{next_binding_id_++, destination, std::move(key), std::move(arguments)};
   index_add(binding);
   bindings_.emplace(binding.id, std::move(binding));
   return true;
 }
 
-bool Exchange::unbind(const void* destination, std::string_view key, const Table& arguments) {
+bool Exchange::has_binding(const Destination& destination, std::string_view key,
+                           const Table& arguments) const {
+  return std::any_of(bindings_.begin(), bindings_.end(), [&](const auto& entry) {
+    return entry.second.same_as(destination, key, arguments);
+  });
+}
+
+bool Exchange::unbind(const Destination& destination, std::string_view key,
+                      const Table& arguments) {
   for (auto it = bindings_.begin(); it != bindings_.end(); ++it) {
     if (it->second.same_as(destination, key, arguments)) {
       index_remove(it->second);
@@ -76,11 +80,11 @@ bool Exchange::unbind(const void* destination, std::string_view key, const Table
   return false;
 }
 
-size_t Exchange::unbind_all(const void* destination) {
+size_t Exchange::unbind_all(const Destination& destination) {
   size_t removed = 0;
   for (auto it = bindings_.begin(); it != bindings_.end();) {
     const Binding& b = it->second;
-    if (b.queue == destination || b.exchange == destination) {
+    if (b.to == destination) {
       index_remove(b);
       it = bindings_.erase(it);
       ++removed;
@@ -91,10 +95,9 @@ size_t Exchange::unbind_all(const void* destination) {
   return removed;
 }
 
-bool Exchange::has_binding_to(const void* destination) const {
-  return std::any_of(bindings_.begin(), bindings_.end(), [&](const auto& entry) {
-    return entry.second.queue == destination || entry.second.exchange == destination;
-  });
+bool Exchange::has_binding_to(const Destination& destination) const {
+  return std::any_of(bindings_.begin(), bindings_.end(),
+                     [&](const auto& entry) { return entry.second.to == destination; });
 }
 
 std::vector<const Binding*> Exchange::bindings() const {
@@ -124,10 +127,11 @@ void Exchange::index_remove(const Binding& binding) {
   }
 }
 
-void Exchange::route(const Message& message, std::vector<const Binding*>& out) const {
+void Exchange::route(const Message& message, const std::string& routing_key,
+                     std::vector<const Binding*>& out) const {
   switch (type_) {
     case ExchangeType::kDirect: {
-      auto it = direct_index_.find(message.routing_key);
+      auto it = direct_index_.find(routing_key);
       if (it == direct_index_.end()) return;
       for (BindingId id : it->second) out.push_back(&bindings_.at(id));
       return;
@@ -137,13 +141,12 @@ void Exchange::route(const Message& message, std::vector<const Binding*>& out) c
       return;
     case ExchangeType::kTopic: {
       std::vector<BindingId> ids;
-      topic_index_.match(message.routing_key, ids);
+      topic_index_.match(routing_key, ids);
       for (BindingId id : ids) out.push_back(&bindings_.at(id));
       return;
     }
     case ExchangeType::kHeaders: {
-      const Table* headers =
-          message.properties.headers ? &*message.properties.headers : nullptr;
+      const Table* headers = message.properties.headers ? &*message.properties.headers : nullptr;
       for (const auto& [id, b] : bindings_) {
         if (headers_match(b.arguments, headers)) out.push_back(&b);
       }

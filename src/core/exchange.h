@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/destination.h"
 #include "core/message.h"
 #include "core/routing/topic_trie.h"
 #include "core/value.h"
@@ -33,15 +34,16 @@ struct ExchangeOptions {
   Table arguments;
 };
 
-// Exactly one of `queue` and `exchange` is set.
 struct Binding {
   BindingId id = 0;
-  Queue* queue = nullptr;
-  Exchange* exchange = nullptr;
+  Destination to;
   std::string key;
   Table arguments;
 
-  bool same_as(const void* destination, std::string_view k, const Table& args) const;
+  Queue* queue() const { return to.queue(); }
+  Stream* stream() const { return to.stream(); }
+  Exchange* exchange() const { return to.exchange(); }
+  bool same_as(const Destination& destination, std::string_view k, const Table& args) const;
 };
 
 class Exchange {
@@ -57,18 +59,26 @@ class Exchange {
   const std::string* alternate_exchange() const;
 
   // Adds a binding unless an identical one exists. Returns false when it already existed.
-  bool bind(Queue* queue, Exchange* exchange, std::string key, Table arguments);
+  bool bind(const Destination& destination, std::string key, Table arguments);
+  // Whether an identical binding exists.
+  bool has_binding(const Destination& destination, std::string_view key,
+                   const Table& arguments) const;
   // Removes the identical binding; false when there was none.
-  bool unbind(const void* destination, std::string_view key, const Table& arguments);
+  bool unbind(const Destination& destination, std::string_view key, const Table& arguments);
   // Removes every binding to `destination`; returns how many.
-  size_t unbind_all(const void* destination);
+  size_t unbind_all(const Destination& destination);
   bool has_bindings() const { return !bindings_.empty(); }
   size_t binding_count() const { return bindings_.size(); }
-  bool has_binding_to(const void* destination) const;
+  bool has_binding_to(const Destination& destination) const;
   std::vector<const Binding*> bindings() const;
 
   // Appends the bindings that match `message` (each once).
-  void route(const Message& message, std::vector<const Binding*>& out) const;
+  void route(const Message& message, std::vector<const Binding*>& out) const {
+    route(message, message.routing_key, out);
+  }
+  // The same, matching `routing_key` instead of the message's own key (CC and BCC keys).
+  void route(const Message& message, const std::string& routing_key,
+             std::vector<const Binding*>& out) const;
 
  private:
   void index_add(const Binding& binding);

@@ -4,12 +4,14 @@
 // The window is a deque indexed by (id - first id); taking an entry marks its slot and trims
 // empty slots from the front. Taking one id and taking a prefix ("multiple") are both cheap,
 // unlike a map, as long as entries are mostly settled in about the order they were added (an
-// entry held for long keeps the slots after it, empty or not, until it goes).
+// entry held for long keeps the slots after it, empty or not, until it goes). The take
+// functions hand each entry to `fn(entry)`, or to `fn(tag, entry)` when fn takes the tag too.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace polymq::core {
@@ -39,6 +41,22 @@ class IdWindow {
     }
   }
 
+  // Records `entry` again under `tag`, which was taken before and is not in the window now;
+  // it may be lower than tags added since (a rolled-back transaction returns its acks).
+  void put_back(uint64_t tag, Entry entry) {
+    if (entries_.empty()) {
+      first_tag_ = tag;
+    } else {
+      while (tag < first_tag_) {
+        entries_.emplace_front();
+        --first_tag_;
+      }
+    }
+    while (first_tag_ + entries_.size() <= tag) entries_.emplace_back();
+    entries_[tag - first_tag_].emplace(std::move(entry));
+    ++live_;
+  }
+
   bool contains(uint64_t tag) const {
     if (tag < first_tag_ || tag >= first_tag_ + entries_.size()) return false;
     return entries_[tag - first_tag_].has_value();
@@ -53,7 +71,7 @@ class IdWindow {
     slot.reset();
     --live_;
     trim();
-    fn(std::move(e));
+    call(fn, tag, std::move(e));
     return true;
   }
 
@@ -64,11 +82,11 @@ class IdWindow {
     while (!entries_.empty() && first_tag_ <= tag) {
       auto slot = std::move(entries_.front());
       entries_.pop_front();
-      ++first_tag_;
+      const uint64_t slot_tag = first_tag_++;
       if (slot) {
         --live_;
         ++n;
-        fn(std::move(*slot));
+        call(fn, slot_tag, std::move(*slot));
       }
     }
     return n;
@@ -83,6 +101,15 @@ class IdWindow {
   bool empty() const { return live_ == 0; }
 
  private:
+  template <class Fn>
+  static void call(Fn& fn, uint64_t tag, Entry&& e) {
+    if constexpr (std::is_invocable_v<Fn&, uint64_t, Entry&&>) {
+      fn(tag, std::move(e));
+    } else {
+      fn(std::move(e));
+    }
+  }
+
   void trim() {
     while (!entries_.empty() && !entries_.front()) {
       entries_.pop_front();

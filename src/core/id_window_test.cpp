@@ -36,5 +36,29 @@ TEST(IdWindowTest, GapsFromUnackedDeliveriesAreSkipped) {
   EXPECT_FALSE(w.contains(100));
 }
 
+TEST(IdWindowTest, PutBackRestoresTagsBelowAndAmongLaterOnes) {
+  IdWindow<int> w;
+  for (uint64_t tag = 1; tag <= 4; ++tag) w.add(tag, static_cast<int>(tag));
+  std::vector<int> taken;
+  auto collect = [&](int v) { taken.push_back(v); };
+  EXPECT_EQ(w.take_up_to(2, collect), 2u);  // the window now starts at 3
+  EXPECT_TRUE(w.take(4, collect));
+  w.add(6, 6);
+  w.put_back(1, 1);  // below the first tag
+  w.put_back(4, 4);  // inside
+  EXPECT_EQ(w.size(), 4u);
+  EXPECT_TRUE(w.contains(1));
+  EXPECT_FALSE(w.contains(2));
+  EXPECT_TRUE(w.contains(4));
+  EXPECT_FALSE(w.contains(5));
+  std::vector<int> got;
+  EXPECT_EQ(w.take_all([&](int v) { got.push_back(v); }), 4u);
+  EXPECT_EQ(got, (std::vector<int>{1, 3, 4, 6}));  // in tag order
+  w.put_back(9, 9);                                // into an empty window
+  w.add(10, 10);
+  EXPECT_EQ(w.size(), 2u);
+  EXPECT_TRUE(w.contains(9));
+}
+
 }  // namespace
 }  // namespace polymq::core

@@ -26,6 +26,7 @@ namespace polymq::core {
 
 class VHost;
 class Queue;
+class Stream;
 
 struct PublishResult {
   Status status;        // not ok: nothing was routed (missing or internal exchange)
@@ -48,8 +49,9 @@ class Publisher final : public CommitListener {
   Publisher& operator=(const Publisher&) = delete;
 
   // Routes `message` from `exchange` (also by its CC header and by `bcc`, the BCC keys the
-  // front-end removed from it) and enqueues it. With `track`, it takes the next id and
-  // completes through drain().
+  // front-end removed from it), enqueues it in the queues it reaches and appends it to the
+  // streams it reaches (a partition chosen by its key, else its routing key). With `track`, it
+  // takes the next id and completes through drain().
   PublishResult publish(VHost& vhost, std::string_view exchange, const MessagePtr& message,
                         const std::vector<std::string>* bcc, bool track);
 
@@ -80,7 +82,8 @@ class Publisher final : public CommitListener {
 
   CommitTracker& commits_;
   Listener& listener_;
-  std::vector<Queue*> targets_;  // scratch, kept to avoid an allocation per publish
+  std::vector<Queue*> targets_;   // scratch, kept to avoid an allocation per publish
+  std::vector<Stream*> streams_;  // likewise
   uint64_t last_id_ = 0;
   uint64_t drained_ = 0;
   std::deque<Held> held_;  // by id

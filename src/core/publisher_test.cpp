@@ -147,5 +147,62 @@ TEST_F(PublisherTest, ResetForgetsWaitingPublishes) {
   EXPECT_EQ(drain(), (std::vector<Completion>{}));
 }
 
+TEST_F(PublisherTest, ExchangesRouteIntoStreamsAndTheAppendCompletesWithItsRound) {
+  ExchangeOptions fanout;
+  ASSERT_TRUE(vhost_->declare_exchange("events", "fanout", fanout, false).ok());
+  StreamSettings settings;
+  settings.partitions = 3;
+  Stream* stream = nullptr;
+  ASSERT_TRUE(vhost_->declare_stream("log", settings, stream).ok());
+  ASSERT_TRUE(vhost_->bind_stream("log", "events", "", {}).ok());
+  ASSERT_TRUE(vhost_->bind_queue("transient", "events", "", {}, 1).ok());
+
+  auto m = message("order-17", false);
+  PublishResult r = publisher().publish(*vhost_, "events", m, nullptr, true);
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_TRUE(r.routed);
+  EXPECT_EQ(vhost_->find_queue("transient")->message_count(), 1u);
+  uint64_t appended = 0;
+  for (uint32_t p = 0; p < 3; ++p) appended += stream->next_offset(p);
+  EXPECT_EQ(appended, 1u);
+  // The same routing key lands in the same partition.
+  publisher().publish(*vhost_, "events", message("order-17", false), nullptr, true);
+  uint32_t partition_with_two = 3;
+  for (uint32_t p = 0; p < 3; ++p) {
+    if (stream->next_offset(p) == 2) partition_with_two = p;
+  }
+  EXPECT_LT(partition_with_two, 3u);
+  // A stream keeps every message, so the publish completes once its round synced it.
+  EXPECT_EQ(drain(), (std::vector<Completion>{}));
+  run_round();
+  EXPECT_EQ(drain(), (std::vector<Completion>{{1, 2, true}}));
+  EXPECT_EQ(stream->durable_offset(partition_with_two), 2u);
+
+  // Deleting the stream removes its binding: the exchange routes to the queue only.
+  ASSERT_TRUE(vhost_->delete_stream("log").ok());
+  EXPECT_EQ(vhost_->find_stream("log"), nullptr);
+  PublishResult after = publisher().publish(*vhost_, "events", m, nullptr, false);
+  EXPECT_TRUE(after.routed);
+  EXPECT_EQ(vhost_->find_queue("transient")->message_count(), 3u);
+}
+
+TEST_F(PublisherTest, StreamsAndQueuesShareOneNamespace) {
+  Stream* stream = nullptr;
+  EXPECT_EQ(vhost_->declare_stream("durable", {}, stream).code(), ErrorCode::kResourceLocked);
+  ASSERT_TRUE(vhost_->declare_stream("s", {}, stream).ok());
+  QueueOptions o;
+  QueueDeclareOutcome out;
+  EXPECT_EQ(vhost_->declare_queue("s", o, false, 1, out).code(), ErrorCode::kResourceLocked);
+  Stream* again = nullptr;
+  ASSERT_TRUE(vhost_->declare_stream("s", {}, again).ok());
+  EXPECT_EQ(again, stream);
+  StreamSettings two;
+  two.partitions = 2;
+  EXPECT_EQ(vhost_->declare_stream("s", two, again).code(), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(vhost_->bind_stream("s", "no-such", "", {}).code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(vhost_->unbind_stream("s", "no-such", "", {}).ok());
+  EXPECT_EQ(vhost_->delete_stream("nope").code(), ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace polymq::core

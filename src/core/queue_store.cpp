@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Settlement log records: a tag byte, then little-endian u64s.
-constexpr char kSettled = 'S';      // offsets...
+constexpr char kSettled = 'S';       // offsets...
 constexpr char kSettledRange = 'R';  // from, to
 constexpr char kDelivered = 'D';     // delivered_upto
 constexpr char kCheckpoint = 'C';    // live_from, delivered_upto, n, n x (start, end)
@@ -90,8 +90,8 @@ Status QueueStore::open() {
                   ")");
   }
   for (const auto& bad : report.corrupt_segments) {
-    factory_.warn("queue store " + dir_ + ": corrupt segment " +
-                  std::to_string(bad.base_offset) + ": " + bad.status.message());
+    factory_.warn("queue store " + dir_ + ": corrupt segment " + std::to_string(bad.base_offset) +
+                  ": " + bad.status.message());
   }
   live_from_ = log_->first_offset();
   reclaimed_below_ = live_from_;
@@ -100,8 +100,8 @@ Status QueueStore::open() {
     // Segments a few times smaller than the checkpoint interval, so that checkpoints free
     // whole segments.
     s_options.hooks = factory_.options().hooks;
-    s_options.segment_bytes = std::clamp<uint64_t>(factory_.options().checkpoint_bytes / 4,
-                                                   64 * 1024, 1024 * 1024);
+    s_options.segment_bytes =
+        std::clamp<uint64_t>(factory_.options().checkpoint_bytes / 4, 64 * 1024, 1024 * 1024);
     auto s = storage::Log::open(dir_ + "/settlements", s_options);
     if (!s.ok()) return from_storage(s.status(), "cannot open " + dir_ + "/settlements");
     settlements_ = std::move(*s);
@@ -323,8 +323,7 @@ void QueueStore::write_settlements() {
     auto r = settlements_->append(rec, now);
     if (!r.ok()) {
       if (write_error_.ok()) {
-        factory_.warn("queue store " + dir_ + ": settlement write failed: " +
-                      r.status().message());
+        factory_.warn("queue store " + dir_ + ": settlement write failed: " + r.status().message());
       }
       write_error_ = {ErrorCode::kResourceError,
                       "write to " + dir_ + "/settlements: " + r.status().message()};
@@ -405,8 +404,7 @@ void QueueStore::end_round(bool ok) {
 }
 
 Status QueueStore::read(uint64_t from, uint64_t max_bytes,
-                        const std::function<void(uint64_t, StoredMessage&)>& fn,
-                        uint64_t& next) {
+                        const std::function<void(uint64_t, StoredMessage&)>& fn, uint64_t& next) {
   if (!pending_records_.empty()) {
     if (Status st = write_pending(); !st.ok()) return st;  // kResourceError: try later
   }
@@ -431,9 +429,9 @@ Status QueueStore::read(uint64_t from, uint64_t max_bytes,
     return true;
   });
   if (malformed) {
-    return {ErrorCode::kInternal,
-            "queue store " + dir_ + ": record " + std::to_string(malformed_at) +
-                " passed its CRC but is not a message"};
+    return {ErrorCode::kInternal, "queue store " + dir_ + ": record " +
+                                      std::to_string(malformed_at) +
+                                      " passed its CRC but is not a message"};
   }
   if (!result.ok()) return from_storage(result.status(), "read from " + dir_);
   next = *result;
@@ -453,8 +451,7 @@ void QueueStore::destroy() {
   if (ec) factory_.warn("cannot remove " + dir_ + ": " + ec.message());
 }
 
-QueueStoreFactory::QueueStoreFactory(QueueStoreOptions options,
-                                     storage::GroupCommitter& committer)
+QueueStoreFactory::QueueStoreFactory(QueueStoreOptions options, storage::GroupCommitter& committer)
     : options_(std::move(options)), committer_(committer), tracker_(&committer) {
   std::error_code ec;
   fs::remove_all(options_.root + "/transient", ec);
@@ -464,6 +461,13 @@ QueueStoreFactory::QueueStoreFactory(QueueStoreOptions options,
 QueueStoreFactory::~QueueStoreFactory() {
   std::error_code ec;
   fs::remove_all(options_.root + "/transient", ec);
+}
+
+Status QueueStoreFactory::open_stream(const std::string& vhost, const std::string& name,
+                                      const StreamSettings& settings,
+                                      std::unique_ptr<Stream>& out) {
+  const std::string dir = options_.root + "/streams/" + hex_digest(vhost + '\0' + name);
+  return Stream::open(name, dir, settings, &committer_, out);
 }
 
 Status QueueStoreFactory::open_durable(const std::string& vhost, const std::string& queue,
@@ -476,8 +480,7 @@ Status QueueStoreFactory::open_durable(const std::string& vhost, const std::stri
 }
 
 Status QueueStoreFactory::open_transient(std::unique_ptr<QueueStore>& out) {
-  const std::string dir =
-      options_.root + "/transient/" + std::to_string(++transient_counter_);
+  const std::string dir = options_.root + "/transient/" + std::to_string(++transient_counter_);
   std::unique_ptr<QueueStore> store(new QueueStore(*this, dir, false));
   if (Status st = store->open(); !st.ok()) return st;
   out = std::move(store);

@@ -21,6 +21,7 @@
 
 #include "core/message_codec.h"
 #include "core/status.h"
+#include "core/stream.h"
 #include "storage/group_commit.h"
 #include "storage/log.h"
 
@@ -123,7 +124,7 @@ class QueueStore final : public storage::SyncParticipant {
   // Settled offsets: all below live_from_, plus disjoint [start, end) ranges above it.
   uint64_t live_from_ = 0;
   std::map<uint64_t, uint64_t> settled_ranges_;
-  std::vector<uint64_t> pending_settles_;  // not yet in the settlement log
+  std::vector<uint64_t> pending_settles_;    // not yet in the settlement log
   std::vector<std::string> pending_ranges_;  // encoded range records, likewise
   uint64_t delivered_upto_ = 0;
   uint64_t delivered_written_ = 0;
@@ -132,9 +133,9 @@ class QueueStore final : public storage::SyncParticipant {
 };
 
 struct QueueStoreOptions {
-  std::string root;                                // <data-dir>/queues
-  uint64_t segment_bytes = 64ull * 1024 * 1024;    // message log segments
-  uint64_t window_bytes = 16ull * 1024 * 1024;     // a queue's in-memory window
+  std::string root;                              // <data-dir>/queues
+  uint64_t segment_bytes = 64ull * 1024 * 1024;  // message log segments
+  uint64_t window_bytes = 16ull * 1024 * 1024;   // a queue's in-memory window
   // A checkpoint restates the settlement state after this many bytes of settlement records,
   // so the segments before it can be deleted.
   uint64_t checkpoint_bytes = 4ull * 1024 * 1024;
@@ -159,6 +160,9 @@ class QueueStoreFactory {
   // A durable queue's store, recovered from disk when it exists.
   Status open_durable(const std::string& vhost, const std::string& queue,
                       std::unique_ptr<QueueStore>& out);
+  // A stream's partitions, under <root>/streams/ (core/stream.h), synced by the same committer.
+  Status open_stream(const std::string& vhost, const std::string& name,
+                     const StreamSettings& settings, std::unique_ptr<Stream>& out);
   // A scratch store for paging a non-durable queue; gone at the next start.
   Status open_transient(std::unique_ptr<QueueStore>& out);
 

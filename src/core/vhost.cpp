@@ -56,6 +56,14 @@ bool starts_with_reserved(std::string_view name) {
 
 }  // namespace
 
+std::string strip_cr_lf(std::string_view name) {
+  std::string out(name);
+  if (out.find_first_of("\r\n") != std::string::npos) {
+    std::erase_if(out, [](char c) { return c == '\r' || c == '\n'; });
+  }
+  return out;
+}
+
 bool survives_restart(const ExchangeOptions& exchange) { return exchange.durable; }
 
 bool survives_restart(const QueueOptions& queue) {
@@ -64,8 +72,8 @@ bool survives_restart(const QueueOptions& queue) {
 
 bool survives_restart(const Exchange& source, const Binding& binding) {
   if (!survives_restart(source.options())) return false;
-  if (binding.queue != nullptr) return survives_restart(binding.queue->options());
-  return binding.exchange != nullptr && survives_restart(binding.exchange->options());
+  if (binding.queue() != nullptr) return survives_restart(binding.queue()->options());
+  return binding.exchange() != nullptr && survives_restart(binding.exchange()->options());
 }
 
 VHost::VHost(std::string name, const VHostHooks* hooks) : name_(std::move(name)), hooks_(hooks) {
@@ -103,21 +111,25 @@ Queue* VHost::find_queue(std::string_view name) {
   return it == queues_.end() ? nullptr : it->second.get();
 }
 
-Status VHost::declare_exchange(const std::string& name, std::string_view type,
+Status VHost::declare_exchange(const std::string& requested, std::string_view type,
                                const ExchangeOptions& options, bool passive) {
+  const std::string name = strip_cr_lf(requested);
+  // RabbitMQ's order: the type (an active declare only), then the default exchange, which no
+  // declare may name, not even a passive one.
+  std::optional<ExchangeType> parsed;
+  if (!passive) {
+    parsed = parse_exchange_type(type);
+    if (!parsed) {
+      return {ErrorCode::kInvalidArgument, "unknown exchange type '" + std::string(type) + "'"};
+    }
+  }
   if (name.empty()) {
-    // Declaring the default exchange is allowed only as a no-op check.
-    if (passive || type == "direct") return Status::Ok();
     return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
   }
   Exchange* existing = find_exchange(name);
   if (passive) {
     if (existing == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(name)};
     return Status::Ok();
-  }
-  auto parsed = parse_exchange_type(type);
-  if (!parsed) {
-    return {ErrorCode::kInvalidArgument, "unknown exchange type '" + std::string(type) + "'"};
   }
   if (existing == nullptr && starts_with_reserved(name)) {
     return {ErrorCode::kAccessRefused,
@@ -152,7 +164,8 @@ Status VHost::declare_exchange(const std::string& name, std::string_view type,
   return Status::Ok();
 }
 
-Status VHost::delete_exchange(const std::string& name, bool if_unused) {
+Status VHost::delete_exchange(const std::string& requested, bool if_unused) {
+  const std::string name = strip_cr_lf(requested);
   if (name.empty() || starts_with_reserved(name)) {
     if (name.empty() || find_exchange(name) != nullptr) {
       return {ErrorCode::kAccessRefused,
@@ -195,15 +208,18 @@ Status VHost::exchange_binding_ends(const std::string& destination, const std::s
   if (destination.empty() || source.empty()) {
     return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
   }
-  dst = find_exchange(destination);
-  if (dst == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(destination)};
   src = find_exchange(source);
+  dst = find_exchange(destination);
+  // The source is named first when both are missing, as in RabbitMQ.
   if (src == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(source)};
+  if (dst == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(destination)};
   return Status::Ok();
 }
 
-Status VHost::bind_exchange(const std::string& destination, const std::string& source,
+Status VHost::bind_exchange(const std::string& destination_name, const std::string& source_name,
                             const std::string& key, const Table& arguments) {
+  const std::string destination = strip_cr_lf(destination_name);
+  const std::string source = strip_cr_lf(source_name);
   Exchange* dst = nullptr;
   Exchange* src = nullptr;
   if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
@@ -211,18 +227,23 @@ Status VHost::bind_exchange(const std::string& destination, const std::string& s
   if (src->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
     return {ErrorCode::kPreconditionFailed, error};
   }
-  if (src->bind(nullptr, dst, key, arguments) && survives_restart(src->options()) &&
+  if (src->bind(dst, key, arguments) && survives_restart(src->options()) &&
       survives_restart(dst->options())) {
     definitions_changed();
   }
   return Status::Ok();
 }
 
-Status VHost::unbind_exchange(const std::string& destination, const std::string& source,
+Status VHost::unbind_exchange(const std::string& destination_name, const std::string& source_name,
                               const std::string& key, const Table& arguments) {
+  const std::string destination = strip_cr_lf(destination_name);
+  const std::string source = strip_cr_lf(source_name);
   Exchange* dst = nullptr;
   Exchange* src = nullptr;
-  if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
+  if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) {
+    // RabbitMQ 3.x answers unbind-ok when an end is missing: there is nothing bound.
+    return s.code() == ErrorCode::kNotFound ? Status::Ok() : s;
+  }
   const bool durable = survives_restart(src->options()) && survives_restart(dst->options());
   // Unbinding what is not bound is a no-op in RabbitMQ 3.x.
   if (!src->unbind(dst, key, arguments)) return Status::Ok();
@@ -256,8 +277,9 @@ Status VHost::check_exclusive(const Queue& queue, OwnerId owner) const {
   return Status::Ok();
 }
 
-Status VHost::declare_queue(const std::string& requested, const QueueOptions& options, bool passive,
-                            OwnerId owner, QueueDeclareOutcome& out) {
+Status VHost::declare_queue(const std::string& requested_name, const QueueOptions& options,
+                            bool passive, OwnerId owner, QueueDeclareOutcome& out) {
+  const std::string requested = strip_cr_lf(requested_name);
   if (passive) {
     auto it = queues_.find(requested);
     if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(requested)};
@@ -290,6 +312,7 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
               "invalid property '" + std::string(invalid) + "' for " + describe_queue(name)};
     }
   }
+  if (streams_.count(name) != 0) return locked(name);  // a stream has the name
   if (auto it = queues_.find(name); it != queues_.end()) {
     Queue& existing = *it->second;
     if (Status s = check_exclusive(existing, owner); !s.ok()) return s;
@@ -349,8 +372,9 @@ Status VHost::use_queue(std::string_view name, OwnerId owner, QueuePtr& out) {
   return Status::Ok();
 }
 
-Status VHost::delete_queue(const std::string& name, bool if_unused, bool if_empty, OwnerId owner,
-                           size_t& message_count) {
+Status VHost::delete_queue(const std::string& requested, bool if_unused, bool if_empty,
+                           OwnerId owner, size_t& message_count) {
+  const std::string name = strip_cr_lf(requested);
   message_count = 0;
   auto it = queues_.find(name);
   // RabbitMQ 3.x answers delete of a missing queue with delete-ok and a count of zero.
@@ -366,6 +390,88 @@ Status VHost::delete_queue(const std::string& name, bool if_unused, bool if_empt
   message_count = queue->message_count();
   remove_queue(queue);
   return Status::Ok();
+}
+
+Status VHost::declare_stream(const std::string& requested, const StreamSettings& settings,
+                             Stream*& out) {
+  const std::string name = strip_cr_lf(requested);
+  if (name.empty()) return {ErrorCode::kInvalidArgument, "a stream needs a name"};
+  if (queues_.count(name) != 0) return locked(name);
+  if (auto it = streams_.find(name); it != streams_.end()) {
+    if (it->second->partition_count() != settings.partitions) {
+      return {ErrorCode::kPreconditionFailed,
+              "stream '" + name + "' in vhost '" + name_ + "' has " +
+                  std::to_string(it->second->partition_count()) + " partitions, not " +
+                  std::to_string(settings.partitions)};
+    }
+    out = it->second.get();
+    return Status::Ok();
+  }
+  if (hooks_ == nullptr || hooks_->queue_stores == nullptr) {
+    return {ErrorCode::kNotImplemented, "streams need a data directory"};
+  }
+  std::unique_ptr<Stream> stream;
+  if (Status s = hooks_->queue_stores->open_stream(name_, name, settings, stream); !s.ok()) {
+    return s;
+  }
+  out = stream.get();
+  streams_.emplace(name, std::move(stream));
+  return Status::Ok();
+}
+
+Stream* VHost::find_stream(std::string_view name) {
+  auto it = streams_.find(std::string(name));
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+Status VHost::delete_stream(const std::string& name) {
+  auto it = streams_.find(name);
+  if (it == streams_.end()) {
+    return {ErrorCode::kNotFound, "no stream '" + name + "' in vhost '" + name_ + "'"};
+  }
+  std::unique_ptr<Stream> stream = std::move(it->second);
+  streams_.erase(it);
+  std::vector<Exchange*> touched;
+  for (auto& [n, exchange] : exchanges_) {
+    if (exchange->unbind_all(stream.get()) > 0) touched.push_back(exchange.get());
+  }
+  for (Exchange* exchange : touched) maybe_auto_delete_exchange(*exchange);
+  stream->destroy();
+  return Status::Ok();
+}
+
+Status VHost::bind_stream(const std::string& stream_name, const std::string& exchange_name,
+                          const std::string& key, const Table& arguments) {
+  if (exchange_name.empty()) {
+    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
+  }
+  Exchange* exchange = find_exchange(exchange_name);
+  if (exchange == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+  Stream* stream = find_stream(stream_name);
+  if (stream == nullptr) {
+    return {ErrorCode::kNotFound, "no stream '" + stream_name + "' in vhost '" + name_ + "'"};
+  }
+  exchange->bind(stream, key, arguments);
+  return Status::Ok();
+}
+
+Status VHost::unbind_stream(const std::string& stream_name, const std::string& exchange_name,
+                            const std::string& key, const Table& arguments) {
+  Exchange* exchange = find_exchange(exchange_name);
+  Stream* stream = find_stream(stream_name);
+  // As for queues (RabbitMQ): a missing end means nothing is bound.
+  if (exchange == nullptr || stream == nullptr) return Status::Ok();
+  if (exchange->unbind(stream, key, arguments)) maybe_auto_delete_exchange(*exchange);
+  return Status::Ok();
+}
+
+std::vector<const Stream*> VHost::streams() const {
+  std::vector<const Stream*> out;
+  out.reserve(streams_.size());
+  for (const auto& [name, stream] : streams_) out.push_back(stream.get());
+  std::sort(out.begin(), out.end(),
+            [](const Stream* a, const Stream* b) { return a->name() < b->name(); });
+  return out;
 }
 
 void VHost::remove_queue(QueuePtr queue) {
@@ -387,43 +493,54 @@ Status VHost::purge_queue(const std::string& name, OwnerId owner, size_t& messag
 }
 
 Status VHost::binding_ends(const std::string& queue_name, const std::string& exchange_name,
-                           OwnerId owner, QueuePtr& queue, Exchange*& exchange) {
+                           QueuePtr& queue, Exchange*& exchange) {
   if (exchange_name.empty()) {
     return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
   }
-  if (Status s = use_queue(queue_name, owner, queue); !s.ok()) return s;
+  // The exchange (the source) is named first when both are missing, as in RabbitMQ.
   exchange = find_exchange(exchange_name);
   if (exchange == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(exchange_name)};
+  auto it = queues_.find(queue_name);
+  if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(queue_name)};
+  queue = it->second;
   return Status::Ok();
 }
 
-Status VHost::bind_queue(const std::string& queue_name, const std::string& exchange_name,
+Status VHost::bind_queue(const std::string& queue_requested, const std::string& exchange_requested,
                          const std::string& key, const Table& arguments, OwnerId owner) {
+  const std::string queue_name = strip_cr_lf(queue_requested);
+  const std::string exchange_name = strip_cr_lf(exchange_requested);
   QueuePtr queue;
   Exchange* exchange = nullptr;
-  if (Status s = binding_ends(queue_name, exchange_name, owner, queue, exchange); !s.ok()) {
-    return s;
-  }
+  if (Status s = binding_ends(queue_name, exchange_name, queue, exchange); !s.ok()) return s;
   std::string error;
   if (exchange->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
     return {ErrorCode::kPreconditionFailed, error};
   }
-  if (exchange->bind(queue.get(), nullptr, key, arguments) &&
-      survives_restart(exchange->options()) && survives_restart(queue->options())) {
+  if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
+  if (exchange->bind(queue.get(), key, arguments) && survives_restart(exchange->options()) &&
+      survives_restart(queue->options())) {
     definitions_changed();
   }
   return Status::Ok();
 }
 
-Status VHost::unbind_queue(const std::string& queue_name, const std::string& exchange_name,
-                           const std::string& key, const Table& arguments, OwnerId owner) {
+Status VHost::unbind_queue(const std::string& queue_requested,
+                           const std::string& exchange_requested, const std::string& key,
+                           const Table& arguments, OwnerId owner) {
+  const std::string queue_name = strip_cr_lf(queue_requested);
+  const std::string exchange_name = strip_cr_lf(exchange_requested);
   QueuePtr queue;
   Exchange* exchange = nullptr;
-  if (Status s = binding_ends(queue_name, exchange_name, owner, queue, exchange); !s.ok()) {
-    return s;
+  if (Status s = binding_ends(queue_name, exchange_name, queue, exchange); !s.ok()) {
+    // RabbitMQ 3.x answers unbind-ok when the queue or the exchange is missing.
+    return s.code() == ErrorCode::kNotFound ? Status::Ok() : s;
   }
+  // Unbinding what is not bound is a no-op; only an existing binding checks exclusivity.
+  if (!exchange->has_binding(queue.get(), key, arguments)) return Status::Ok();
+  if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
   const bool durable = survives_restart(exchange->options()) && survives_restart(queue->options());
-  if (!exchange->unbind(queue.get(), key, arguments)) return Status::Ok();
+  exchange->unbind(queue.get(), key, arguments);
   if (durable) definitions_changed();
   maybe_auto_delete_exchange(*exchange);
   return Status::Ok();
@@ -439,8 +556,8 @@ Status VHost::restore_queue(const std::string& name, const QueueOptions& options
 }
 
 Status VHost::route(std::string_view exchange_name, const Message& message,
-                    std::vector<Queue*>& out, bool internal_ok,
-                    const std::vector<std::string>* bcc) {
+                    std::vector<Queue*>& out, bool internal_ok, const std::vector<std::string>* bcc,
+                    std::vector<Stream*>* streams) {
   Exchange* start = nullptr;
   if (!exchange_name.empty()) {
     start = find_exchange(exchange_name);
@@ -450,26 +567,36 @@ Status VHost::route(std::string_view exchange_name, const Message& message,
               "cannot publish to internal " + describe_exchange(exchange_name)};
     }
   }
-  const size_t first = out.size();
-  route_key(start, message, first, out);
-  // Sender-selected distribution (RabbitMQ's CC and BCC headers): the same message routed
-  // again by each listed key; a queue reached by several keys gets it once.
-  std::vector<std::string> extra = header_routing_keys(message, "CC");
-  if (bcc != nullptr) extra.insert(extra.end(), bcc->begin(), bcc->end());
-  if (!extra.empty()) {
-    Message by_key;
-    by_key.exchange = message.exchange;
-    by_key.properties.headers = message.properties.headers;
-    for (std::string& key : extra) {
-      by_key.routing_key = std::move(key);
-      route_key(start, by_key, first, out);
+  // Sender-selected distribution (RabbitMQ's CC and BCC headers): the message is routed by
+  // its own key and every listed one, at every exchange it passes; a queue reached by several
+  // keys gets it once.
+  bool has_cc = false;
+  if (message.properties.headers) {
+    for (std::string_view header : {"CC", "BCC"}) {
+      const Value* v = find(*message.properties.headers, header);
+      if (v == nullptr) continue;
+      if (v->as_array() == nullptr) {
+        return {ErrorCode::kPreconditionFailed, "invalid message: {unacceptable_type_in_header,\"" +
+                                                    std::string(header) + "\"," +
+                                                    rabbit_type_name(v->kind) + "}"};
+      }
+      if (header == "CC") has_cc = true;
     }
   }
+  const size_t first = out.size();
+  if (!has_cc && (bcc == nullptr || bcc->empty())) {
+    route_keys(start, message, streams, {}, first, out);
+    return Status::Ok();
+  }
+  std::vector<std::string> keys = header_routing_keys(message, "CC");
+  if (bcc != nullptr) keys.insert(keys.end(), bcc->begin(), bcc->end());
+  route_keys(start, message, streams, keys, first, out);
   return Status::Ok();
 }
 
-void VHost::route_key(Exchange* start, const Message& message, size_t first,
-                      std::vector<Queue*>& out) {
+void VHost::route_keys(Exchange* start, const Message& message, std::vector<Stream*>* streams,
+                       const std::vector<std::string>& extra_keys, size_t first,
+                       std::vector<Queue*>& out) {
   auto add = [&](Queue* q) {
     if (std::find(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), q) == out.end()) {
       out.push_back(q);
@@ -477,6 +604,9 @@ void VHost::route_key(Exchange* start, const Message& message, size_t first,
   };
   if (start == nullptr) {
     if (Queue* q = find_queue(message.routing_key)) add(q);
+    for (const std::string& key : extra_keys) {
+      if (Queue* q = find_queue(key)) add(q);
+    }
     return;
   }
   // Breadth-first over exchange-to-exchange bindings; `visited` breaks cycles.
@@ -494,7 +624,11 @@ void VHost::route_key(Exchange* start, const Message& message, size_t first,
     Exchange* x = pending.back();
     pending.pop_back();
     matches.clear();
-    x->route(message, matches);
+    x->route(message, message.routing_key, matches);
+    // Fanout and headers exchanges do not look at keys: one match is enough.
+    if (x->type() == ExchangeType::kDirect || x->type() == ExchangeType::kTopic) {
+      for (const std::string& key : extra_keys) x->route(message, key, matches);
+    }
     if (matches.empty()) {
       if (const std::string* ae = x->alternate_exchange()) {
         if (Exchange* alternate = find_exchange(*ae)) visit(alternate);
@@ -502,10 +636,15 @@ void VHost::route_key(Exchange* start, const Message& message, size_t first,
       continue;
     }
     for (const Binding* b : matches) {
-      if (b->queue != nullptr) {
-        add(b->queue);
+      if (Queue* q = b->queue()) {
+        add(q);
+      } else if (Stream* st = b->stream()) {
+        if (streams != nullptr &&
+            std::find(streams->begin(), streams->end(), st) == streams->end()) {
+          streams->push_back(st);
+        }
       } else {
-        visit(b->exchange);
+        visit(b->exchange());
       }
     }
   }

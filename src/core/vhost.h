@@ -16,6 +16,7 @@
 #include "core/exchange.h"
 #include "core/queue.h"
 #include "core/status.h"
+#include "core/stream.h"
 
 namespace polymq::core {
 
@@ -41,6 +42,11 @@ struct VHostHooks {
 bool survives_restart(const ExchangeOptions& exchange);
 bool survives_restart(const QueueOptions& queue);
 bool survives_restart(const Exchange& source, const Binding& binding);
+
+// `name` without CR and LF. RabbitMQ removes them from the exchange and queue names of
+// declare, delete, bind and unbind (not of publish, consume or get), so declaring "q\r\n"
+// declares "q"; the vhost methods for those operations apply it.
+std::string strip_cr_lf(std::string_view name);
 
 struct QueueDeclareOutcome {
   QueuePtr queue;
@@ -91,9 +97,28 @@ class VHost final : public QueueHost {
   // exchange-to-exchange bindings and alternate exchanges. kNotFound for a missing exchange,
   // kAccessRefused for an internal one (unless `internal_ok`: dead-lettering may target one).
   // Also routes by the keys of the message's CC header and by `bcc` (the BCC header, which
-  // the front-end removes from the message before it is stored).
+  // the front-end removes from the message before it is stored), at every exchange passed.
+  // A CC or BCC header that is not an array is kPreconditionFailed, as in RabbitMQ.
+  // With `streams`, the distinct streams it routes to are appended there; without, bindings
+  // to streams are passed over.
   Status route(std::string_view exchange, const Message& message, std::vector<Queue*>& out,
-               bool internal_ok = false, const std::vector<std::string>* bcc = nullptr);
+               bool internal_ok = false, const std::vector<std::string>* bcc = nullptr,
+               std::vector<Stream*>* streams = nullptr);
+
+  // --- streams ---
+  // Creates the stream `name` (or opens its partitions left on disk), or finds the existing
+  // one, which must have as many partitions (kPreconditionFailed otherwise). Streams and
+  // queues share one namespace: a name taken by the other kind is kResourceLocked.
+  // kNotImplemented when the vhost has no storage (streams live on disk only).
+  Status declare_stream(const std::string& name, const StreamSettings& settings, Stream*& out);
+  Stream* find_stream(std::string_view name);
+  // Deletes the stream, its bindings and its data; kNotFound when there is none.
+  Status delete_stream(const std::string& name);
+  Status bind_stream(const std::string& stream, const std::string& exchange, const std::string& key,
+                     const Table& arguments);
+  Status unbind_stream(const std::string& stream, const std::string& exchange,
+                       const std::string& key, const Table& arguments);
+  std::vector<const Stream*> streams() const;
 
   // --- QueueHost ---
   // Republishes to the queue's dead-letter exchange (core/dead_letter.h); a missing exchange
@@ -112,14 +137,17 @@ class VHost final : public QueueHost {
 
  private:
   void add_builtin_exchanges();
-  // The two ends of a queue binding, checked as RabbitMQ does (default exchange, 404, 405).
+  // The two ends of a queue binding, checked as RabbitMQ does (default exchange, then 404s);
+  // the caller checks exclusivity.
   Status binding_ends(const std::string& queue_name, const std::string& exchange_name,
-                      OwnerId owner, QueuePtr& queue, Exchange*& exchange);
+                      QueuePtr& queue, Exchange*& exchange);
   Status exchange_binding_ends(const std::string& destination, const std::string& source,
                                Exchange*& dst, Exchange*& src);
-  // Routes by message.routing_key from `start` (null: the default exchange), adding queues
-  // not already in out[first..].
-  void route_key(Exchange* start, const Message& message, size_t first, std::vector<Queue*>& out);
+  // Routes by message.routing_key and `extra_keys` from `start` (null: the default exchange),
+  // each exchange on the way matching every key, adding queues not already in out[first..].
+  void route_keys(Exchange* start, const Message& message, std::vector<Stream*>* streams,
+                  const std::vector<std::string>& extra_keys, size_t first,
+                  std::vector<Queue*>& out);
   void remove_queue(QueuePtr queue);  // by value: it erases the map entry
   void remove_exchange(const std::string& name);
   void maybe_auto_delete_exchange(Exchange& exchange);
@@ -137,6 +165,7 @@ class VHost final : public QueueHost {
   const VHostHooks* hooks_;
   std::unordered_map<std::string, ExchangePtr> exchanges_;
   std::unordered_map<std::string, QueuePtr> queues_;
+  std::unordered_map<std::string, std::unique_ptr<Stream>> streams_;
   uint64_t name_counter_ = 0;
   bool restoring_ = false;     // set by restore_queue around its declare_queue
   int dead_letter_depth_ = 0;  // nested dead-letterings (a TTL-0 loop would never end)

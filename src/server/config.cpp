@@ -1,11 +1,12 @@
 #include "server/config.h"
 
+#include <toml++/toml.h>
+
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <iostream>
-#include <toml++/toml.h>
 
 namespace polymq::server {
 namespace {
@@ -194,6 +195,14 @@ std::string apply_toml(const std::string& path, Config& config) {
   if (err.empty()) err = read_int(amqp["frame_max"], "amqp.frame_max", config.amqp_frame_max);
   if (err.empty()) {
     err = read_int(amqp["channel_max"], "amqp.channel_max", config.amqp_channel_max);
+  }
+  if (const toml::node* n = amqp["product"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<std::string>();
+    if (!v || v->empty()) {
+      err = "'amqp.product' must be a non-empty string";
+    } else {
+      config.amqp_product = *v;
+    }
   }
   if (err.empty()) {
     err = read_int(doc["max_message_size"], "max_message_size", config.max_message_size);

@@ -39,6 +39,9 @@ struct Config {
   uint16_t amqp_heartbeat = 60;
   uint32_t amqp_frame_max = 131072;
   uint16_t amqp_channel_max = 2047;
+  // The `product` of connection.start's server-properties. Some clients and test suites check
+  // for "RabbitMQ"; an operator can announce that (or any name) for them.
+  std::string amqp_product = "PolyMQ";
   uint64_t max_message_size = 128ull * 1024 * 1024;
 
   // Storage: when publisher confirms of persistent messages wait for fdatasync.

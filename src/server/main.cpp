@@ -106,10 +106,13 @@ int main(int argc, char** argv) {
   server::ResourceMonitor resources(io, broker, config->data_dir);
   resources.start(memory_high_watermark, config->disk_free_limit);
 
+  amqp::ReplyChannels reply_channels;  // outlives the listener and so every session
   amqp::SessionConfig session_config;
+  session_config.reply_channels = &reply_channels;
   session_config.heartbeat = config->amqp_heartbeat;
   session_config.frame_max = config->amqp_frame_max;
   session_config.channel_max = config->amqp_channel_max;
+  session_config.product = config->amqp_product;
 
   net::Listener amqp_listener(io, "AMQP 0-9-1", [&](net::Connection& connection) {
     return std::make_unique<amqp::Session>(broker, connection, session_config);

@@ -95,6 +95,15 @@ TEST_F(ConfigFile, FlowControlKeys) {
   EXPECT_NE(apply_toml(write("disk_free_limit = 0.5\n"), c), "");
 }
 
+TEST_F(ConfigFile, AmqpProduct) {
+  Config c;
+  EXPECT_EQ(c.amqp_product, "PolyMQ");
+  EXPECT_EQ(apply_toml(write("[amqp]\nproduct = \"RabbitMQ\"\n"), c), "");
+  EXPECT_EQ(c.amqp_product, "RabbitMQ");
+  EXPECT_NE(apply_toml(write("[amqp]\nproduct = 7\n"), c), "");
+  EXPECT_NE(apply_toml(write("[amqp]\nproduct = \"\"\n"), c), "");
+}
+
 TEST_F(ConfigFile, Policies) {
   Config c;
   const std::string text = R"(

@@ -111,8 +111,8 @@ def publish_args(exchange="", routing_key="", mandatory=False):
 
 
 def queue_declare_args(name, durable=False, exclusive=False,
-                       auto_delete=False, arguments=None, raw_table=None):
-    bits = (durable << 1) | (exclusive << 2) | (auto_delete << 3)
+                       auto_delete=False, arguments=None, raw_table=None, passive=False):
+    bits = passive | (durable << 1) | (exclusive << 2) | (auto_delete << 3)
     tbl = raw_table if raw_table is not None else table(arguments)
     return struct.pack(">H", 0) + shortstr(name) + struct.pack(">B", bits) + tbl
 

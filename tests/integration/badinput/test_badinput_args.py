@@ -1,6 +1,7 @@
 """Malformed method arguments and field tables."""
 
 import struct
+import time
 
 import badinput_client as amqp
 
@@ -93,3 +94,18 @@ def test_truncated_connection_close(conn):
     close = _connection_close(conn)
     assert (close.reply_code, close.reply_text) == (541, "INTERNAL_ERROR")
     assert (close.class_id, close.method_id) == (0, 0)
+
+
+def test_cr_and_lf_are_removed_from_a_declared_queue_name(conn):
+    # RabbitMQ strips CR and LF from the name at declare: declare-ok names the stripped
+    # queue, which is the one that exists.
+    conn.open_channel(1)
+    name = "badinput-crlf-%d" % time.monotonic_ns()
+    conn.send_method(1, amqp.QUEUE_DECLARE, amqp.queue_declare_args(
+        "\r" + name[:8] + "\r\n" + name[8:] + "\n", exclusive=True))
+    ok = conn.expect_method(amqp.QUEUE_DECLARE_OK)
+    assert ok.args.shortstr() == name
+    conn.send_method(1, amqp.QUEUE_DECLARE, amqp.queue_declare_args(name, passive=True))
+    conn.expect_method(amqp.QUEUE_DECLARE_OK)
+    conn.send_method(1, amqp.QUEUE_DELETE, amqp.queue_delete_args(name + "\r\n"))
+    conn.expect_method(amqp.QUEUE_DELETE_OK)

@@ -43,7 +43,26 @@ def _tune_ok(channel_max, frame_max, heartbeat=0):
                              struct.pack(">HIH", channel_max, frame_max, heartbeat))
 
 
+def _start_ok_of_size(payload_size):
+    """A valid PLAIN start-ok whose frame payload is exactly ``payload_size`` octets (padded
+    with a client property)."""
+    def build(pad):
+        props = amqp.table({"product": "badinput-tests",
+                            "capabilities": {"authentication_failure_close": True},
+                            "padding": "x" * pad})
+        return amqp.method_payload(amqp.CONNECTION_START_OK, props + amqp.shortstr("PLAIN")
+                                   + amqp.longstr(b"\0" + amqp.USER.encode() + b"\0"
+                                                  + amqp.PASSWORD.encode())
+                                   + amqp.shortstr("en_US"))
+    pad = payload_size - len(build(0))
+    payload = build(pad)
+    assert len(payload) == payload_size
+    return amqp.frame(amqp.FRAME_METHOD, 0, payload)
+
+
 SILENT_CASES = {
+    # Until tune-ok the frame limit is 4096 octets of payload (RabbitMQ's initial frame_max).
+    "start-ok-larger-than-4096": _after_start(_start_ok_of_size(4097)),
     "garbage-instead-of-start-ok": _after_start(b"garbage!garbage!"),
     "huge-frame-size-before-start-ok":
         _after_start(struct.pack(">BHI", 1, 0, 0xFFFFFFFF) + b"x" * 64),
@@ -97,6 +116,17 @@ def test_handshake_error_closes_socket_silently(silent_results, case):
     frames, closed, elapsed = result
     assert frames == [], "expected no reply frames, got %r" % frames
     assert closed, "socket still open %.1f s after the bad input" % elapsed
+
+
+def test_start_ok_of_4096_octets_is_accepted():
+    with amqp.Conn() as c:
+        c.send(amqp.PROTOCOL_HEADER)
+        c.expect_method(amqp.CONNECTION_START)
+        c.send(_start_ok_of_size(4096))
+        c.tune()
+        c.open()
+        c.open_channel(1)
+        c.roundtrip(1)
 
 
 def test_wrong_password_with_capability_gets_403():

@@ -266,3 +266,56 @@ def test_prefetch_size_is_not_implemented(conn, ch, amqp):
     amqp.expect_connection_error(
         conn, lambda: ch.basic_qos(prefetch_size=1000, prefetch_count=1),
         pika.spec.NOT_IMPLEMENTED, "prefetch_size!=0")
+
+
+# -- basic.qos global=true: RabbitMQ's limiter ------------------------------
+
+def test_global_qos_does_not_count_basic_get(conn, ch, amqp):
+    # basic.get is not limited and its unacked messages take none of the channel's
+    # capacity: a consumer on the same channel still gets the whole limit.
+    pulled = _fill(ch, amqp, 3, b"g")
+    consumed = _fill(ch, amqp, 5, b"c")
+    ch.basic_qos(prefetch_count=2, global_qos=True)
+    assert len(_get(ch, pulled, 3)) == 3
+    got = []
+    _consume_holding(ch, consumed, got)
+    assert amqp.wait_for(conn, lambda: len(got) >= 2)
+    assert not amqp.wait_for(conn, lambda: len(got) > 2, timeout=0.3)
+
+
+def test_full_global_qos_holds_back_no_ack_consumers(conn, ch, amqp):
+    limited = _fill(ch, amqp, 1, b"l")
+    free = _fill(ch, amqp, 5, b"f")
+    ch.basic_qos(prefetch_count=1, global_qos=True)
+    held, no_ack = [], []
+    _consume_holding(ch, limited, held)
+    assert amqp.wait_for(conn, lambda: len(held) == 1)
+    # The limit is full: a no-ack consumer on the channel gets nothing either...
+    ch.basic_consume(free, lambda c, m, p, b: no_ack.append(b), auto_ack=True)
+    assert not amqp.wait_for(conn, lambda: len(no_ack) > 0, timeout=0.5)
+    # ...until the limit has room; its own deliveries never fill it.
+    ch.basic_ack(held[0][0])
+    assert amqp.wait_for(conn, lambda: len(no_ack) == 5)
+    assert amqp.message_count(conn.channel(), free) == 0
+
+
+def test_freed_global_capacity_is_shared_between_queues(conn, ch, amqp):
+    # The first consumer's queue fills the whole limit; what acks free is then shared by
+    # the channel's queues instead of going back to that queue alone (RabbitMQ resumes
+    # every queue that waits for the limiter: 6/9/15 of 30 in one run against it).
+    limit = 30
+    queues = [_fill(ch, amqp, 2 * limit, b"%d-" % i) for i in range(3)]
+    ch.basic_qos(prefetch_count=limit, global_qos=True)
+    got = []
+    for index, queue in enumerate(queues):
+        ch.basic_consume(
+            queue, lambda c, m, p, b, index=index: got.append((index, m.delivery_tag)))
+    assert amqp.wait_for(conn, lambda: len(got) >= limit)
+    assert not amqp.wait_for(conn, lambda: len(got) > limit, timeout=0.3)
+    assert [index for index, _ in got] == [0] * limit
+    ch.basic_ack(got[-1][1], multiple=True)
+    assert amqp.wait_for(conn, lambda: len(got) >= 2 * limit)
+    assert not amqp.wait_for(conn, lambda: len(got) > 2 * limit, timeout=0.3)
+    shares = [sum(1 for index, _ in got[limit:] if index == q) for q in range(3)]
+    assert sum(shares) == limit
+    assert min(shares) >= 3, shares  # every queue took turns

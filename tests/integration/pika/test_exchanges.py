@@ -436,3 +436,62 @@ def test_delete_default_exchange_is_refused(conn, ch, amqp):
     amqp.expect_channel_error(
         conn, ch, lambda: ch.exchange_delete(""),
         pika.spec.ACCESS_REFUSED, "default exchange")
+
+
+def test_declare_default_exchange_is_refused(conn, ch, amqp):
+    # Not even a passive declare may name the default exchange (RabbitMQ 3.x).
+    amqp.expect_channel_error(
+        conn, ch, lambda: ch.exchange_declare("", "direct"),
+        pika.spec.ACCESS_REFUSED,
+        "ACCESS_REFUSED - operation not permitted on the default exchange")
+    ch = conn.channel()
+    amqp.expect_channel_error(
+        conn, ch, lambda: ch.exchange_declare("", passive=True),
+        pika.spec.ACCESS_REFUSED, "operation not permitted on the default exchange")
+
+
+def test_cr_and_lf_are_removed_from_exchange_names(conn, ch, amqp):
+    name = amqp.exchange_name()
+    ch.exchange_declare(name + "\r\n", "fanout")
+    assert amqp.exchange_exists(conn, name)
+    ch.exchange_declare("\n" + name, passive=True)
+    ch.exchange_delete(name + "\r")
+    assert not amqp.exchange_exists(conn, name)
+
+
+def test_cc_and_bcc_keys_route_at_every_exchange(conn, ch, amqp):
+    # RabbitMQ routes by the routing key and every CC/BCC key at each exchange a message
+    # reaches, exchange-to-exchange bindings included.
+    ch.confirm_delivery()
+    source = amqp.declare_exchange(ch, "direct")
+    middle = amqp.declare_exchange(ch, "direct")
+    ch.exchange_bind(destination=middle, source=source, routing_key="hop")
+    by_bcc = amqp.declare_queue(ch)
+    by_cc = amqp.declare_queue(ch)
+    ch.queue_bind(by_bcc, middle, routing_key="bcc-key")
+    ch.queue_bind(by_cc, middle, routing_key="cc-key")
+    ch.basic_publish(source, "hop", b"bcc", pika.BasicProperties(headers={"BCC": ["bcc-key"]}))
+    ch.basic_publish(source, "hop", b"cc", pika.BasicProperties(headers={"CC": ["cc-key"]}))
+    # One CC key leads to the middle exchange, another matches there.
+    ch.basic_publish(source, "other", b"cc-first-hop",
+                     pika.BasicProperties(headers={"CC": ["hop", "cc-key"]}))
+    assert _bodies(amqp, ch, by_bcc, 1) == ["bcc"]
+    assert sorted(_bodies(amqp, ch, by_cc, 2)) == ["cc", "cc-first-hop"]
+
+
+@pytest.mark.parametrize("header, value, type_word", [
+    ("CC", 7, "signedint"),
+    ("BCC", "one-key", "longstr"),
+    ("CC", {"k": "v"}, "table"),
+    ("BCC", True, "bool"),
+])
+def test_cc_or_bcc_that_is_not_an_array_is_refused(conn, ch, amqp, header, value, type_word):
+    queue = amqp.declare_queue(ch)
+    text = ("PRECONDITION_FAILED - invalid message: "
+            '{unacceptable_type_in_header,"%s",%s}' % (header, type_word))
+    amqp.expect_channel_error(
+        conn, ch,
+        lambda: ch.basic_publish("", queue, b"x",
+                                 pika.BasicProperties(headers={header: value})),
+        pika.spec.PRECONDITION_FAILED, text)
+    assert amqp.message_count(conn.channel(), queue) == 0

@@ -265,6 +265,39 @@ def test_unbind_missing_binding_is_ok(ch, amqp):
     assert ch.is_open
 
 
+def test_unbind_of_missing_queue_or_exchange_is_ok(conn, ch, amqp):
+    # RabbitMQ 3.x: nothing is bound, so unbind-ok (queue.bind would be 404).
+    exchange = amqp.declare_exchange(ch, "direct")
+    queue = amqp.declare_queue(ch)
+    ch.queue_unbind(amqp.queue_name(), exchange, routing_key="k")
+    ch.queue_unbind(queue, amqp.exchange_name(), routing_key="k")
+    ch.queue_unbind(amqp.queue_name(), amqp.exchange_name(), routing_key="k")
+    ch.exchange_unbind(destination=amqp.exchange_name(), source=exchange, routing_key="k")
+    ch.exchange_unbind(destination=exchange, source=amqp.exchange_name(), routing_key="k")
+    amqp.sync(ch)
+    assert ch.is_open
+    # The default exchange is still refused.
+    amqp.expect_channel_error(
+        conn, ch, lambda: ch.queue_unbind(queue, "", routing_key="k"),
+        pika.spec.ACCESS_REFUSED, "default exchange")
+
+
+def test_cr_and_lf_are_removed_from_queue_names(conn, ch, amqp):
+    # (pika waits for a declare-ok naming the queue as it was sent, so the declare goes
+    # with nowait; the raw-frame suite checks the name in declare-ok.)
+    name = amqp.queue_name()
+    ch._impl._send_method(pika.spec.Queue.Declare(queue="\r" + name + "\n", nowait=True))
+    assert amqp.queue_exists(conn, name)
+    # Bind and delete strip them too; publish and get do not.
+    exchange = amqp.declare_exchange(ch, "direct")
+    ch.queue_bind(name + "\r\n", exchange + "\n", routing_key="k")
+    ch.confirm_delivery()
+    ch.basic_publish(exchange, "k", b"via-binding")
+    assert amqp.get_messages(ch, name, 1)[0][2] == b"via-binding"
+    ch.queue_delete(name + "\n")
+    assert not amqp.queue_exists(conn, name)
+
+
 def test_bind_to_missing_exchange(conn, ch, amqp):
     queue = amqp.declare_queue(ch)
     missing = amqp.exchange_name()

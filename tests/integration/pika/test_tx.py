@@ -71,3 +71,42 @@ def test_confirm_then_tx_is_refused(conn, ch, amqp):
     amqp.expect_channel_error(conn, ch, ch.tx_select,
                               pika.spec.PRECONDITION_FAILED,
                               "cannot switch from confirm to tx mode")
+
+
+def test_uncommitted_ack_settles_the_tag_for_the_channel(conn, ch, amqp):
+    # RabbitMQ removes an acked tag from the channel's unacked set at once, even before
+    # the commit: a recover does not redeliver it and a second ack is an unknown tag.
+    queue = amqp.declare_queue(ch)
+    for body in (b"a", b"b"):
+        ch.basic_publish("", queue, body)
+    ch.tx_select()
+    got = amqp.get_messages(ch, queue, 2, auto_ack=False)
+    assert [m[2] for m in got] == [b"a", b"b"]
+    ch.basic_ack(got[0][0].delivery_tag)
+    ch.basic_recover(requeue=True)  # returns only "b"
+    observer = conn.channel()
+    assert amqp.message_count(observer, queue) == 1
+    again = amqp.get_messages(observer, queue, 1)
+    assert again[0][2] == b"b" and again[0][0].redelivered is True
+    tag = got[0][0].delivery_tag
+    amqp.expect_channel_error(
+        conn, ch, lambda: ch.basic_ack(tag),
+        pika.spec.PRECONDITION_FAILED, "unknown delivery tag %d" % tag)
+    # The channel closed before the commit: "a" goes back to the queue.
+    assert amqp.get_messages(conn.channel(), queue, 1)[0][2] == b"a"
+
+
+def test_rollback_returns_acked_tags_to_the_channel(conn, ch, amqp):
+    queue = amqp.declare_queue(ch)
+    for body in (b"a", b"b", b"c"):
+        ch.basic_publish("", queue, body)
+    ch.tx_select()
+    got = amqp.get_messages(ch, queue, 3, auto_ack=False)
+    ch.basic_ack(got[1][0].delivery_tag, multiple=True)  # a and b
+    ch.tx_rollback()
+    # Unacked again, in tag order: an ack of a rolled-back tag is valid and commits.
+    ch.basic_ack(got[0][0].delivery_tag)
+    ch.tx_commit()
+    ch.basic_recover(requeue=True)  # b and c go back, b first
+    observer = conn.channel()
+    assert amqp.drain_bodies(observer, queue) == [b"b", b"c"]

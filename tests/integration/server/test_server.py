@@ -94,6 +94,28 @@ password = "s3cret"
     assert broker.stop()[0] == 0
 
 
+def test_announced_product_is_configurable(start_broker, tmp_path):
+    # PolyMQ by default; [amqp] product announces another name for clients and test suites
+    # that look for "RabbitMQ".
+    broker = start_broker()
+    conn = pika.BlockingConnection(params(broker.port))
+    assert conn._impl.server_properties["product"] == "PolyMQ"
+    conn.close()
+    assert broker.stop()[0] == 0
+    port = free_port()
+    config = tmp_path / "product.toml"
+    config.write_text(f"""
+[amqp]
+port = {port}
+product = "RabbitMQ"
+""")
+    broker = start_broker("--config", str(config), port=port)
+    conn = pika.BlockingConnection(params(port))
+    assert conn._impl.server_properties["product"] == "RabbitMQ"
+    conn.close()
+    assert broker.stop()[0] == 0
+
+
 def test_bad_config_file_fails_to_start(tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text("this is = not toml [")

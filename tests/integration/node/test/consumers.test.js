@@ -96,6 +96,45 @@ describe('consumers', () => {
     await conn.close();
   });
 
+  test('RPC over direct reply-to (amq.rabbitmq.reply-to)', TEST_OPTIONS, async () => {
+    const REPLY_TO = 'amq.rabbitmq.reply-to';
+    const conn = await ctx.connect('rpc-client');
+    const serverConn = await ctx.connect('rpc-server');
+    const client = await ctx.channel(conn);
+    const server = await ctx.channel(serverConn);
+    const q = ctx.queue('rpc');
+    await server.assertQueue(q, { autoDelete: true });
+    const seenReplyTo = [];
+    await server.consume(q, (msg) => {
+      seenReplyTo.push(msg.properties.replyTo);
+      server.sendToQueue(msg.properties.replyTo, Buffer.from(`re:${msg.content}`), {
+        correlationId: msg.properties.correlationId,
+      });
+      server.ack(msg);
+    });
+
+    const replies = new Inbox('reply');
+    const { consumerTag } = await client.consume(REPLY_TO, (msg) => replies.push(msg), { noAck: true });
+    const n = 5;
+    for (let i = 0; i < n; i++) {
+      client.sendToQueue(q, Buffer.from(`q${i}`), { replyTo: REPLY_TO, correlationId: `c${i}` });
+    }
+    const got = await replies.take(n);
+    assert.deepEqual(
+      got.map((m) => [m.properties.correlationId, m.content.toString()]),
+      Array.from({ length: n }, (_, i) => [`c${i}`, `re:q${i}`]),
+    );
+    // The broker gave the requests the channel's own address; replies come from no queue.
+    assert.ok(seenReplyTo[0].startsWith(`${REPLY_TO}.`), seenReplyTo[0]);
+    assert.deepEqual(seenReplyTo, Array(n).fill(seenReplyTo[0]));
+    assert.equal(got[0].fields.consumerTag, consumerTag);
+    assert.equal(got[0].fields.exchange, '');
+    assert.equal(got[0].fields.routingKey, seenReplyTo[0]);
+    assert.equal(got[0].fields.redelivered, false);
+    await conn.close();
+    await serverConn.close();
+  });
+
   test('ConfirmChannel: 1000 publishes then waitForConfirms', TEST_OPTIONS, async () => {
     const conn = await ctx.connect('confirms');
     const ch = await ctx.channel(conn, { confirm: true });
