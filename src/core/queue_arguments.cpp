@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <functional>
+#include <variant>
 
 namespace polymq::core {
 namespace {
@@ -23,15 +24,28 @@ std::string check_int(const Value& v) {
   return v.is_integer() ? "" : "\"expected integer, got " + type_name(v.kind) + "\"";
 }
 
-std::string check_non_negative(const Value& v) {
-  if (std::string e = check_int(v); !e.empty()) return e;
-  int64_t n = v.as_int().value_or(0);
-  return n < 0 ? "{value_negative," + std::to_string(n) + "}" : "";
+// An integer as RabbitMQ compares and prints it. Erlang integers have no bound: a uint64 past
+// int64's range (only a definitions file makes one) or an expiration of many digits keeps its
+// exact text, and compares as INT64_MAX or INT64_MIN, beyond every limit checked here.
+struct Integer {
+  int64_t n = 0;
+  std::string text;
+};
+
+Integer integer(const Value& v) {
+  if (auto n = v.as_int()) return {*n, std::to_string(*n)};
+  const auto* u = std::get_if<uint64_t>(&v.data);
+  return {INT64_MAX, u == nullptr ? "0" : std::to_string(*u)};
 }
 
-std::string check_expiry(int64_t n) {
-  if (n < 0) return "{value_negative," + std::to_string(n) + "}";
-  if (n > kMaxExpiry) return "{value_too_large," + std::to_string(n) + "}";
+std::string check_non_negative(const Value& v) {
+  if (std::string e = check_int(v); !e.empty()) return e;
+  return integer(v).n < 0 ? "{value_negative," + integer(v).text + "}" : "";
+}
+
+std::string check_expiry(const Integer& i) {
+  if (i.n < 0) return "{value_negative," + i.text + "}";
+  if (i.n > kMaxExpiry) return "{value_too_large," + i.text + "}";
   return "";
 }
 
@@ -52,13 +66,13 @@ const std::array<std::pair<std::string_view, Check>, 11>& checks() {
       {"x-expires",
        [](const Value& v, const Table&) {
          if (std::string e = check_int(v); !e.empty()) return e;
-         int64_t n = v.as_int().value_or(0);
-         return n == 0 ? std::string("{value_zero,0}") : check_expiry(n);
+         const Integer i = integer(v);
+         return i.n == 0 ? std::string("{value_zero,0}") : check_expiry(i);
        }},
       {"x-message-ttl",
        [](const Value& v, const Table&) {
          if (std::string e = check_int(v); !e.empty()) return e;
-         return check_expiry(v.as_int().value_or(0));
+         return check_expiry(integer(v));
        }},
       {"x-dead-letter-exchange", [](const Value& v, const Table&) { return check_longstr(v); }},
       {"x-dead-letter-routing-key",
@@ -73,8 +87,8 @@ const std::array<std::pair<std::string_view, Check>, 11>& checks() {
       {"x-max-priority",
        [](const Value& v, const Table&) {
          if (std::string e = check_non_negative(v); !e.empty()) return e;
-         int64_t n = v.as_int().value_or(0);
-         return n > kMaxPriority ? "{max_value_exceeded," + std::to_string(n) + "}" : std::string();
+         const Integer i = integer(v);
+         return i.n > kMaxPriority ? "{max_value_exceeded," + i.text + "}" : std::string();
        }},
       {"x-overflow",
        [](const Value& v, const Table&) {
@@ -154,11 +168,12 @@ Status parse_queue_arguments(const Table& args, const std::string& queue, const 
 void apply_policy(const PolicyDefinition& policy, const Table& own, QueueArguments& out) {
   const Table& d = policy.definition;
   take_smaller(out.message_ttl_ms, non_negative(d, "message-ttl"));
-  take_smaller(out.expires_ms, non_negative(d, "expires"));
+  // RabbitMQ refuses a policy's expires of 0; here it is ignored, leaving the queue's own.
+  if (auto expires = non_negative(d, "expires"); expires != 0u)
+    take_smaller(out.expires_ms, expires);
   take_smaller(out.max_length, non_negative(d, "max-length"));
   take_smaller(out.max_length_bytes, non_negative(d, "max-length-bytes"));
   take_smaller(out.delivery_limit, non_negative(d, "delivery-limit"));
-  if (out.expires_ms && *out.expires_ms == 0) out.expires_ms.reset();
   if (find(own, "x-overflow") == nullptr) {
     if (const std::string* s = find_string(d, "overflow")) out.overflow = overflow_from(*s);
   }
@@ -186,15 +201,22 @@ Status parse_expiration(const std::string& text, uint64_t& ms) {
     ++digits_end;
   }
   if (digits_end == i) return invalid("no_integer");
-  int64_t n = 0;
+  Integer n;
   const char* first = text.data() + (text[0] == '+' ? 1 : 0);
-  auto [ptr, ec] = std::from_chars(first, text.data() + digits_end, n);
-  if (ec != std::errc()) n = text[0] == '-' ? INT64_MIN : INT64_MAX;
+  auto [ptr, ec] = std::from_chars(first, text.data() + digits_end, n.n);
+  if (ec == std::errc()) {
+    n.text = std::to_string(n.n);
+  } else {
+    // Out of int64's range: printed in full as Erlang does, without the zeros it leads with.
+    n.n = text[0] == '-' ? INT64_MIN : INT64_MAX;
+    const size_t significant = text.find_first_not_of('0', i);
+    n.text = (text[0] == '-' ? "-" : "") + text.substr(significant, digits_end - significant);
+  }
   if (digits_end != text.size()) {
     return invalid("{leftover_string,\"" + text.substr(digits_end) + "\"}");
   }
   if (std::string e = check_expiry(n); !e.empty()) return invalid(e);
-  ms = static_cast<uint64_t>(n);
+  ms = static_cast<uint64_t>(n.n);
   return Status::Ok();
 }
 
