@@ -6,14 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "amqp/codec/generated/amqp_spec.h"
 #include "core/status.h"
 
 namespace polymq::amqp {
 
-// RabbitMQ names each reply code in the text ("NOT_FOUND - no queue 'q' in vhost '/'").
-const char* reply_code_name(uint16_t code);
-// Hard errors close the connection; soft errors close only the channel.
-bool is_hard_error(uint16_t code);
+// The core's neutral error code as an AMQP reply code. The names of reply codes (RabbitMQ
+// starts every text with one: "NOT_FOUND - no queue 'q' in vhost '/'") and which of them are
+// hard errors (closing the connection, not just the channel) come from the spec, through the
+// generated codec (spec::reply_code_name, spec::is_hard_error).
 uint16_t reply_code_for(core::ErrorCode code);
 
 class [[nodiscard]] AmqpStatus {
@@ -30,7 +31,7 @@ class [[nodiscard]] AmqpStatus {
   const std::string& text() const { return text_; }
   uint16_t class_id() const { return class_id_; }
   uint16_t method_id() const { return method_id_; }
-  bool hard() const { return is_hard_error(code_); }
+  bool hard() const { return spec::is_hard_error(code_); }
 
  private:
   uint16_t code_ = 0;

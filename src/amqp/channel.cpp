@@ -2,11 +2,11 @@
 #include "amqp/channel.h"
 
 #include <algorithm>
-#include <random>
 #include <type_traits>
 
 #include "amqp/codec/content_header.h"
 #include "amqp/session.h"
+#include "core/names.h"
 #include "core/queue_arguments.h"
 
 namespace polymq::amqp {
@@ -16,14 +16,7 @@ namespace {
 // client make us allocate max_message_size with one small frame.
 constexpr uint64_t kMaxBodyReserve = 1 << 20;
 
-std::string generate_consumer_tag() {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string tag = "amq.ctag-";
-  for (int i = 0; i < 22; ++i) tag.push_back(kAlphabet[rng() % 64]);
-  return tag;
-}
+std::string generate_consumer_tag() { return core::random_name("amq.ctag-"); }
 
 }  // namespace
 
@@ -206,7 +199,7 @@ AmqpStatus Channel::on_content_header(const Frame& frame) {
   // REQUIRES: content_stage() == kHeader (the session checks the frame sequence).
   uint16_t class_id =
       frame.size >= 2 ? static_cast<uint16_t>(frame.payload[0] << 8 | frame.payload[1]) : 0;
-  if (frame.size >= 2 && class_id != 60) {
+  if (frame.size >= 2 && class_id != spec::kClassBasic) {
     return AmqpStatus(spec::kUnexpectedFrame,
                       "expected content header for class 60, got one for class " +
                           std::to_string(class_id) + " instead",
@@ -242,7 +235,8 @@ AmqpStatus Channel::on_content_header(const Frame& frame) {
 AmqpStatus Channel::on_content_body(const Frame& frame) {
   // REQUIRES: content_stage() == kBody.
   if (pending_body_received_ + frame.size > pending_body_size_) {
-    return AmqpStatus(spec::kFrameError, "content body larger than the declared body size", 60, 40);
+    return AmqpStatus(spec::kFrameError, "content body larger than the declared body size",
+                      spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
   }
   pending_body_received_ += frame.size;
   if (pending_message_) {
@@ -279,7 +273,7 @@ AmqpStatus Channel::publish_assembled() {
   if (const auto& expiration = message->properties.expiration) {
     uint64_t ms = 0;
     if (core::Status s = core::parse_expiration(*expiration, ms); !s.ok()) {
-      return AmqpStatus::From(s, 60, 40);
+      return AmqpStatus::From(s, spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
     }
   }
   // Replies are handed over at once, in a transaction too (RabbitMQ delivers them while it
@@ -289,7 +283,8 @@ AmqpStatus Channel::publish_assembled() {
     // The exchange must exist now (RabbitMQ checks at publish); routing happens at commit.
     route_scratch_.clear();
     core::Status s = session_.vhost().route(message->exchange, *message, route_scratch_);
-    if (!s.ok()) return AmqpStatus::From(s, 60, 40);
+    if (!s.ok())
+      return AmqpStatus::From(s, spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
     tx_publishes_.push_back({std::move(message), pending_publish_.mandatory, std::move(bcc)});
     return AmqpStatus::Ok();
   }
@@ -301,7 +296,8 @@ AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mand
   const bool track = confirm_mode_ || tx_mode_;
   core::PublishResult r = publisher_.publish(session_.vhost(), message->exchange, message,
                                              bcc.empty() ? nullptr : &bcc, track);
-  if (!r.status.ok()) return AmqpStatus::From(r.status, 60, 40);
+  if (!r.status.ok())
+    return AmqpStatus::From(r.status, spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
   if (!r.routed && mandatory) {
     spec::BasicReturn ret;
     ret.reply_code = spec::kNoRoute;
@@ -309,7 +305,7 @@ AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mand
     ret.exchange = message->exchange;
     ret.routing_key = message->routing_key;
     send(ret);
-    send_content(60, *message);
+    send_content(spec::kClassBasic, *message);
     session_.flush_soon();
   }
   return AmqpStatus::Ok();
@@ -446,7 +442,7 @@ void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::Deliv
   deliver.exchange = m.exchange;
   deliver.routing_key = m.routing_key;
   send(deliver);
-  send_content(60, m, delivery_count_header(queue, delivery));
+  send_content(spec::kClassBasic, m, delivery_count_header(queue, delivery));
   session_.flush_soon();
   if (fair_dispatch_ && round_credit_ > 0) --round_credit_;
   if (delivery.lease == 0) return;  // no-ack: settled as it was handed out
@@ -480,7 +476,7 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   // A get from a quorum-type queue always says how often the message was delivered before.
   std::optional<uint32_t> delivery_count;
   if (queue->arguments().counts_deliveries()) delivery_count = delivery.delivery_count;
-  send_content(60, *delivery.message, delivery_count);
+  send_content(spec::kClassBasic, *delivery.message, delivery_count);
   if (delivery.lease != 0) unacked_.add(tag, Unacked{queue, delivery.lease, nullptr});
   return AmqpStatus::Ok();
 }

@@ -75,8 +75,8 @@ AmqpStatus Channel::on(const spec::QueueDeclare& m) {
   options.auto_delete = m.auto_delete;
   options.arguments = m.arguments;
   core::QueueDeclareOutcome outcome;
-  core::Status s = session_.vhost().declare_queue(m.queue, options, m.passive,
-                                                  session_.owner_id(), outcome);
+  core::Status s =
+      session_.vhost().declare_queue(m.queue, options, m.passive, session_.owner_id(), outcome);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   last_queue_ = outcome.queue->name();
   if (!m.nowait) {
@@ -141,8 +141,8 @@ AmqpStatus Channel::on(const spec::QueueDelete& m) {
     return s;
   }
   size_t count = 0;
-  core::Status s = session_.vhost().delete_queue(queue, m.if_unused, m.if_empty,
-                                                 session_.owner_id(), count);
+  core::Status s =
+      session_.vhost().delete_queue(queue, m.if_unused, m.if_empty, session_.owner_id(), count);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   if (!m.nowait) {
     spec::QueueDeleteOk ok;

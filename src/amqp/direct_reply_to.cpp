@@ -89,7 +89,8 @@ AmqpStatus Channel::set_reply_address(core::Message& message) const {
     return AmqpStatus::Ok();
   }
   if (!reply_consumer_.active()) {
-    return AmqpStatus(spec::kPreconditionFailed, "fast reply consumer does not exist", 60, 40);
+    return AmqpStatus(spec::kPreconditionFailed, "fast reply consumer does not exist",
+                      spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
   }
   *reply_to = std::string(kReplyToPrefix) + reply_consumer_.key;
   return AmqpStatus::Ok();
@@ -141,7 +142,7 @@ void Channel::deliver_reply(const core::Message& message) {
   deliver.exchange = message.exchange;
   deliver.routing_key = message.routing_key;
   send(deliver);
-  send_content(60, message);
+  send_content(spec::kClassBasic, message);
   session_.flush_soon();
 }
 

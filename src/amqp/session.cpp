@@ -12,16 +12,12 @@ namespace {
 
 // How long we wait for connection.close-ok after sending connection.close.
 constexpr auto kCloseOkTimeout = std::chrono::seconds(3);
-// What a content header counts for in the alarms' estimate of published memory: roughly a
-// message's fixed cost in core::Message::footprint (the periodic sample is exact).
-constexpr size_t kMessageOverheadEstimate = 640;
 
 core::Table server_properties(const SessionConfig& config) {
   core::Table capabilities;
-  for (const char* name :
-       {"publisher_confirms", "exchange_exchange_bindings", "basic.nack",
-        "consumer_cancel_notify", "connection.blocked", "consumer_priorities",
-        "authentication_failure_close", "per_consumer_qos", "direct_reply_to"}) {
+  for (const char* name : {"publisher_confirms", "exchange_exchange_bindings", "basic.nack",
+                           "consumer_cancel_notify", "connection.blocked", "consumer_priorities",
+                           "authentication_failure_close", "per_consumer_qos", "direct_reply_to"}) {
     if (std::string_view(name) == "direct_reply_to" && config.reply_channels == nullptr) continue;
     capabilities.emplace_back(name, core::Value::Bool(true));
   }
@@ -173,7 +169,7 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     pos += consumed;
     handle_frame(frame);
     if ((frame.type == kFrameHeader || frame.type == kFrameBody) && state_ == State::kRunning) {
-      publish_received(frame.type == kFrameHeader ? frame.size + kMessageOverheadEstimate
+      publish_received(frame.type == kFrameHeader ? frame.size + core::kMessageOverheadBytes
                                                   : frame.size);
     }
   }
@@ -493,7 +489,8 @@ AmqpStatus Session::handle_channel_frame(const Frame& frame) {
   }
   if (stage == Stage::kBody) {
     return AmqpStatus(spec::kUnexpectedFrame,
-                      "expected content body, got non content body frame instead", 60, 40);
+                      "expected content body, got non content body frame instead",
+                      spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
   }
 
   spec::Method method;

@@ -10,6 +10,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/names.h"
+
 #ifndef POLYMQ_VERSION
 #define POLYMQ_VERSION "unknown"
 #endif
@@ -20,14 +22,9 @@ namespace {
 constexpr std::string_view kHashingAlgorithm = "rabbit_password_hashing_sha256";
 constexpr size_t kSaltSize = 4;
 constexpr size_t kDigestSize = 32;
-// Tables and arrays nested deeper than this are written as null and refused on import, so
-// neither direction can exhaust the stack (the AMQP codec stops at the same depth).
-constexpr int kMaxDepth = 64;
 
 using Json = rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-bool reserved_name(std::string_view name) { return name.substr(0, 4) == "amq."; }
 
 // --- base64 (RFC 4648, with padding), as RabbitMQ encodes password_hash ---
 
@@ -120,7 +117,7 @@ void write_value(Writer& w, const Value& v, int depth) {
       write_string(w, *v.as_string());
       return;
     case ValueKind::kArray:
-      if (depth >= kMaxDepth) {
+      if (depth >= kMaxValueDepth) {
         w.Null();
         return;
       }
@@ -129,7 +126,7 @@ void write_value(Writer& w, const Value& v, int depth) {
       w.EndArray();
       return;
     case ValueKind::kTable:
-      if (depth >= kMaxDepth) {
+      if (depth >= kMaxValueDepth) {
         w.Null();
         return;
       }
@@ -186,7 +183,7 @@ std::vector<const T*> sorted_by_name(std::vector<const T*> items) {
 }
 
 bool exported(const Exchange& x) {
-  return survives_restart(x.options()) && !reserved_name(x.name());
+  return survives_restart(x.options()) && !has_reserved_prefix(x.name());
 }
 
 // --- import ---
@@ -200,7 +197,8 @@ std::string json_string(const Json& v) { return std::string(v.GetString(), v.Get
 Status to_value(const Json& in, Value& out, int depth, const std::string& where);
 
 Status to_table(const Json& in, Table& out, int depth, const std::string& where) {
-  if (depth > kMaxDepth) return invalid(where, "nested deeper than " + std::to_string(kMaxDepth));
+  if (depth > kMaxValueDepth)
+    return invalid(where, "nested deeper than " + std::to_string(kMaxValueDepth));
   for (auto m = in.MemberBegin(); m != in.MemberEnd(); ++m) {
     Value v;
     if (Status s = to_value(m->value, v, depth, where); !s.ok()) return s;
@@ -223,8 +221,8 @@ Status to_value(const Json& in, Value& out, int depth, const std::string& where)
   } else if (in.IsString()) {
     out = Value::String(json_string(in));
   } else if (in.IsArray()) {
-    if (depth + 1 > kMaxDepth) {
-      return invalid(where, "nested deeper than " + std::to_string(kMaxDepth));
+    if (depth + 1 > kMaxValueDepth) {
+      return invalid(where, "nested deeper than " + std::to_string(kMaxValueDepth));
     }
     Array items;
     items.reserve(in.Size());
@@ -377,7 +375,7 @@ Status import_exchange(const Entry& e, Broker& broker) {
   VHost* vhost = entry_vhost(e, broker, status);
   if (vhost == nullptr) return status;
   // The default and amq.* exchanges always exist, as RabbitMQ's import skips them.
-  if (name.empty() || reserved_name(name)) return Status::Ok();
+  if (name.empty() || has_reserved_prefix(name)) return Status::Ok();
   if (Status s = vhost->declare_exchange(name, type, options, false); !s.ok()) {
     return e.error(s.message());
   }

@@ -9,8 +9,6 @@ namespace {
 constexpr uint8_t kVersion1 = 1;
 constexpr uint8_t kVersion2 = 2;
 constexpr uint8_t kFlagTransient = 1;
-// Nesting deeper than this is refused on decode; nothing legitimate comes near it.
-constexpr int kMaxDepth = 64;
 
 // Version 2's fields, each written as u8 tag | u32 length | bytes. A reader skips tags it does
 // not know, so a later build may add fields that older builds can ignore; a change an older
@@ -118,7 +116,7 @@ bool decode_value(std::string_view& in, Value& v, int depth);
 
 bool decode_table_entries(std::string_view& in, Table& table, int depth) {
   uint32_t n = 0;
-  if (depth > kMaxDepth || !get(in, n)) return false;
+  if (depth > kMaxValueDepth || !get(in, n)) return false;
   // Each entry takes at least 5 bytes; a count beyond what is left is malformed.
   if (n > in.size() / 5) return false;
   table.clear();
@@ -134,7 +132,7 @@ bool decode_table_entries(std::string_view& in, Table& table, int depth) {
 
 bool decode_value(std::string_view& in, Value& v, int depth) {
   uint8_t kind_byte = 0;
-  if (depth > kMaxDepth || !get(in, kind_byte)) return false;
+  if (depth > kMaxValueDepth || !get(in, kind_byte)) return false;
   if (kind_byte >= kStoredKindCount) return false;
   const ValueKind kind = kStoredKinds[kind_byte];
   v.kind = kind;

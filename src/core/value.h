@@ -16,6 +16,10 @@
 
 namespace polymq::core {
 
+// Deepest nesting of arrays and tables a stored or imported value may have; decoders refuse
+// deeper input (nothing legitimate comes near it, and recursion stays bounded).
+inline constexpr int kMaxValueDepth = 64;
+
 struct Value;
 
 // Ordered (insertion order is kept and re-encoded as received); lookups are linear, which

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <random>
 
 #include "core/dead_letter.h"
+#include "core/names.h"
 #include "core/policy.h"
 #include "core/queue_arguments.h"
 #include "core/routing/headers_match.h"
@@ -13,7 +13,6 @@
 namespace polymq::core {
 namespace {
 
-constexpr std::string_view kReservedPrefix = "amq.";
 // Dead-lettering that dead-letters again (a TTL of 0 into itself through a rejection) stops
 // here rather than recursing without end.
 constexpr int kMaxDeadLetterDepth = 16;
@@ -48,10 +47,6 @@ std::string typed_value_text(const Value* v) {
   std::string text = value_text(v);
   if (text.size() >= 2 && text.front() == '\'') text = text.substr(1, text.size() - 2);
   return "the value '" + text + "' of type '" + rabbit_type_name(v->kind) + "'";
-}
-
-bool starts_with_reserved(std::string_view name) {
-  return name.substr(0, kReservedPrefix.size()) == kReservedPrefix;
 }
 
 }  // namespace
@@ -131,7 +126,7 @@ Status VHost::declare_exchange(const std::string& requested, std::string_view ty
     if (existing == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(name)};
     return Status::Ok();
   }
-  if (existing == nullptr && starts_with_reserved(name)) {
+  if (existing == nullptr && has_reserved_prefix(name)) {
     return {ErrorCode::kAccessRefused,
             "exchange name '" + name + "' contains reserved prefix 'amq.*'"};
   }
@@ -166,7 +161,7 @@ Status VHost::declare_exchange(const std::string& requested, std::string_view ty
 
 Status VHost::delete_exchange(const std::string& requested, bool if_unused) {
   const std::string name = strip_cr_lf(requested);
-  if (name.empty() || starts_with_reserved(name)) {
+  if (name.empty() || has_reserved_prefix(name)) {
     if (name.empty() || find_exchange(name) != nullptr) {
       return {ErrorCode::kAccessRefused,
               name.empty() ? "operation not permitted on the default exchange"
@@ -252,18 +247,7 @@ Status VHost::unbind_exchange(const std::string& destination_name, const std::st
   return Status::Ok();
 }
 
-std::string VHost::generate_queue_name() {
-  // amq.gen- followed by 22 characters of URL-safe base64, as RabbitMQ names them.
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  static thread_local std::mt19937_64 rng{
-      std::random_device{}() ^
-      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
-  std::string name = "amq.gen-";
-  for (int i = 0; i < 22; ++i) name.push_back(kAlphabet[rng() % 64]);
-  ++name_counter_;
-  return name;
-}
+std::string VHost::generate_queue_name() { return random_name("amq.gen-"); }
 
 Status VHost::locked(std::string_view name) const {
   return {ErrorCode::kResourceLocked,
@@ -293,7 +277,7 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
     do {
       name = generate_queue_name();
     } while (queues_.count(name) != 0);
-  } else if (starts_with_reserved(name) && !restoring_) {
+  } else if (has_reserved_prefix(name) && !restoring_) {
     return {ErrorCode::kAccessRefused,
             "queue name '" + name + "' contains reserved prefix 'amq.*'"};
   }

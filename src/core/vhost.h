@@ -166,7 +166,6 @@ class VHost final : public QueueHost {
   std::unordered_map<std::string, ExchangePtr> exchanges_;
   std::unordered_map<std::string, QueuePtr> queues_;
   std::unordered_map<std::string, std::unique_ptr<Stream>> streams_;
-  uint64_t name_counter_ = 0;
   bool restoring_ = false;     // set by restore_queue around its declare_queue
   int dead_letter_depth_ = 0;  // nested dead-letterings (a TTL-0 loop would never end)
 };
