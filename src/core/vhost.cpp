@@ -147,8 +147,10 @@ Status VHost::declare_exchange(const std::string& name, std::string_view type,
     }
     return Status::Ok();
   }
-  exchanges_.emplace(name, std::make_shared<Exchange>(name, *parsed, options));
-  if (survives_restart(options)) definitions_changed();
+  auto added = std::make_shared<Exchange>(name, *parsed, options);
+  exchanges_.emplace(name, added);
+  if (survives_restart(options))
+    record({.kind = DefinitionChange::Kind::kExchangeAdded, .exchange = added.get()});
   return Status::Ok();
 }
 
@@ -181,7 +183,9 @@ void VHost::remove_exchange(const std::string& name) {
     if (source->unbind_all(exchange.get()) > 0) touched.push_back(source.get());
   }
   for (Exchange* source : touched) maybe_auto_delete_exchange(*source);
-  if (survives_restart(exchange->options())) definitions_changed();
+  if (survives_restart(exchange->options())) {
+    record({.kind = DefinitionChange::Kind::kExchangeRemoved, .exchange = exchange.get()});
+  }
 }
 
 void VHost::maybe_auto_delete_exchange(Exchange& exchange) {
@@ -213,7 +217,11 @@ Status VHost::bind_exchange(const std::string& destination, const std::string& s
   }
   if (src->bind(nullptr, dst, key, arguments) && survives_restart(src->options()) &&
       survives_restart(dst->options())) {
-    definitions_changed();
+    record({.kind = DefinitionChange::Kind::kBindingAdded,
+            .exchange = src,
+            .destination_exchange = dst,
+            .key = key,
+            .arguments = &arguments});
   }
   return Status::Ok();
 }
@@ -226,7 +234,13 @@ Status VHost::unbind_exchange(const std::string& destination, const std::string&
   const bool durable = survives_restart(src->options()) && survives_restart(dst->options());
   // Unbinding what is not bound is a no-op in RabbitMQ 3.x.
   if (!src->unbind(dst, key, arguments)) return Status::Ok();
-  if (durable) definitions_changed();
+  if (durable) {
+    record({.kind = DefinitionChange::Kind::kBindingRemoved,
+            .exchange = src,
+            .destination_exchange = dst,
+            .key = key,
+            .arguments = &arguments});
+  }
   maybe_auto_delete_exchange(*src);
   return Status::Ok();
 }
@@ -336,8 +350,9 @@ Status VHost::declare_queue(const std::string& requested, const QueueOptions& op
   // reason logged, as a stopped queue does in RabbitMQ.
   (void)queue->attach_storage(hooks_ != nullptr ? hooks_->queue_stores : nullptr);
   queues_.emplace(name, queue);
+  if (survives_restart(options))
+    record({.kind = DefinitionChange::Kind::kQueueAdded, .queue = queue.get()});
   out = {std::move(queue), true};
-  if (survives_restart(options)) definitions_changed();
   return Status::Ok();
 }
 
@@ -376,7 +391,9 @@ void VHost::remove_queue(QueuePtr queue) {
   }
   for (Exchange* exchange : touched) maybe_auto_delete_exchange(*exchange);
   queue->mark_deleted();
-  if (survives_restart(queue->options())) definitions_changed();
+  if (survives_restart(queue->options())) {
+    record({.kind = DefinitionChange::Kind::kQueueRemoved, .queue = queue.get()});
+  }
 }
 
 Status VHost::purge_queue(const std::string& name, OwnerId owner, size_t& message_count) {
@@ -410,7 +427,11 @@ Status VHost::bind_queue(const std::string& queue_name, const std::string& excha
   }
   if (exchange->bind(queue.get(), nullptr, key, arguments) &&
       survives_restart(exchange->options()) && survives_restart(queue->options())) {
-    definitions_changed();
+    record({.kind = DefinitionChange::Kind::kBindingAdded,
+            .exchange = exchange,
+            .queue = queue.get(),
+            .key = key,
+            .arguments = &arguments});
   }
   return Status::Ok();
 }
@@ -424,7 +445,13 @@ Status VHost::unbind_queue(const std::string& queue_name, const std::string& exc
   }
   const bool durable = survives_restart(exchange->options()) && survives_restart(queue->options());
   if (!exchange->unbind(queue.get(), key, arguments)) return Status::Ok();
-  if (durable) definitions_changed();
+  if (durable) {
+    record({.kind = DefinitionChange::Kind::kBindingRemoved,
+            .exchange = exchange,
+            .queue = queue.get(),
+            .key = key,
+            .arguments = &arguments});
+  }
   maybe_auto_delete_exchange(*exchange);
   return Status::Ok();
 }
