@@ -136,7 +136,7 @@ void Session::close_silently() {
 
 size_t Session::on_read(const uint8_t* data, size_t size) {
   if (state_ == State::kClosed) return size;
-  if (blocked_) return 0;  // kept buffered until unblock
+  if (blocked_ || awaiting_durable_) return 0;  // kept buffered until reading resumes
   last_received_ = net::Clock::now();
   size_t pos = 0;
   if (state_ == State::kHeader) {
@@ -156,7 +156,8 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     send_start();
     state_ = State::kStartOk;
   }
-  while (pos < size && state_ != State::kClosed && state_ != State::kClosing && !blocked_) {
+  while (pos < size && state_ != State::kClosed && state_ != State::kClosing && !blocked_ &&
+         !awaiting_durable_) {
     Frame frame{};
     size_t consumed = 0;
     // RabbitMQ accepts payloads of up to frame_max octets (the spec says frame_max - 8).
@@ -256,7 +257,38 @@ void Session::unblock() {
     connection_.flush_soon();
   }
   last_received_ = net::Clock::now();  // the heartbeat monitor was paused
-  connection_.set_reading(true);
+  if (!awaiting_durable_) connection_.set_reading(true);
+}
+
+uint64_t Session::definitions_recorded() const {
+  const core::DefinitionsLog* log = broker_.hooks().definitions;
+  return log != nullptr ? log->last_recorded() : 0;
+}
+
+void Session::reply_when_durable(uint64_t before, std::string frame) {
+  core::DefinitionsLog* log = broker_.hooks().definitions;
+  const uint64_t seq = log != nullptr ? log->last_recorded() : 0;
+  if (seq == before) {
+    connection_.output().append(frame);
+    return;
+  }
+  awaiting_durable_ = true;
+  connection_.set_reading(false);
+  std::weak_ptr<bool> alive = alive_;
+  log->when_durable(seq, [this, alive, frame = std::move(frame)](bool ok) {
+    if (alive.expired()) return;  // the connection is gone
+    awaiting_durable_ = false;
+    if (state_ != State::kRunning) return;  // closed meanwhile (shutdown)
+    if (!ok) {
+      close_connection(
+          AmqpStatus(spec::kInternalError, "definitions could not be written to disk"));
+      return;
+    }
+    connection_.output().append(frame);
+    connection_.flush_soon();
+    last_received_ = net::Clock::now();  // the heartbeat monitor was paused
+    if (!blocked_) connection_.set_reading(true);
+  });
 }
 
 void Session::finish_batch() {
@@ -585,7 +617,7 @@ void Session::on_tick(net::Clock::time_point now) {
   }
   if (heartbeat_ == 0) return;
   const auto interval = std::chrono::seconds(heartbeat_);
-  if (!blocked_ && now - last_received_ > 2 * interval) {
+  if (!blocked_ && !awaiting_durable_ && now - last_received_ > 2 * interval) {
     spdlog::info("amqp {}: missed heartbeats from client, timeout: {}s",
                  connection_.remote_address(), heartbeat_);
     state_ = State::kClosed;
