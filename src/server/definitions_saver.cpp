@@ -101,6 +101,7 @@ bool DefinitionsSaver::start(const Config& config) {
   log_options.prefix = kChangeLogPrefix;
   log_options.preallocate_bytes = options_.preallocate_bytes;
   log_options.hooks = options_.hooks;
+  log_options.sync = options_.sync;
   auto replay = storage::replay_change_log(
       log_options, seq, [&](uint64_t n, std::string_view change) -> storage::Status {
         if (core::Status s = core::apply_change(change, broker_); !s.ok()) {

@@ -50,6 +50,8 @@ struct DefinitionsSaverOptions {
   uint64_t compact_bytes = 4 * 1024 * 1024;
   // Change-log generations are preallocated by this much (0: plain appends).
   uint64_t preallocate_bytes = 1024 * 1024;
+  // false (sync_policy "never"): a change is written before its reply, but not fdatasynced.
+  bool sync = true;
   const storage::FaultHooks* hooks = nullptr;  // tests only
 };
 

@@ -52,7 +52,10 @@ struct ChangeLogOptions {
   std::string dir;
   std::string prefix = "changes.";           // file names: prefix + 20 digits
   uint64_t preallocate_bytes = 1024 * 1024;  // 0: plain appends
-  const FaultHooks* hooks = nullptr;         // may be null; must outlive the log
+  // false: records are written (in the page cache, safe from a process crash) but not
+  // fdatasynced before they are reported durable; the broker's sync_policy "never".
+  bool sync = true;
+  const FaultHooks* hooks = nullptr;  // may be null; must outlive the log
 };
 
 // What a replay found.
