@@ -3,6 +3,19 @@
 #include "amqp/session.h"
 
 namespace polymq::amqp {
+namespace {
+
+// The reply to an operation that may have changed durable definitions: sent when the changes
+// recorded since `before` are on disk (Session::reply_when_durable), in order with every
+// other reply of the connection.
+template <class M>
+void reply_durably(Session& session, uint16_t channel, uint64_t before, const M& reply) {
+  std::string frame;
+  append_method_frame(frame, channel, reply);
+  session.reply_when_durable(before, std::move(frame));
+}
+
+}  // namespace
 
 AmqpStatus Channel::resolve_queue_name(const std::string& given, std::string& out,
                                        uint16_t class_id, uint16_t method_id) const {
@@ -32,35 +45,39 @@ AmqpStatus Channel::on(const spec::ExchangeDeclare& m) {
   options.auto_delete = m.auto_delete;
   options.internal = m.internal;
   options.arguments = m.arguments;
+  const uint64_t before = session_.definitions_recorded();
   core::Status s = session_.vhost().declare_exchange(m.exchange, m.type, options, m.passive);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  if (!m.nowait) send(spec::ExchangeDeclareOk{});
+  if (!m.nowait) reply_durably(session_, id(), before, spec::ExchangeDeclareOk{});
   return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on(const spec::ExchangeDelete& m) {
   using M = spec::ExchangeDelete;
+  const uint64_t before = session_.definitions_recorded();
   core::Status s = session_.vhost().delete_exchange(m.exchange, m.if_unused);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  if (!m.nowait) send(spec::ExchangeDeleteOk{});
+  if (!m.nowait) reply_durably(session_, id(), before, spec::ExchangeDeleteOk{});
   return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on(const spec::ExchangeBind& m) {
   using M = spec::ExchangeBind;
+  const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().bind_exchange(m.destination, m.source, m.routing_key, m.arguments);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  if (!m.nowait) send(spec::ExchangeBindOk{});
+  if (!m.nowait) reply_durably(session_, id(), before, spec::ExchangeBindOk{});
   return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on(const spec::ExchangeUnbind& m) {
   using M = spec::ExchangeUnbind;
+  const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().unbind_exchange(m.destination, m.source, m.routing_key, m.arguments);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  if (!m.nowait) send(spec::ExchangeUnbindOk{});
+  if (!m.nowait) reply_durably(session_, id(), before, spec::ExchangeUnbindOk{});
   return AmqpStatus::Ok();
 }
 
@@ -75,6 +92,7 @@ AmqpStatus Channel::on(const spec::QueueDeclare& m) {
   options.auto_delete = m.auto_delete;
   options.arguments = m.arguments;
   core::QueueDeclareOutcome outcome;
+  const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().declare_queue(m.queue, options, m.passive, session_.owner_id(), outcome);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
@@ -84,7 +102,7 @@ AmqpStatus Channel::on(const spec::QueueDeclare& m) {
     ok.queue = outcome.queue->name();
     ok.message_count = static_cast<uint32_t>(outcome.queue->message_count());
     ok.consumer_count = static_cast<uint32_t>(outcome.queue->consumer_count());
-    send(ok);
+    reply_durably(session_, id(), before, ok);
   }
   return AmqpStatus::Ok();
 }
@@ -97,10 +115,11 @@ AmqpStatus Channel::on(const spec::QueueBind& m) {
   }
   // An empty routing key with an implied queue binds with the queue's name, per the spec.
   const std::string& key = m.queue.empty() && m.routing_key.empty() ? queue : m.routing_key;
+  const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().bind_queue(queue, m.exchange, key, m.arguments, session_.owner_id());
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  if (!m.nowait) send(spec::QueueBindOk{});
+  if (!m.nowait) reply_durably(session_, id(), before, spec::QueueBindOk{});
   return AmqpStatus::Ok();
 }
 
@@ -110,10 +129,11 @@ AmqpStatus Channel::on(const spec::QueueUnbind& m) {
   if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
     return s;
   }
+  const uint64_t before = session_.definitions_recorded();
   core::Status s = session_.vhost().unbind_queue(queue, m.exchange, m.routing_key, m.arguments,
                                                  session_.owner_id());
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
-  send(spec::QueueUnbindOk{});
+  reply_durably(session_, id(), before, spec::QueueUnbindOk{});
   return AmqpStatus::Ok();
 }
 
@@ -141,13 +161,14 @@ AmqpStatus Channel::on(const spec::QueueDelete& m) {
     return s;
   }
   size_t count = 0;
+  const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().delete_queue(queue, m.if_unused, m.if_empty, session_.owner_id(), count);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   if (!m.nowait) {
     spec::QueueDeleteOk ok;
     ok.message_count = static_cast<uint32_t>(count);
-    send(ok);
+    reply_durably(session_, id(), before, ok);
   }
   return AmqpStatus::Ok();
 }

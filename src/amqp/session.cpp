@@ -263,9 +263,39 @@ void Session::hold_input() {
 
 void Session::release_input() {
   if (input_holds_ == 0 || --input_holds_ > 0) return;
-  if (blocked_ || state_ != State::kRunning) return;
-  last_received_ = net::Clock::now();
+  // Closing (waiting for close-ok) reads on too; only a blocked or closed connection does not.
+  if (blocked_ || state_ == State::kClosed) return;
+  last_received_ = net::Clock::now();  // the heartbeat monitor was paused
   connection_.set_reading(true);
+}
+
+uint64_t Session::definitions_recorded() const {
+  const core::DefinitionsLog* log = broker_.hooks().definitions;
+  return log != nullptr ? log->last_recorded() : 0;
+}
+
+void Session::reply_when_durable(uint64_t before, std::string frame) {
+  core::DefinitionsLog* log = broker_.hooks().definitions;
+  const uint64_t seq = log != nullptr ? log->last_recorded() : 0;
+  if (seq == before) {
+    connection_.output().append(frame);
+    return;
+  }
+  hold_input();
+  std::weak_ptr<bool> alive = alive_;
+  log->when_durable(seq, [this, alive, frame = std::move(frame)](bool ok) {
+    if (alive.expired()) return;  // the connection is gone
+    if (state_ == State::kRunning) {
+      if (ok) {
+        connection_.output().append(frame);
+        connection_.flush_soon();
+      } else {
+        close_connection(
+            AmqpStatus(spec::kInternalError, "definitions could not be written to disk"));
+      }
+    }
+    release_input();
+  });
 }
 
 void Session::finish_batch() {

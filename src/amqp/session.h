@@ -9,6 +9,10 @@
 // that only consumes is never blocked, so consumers can drain the queues. While blocked the
 // peer's silence is not a missed heartbeat (we are not reading).
 //
+// Durable definitions: a declare-ok (bind-ok, delete-ok ...) of a durable object is held until
+// the change is on disk (reply_when_durable); the session stops reading the connection until
+// then, like a blocked one, so the replies on every channel stay in order.
+//
 // REQUIRES: all calls on the connection's thread.
 #pragma once
 
@@ -62,12 +66,22 @@ class Session final : public net::Handler {
   uint64_t max_message_size() const { return broker_.limits().max_message_size; }
   bool client_supports_cancel_notify() const { return cancel_notify_; }
   const std::string& user() const { return user_; }
-  // A channel waits for a completion (a durable tx.commit) before anything after the method
-  // it is answering may be processed: nothing more is read from the connection until every
-  // hold is released. Frames already received stay buffered, in order.
+  // A channel waits for a completion (a durable tx.commit, a durable declare) before anything
+  // after the method it is answering may be processed: nothing more is read from the
+  // connection until every hold is released. Frames already received stay buffered, in order.
   void hold_input();
   void release_input();
   ReplyChannels* reply_channels() const { return config_.reply_channels; }
+
+  // --- replies that wait for durable definitions (core/definitions_log.h) ---
+  // The number of the last durable definition change; read before an operation.
+  uint64_t definitions_recorded() const;
+  // Sends `frame`, an encoded reply, once every durable definition change recorded since
+  // `before` is on disk: at once when the operation recorded none. Meanwhile nothing more is
+  // read from this connection, so replies keep their order and a client cannot act on a
+  // definition before it is durable. If the change cannot be written the connection is closed
+  // with 541 INTERNAL_ERROR.
+  void reply_when_durable(uint64_t before, std::string frame);
 
  private:
   enum class State { kHeader, kStartOk, kTuneOk, kOpen, kRunning, kClosing, kClosed };
@@ -116,6 +130,7 @@ class Session final : public net::Handler {
   bool auth_failure_close_ = false;
   bool blocked_capability_ = false;  // the client handles connection.blocked / unblocked
 
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // expires with the session
   bool blocked_ = false;           // not reading until the alarms clear
   bool blocked_notified_ = false;  // connection.blocked sent; unblocked is owed
   uint32_t input_holds_ = 0;       // channels waiting for a completion (hold_input)

@@ -186,6 +186,59 @@ bool exported(const Exchange& x) {
   return survives_restart(x.options()) && !has_reserved_prefix(x.name());
 }
 
+void write_exchange(Writer& w, const VHost& vhost, const Exchange& x) {
+  w.StartObject();
+  w.Key("name");
+  write_string(w, x.name());
+  w.Key("vhost");
+  write_string(w, vhost.name());
+  w.Key("type");
+  w.String(exchange_type_name(x.type()));
+  w.Key("durable");
+  w.Bool(x.options().durable);
+  w.Key("auto_delete");
+  w.Bool(x.options().auto_delete);
+  w.Key("internal");
+  w.Bool(x.options().internal);
+  w.Key("arguments");
+  write_table(w, x.options().arguments, 1);
+  w.EndObject();
+}
+
+void write_queue(Writer& w, const VHost& vhost, const Queue& q) {
+  w.StartObject();
+  w.Key("name");
+  write_string(w, q.name());
+  w.Key("vhost");
+  write_string(w, vhost.name());
+  w.Key("durable");
+  w.Bool(q.options().durable);
+  w.Key("auto_delete");
+  w.Bool(q.options().auto_delete);
+  w.Key("arguments");
+  write_table(w, q.options().arguments, 1);
+  w.EndObject();
+}
+
+// A binding of `source` to a queue or (when `queue` is null) to `exchange`.
+void write_binding(Writer& w, const VHost& vhost, const Exchange& source, const Queue* queue,
+                   const Exchange* exchange, std::string_view key, const Table& arguments) {
+  w.StartObject();
+  w.Key("source");
+  write_string(w, source.name());
+  w.Key("vhost");
+  write_string(w, vhost.name());
+  w.Key("destination");
+  write_string(w, queue != nullptr ? queue->name() : exchange->name());
+  w.Key("destination_type");
+  w.String(queue != nullptr ? "queue" : "exchange");
+  w.Key("routing_key");
+  write_string(w, key);
+  w.Key("arguments");
+  write_table(w, arguments, 1);
+  w.EndObject();
+}
+
 // --- import ---
 
 Status invalid(const std::string& where, const std::string& what) {
@@ -471,23 +524,7 @@ std::string export_definitions(const Broker& broker) {
   w.StartArray();
   for (const VHost* vhost : vhosts) {
     for (const Exchange* x : sorted_by_name(vhost->exchanges())) {
-      if (!exported(*x)) continue;
-      w.StartObject();
-      w.Key("name");
-      write_string(w, x->name());
-      w.Key("vhost");
-      write_string(w, vhost->name());
-      w.Key("type");
-      w.String(exchange_type_name(x->type()));
-      w.Key("durable");
-      w.Bool(x->options().durable);
-      w.Key("auto_delete");
-      w.Bool(x->options().auto_delete);
-      w.Key("internal");
-      w.Bool(x->options().internal);
-      w.Key("arguments");
-      write_table(w, x->options().arguments, 1);
-      w.EndObject();
+      if (exported(*x)) write_exchange(w, *vhost, *x);
     }
   }
   w.EndArray();
@@ -496,19 +533,7 @@ std::string export_definitions(const Broker& broker) {
   w.StartArray();
   for (const VHost* vhost : vhosts) {
     for (const Queue* q : sorted_by_name(vhost->queues())) {
-      if (!survives_restart(q->options())) continue;
-      w.StartObject();
-      w.Key("name");
-      write_string(w, q->name());
-      w.Key("vhost");
-      write_string(w, vhost->name());
-      w.Key("durable");
-      w.Bool(q->options().durable);
-      w.Key("auto_delete");
-      w.Bool(q->options().auto_delete);
-      w.Key("arguments");
-      write_table(w, q->options().arguments, 1);
-      w.EndObject();
+      if (survives_restart(q->options())) write_queue(w, *vhost, *q);
     }
   }
   w.EndArray();
@@ -519,20 +544,7 @@ std::string export_definitions(const Broker& broker) {
     for (const Exchange* x : sorted_by_name(vhost->exchanges())) {
       for (const Binding* b : x->bindings()) {
         if (!survives_restart(*x, *b)) continue;
-        w.StartObject();
-        w.Key("source");
-        write_string(w, x->name());
-        w.Key("vhost");
-        write_string(w, vhost->name());
-        w.Key("destination");
-        write_string(w, b->queue() != nullptr ? b->queue()->name() : b->exchange()->name());
-        w.Key("destination_type");
-        w.String(b->queue() != nullptr ? "queue" : "exchange");
-        w.Key("routing_key");
-        write_string(w, b->key);
-        w.Key("arguments");
-        write_table(w, b->arguments, 1);
-        w.EndObject();
+        write_binding(w, *vhost, *x, b->queue(), b->exchange(), b->key, b->arguments);
       }
     }
   }
@@ -579,6 +591,119 @@ Status import_definitions(std::string_view json, Broker& broker) {
     return s;
   }
   return for_each_entry(doc, "bindings", [&](const Entry& e) { return import_binding(e, broker); });
+}
+
+}  // namespace polymq::core
+
+namespace polymq::core {
+
+std::string export_change(const DefinitionChange& change) {
+  using Kind = DefinitionChange::Kind;
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  const VHost& vhost = *change.vhost;
+  const bool added = change.kind == Kind::kExchangeAdded || change.kind == Kind::kQueueAdded ||
+                     change.kind == Kind::kBindingAdded;
+  w.StartObject();
+  w.Key("op");
+  w.String(added ? "add" : "remove");
+  switch (change.kind) {
+    case Kind::kExchangeAdded:
+    case Kind::kExchangeRemoved:
+    case Kind::kQueueAdded:
+    case Kind::kQueueRemoved: {
+      const bool exchange = change.exchange != nullptr;
+      w.Key(exchange ? "exchanges" : "queues");
+      w.StartArray();
+      if (!added) {
+        // A removal names the entity; its bindings go with it on replay too.
+        w.StartObject();
+        w.Key("name");
+        write_string(w, exchange ? change.exchange->name() : change.queue->name());
+        w.Key("vhost");
+        write_string(w, vhost.name());
+        w.EndObject();
+      } else if (exchange) {
+        write_exchange(w, vhost, *change.exchange);
+      } else {
+        write_queue(w, vhost, *change.queue);
+      }
+      w.EndArray();
+      break;
+    }
+    case Kind::kBindingAdded:
+    case Kind::kBindingRemoved:
+      w.Key("bindings");
+      w.StartArray();
+      write_binding(w, vhost, *change.exchange, change.queue, change.destination_exchange,
+                    change.key, change.arguments != nullptr ? *change.arguments : Table{});
+      w.EndArray();
+      break;
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+namespace {
+
+Status remove_entity(const Entry& e, Broker& broker, bool exchange) {
+  std::string name;
+  if (Status s = e.string("name", name); !s.ok()) return s;
+  Status status;
+  VHost* vhost = entry_vhost(e, broker, status);
+  if (vhost == nullptr) return status;
+  size_t count = 0;
+  Status s = exchange ? vhost->delete_exchange(name, false)
+                      : vhost->delete_queue(name, false, false, 0, count);
+  if (!s.ok()) return e.error(s.message());
+  return Status::Ok();
+}
+
+Status remove_binding(const Entry& e, Broker& broker) {
+  std::string source;
+  std::string destination;
+  std::string type;
+  std::string key;
+  Table arguments;
+  if (Status s = e.string("source", source); !s.ok()) return s;
+  if (Status s = e.string("destination", destination); !s.ok()) return s;
+  if (Status s = e.string("destination_type", type); !s.ok()) return s;
+  if (Status s = e.string("routing_key", key, false); !s.ok()) return s;
+  if (Status s = e.arguments(arguments); !s.ok()) return s;
+  Status status;
+  VHost* vhost = entry_vhost(e, broker, status);
+  if (vhost == nullptr) return status;
+  Status s = type == "queue" ? vhost->unbind_queue(destination, source, key, arguments, 0)
+                             : vhost->unbind_exchange(destination, source, key, arguments);
+  if (!s.ok()) return e.error(s.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status apply_change(std::string_view json, Broker& broker) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return invalid("change", "not a JSON object");
+  }
+  auto op = doc.FindMember("op");
+  if (op == doc.MemberEnd() || !op->value.IsString()) return invalid("change", "no \"op\"");
+  const std::string kind = json_string(op->value);
+  if (kind == "add") return import_definitions(json, broker);
+  if (kind != "remove") return invalid("change", "unknown op '" + kind + "'");
+  if (Status s = for_each_entry(doc, "bindings",
+                                [&](const Entry& e) { return remove_binding(e, broker); });
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = for_each_entry(doc, "queues",
+                                [&](const Entry& e) { return remove_entity(e, broker, false); });
+      !s.ok()) {
+    return s;
+  }
+  return for_each_entry(doc, "exchanges",
+                        [&](const Entry& e) { return remove_entity(e, broker, true); });
 }
 
 }  // namespace polymq::core

@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "core/broker.h"
+#include "core/definitions_log.h"
 #include "core/status.h"
 
 namespace polymq::core {
@@ -45,5 +46,16 @@ std::string export_definitions(const Broker& broker);
 // vhost, exchange or queue that does not exist, or a definition the vhost refuses give
 // kInvalidArgument naming the entry; `broker` may then hold the entries before it.
 Status import_definitions(std::string_view json, Broker& broker);
+
+// One change as a small document of the same layout, for the definitions change log:
+// {"op": "add", "<section>": [entry]} with the entry as export_definitions writes it, or
+// {"op": "remove", ...} naming the exchange or queue ({"name", "vhost"}) or the full binding.
+std::string export_change(const DefinitionChange& change);
+
+// Applies a document written by export_change: "add" imports the entry (as
+// import_definitions), "remove" deletes the exchange or queue (with its bindings, as a delete
+// does) or the binding; removing what is not there is not an error. Replaying the changes
+// recorded after a snapshot, in order, over that snapshot rebuilds the state they led to.
+Status apply_change(std::string_view json, Broker& broker);
 
 }  // namespace polymq::core

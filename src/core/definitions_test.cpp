@@ -341,15 +341,43 @@ TEST(DefinitionsTest, DeepArgumentsAreRefusedNotRecursedInto) {
   EXPECT_NE(s.message().find("nested deeper"), std::string::npos) << s.message();
 }
 
+// Records every change as export_change encodes it, checking the state it is told in.
+class RecordingLog final : public DefinitionsLog {
+ public:
+  explicit RecordingLog(Broker& b) : broker_(b) {}
+  uint64_t record(const DefinitionChange& change) override {
+    // Whatever the log sees must be a loadable file: no binding to a half-removed entity.
+    Broker check;
+    Status s = import_definitions(export_definitions(broker_), check);
+    EXPECT_TRUE(s.ok()) << s.message();
+    changes.push_back(export_change(change));
+    return changes.size();
+  }
+  uint64_t last_recorded() const override { return changes.size(); }
+  void when_durable(uint64_t, std::function<void(bool)> done) override { done(true); }
+
+  std::vector<std::string> changes;
+
+ private:
+  Broker& broker_;
+};
+
 TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
   Broker b;
+  RecordingLog log(b);
+  b.hooks().definitions = &log;
+  // Replaying the recorded changes over the state they started from rebuilds every step.
+  Broker replayed;
+  replayed.add_vhost("/");
+  size_t applied = 0;
   int calls = 0;
-  b.hooks().definitions_changed = [&] {
-    ++calls;
-    // Whatever the hook sees must be a loadable file: no binding to a half-removed entity.
-    Broker check;
-    Status s = import_definitions(export_definitions(b), check);
-    EXPECT_TRUE(s.ok()) << s.message();
+  auto replay_matches = [&] {
+    for (; applied < log.changes.size(); ++applied) {
+      Status s = apply_change(log.changes[applied], replayed);
+      EXPECT_TRUE(s.ok()) << log.changes[applied] << ": " << s.message();
+    }
+    calls = static_cast<int>(log.changes.size());
+    return export_definitions(replayed) == export_definitions(b);
   };
   VHost& v = b.add_vhost("/");
   ExchangeOptions transient;
@@ -359,69 +387,90 @@ TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
   auto_delete.auto_delete = true;
 
   expect_ok(v.declare_exchange("dx", "direct", durable_exchange(), false));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 1);
   expect_ok(v.declare_exchange("dx", "direct", durable_exchange(), false));  // exists
   expect_ok(v.declare_exchange("tx", "direct", transient, false));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 1);
   declare_queue(v, "dq", durable());
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 2);
   declare_queue(v, "dq", durable());  // exists
   declare_queue(v, "eq", exclusive);
   declare_queue(v, "aq", auto_delete);
   declare_queue(v, "tq", QueueOptions{});
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 2);
 
   expect_ok(v.bind_queue("dq", "dx", "k", {}, 1));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 3);
   expect_ok(v.bind_queue("dq", "dx", "k", {}, 1));  // already bound
   expect_ok(v.bind_queue("tq", "dx", "k", {}, 1));
   expect_ok(v.bind_queue("eq", "dx", "k", {}, 1));
   expect_ok(v.bind_queue("dq", "tx", "k", {}, 1));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 3);
   expect_ok(v.bind_exchange("dx", "amq.fanout", "", {}));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 4);
   expect_ok(v.bind_exchange("tx", "dx", "", {}));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 4);
 
   expect_ok(v.unbind_queue("dq", "dx", "k", {}, 1));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 5);
   expect_ok(v.unbind_queue("dq", "dx", "k", {}, 1));  // not bound
   expect_ok(v.unbind_queue("tq", "dx", "k", {}, 1));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 5);
   expect_ok(v.unbind_exchange("dx", "amq.fanout", "", {}));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 6);
 
   size_t count = 0;
   expect_ok(v.delete_queue("tq", false, false, 1, count));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 6);
   expect_ok(v.delete_queue("dq", false, false, 1, count));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 7);
   expect_ok(v.delete_exchange("tx", false));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 7);
   expect_ok(v.delete_exchange("dx", false));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 8);
 
   // Deleting a durable queue auto-deletes the durable exchange it was the last binding of.
   expect_ok(v.declare_exchange("adx", "fanout", durable_exchange(true), false));
   declare_queue(v, "dq2", durable());
   expect_ok(v.bind_queue("dq2", "adx", "", {}, 1));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 11);
   expect_ok(v.delete_queue("dq2", false, false, 1, count));
   EXPECT_EQ(v.find_exchange("adx"), nullptr);
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, 13);  // the exchange's removal, then the queue's
+  ASSERT_TRUE(replay_matches());
   const int before = calls;
 
   // An exclusive queue going with its connection changes nothing durable...
   v.release_owner(1);
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, before);
   EXPECT_EQ(v.find_queue("eq"), nullptr);
   // ...unless it was the last binding of a durable auto-delete exchange.
   expect_ok(v.declare_exchange("adx2", "fanout", durable_exchange(true), false));
   declare_queue(v, "eq2", exclusive, 2);
   expect_ok(v.bind_queue("eq2", "adx2", "", {}, 2));
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, before + 1);
   v.release_owner(2);
   EXPECT_EQ(v.find_exchange("adx2"), nullptr);
+  EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, before + 2);
 }
 

@@ -3,6 +3,7 @@
 // export never compare untyped pointers.
 #pragma once
 
+#include <functional>
 #include <variant>
 
 namespace polymq::core {
@@ -24,6 +25,10 @@ class Destination {
   Exchange* exchange() const { return get<Exchange*>(); }
 
   bool operator==(const Destination& other) const = default;
+  // For hashing: the object's address, unique whatever its kind.
+  const void* address() const {
+    return std::visit([](auto* p) { return static_cast<const void*>(p); }, to_);
+  }
 
  private:
   template <class T>
@@ -32,6 +37,10 @@ class Destination {
     return p != nullptr ? *p : nullptr;
   }
   std::variant<Queue*, Stream*, Exchange*> to_;
+};
+
+struct DestinationHash {
+  size_t operator()(const Destination& d) const { return std::hash<const void*>()(d.address()); }
 };
 
 }  // namespace polymq::core

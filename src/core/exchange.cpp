@@ -52,28 +52,38 @@ const std::string* Exchange::alternate_exchange() const {
 }
 
 bool Exchange::bind(const Destination& destination, std::string key, Table arguments) {
-  for (const auto& [id, b] : bindings_) {
-    if (b.same_as(destination, key, arguments)) return false;
+  std::vector<BindingId>& mine = by_destination_[destination];
+  for (BindingId id : mine) {
+    if (bindings_.at(id).same_as(destination, key, arguments)) return false;
   }
   Binding binding{next_binding_id_++, destination, std::move(key), std::move(arguments)};
   index_add(binding);
+  mine.push_back(binding.id);
   bindings_.emplace(binding.id, std::move(binding));
   return true;
 }
 
 bool Exchange::has_binding(const Destination& destination, std::string_view key,
                            const Table& arguments) const {
-  return std::any_of(bindings_.begin(), bindings_.end(), [&](const auto& entry) {
-    return entry.second.same_as(destination, key, arguments);
+  auto mine = by_destination_.find(destination);
+  if (mine == by_destination_.end()) return false;
+  return std::any_of(mine->second.begin(), mine->second.end(), [&](BindingId id) {
+    return bindings_.at(id).same_as(destination, key, arguments);
   });
 }
 
 bool Exchange::unbind(const Destination& destination, std::string_view key,
                       const Table& arguments) {
-  for (auto it = bindings_.begin(); it != bindings_.end(); ++it) {
+  auto mine = by_destination_.find(destination);
+  if (mine == by_destination_.end()) return false;
+  std::vector<BindingId>& ids = mine->second;
+  for (auto id = ids.begin(); id != ids.end(); ++id) {
+    auto it = bindings_.find(*id);
     if (it->second.same_as(destination, key, arguments)) {
       index_remove(it->second);
       bindings_.erase(it);
+      ids.erase(id);
+      if (ids.empty()) by_destination_.erase(mine);
       return true;
     }
   }
@@ -81,23 +91,20 @@ bool Exchange::unbind(const Destination& destination, std::string_view key,
 }
 
 size_t Exchange::unbind_all(const Destination& destination) {
-  size_t removed = 0;
-  for (auto it = bindings_.begin(); it != bindings_.end();) {
-    const Binding& b = it->second;
-    if (b.to == destination) {
-      index_remove(b);
-      it = bindings_.erase(it);
-      ++removed;
-    } else {
-      ++it;
-    }
+  auto mine = by_destination_.find(destination);
+  if (mine == by_destination_.end()) return 0;
+  const size_t removed = mine->second.size();
+  for (BindingId id : mine->second) {
+    auto it = bindings_.find(id);
+    index_remove(it->second);
+    bindings_.erase(it);
   }
+  by_destination_.erase(mine);
   return removed;
 }
 
 bool Exchange::has_binding_to(const Destination& destination) const {
-  return std::any_of(bindings_.begin(), bindings_.end(),
-                     [&](const auto& entry) { return entry.second.to == destination; });
+  return by_destination_.contains(destination);
 }
 
 std::vector<const Binding*> Exchange::bindings() const {

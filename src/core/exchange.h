@@ -89,6 +89,9 @@ class Exchange {
   ExchangeOptions options_;
   BindingId next_binding_id_ = 1;
   std::unordered_map<BindingId, Binding> bindings_;
+  // The bindings of each destination (queue or exchange), so that binding, unbinding and
+  // removing a destination cost its own bindings, not all of the exchange's.
+  std::unordered_map<Destination, std::vector<BindingId>, DestinationHash> by_destination_;
   std::unordered_map<std::string, std::vector<BindingId>> direct_index_;
   TopicTrie topic_index_;
 };

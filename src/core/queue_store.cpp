@@ -76,6 +76,15 @@ QueueStore::~QueueStore() {
 }
 
 Status QueueStore::open() {
+  // A durable queue that never stored a message has no files: nothing to recover, and its
+  // logs are created by the first append (a declare, and a restart with many empty queues,
+  // touch no disk).
+  std::error_code ec;
+  if (durable_ && !fs::exists(dir_, ec) && !ec) return Status::Ok();
+  return open_logs();
+}
+
+Status QueueStore::open_logs() {
   storage::LogOptions options;
   options.segment_bytes = factory_.options().segment_bytes;
   options.hooks = factory_.options().hooks;
@@ -231,6 +240,15 @@ Status QueueStore::append(uint64_t sequence, bool transient, const Message& mess
                           uint64_t& offset) {
   if (!failed_.ok()) return failed_;
   if (!write_error_.ok()) return write_error_;
+  if (log_ == nullptr) {
+    if (Status st = open_logs(); !st.ok()) {
+      log_.reset();
+      settlements_.reset();
+      failed_ = st;
+      factory_.warn("queue store " + dir_ + ": " + st.message());
+      return st;
+    }
+  }
   offset = next_offset();
   const size_t before = pending_bytes_.size();
   encode_stored_message(pending_bytes_, sequence, transient, message);

@@ -67,7 +67,9 @@ class QueueStore final : public storage::SyncParticipant {
   bool durable() const { return durable_; }
   const QueueRecovery& recovery() const { return recovery_; }
   // Offset the next append gets.
-  uint64_t next_offset() const { return log_->next_offset() + pending_records_.size(); }
+  uint64_t next_offset() const {
+    return (log_ != nullptr ? log_->next_offset() : 0) + pending_records_.size();
+  }
 
   // Buffers a message; returns its offset. An error means the store takes nothing now: the
   // message is not stored. kResourceError while writes fail (disk full), retried every
@@ -96,7 +98,9 @@ class QueueStore final : public storage::SyncParticipant {
  private:
   friend class QueueStoreFactory;
   QueueStore(QueueStoreFactory& factory, std::string dir, bool durable);
+  // Opens (and recovers) the logs, or leaves a durable store that has no files closed.
   Status open();
+  Status open_logs();
   Status recover_settlements();
   Status write_pending();
   void write_settlements();
@@ -110,7 +114,8 @@ class QueueStore final : public storage::SyncParticipant {
   QueueStoreFactory& factory_;
   std::string dir_;
   bool durable_;
-  std::unique_ptr<storage::Log> log_;          // messages
+  // Messages; null until the first append in a durable store that had no files.
+  std::unique_ptr<storage::Log> log_;
   std::unique_ptr<storage::Log> settlements_;  // durable stores only
   QueueRecovery recovery_;
   Status failed_;       // final until a restart (a failed sync, an unreadable store)

@@ -122,6 +122,35 @@ TEST_F(QueueStoreTest, PersistentMessagesSurviveRestartTransientOnesDoNot) {
   EXPECT_EQ(m.message->body, "p2");
 }
 
+TEST_F(QueueStoreTest, EmptyDurableQueueHasNoFilesUntilItsFirstMessage) {
+  const fs::path durable = root_ / "durable";
+  auto entries = [&] {
+    return std::distance(fs::directory_iterator(durable), fs::directory_iterator());
+  };
+  Queue& q = open_queue();
+  q.purge();  // settles nothing, touches nothing
+  EXPECT_EQ(entries(), 0);
+  EXPECT_EQ(q.enqueue(make_message("t1", false)), EnqueueOutcome::kQueued);  // memory only
+  EXPECT_EQ(entries(), 0);
+  // Restarting it finds nothing to recover and creates nothing either.
+  stop();
+  start();
+  Queue& again = open_queue();
+  EXPECT_EQ(again.message_count(), 0u);
+  EXPECT_EQ(entries(), 0);
+  // The first persistent message creates the store, and it survives the next restart.
+  EXPECT_EQ(again.enqueue(make_message("p1")), EnqueueOutcome::kQueuedPendingSync);
+  EXPECT_EQ(entries(), 1);
+  sync();
+  stop();
+  start();
+  Queue& third = open_queue();
+  ASSERT_EQ(third.message_count(), 1u);
+  Delivery m;
+  ASSERT_TRUE(take(third, m));
+  EXPECT_EQ(m.message->body, "p1");
+}
+
 TEST_F(QueueStoreTest, AckedNeverComeBackDeliveredUnackedComeBackRedelivered) {
   Queue& q = open_queue();
   for (int i = 0; i < 5; ++i) (void)q.enqueue(make_message("m" + std::to_string(i)));

@@ -154,8 +154,10 @@ Status VHost::declare_exchange(const std::string& requested, std::string_view ty
     }
     return Status::Ok();
   }
-  exchanges_.emplace(name, std::make_shared<Exchange>(name, *parsed, options));
-  if (survives_restart(options)) definitions_changed();
+  auto added = std::make_shared<Exchange>(name, *parsed, options);
+  exchanges_.emplace(name, added);
+  if (survives_restart(options))
+    record({.kind = DefinitionChange::Kind::kExchangeAdded, .exchange = added.get()});
   return Status::Ok();
 }
 
@@ -189,7 +191,9 @@ void VHost::remove_exchange(const std::string& name) {
     if (source->unbind_all(exchange.get()) > 0) touched.push_back(source.get());
   }
   for (Exchange* source : touched) maybe_auto_delete_exchange(*source);
-  if (survives_restart(exchange->options())) definitions_changed();
+  if (survives_restart(exchange->options())) {
+    record({.kind = DefinitionChange::Kind::kExchangeRemoved, .exchange = exchange.get()});
+  }
 }
 
 void VHost::maybe_auto_delete_exchange(Exchange& exchange) {
@@ -224,7 +228,11 @@ Status VHost::bind_exchange(const std::string& destination_name, const std::stri
   }
   if (src->bind(dst, key, arguments) && survives_restart(src->options()) &&
       survives_restart(dst->options())) {
-    definitions_changed();
+    record({.kind = DefinitionChange::Kind::kBindingAdded,
+            .exchange = src,
+            .destination_exchange = dst,
+            .key = key,
+            .arguments = &arguments});
   }
   return Status::Ok();
 }
@@ -242,7 +250,13 @@ Status VHost::unbind_exchange(const std::string& destination_name, const std::st
   const bool durable = survives_restart(src->options()) && survives_restart(dst->options());
   // Unbinding what is not bound is a no-op in RabbitMQ 3.x.
   if (!src->unbind(dst, key, arguments)) return Status::Ok();
-  if (durable) definitions_changed();
+  if (durable) {
+    record({.kind = DefinitionChange::Kind::kBindingRemoved,
+            .exchange = src,
+            .destination_exchange = dst,
+            .key = key,
+            .arguments = &arguments});
+  }
   maybe_auto_delete_exchange(*src);
   return Status::Ok();
 }
@@ -343,8 +357,9 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
   // reason logged, as a stopped queue does in RabbitMQ.
   (void)queue->attach_storage(hooks_ != nullptr ? hooks_->queue_stores : nullptr);
   queues_.emplace(name, queue);
+  if (survives_restart(options))
+    record({.kind = DefinitionChange::Kind::kQueueAdded, .queue = queue.get()});
   out = {std::move(queue), true};
-  if (survives_restart(options)) definitions_changed();
   return Status::Ok();
 }
 
@@ -466,7 +481,9 @@ void VHost::remove_queue(QueuePtr queue) {
   }
   for (Exchange* exchange : touched) maybe_auto_delete_exchange(*exchange);
   queue->mark_deleted();
-  if (survives_restart(queue->options())) definitions_changed();
+  if (survives_restart(queue->options())) {
+    record({.kind = DefinitionChange::Kind::kQueueRemoved, .queue = queue.get()});
+  }
 }
 
 Status VHost::purge_queue(const std::string& name, OwnerId owner, size_t& message_count) {
@@ -504,7 +521,11 @@ Status VHost::bind_queue(const std::string& queue_requested, const std::string& 
   if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
   if (exchange->bind(queue.get(), key, arguments) && survives_restart(exchange->options()) &&
       survives_restart(queue->options())) {
-    definitions_changed();
+    record({.kind = DefinitionChange::Kind::kBindingAdded,
+            .exchange = exchange,
+            .queue = queue.get(),
+            .key = key,
+            .arguments = &arguments});
   }
   return Status::Ok();
 }
@@ -524,8 +545,14 @@ Status VHost::unbind_queue(const std::string& queue_requested,
   if (!exchange->has_binding(queue.get(), key, arguments)) return Status::Ok();
   if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
   const bool durable = survives_restart(exchange->options()) && survives_restart(queue->options());
-  exchange->unbind(queue.get(), key, arguments);
-  if (durable) definitions_changed();
+  if (!exchange->unbind(queue.get(), key, arguments)) return Status::Ok();
+  if (durable) {
+    record({.kind = DefinitionChange::Kind::kBindingRemoved,
+            .exchange = exchange,
+            .queue = queue.get(),
+            .key = key,
+            .arguments = &arguments});
+  }
   maybe_auto_delete_exchange(*exchange);
   return Status::Ok();
 }

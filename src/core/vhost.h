@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/definitions_log.h"
 #include "core/exchange.h"
 #include "core/queue.h"
 #include "core/status.h"
@@ -28,8 +29,9 @@ class TimerService;
 struct VHostHooks {
   // Gives queues their message storage; null keeps every queue in memory only.
   QueueStoreFactory* queue_stores = nullptr;
-  // Called after a durable definition (exchange, queue, binding) was added or removed.
-  std::function<void()> definitions_changed;
+  // Told of every change to a durable definition (core/definitions_log.h); null: nothing
+  // is kept.
+  DefinitionsLog* definitions = nullptr;
   // Operator policies applied to queues when they are declared or restored; null: none.
   const Policies* policies = nullptr;
   // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
@@ -157,8 +159,10 @@ class VHost final : public QueueHost {
   Status check_exclusive(const Queue& queue, OwnerId owner) const;
   Status locked(std::string_view queue_name) const;
 
-  void definitions_changed() const {
-    if (hooks_ != nullptr && hooks_->definitions_changed) hooks_->definitions_changed();
+  void record(DefinitionChange change) const {
+    if (hooks_ == nullptr || hooks_->definitions == nullptr) return;
+    change.vhost = this;
+    hooks_->definitions->record(change);
   }
 
   std::string name_;

@@ -1,13 +1,20 @@
 #include "server/definitions_saver.h"
 
+#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <memory>
 
 #include "core/definitions.h"
 
 namespace polymq::server {
 namespace {
+
+// The snapshot's own key: the number of the last change it holds. Import ignores it, as
+// RabbitMQ's import ignores keys it does not know.
+constexpr char kSeqKey[] = "polymq_change_seq";
+constexpr char kChangeLogPrefix[] = "definitions.changes.";
 
 bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>& b) {
   if (a.size() != b.size()) return false;
@@ -20,21 +27,66 @@ bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>&
   return true;
 }
 
+// The snapshot of `broker` holding every change up to `seq`.
+std::string snapshot(const core::Broker& broker, uint64_t seq) {
+  std::string json = core::export_definitions(broker);
+  // export_definitions writes an object whose first member is polymq_version.
+  json.insert(1, std::string("\"") + kSeqKey + "\":" + std::to_string(seq) + ",");
+  return json;
+}
+
+// The change number a stored snapshot holds; 0 for a file without it (written by an older
+// PolyMQ, or by RabbitMQ).
+bool stored_seq(const std::string& json, uint64_t& seq) {
+  seq = 0;
+  if (json.empty()) return true;
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return true;  // import reports it
+  auto m = doc.FindMember(kSeqKey);
+  if (m == doc.MemberEnd()) return true;
+  if (!m->value.IsUint64()) return false;
+  seq = m->value.GetUint64();
+  return true;
+}
+
+int64_t elapsed_us(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               since)
+      .count();
+}
+
 }  // namespace
 
-DefinitionsSaver::DefinitionsSaver(core::Broker& broker, const std::string& data_dir)
-    : broker_(broker), file_(data_dir) {}
+DefinitionsSaver::DefinitionsSaver(core::Broker& broker, const std::string& data_dir,
+                                   storage::ChangeLog::Post post, DefinitionsSaverOptions options)
+    : broker_(broker),
+      data_dir_(data_dir.empty() ? "." : data_dir),
+      post_(std::move(post)),
+      options_(options),
+      file_(data_dir_, options.hooks) {}
 
 DefinitionsSaver::~DefinitionsSaver() {
-  broker_.hooks().definitions_changed = nullptr;
-  if (pending_) (void)save();
+  if (broker_.hooks().definitions == this) broker_.hooks().definitions = nullptr;
+  log_.reset();  // writes and syncs what is queued
+}
+
+void DefinitionsSaver::drain() {
+  if (log_ != nullptr) log_->drain();
 }
 
 bool DefinitionsSaver::start(const Config& config) {
+  const auto started = std::chrono::steady_clock::now();
   auto stored = file_.read();
   if (!stored.ok()) {
     spdlog::critical("cannot read definitions {}: {}; refusing to start", file_.path(),
                      stored.status().message());
+    return false;
+  }
+  uint64_t seq = 0;
+  if (!stored_seq(*stored, seq)) {
+    spdlog::critical("cannot load {}: '{}' is not a change number; refusing to start", file_.path(),
+                     kSeqKey);
     return false;
   }
   if (!stored->empty()) {
@@ -43,12 +95,61 @@ bool DefinitionsSaver::start(const Config& config) {
                        s.message());
       return false;
     }
-    spdlog::info("loaded definitions from {}", file_.path());
+  }
+  storage::ChangeLogOptions log_options;
+  log_options.dir = data_dir_;
+  log_options.prefix = kChangeLogPrefix;
+  log_options.preallocate_bytes = options_.preallocate_bytes;
+  log_options.hooks = options_.hooks;
+  log_options.sync = options_.sync;
+  auto replay = storage::replay_change_log(
+      log_options, seq, [&](uint64_t n, std::string_view change) -> storage::Status {
+        if (core::Status s = core::apply_change(change, broker_); !s.ok()) {
+          return storage::Status::Corruption("change " + std::to_string(n) + " (" +
+                                             std::string(change) + "): " + s.message());
+        }
+        return storage::Status::Ok();
+      });
+  if (!replay.ok()) {
+    spdlog::critical(
+        "cannot replay the definitions change log in {}: {}; refusing to start "
+        "(fix or move the {}* files)",
+        data_dir_, replay.status().message(), kChangeLogPrefix);
+    return false;
+  }
+  if (!replay->dropped.empty()) {
+    spdlog::warn("definitions change log: skipped what was never acknowledged: {}",
+                 replay->dropped);
+  }
+  if (!stored->empty() || replay->records > 0) {
+    spdlog::info("loaded definitions from {} and {} later changes in {} ms", file_.path(),
+                 replay->records, elapsed_us(started) / 1000);
   }
   apply_config(config);
-  // Written at once so the file also holds what the config added; skipped when unchanged.
-  if (core::export_definitions(broker_) != *stored && !save()) return false;
-  broker_.hooks().definitions_changed = [this] { (void)save(); };
+
+  // A new snapshot holds everything, so the old change log can go; skipped when unchanged.
+  const std::string json = snapshot(broker_, replay->last_seq);
+  if (json != *stored) {
+    if (storage::Status s = file_.replace(json); !s.ok()) {
+      spdlog::critical("cannot save definitions to {}: {}", file_.path(), s.message());
+      return false;
+    }
+  }
+  snapshot_bytes_ = json.size();
+  for (const std::string& path : replay->files) {
+    if (storage::Status s = storage::remove_file(path); !s.ok()) {
+      spdlog::critical("cannot remove {}: {}", path, s.message());
+      return false;
+    }
+  }
+  auto log = storage::ChangeLog::create(log_options, replay->last_seq, post_);
+  if (!log.ok()) {
+    spdlog::critical("cannot create the definitions change log in {}: {}", data_dir_,
+                     log.status().message());
+    return false;
+  }
+  log_ = std::move(*log);
+  broker_.hooks().definitions = this;
   return true;
 }
 
@@ -71,22 +172,56 @@ void DefinitionsSaver::apply_config(const Config& config) {
   }
 }
 
-bool DefinitionsSaver::save() {
+uint64_t DefinitionsSaver::record(const core::DefinitionChange& change) {
+  const uint64_t seq = log_->append(core::export_change(change));
+  maybe_compact();
+  return seq;
+}
+
+uint64_t DefinitionsSaver::last_recorded() const { return log_ != nullptr ? log_->last_seq() : 0; }
+
+void DefinitionsSaver::when_durable(uint64_t seq, std::function<void(bool ok)> done) {
+  log_->when_durable(seq, [this, seq, done = std::move(done)](bool ok) {
+    if (!ok) {
+      // The change log failed; a snapshot of the state in memory restores durability.
+      spdlog::error("definitions change {} could not be written to {}; writing a snapshot", seq,
+                    data_dir_);
+      retry_compaction_ = true;
+      post_([this] { maybe_compact(); });
+    }
+    done(ok);
+  });
+}
+
+void DefinitionsSaver::maybe_compact() {
+  if (compacting_) return;
+  const bool grown = log_->generation_bytes() > std::max(options_.compact_bytes, snapshot_bytes_);
+  if (grown || retry_compaction_ || log_->failed()) compact();
+}
+
+void DefinitionsSaver::compact() {
+  compacting_ = true;
+  retry_compaction_ = false;
   const auto started = std::chrono::steady_clock::now();
-  const std::string json = core::export_definitions(broker_);
-  if (storage::Status s = file_.replace(json); !s.ok()) {
-    pending_ = true;
-    spdlog::error("cannot save definitions to {}: {} (retried at the next change)", file_.path(),
-                  s.message());
-    return false;
-  }
-  pending_ = false;
-  ++saves_;
-  spdlog::debug("saved definitions ({} bytes) in {} us", json.size(),
-                std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - started)
-                    .count());
-  return true;
+  const uint64_t seq = log_->last_seq();
+  auto json = std::make_shared<std::string>(snapshot(broker_, seq));
+  snapshot_bytes_ = json->size();
+  spdlog::debug("definitions snapshot of change {} ({} bytes) serialised in {} us", seq,
+                json->size(), elapsed_us(started));
+  log_->rotate();
+  log_->run([this, json] { return file_.replace(*json); },
+            [this, seq](storage::Status st) {
+              compacting_ = false;
+              if (!st.ok()) {
+                spdlog::error("cannot save definitions to {}: {} (retried at the next change)",
+                              file_.path(), st.message());
+                retry_compaction_ = true;
+                return;
+              }
+              ++compactions_;
+              log_->mark_durable(seq);
+              log_->remove_through(seq);
+            });
 }
 
 }  // namespace polymq::server

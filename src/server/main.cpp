@@ -88,8 +88,13 @@ int main(int argc, char** argv) {
                  policy.pattern, policy.vhost, policy.priority, policy.apply_to);
   }
   // Stored definitions, then the config's vhosts and users over them; from here on every
-  // durable change is on disk before its reply leaves (server/definitions_saver.h).
-  server::DefinitionsSaver definitions(broker, config->data_dir);
+  // durable change is written by the change log's thread, and its reply waits until it is on
+  // disk (server/definitions_saver.h).
+  server::DefinitionsSaverOptions definitions_options;
+  definitions_options.sync = sync_policy != storage::SyncPolicy::kNever;
+  server::DefinitionsSaver definitions(
+      broker, config->data_dir, [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); },
+      definitions_options);
   if (!definitions.start(*config)) return 1;
 
   // Flow control: sampled before the listener opens, so a broker started over the limits

@@ -163,6 +163,57 @@ def test_definitions_survive_sigkill_right_after_declare_ok(broker):
     assert broker.stop(15) == 0
 
 
+def test_concurrent_durable_declares_survive_sigkill_and_leave_no_files_per_queue(broker):
+    """Four connections declare and bind durable queues at the same time (their changes share
+    syncs); SIGKILL right after the last reply; every queue and binding is back, replayed from
+    the change log, and the empty queues created no message files."""
+    import threading
+
+    broker.start()
+    errors = []
+
+    def client(n):
+        try:
+            conn = broker.connect()
+            ch = conn.channel()
+            for i in range(50):
+                name = "c%d.q%d" % (n, i)
+                ch.queue_declare(name, durable=True)
+                ch.queue_bind(name, "amq.direct", name)
+            conn.close()
+        except Exception as err:  # reported below, in the test's thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    changes = [p.name for p in broker.data_dir.iterdir()
+               if p.name.startswith("definitions.changes.")]
+    assert changes, list(broker.data_dir.iterdir())
+    broker.stop(9)
+    broker.start()
+    assert "skipped" not in broker.log
+    conn = broker.connect()
+    for n in range(4):
+        for i in (0, 49):
+            name = "c%d.q%d" % (n, i)
+            assert exists(conn, "queue", name), name
+            assert routes_to(conn, "amq.direct", name, [name]) == [name]
+    # The probes are transient messages: no durable queue has stored anything, so none has
+    # files; the first persistent message creates its queue's store.
+    durable_stores = broker.data_dir / "queues" / "durable"
+    assert list(durable_stores.iterdir()) == []
+    ch = conn.channel()
+    ch.confirm_delivery()
+    ch.basic_publish("amq.direct", "c0.q0", b"kept", pika.BasicProperties(delivery_mode=2))
+    assert len(list(durable_stores.iterdir())) == 1
+    conn.close()
+    assert broker.stop(15) == 0
+
+
 def test_auto_deleted_durable_exchange_stays_deleted(broker):
     broker.start()
     conn = broker.connect()
