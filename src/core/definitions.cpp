@@ -449,17 +449,31 @@ Status import_queue(const Entry& e, Broker& broker) {
   return Status::Ok();
 }
 
-Status import_binding(const Entry& e, Broker& broker) {
+// A binding entry's fields, as both the import and the change log's removals read them.
+struct BindingEntry {
   std::string source;
   std::string destination;
   std::string type;
   std::string key;
   Table arguments;
-  if (Status s = e.string("source", source); !s.ok()) return s;
-  if (Status s = e.string("destination", destination); !s.ok()) return s;
-  if (Status s = e.string("destination_type", type); !s.ok()) return s;
-  if (Status s = e.string("routing_key", key, false); !s.ok()) return s;
-  if (Status s = e.arguments(arguments); !s.ok()) return s;
+};
+
+Status read_binding(const Entry& e, BindingEntry& b) {
+  if (Status s = e.string("source", b.source); !s.ok()) return s;
+  if (Status s = e.string("destination", b.destination); !s.ok()) return s;
+  if (Status s = e.string("destination_type", b.type); !s.ok()) return s;
+  if (Status s = e.string("routing_key", b.key, false); !s.ok()) return s;
+  return e.arguments(b.arguments);
+}
+
+Status import_binding(const Entry& e, Broker& broker) {
+  BindingEntry b;
+  if (Status s = read_binding(e, b); !s.ok()) return s;
+  const std::string& source = b.source;
+  const std::string& destination = b.destination;
+  const std::string& type = b.type;
+  const std::string& key = b.key;
+  const Table& arguments = b.arguments;
   Status status;
   VHost* vhost = entry_vhost(e, broker, status);
   if (vhost == nullptr) return status;
@@ -660,21 +674,14 @@ Status remove_entity(const Entry& e, Broker& broker, bool exchange) {
 }
 
 Status remove_binding(const Entry& e, Broker& broker) {
-  std::string source;
-  std::string destination;
-  std::string type;
-  std::string key;
-  Table arguments;
-  if (Status s = e.string("source", source); !s.ok()) return s;
-  if (Status s = e.string("destination", destination); !s.ok()) return s;
-  if (Status s = e.string("destination_type", type); !s.ok()) return s;
-  if (Status s = e.string("routing_key", key, false); !s.ok()) return s;
-  if (Status s = e.arguments(arguments); !s.ok()) return s;
+  BindingEntry b;
+  if (Status s = read_binding(e, b); !s.ok()) return s;
   Status status;
   VHost* vhost = entry_vhost(e, broker, status);
   if (vhost == nullptr) return status;
-  Status s = type == "queue" ? vhost->unbind_queue(destination, source, key, arguments, 0)
-                             : vhost->unbind_exchange(destination, source, key, arguments);
+  Status s = b.type == "queue"
+                 ? vhost->unbind_queue(b.destination, b.source, b.key, b.arguments, 0)
+                 : vhost->unbind_exchange(b.destination, b.source, b.key, b.arguments);
   if (!s.ok()) return e.error(s.message());
   return Status::Ok();
 }
