@@ -6,14 +6,16 @@
 #include <type_traits>
 
 #include "amqp/codec/content_header.h"
+#include "amqp/content_output.h"
 #include "amqp/session.h"
 #include "core/queue_arguments.h"
 
 namespace polymq::amqp {
 namespace {
 
-// A body is read into memory as it arrives; reserving the declared size up front would let a
-// client make us allocate max_message_size with one small frame.
+// A body that arrives in several frames is assembled as it arrives; reserving the declared size
+// up front would let a client make us allocate max_message_size with one small frame, so the
+// buffer starts at most this large and doubles (up to the declared size) as frames arrive.
 constexpr uint64_t kMaxBodyReserve = 1 << 20;
 
 std::string generate_consumer_tag() {
@@ -216,7 +218,6 @@ AmqpStatus Channel::on_content_header(const Frame& frame) {
   }
   message->exchange = std::move(pending_publish_.exchange);
   message->routing_key = std::move(pending_publish_.routing_key);
-  message->body.reserve(std::min(body_size, kMaxBodyReserve));
   pending_message_ = std::move(message);
   if (body_size == 0) return publish_assembled();
   return AmqpStatus::Ok();
@@ -227,11 +228,24 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
   if (pending_body_received_ + frame.size > pending_body_size_) {
     return AmqpStatus(spec::kFrameError, "content body larger than the declared body size", 60, 40);
   }
+  const bool first = pending_body_received_ == 0;
   pending_body_received_ += frame.size;
+  const bool complete = pending_body_received_ == pending_body_size_;
   if (pending_message_) {
-    pending_message_->body.append(reinterpret_cast<const char*>(frame.payload), frame.size);
+    if (first && complete) {
+      // The whole body in one frame: copied out of the read buffer once, at its exact size.
+      pending_message_->body =
+          core::Body(std::string_view(reinterpret_cast<const char*>(frame.payload), frame.size));
+    } else {
+      if (first) {
+        pending_body_ =
+            core::BodyBuilder(std::min(pending_body_size_, kMaxBodyReserve), pending_body_size_);
+      }
+      pending_body_.append(frame.payload, frame.size);
+      if (complete) pending_message_->body = pending_body_.finish();
+    }
   }
-  if (pending_body_received_ < pending_body_size_) return AmqpStatus::Ok();
+  if (!complete) return AmqpStatus::Ok();
   content_stage_ = ContentStage::kNone;
   if (!pending_message_ || state_ != State::kOpen) {
     pending_message_.reset();
@@ -438,7 +452,7 @@ void Channel::send_content(uint16_t class_id, const core::Message& message,
     core::set(*properties.headers, "x-delivery-count", core::Value::Int64(*delivery_count));
     append_content_header_frame(session_.output(), id_, class_id, message.body.size(), properties);
   }
-  append_body_frames(session_.output(), id_, message.body, session_.frame_max());
+  append_body_frames(session_.output_chain(), id_, message.body, session_.frame_max());
 }
 
 std::optional<uint32_t> Channel::delivery_count_header(const core::Queue& queue,
@@ -605,6 +619,7 @@ void Channel::release() {
   for (auto& [tag, c] : consumers) session_.vhost().consumer_removed(*c->queue());
   // The content stage is left as it is: frames of a publish in flight keep arriving.
   pending_message_.reset();
+  pending_body_ = core::BodyBuilder();
 }
 
 }  // namespace polymq::amqp

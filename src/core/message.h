@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/body.h"
 #include "core/value.h"
 
 namespace polymq::core {
@@ -36,7 +37,7 @@ struct Message {
   std::string exchange;     // the exchange it was published to ("" = default)
   std::string routing_key;  // the key it was published with
   Properties properties;
-  std::string body;
+  Body body;  // shared, immutable (core/body.h)
 
   bool persistent() const { return properties.delivery_mode.value_or(1) == 2; }
   // Bytes the message accounts for in memory limits: body plus a fixed overhead estimate.

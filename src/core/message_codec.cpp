@@ -225,7 +225,7 @@ void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
   for_each_property(props, [&](const auto& field) {
     if (field.has_value()) encode_field(out, *field);
   });
-  put_str(out, message.body);
+  put_str(out, message.body.view());
 }
 
 bool decode_stored_message(std::string_view in, StoredMessage& out) {
@@ -247,7 +247,9 @@ bool decode_stored_message(std::string_view in, StoredMessage& out) {
     }
     ++bit;
   });
-  if (!ok || !get_str(in, message->body) || !in.empty()) return false;
+  uint32_t body_size = 0;
+  if (!ok || !get(in, body_size) || in.size() != body_size) return false;
+  message->body = Body(in);
   out.transient = (flags & kFlagTransient) != 0;
   out.message = std::move(message);
   return true;

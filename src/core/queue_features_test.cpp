@@ -67,7 +67,7 @@ class QueueFeaturesTest : public ::testing::Test {
     std::vector<std::string> bodies;
     QueuedMessage m;
     while (q.take(m)) {
-      bodies.push_back(m.message->body);
+      bodies.emplace_back(m.message->body.view());
       q.ack(m);
     }
     return bodies;

@@ -344,7 +344,7 @@ TEST_F(QueueStoreTest, PagedBacklogSurvivesRestartWithoutItsTransientMessages) {
   std::vector<std::string> bodies;
   QueuedMessage m;
   while (again.take(m)) {
-    bodies.push_back(m.message->body);
+    bodies.emplace_back(m.message->body.view());
     again.ack(m);
   }
   std::vector<std::string> expected;
@@ -397,7 +397,7 @@ TEST_F(QueueStoreTest, DiskFullNacksAndRefusesThenRecoversWithoutLosingWhatWasCo
   Queue& again = open_queue();
   std::vector<std::string> bodies;
   QueuedMessage m;
-  while (again.take(m)) bodies.push_back(m.message->body);
+  while (again.take(m)) bodies.emplace_back(m.message->body.view());
   // "during" was nacked but kept, and is written once space returned: a nack promises
   // nothing either way. "refused" was never queued.
   EXPECT_EQ(bodies, (std::vector<std::string>{"before", "during", "after"}));

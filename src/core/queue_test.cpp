@@ -49,7 +49,8 @@ TEST(QueueTest, RequeueRestoresOriginalPositionAndMarksRedelivered) {
   q.requeue(std::move(first));
   std::vector<std::string> order;
   QueuedMessage m;
-  while (q.take(m)) order.push_back(m.message->body + (m.redelivered() ? "r" : ""));
+  while (q.take(m))
+    order.push_back(std::string(m.message->body.view()) + (m.redelivered() ? "r" : ""));
   EXPECT_EQ(order, (std::vector<std::string>{"1r", "2r", "3", "4"}));
 }
 

@@ -3,11 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <span>
 
 namespace polymq::net {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+// Buffers per gather write: Asio passes at most 64 iovecs to one sendmsg.
+constexpr size_t kMaxWriteBuffers = 64;
 
 // A connection with no partial frame buffered waits for readability and then reads into this
 // buffer, shared by every connection of the loop thread; only the bytes of an unfinished
@@ -52,18 +55,16 @@ void Connection::read_some() {
   if (read_in_flight_ || closed_ || (!reading_enabled_ && !closing_)) return;
   read_in_flight_ = true;
   if (in_size_ == 0) {
-    socket_.async_wait(asio::socket_base::wait_read,
-                       [self = shared_from_this()](const asio::error_code& ec) {
-                         self->on_readable(ec);
-                       });
+    socket_.async_wait(
+        asio::socket_base::wait_read,
+        [self = shared_from_this()](const asio::error_code& ec) { self->on_readable(ec); });
     return;
   }
   if (in_.size() - in_size_ < kReadChunk / 2) in_.resize(in_size_ + kReadChunk);
-  socket_.async_read_some(
-      asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
-      [self = shared_from_this()](const asio::error_code& ec, size_t n) {
-        self->on_read_done(ec, n);
-      });
+  socket_.async_read_some(asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
+                          [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+                            self->on_read_done(ec, n);
+                          });
 }
 
 void Connection::on_readable(const asio::error_code& ec) {
@@ -163,17 +164,18 @@ void Connection::flush() {
     }
     return;
   }
-  writing_.swap(out_);
-  out_.clear();
+  out_.gather(write_buffers_, kMaxWriteBuffers);
   write_in_flight_ = true;
   if (output_congested()) was_congested_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const asio::error_code& ec, size_t) {
-                      self->on_write_done(ec);
-                    });
+  // One writev of what the gather list holds; on_write_done drops what was written and
+  // writes the rest (plus anything appended meanwhile) next.
+  socket_.async_write_some(std::span<const asio::const_buffer>(write_buffers_),
+                           [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+                             self->on_write_done(ec, n);
+                           });
 }
 
-void Connection::on_write_done(const asio::error_code& ec) {
+void Connection::on_write_done(const asio::error_code& ec, size_t written) {
   write_in_flight_ = false;
   if (closed_) return;
   if (ec) {
@@ -181,8 +183,7 @@ void Connection::on_write_done(const asio::error_code& ec) {
     finish_close();
     return;
   }
-  writing_.clear();
-  if (writing_.capacity() > 4 * kReadChunk) writing_.shrink_to_fit();
+  out_.consume(written);
   if (was_congested_ && pending_output() < kOutputLowWatermark) {
     was_congested_ = false;
     if (!closing_) handler_->on_output_drained();

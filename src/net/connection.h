@@ -3,9 +3,10 @@
 //
 // Reads: as many bytes as the socket has (up to a buffer's worth) per syscall; the handler
 // consumes whole frames and leaves partial ones for the next read.
-// Writes: handlers append to output() from anywhere on the loop thread (their own reads, or
-// another connection's publish delivering to a consumer here). One flush per loop turn sends
-// everything appended since the last one in a single write.
+// Writes: handlers append to output() (and reference shared bodies in output_chain()) from
+// anywhere on the loop thread (their own reads, or another connection's publish delivering to
+// a consumer here). One flush per loop turn sends everything appended since the last one in a
+// gather write (writev); shared bodies are written from their own buffers, not copied.
 //
 // REQUIRES: every call on the thread running the connection's io_context.
 #pragma once
@@ -17,6 +18,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "net/output_chain.h"
 
 namespace polymq::net {
 
@@ -54,7 +57,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start(std::unique_ptr<Handler> handler);
 
   uint64_t id() const { return id_; }
-  std::string& output() { return out_; }
+  // The owned tail of the output chain: frames are appended here.
+  std::string& output() { return out_.tail(); }
+  OutputChain& output_chain() { return out_; }
   // Schedules a write of everything in output() at the end of this loop turn.
   void flush_soon();
   // Sends what is pending, shuts down our side, and closes once the peer closes its side (or
@@ -64,7 +69,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
   bool closing() const { return closing_ || closed_; }
 
-  size_t pending_output() const { return out_.size() + writing_.size(); }
+  // Bytes appended and not yet written, a write in flight included.
+  size_t pending_output() const { return out_.size(); }
   bool output_congested() const { return pending_output() > kOutputHighWatermark; }
   // Stops or resumes reading from the socket (flow control of publishers). A handler may
   // stop reading from inside on_read and leave the rest of the bytes unconsumed: they stay
@@ -90,7 +96,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Readiness of a connection with nothing buffered: read into the loop's shared buffer.
   void on_readable(const asio::error_code& ec);
   void flush();
-  void on_write_done(const asio::error_code& ec);
+  void on_write_done(const asio::error_code& ec, size_t written);
   void arm_tick();
   void finish_close();
 
@@ -107,13 +113,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_enabled_ = true;
   bool read_in_flight_ = false;
 
-  std::string out_;
-  std::string writing_;
+  OutputChain out_;
+  std::vector<asio::const_buffer> write_buffers_;  // the gather list of the write in flight
   bool write_in_flight_ = false;
   bool flush_scheduled_ = false;
   bool was_congested_ = false;
 
-  bool closing_ = false;  // close after the pending output is written
+  bool closing_ = false;   // close after the pending output is written
   bool sent_fin_ = false;  // our side is shut down; waiting for the peer's EOF
   bool closed_ = false;
 };
