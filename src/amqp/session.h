@@ -27,9 +27,9 @@
 namespace polymq::amqp {
 
 struct SessionConfig {
-  uint16_t channel_max = 2047;  // RabbitMQ's default
-  uint32_t frame_max = 131072;  // RabbitMQ's default
-  uint16_t heartbeat = 60;      // seconds proposed to clients
+  uint16_t channel_max = 2047;     // RabbitMQ's default
+  uint32_t frame_max = 131072;     // RabbitMQ's default
+  uint16_t heartbeat = 60;         // seconds proposed to clients
   uint32_t handshake_timeout_s = 10;
   std::string product = "PolyMQ";
   std::string version = "0.1.0";
