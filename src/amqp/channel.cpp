@@ -232,10 +232,15 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
   pending_body_received_ += frame.size;
   const bool complete = pending_body_received_ == pending_body_size_;
   if (pending_message_) {
+    const char* bytes = reinterpret_cast<const char*>(frame.payload);
     if (first && complete) {
-      // The whole body in one frame: copied out of the read buffer once, at its exact size.
-      pending_message_->body =
-          core::Body(std::string_view(reinterpret_cast<const char*>(frame.payload), frame.size));
+      // The whole body in one frame: a large one keeps the connection's buffer of that frame
+      // (no copy); otherwise it is copied out of the read buffer once, at its exact size.
+      if (auto owner = session_.share_input(frame.payload, frame.size)) {
+        pending_message_->body = core::Body(std::move(owner), bytes, frame.size);
+      } else {
+        pending_message_->body = core::Body(std::string_view(bytes, frame.size));
+      }
     } else {
       if (first) {
         pending_body_ =

@@ -30,7 +30,8 @@ class Handler {
  public:
   virtual ~Handler() = default;
   // Consumes a prefix of the bytes received so far and returns its length; the rest is
-  // presented again, with more appended, after the next read.
+  // presented again, with more appended, after the next read. The bytes are valid during the
+  // call only, unless the handler keeps them with Connection::share_input.
   virtual size_t on_read(const uint8_t* data, size_t size) = 0;
   // Called about once a second (heartbeats, handshake timeouts).
   virtual void on_tick(Clock::time_point now) = 0;
@@ -80,6 +81,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_reading(bool enabled);
   bool reading() const { return reading_enabled_; }
 
+  // Called from on_read: the unconsumed bytes start a unit (a frame) of `total` bytes. The
+  // connection then buffers it in a block of exactly that size and reads no further than its
+  // end, so that share_input can hand the unit out without copying or pinning more.
+  void expect_input(size_t total);
+  // Called from on_read for bytes it was given: keeps [data, data + size) alive beyond the
+  // call and returns its owner, or null when the bytes are not in a buffer of the
+  // connection's own or would pin a block more than twice their size (copy them then).
+  // The block is never written again once shared.
+  std::shared_ptr<const void> share_input(const uint8_t* data, size_t size);
+
   bool remote_is_loopback() const { return remote_loopback_; }
   const std::string& remote_address() const { return remote_address_; }
   Handler* handler() { return handler_.get(); }
@@ -91,6 +102,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read_done(const asio::error_code& ec, size_t n);
   // Presents in_ to the handler and keeps what it leaves.
   void consume_buffered();
+  // Keeps the n unconsumed bytes at `from` at the front of in_ (moving them, or copying them
+  // to a new block when in_ is shared or the handler asked for an exact size).
+  void keep_unconsumed(const uint8_t* from, size_t n);
+  // Around each on_read: the handler's expect_input / share_input calls of the round decide
+  // whether the next read goes into a block of the connection's own (large_unit_hint_).
+  void begin_round();
+  void end_round();
   // After reading resumed with bytes buffered: presents them, then reads on.
   void resume_buffered();
   // Readiness of a connection with nothing buffered: read into the loop's shared buffer.
@@ -108,8 +126,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_address_;
   bool remote_loopback_ = false;
 
-  std::vector<uint8_t> in_;
+  // Unconsumed input (a partial frame): in_[0, in_size_) of a block of in_capacity_ bytes,
+  // shared with handlers that keep frames (share_input). A shared block is only read from.
+  std::shared_ptr<uint8_t[]> in_;
+  size_t in_capacity_ = 0;
   size_t in_size_ = 0;
+  bool in_exact_ = false;         // in_ was sized to one expected unit: read no further
+  size_t expected_input_ = 0;     // set by expect_input during on_read
+  size_t large_unit_hint_ = 0;    // size of the large units the handler keeps; 0: none lately
+  bool large_unit_seen_ = false;  // the current on_read expected or kept a large unit
   bool reading_enabled_ = true;
   bool read_in_flight_ = false;
 
