@@ -41,7 +41,7 @@ class OutputChain {
   // The owned buffer to append small output to. The reference is valid until the next call
   // of any other member; callers ask for it again for every frame.
   std::string& tail() {
-    if (tail_open_) return pieces_.back().owned;
+    if (tail_open_) return pieces_->back().owned;
     return open_tail();
   }
 
@@ -50,7 +50,7 @@ class OutputChain {
   void append_shared(std::shared_ptr<const void> owner, std::string_view bytes);
 
   // Bytes not yet consumed (written), including those of a write in flight.
-  size_t size() const { return sealed_bytes_ + (tail_open_ ? pieces_.back().owned.size() : 0); }
+  size_t size() const { return sealed_bytes_ + (tail_open_ ? pieces_->back().owned.size() : 0); }
   bool empty() const { return size() == 0; }
 
   // Replaces `out` with buffers for the first pieces (at most max_buffers of them), from the
@@ -62,7 +62,7 @@ class OutputChain {
   void clear();
 
   // For tests: how many pieces the chain holds.
-  size_t pieces() const { return pieces_.size(); }
+  size_t pieces() const { return pieces_ ? pieces_->size() : 0; }
 
  private:
   struct Piece {
@@ -77,7 +77,9 @@ class OutputChain {
   void seal_tail();
   void recycle(std::string&& buffer);
 
-  std::deque<Piece> pieces_;
+  // Allocated while output is pending and released when it is all written: a deque allocates
+  // about 600 bytes even when empty, which idle connections should not hold.
+  std::unique_ptr<std::deque<Piece>> pieces_;
   bool tail_open_ = false;    // pieces_.back() is an owned piece still taking appends
   size_t sealed_bytes_ = 0;   // unwritten bytes in sealed and shared pieces
   size_t front_written_ = 0;  // bytes of pieces_.front() already written
