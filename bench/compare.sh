@@ -5,11 +5,14 @@
 # ports, with their own temporary data directories, and are stopped on exit.
 #
 #   bench/compare.sh [--quick] [--repeat R] [--time SECONDS] [--workloads "1 2 3 4 5 6"]
-#                    [--idle N] [--no-build] [--keep]
+#                    [--sizes "1024 65536"] [--idle N] [--baseline BIN] [--no-build] [--keep]
 #
 #   --quick      one repetition of 5-second runs, 500 idle connections (about 2 minutes)
 #   --repeat R   runs per workload and broker (default 3); medians are reported
 #   --time S     seconds per run (default 10)
+#   --sizes S    workload 4's body sizes (default "1024 65536"; 1024 and 65536 are 4a, 4b)
+#   --baseline BIN   also run this PolyMQ binary (an earlier build, say main's) as a third
+#                broker, "baseline", alternating with the other two, to measure a change
 #   --no-build   use the existing release build instead of building it first
 #   --keep       keep the temporary directory (broker logs, every result) after the run
 #   --latency-rate N   workload 5's rate (default: half of RabbitMQ's workload-1 rate, or
@@ -25,8 +28,8 @@
 #      connection (VmRSS before and after; beam.smp for RabbitMQ). Runs first and once, on
 #      fresh brokers.
 #
-# Environment: RABBIT_PORT=5692, RABBIT_DIST_PORT=25692, POLYMQ_PORT=5693, SETTLE=2 (seconds of
-# pause before each run).
+# Environment: RABBIT_PORT=5692, RABBIT_DIST_PORT=25692, POLYMQ_PORT=5693, BASELINE_PORT=5694,
+# SETTLE=2 (seconds of pause before each run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,6 +39,7 @@ PERF="$BUILD/src/perf/polymq-perf"
 RABBIT_PORT="${RABBIT_PORT:-5692}"
 RABBIT_DIST_PORT="${RABBIT_DIST_PORT:-25692}"
 POLYMQ_PORT="${POLYMQ_PORT:-5693}"
+BASELINE_PORT="${BASELINE_PORT:-5694}"
 SETTLE="${SETTLE:-2}"
 RABBIT_NODE="bench-$$@localhost"
 
@@ -46,12 +50,16 @@ WORKLOADS="1 2 3 4 5 6"
 BUILD_FIRST=1
 KEEP=0
 LATENCY_RATE=""
+SIZES="1024 65536"
+BASELINE_BIN=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) REPEAT=1; RUN_TIME=5; IDLE=500 ;;
     --repeat) REPEAT="$2"; shift ;;
     --time) RUN_TIME="$2"; shift ;;
     --workloads) WORKLOADS="$2"; shift ;;
+    --sizes) SIZES="$2"; shift ;;
+    --baseline) BASELINE_BIN="$(realpath "$2")"; shift ;;
     --idle) IDLE="$2"; shift ;;
     --latency-rate) LATENCY_RATE="$2"; shift ;;
     --no-build) BUILD_FIRST=0 ;;
@@ -71,7 +79,7 @@ if [[ $BUILD_FIRST == 1 ]]; then
   cmake --preset release -S "$ROOT" >/dev/null
   ninja -C "$BUILD" -j2 polymq polymq-perf >/dev/null
 fi
-for bin in "$POLYMQ_BIN" "$PERF"; do
+for bin in "$POLYMQ_BIN" "$PERF" ${BASELINE_BIN:+"$BASELINE_BIN"}; do
   [[ -x "$bin" ]] || { echo "missing $bin (run without --no-build)" >&2; exit 1; }
 done
 if ! command -v rabbitmq-server >/dev/null || [[ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
@@ -79,7 +87,7 @@ if ! command -v rabbitmq-server >/dev/null || [[ ! -x /usr/lib/rabbitmq/bin/rabb
   apt-get install -y rabbitmq-server >/dev/null
 fi
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$RABBIT_PORT" "$RABBIT_DIST_PORT" "$POLYMQ_PORT"; do
+for port in "$RABBIT_PORT" "$RABBIT_DIST_PORT" "$POLYMQ_PORT" ${BASELINE_BIN:+"$BASELINE_PORT"}; do
   if port_in_use "$port"; then echo "port $port is in use; pick others (see --help)" >&2; exit 1; fi
 done
 
@@ -90,6 +98,7 @@ RDIR="$TMP/rabbitmq"
 RABBIT_PID=""
 RABBIT_LAUNCHER=""
 POLYMQ_PID=""
+BASELINE_PID=""
 
 # Runs a command as the rabbitmq user with only the environment this node needs: its own
 # HOME (so its own Erlang cookie), ports, directories, and no plugins.
@@ -145,35 +154,42 @@ stop_rabbit() {
   RABBIT_LAUNCHER=""
 }
 
+# start_polymq [polymq|baseline]: the PolyMQ under test, or the baseline binary.
 start_polymq() {
-  mkdir -p "$TMP/polymq-data"
-  echo "starting PolyMQ ($POLYMQ_BIN) on 127.0.0.1:$POLYMQ_PORT"
-  "$POLYMQ_BIN" --bind 127.0.0.1 --amqp-port "$POLYMQ_PORT" --data-dir "$TMP/polymq-data" \
-    --log-level warn >>"$TMP/polymq.log" 2>&1 &
-  POLYMQ_PID=$!
+  local name=${1:-polymq} bin=$POLYMQ_BIN port=$POLYMQ_PORT pid
+  if [[ $name == baseline ]]; then bin=$BASELINE_BIN; port=$BASELINE_PORT; fi
+  mkdir -p "$TMP/$name-data"
+  echo "starting $name ($bin) on 127.0.0.1:$port"
+  "$bin" --bind 127.0.0.1 --amqp-port "$port" --data-dir "$TMP/$name-data" \
+    --log-level warn >>"$TMP/$name.log" 2>&1 &
+  pid=$!
+  if [[ $name == baseline ]]; then BASELINE_PID=$pid; else POLYMQ_PID=$pid; fi
   for _ in $(seq 100); do
-    port_in_use "$POLYMQ_PORT" && return 0
-    kill -0 "$POLYMQ_PID" 2>/dev/null || break
+    port_in_use "$port" && return 0
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "PolyMQ did not start; its log:" >&2
-  tail -n 30 "$TMP/polymq.log" >&2
+  echo "$name did not start; its log:" >&2
+  tail -n 30 "$TMP/$name.log" >&2
   exit 1
 }
 
 stop_polymq() {
-  [[ -n "$POLYMQ_PID" ]] || return 0
-  kill -TERM "$POLYMQ_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$POLYMQ_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$POLYMQ_PID" 2>/dev/null || true
-  wait "$POLYMQ_PID" 2>/dev/null || true
-  POLYMQ_PID=""
+  local name=${1:-polymq} pid
+  pid="$(pid_of "$name")"
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if [[ $name == baseline ]]; then BASELINE_PID=""; else POLYMQ_PID=""; fi
 }
 
 cleanup() {
   local status=$?
   stop_rabbit
-  stop_polymq
+  stop_polymq polymq
+  stop_polymq baseline
   if [[ $KEEP == 1 || $status != 0 ]]; then
     echo "logs and results kept in $TMP" >&2
   else
@@ -183,8 +199,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_of() { if [[ $1 == rabbitmq ]]; then echo "$RABBIT_PORT"; else echo "$POLYMQ_PORT"; fi; }
-pid_of() { if [[ $1 == rabbitmq ]]; then echo "$RABBIT_PID"; else echo "$POLYMQ_PID"; fi; }
+port_of() {
+  case $1 in rabbitmq) echo "$RABBIT_PORT" ;; baseline) echo "$BASELINE_PORT" ;; *) echo "$POLYMQ_PORT" ;; esac
+}
+pid_of() {
+  case $1 in rabbitmq) echo "$RABBIT_PID" ;; baseline) echo "$BASELINE_PID" ;; *) echo "$POLYMQ_PID" ;; esac
+}
 other_broker() { if [[ $1 == rabbitmq ]]; then echo polymq; else echo rabbitmq; fi; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -197,11 +217,10 @@ check_alive() {
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "!! $broker (pid $pid) is gone after the run above" >&2
     echo "{\"broker\":\"$broker\",\"event\":\"died\"}" >>"$RESULTS"
-    if [[ $broker == polymq ]]; then
-      tail -n 20 "$TMP/polymq.log" >&2 || true
-      wait "$POLYMQ_PID" 2>/dev/null || echo "   exit status $?" >&2
-      POLYMQ_PID=""
-      start_polymq
+    if [[ $broker != rabbitmq ]]; then
+      tail -n 20 "$TMP/$broker.log" >&2 || true
+      wait "$pid" 2>/dev/null || echo "   exit status $?" >&2
+      start_polymq "$broker"
     else
       exit 1
     fi
@@ -210,7 +229,8 @@ check_alive() {
 
 # record WORKLOAD BROKER REP JSON [EXTRA_JSON_FIELDS]
 record() {
-  OTHER_CPU="$(cat "$TMP/other-cpu" 2>/dev/null || true)" python3 - "$@" >>"$RESULTS" <<'EOF'
+  OTHER_CPU="$(cat "$TMP/other-cpu" 2>/dev/null || true)" \
+    SELF_CPU="$(cat "$TMP/self-cpu" 2>/dev/null || true)" python3 - "$@" >>"$RESULTS" <<'EOF'
 import json, sys
 workload, broker, rep, result = sys.argv[1:5]
 import os
@@ -224,6 +244,8 @@ r.update({"workload": workload, "broker": broker, "rep": int(rep)})
 r["loadavg_1m"] = float(open("/proc/loadavg").read().split()[0])  # other work on the machine
 if os.environ.get("OTHER_CPU"):
     r["other_broker_cpu_pct"] = int(os.environ["OTHER_CPU"])
+if os.environ.get("SELF_CPU"):
+    r["broker_cpu_ms"] = int(os.environ["SELF_CPU"])  # CPU time of the broker under test
 print(json.dumps(r))
 EOF
   OTHER_CPU="$(cat "$TMP/other-cpu" 2>/dev/null || true)" python3 - "$@" <<'EOF'
@@ -256,19 +278,25 @@ perf() {
   local log="$TMP/perf-$broker.log"
   sleep "$SETTLE"
   echo "### $* " >>"$log"
-  local other t0 t1 c0 c1
+  local other self t0 t1 c0 c1 s0 s1
   other="$(pid_of "$(other_broker "$broker")")"
+  self="$(pid_of "$broker")"
   c0="$(cpu_ticks "$other")"
+  s0="$(cpu_ticks "$self")"
   t0="$(date +%s%N)"
   "$PERF" --json --uri "amqp://guest:guest@127.0.0.1:$(port_of "$broker")/" "$@" 2>>"$log" |
     tail -n 1 || true
   c1="$(cpu_ticks "$other")"
+  s1="$(cpu_ticks "$self")"
   t1="$(date +%s%N)"
   # CPU the idle broker used meanwhile (background work left from earlier runs), in % of a core.
   echo $(( (c1 - c0) * 100 * 1000000000 / $(getconf CLK_TCK) / (t1 - t0 + 1) )) >"$TMP/other-cpu"
+  # CPU milliseconds of the broker under test over the whole run (connection set-up
+  # included), so that CPU per message can be compared when a busy machine makes rates wander.
+  echo $(( (s1 - s0) * 1000 / $(getconf CLK_TCK) )) >"$TMP/self-cpu"
 }
 
-BROKERS="rabbitmq polymq"
+BROKERS="rabbitmq polymq${BASELINE_BIN:+ baseline}"
 T="$RUN_TIME"
 
 run_idle() {  # workload 6 on one broker
@@ -288,7 +316,7 @@ run_idle() {  # workload 6 on one broker
   sleep 3  # the busy pair runs; let the broker settle
   after="$(rss_kb "$pid")"
   wait "$perf_pid" || true
-  rm -f "$TMP/other-cpu"
+  rm -f "$TMP/other-cpu" "$TMP/self-cpu"
   record 6 "$broker" "$rep" "$(tail -n 1 "$out")" \
     "{\"rss_before_kb\": $before, \"rss_after_kb\": $after, \"idle\": $IDLE}"
   echo "    $broker RSS ${before} KiB -> ${after} KiB with $IDLE idle connections:" \
@@ -304,8 +332,10 @@ if commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"; then
   echo "PolyMQ: $POLYMQ_BIN (commit $commit, built $(date -r "$POLYMQ_BIN" '+%F %T'))"
 fi
 echo "runs of ${T}s, $REPEAT repetition(s), workloads: $WORKLOADS"
+[[ -z "$BASELINE_BIN" ]] || echo "baseline: $BASELINE_BIN (built $(date -r "$BASELINE_BIN" '+%F %T'))"
 start_rabbit
-start_polymq
+start_polymq polymq
+[[ -z "$BASELINE_BIN" ]] || start_polymq baseline
 started=$(date +%s)
 
 if has_workload 6; then
@@ -352,9 +382,9 @@ if has_workload 3; then
 fi
 
 if has_workload 4; then
-  echo "== workload 4: 1 KiB and 64 KiB bodies, 1 producer / 1 consumer"
-  for size in 1024 65536; do
-    w=$([[ $size == 1024 ]] && echo 4a || echo 4b)
+  echo "== workload 4: bodies of $SIZES bytes, 1 producer / 1 consumer"
+  for size in $SIZES; do
+    case $size in 1024) w=4a ;; 65536) w=4b ;; *) w="4-$size" ;; esac
     for rep in $(seq "$REPEAT"); do
       for b in $BROKERS; do
         record "$w" "$b" "$rep" "$(perf "$b" -x1 -y1 -s "$size" -q1000 -z "$T" --queue bench-w4)"

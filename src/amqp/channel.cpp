@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "amqp/codec/content_header.h"
+#include "amqp/content_output.h"
 #include "amqp/session.h"
 #include "core/names.h"
 #include "core/queue_arguments.h"
@@ -12,8 +13,9 @@
 namespace polymq::amqp {
 namespace {
 
-// A body is read into memory as it arrives; reserving the declared size up front would let a
-// client make us allocate max_message_size with one small frame.
+// A body that arrives in several frames is assembled as it arrives; reserving the declared size
+// up front would let a client make us allocate max_message_size with one small frame, so the
+// buffer starts at most this large and doubles (up to the declared size) as frames arrive.
 constexpr uint64_t kMaxBodyReserve = 1 << 20;
 
 std::string generate_consumer_tag() { return core::random_name("amq.ctag-"); }
@@ -226,7 +228,6 @@ AmqpStatus Channel::on_content_header(const Frame& frame) {
   }
   message->exchange = std::move(pending_publish_.exchange);
   message->routing_key = std::move(pending_publish_.routing_key);
-  message->body.reserve(std::min(body_size, kMaxBodyReserve));
   pending_message_ = std::move(message);
   if (body_size == 0) return publish_assembled();
   return AmqpStatus::Ok();
@@ -238,11 +239,29 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
     return AmqpStatus(spec::kFrameError, "content body larger than the declared body size",
                       spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
   }
+  const bool first = pending_body_received_ == 0;
   pending_body_received_ += frame.size;
+  const bool complete = pending_body_received_ == pending_body_size_;
   if (pending_message_) {
-    pending_message_->body.append(reinterpret_cast<const char*>(frame.payload), frame.size);
+    const char* bytes = reinterpret_cast<const char*>(frame.payload);
+    if (first && complete) {
+      // The whole body in one frame: a large one keeps the connection's buffer of that frame
+      // (no copy); otherwise it is copied out of the read buffer once, at its exact size.
+      if (auto owner = session_.share_input(frame.payload, frame.size)) {
+        pending_message_->body = core::Body(std::move(owner), bytes, frame.size);
+      } else {
+        pending_message_->body = core::Body(std::string_view(bytes, frame.size));
+      }
+    } else {
+      if (first) {
+        pending_body_ =
+            core::BodyBuilder(std::min(pending_body_size_, kMaxBodyReserve), pending_body_size_);
+      }
+      pending_body_.append(frame.payload, frame.size);
+      if (complete) pending_message_->body = pending_body_.finish();
+    }
   }
-  if (pending_body_received_ < pending_body_size_) return AmqpStatus::Ok();
+  if (!complete) return AmqpStatus::Ok();
   content_stage_ = ContentStage::kNone;
   if (!pending_message_ || state_ != State::kOpen) {
     pending_message_.reset();
@@ -415,7 +434,7 @@ void Channel::send_content(uint16_t class_id, const core::Message& message,
     core::set(*properties.headers, "x-delivery-count", core::Value::Int64(*delivery_count));
     append_content_header_frame(session_.output(), id_, class_id, message.body.size(), properties);
   }
-  append_body_frames(session_.output(), id_, message.body, session_.frame_max());
+  append_body_frames(session_.output_chain(), id_, message.body, session_.frame_max());
 }
 
 std::optional<uint32_t> Channel::delivery_count_header(const core::Queue& queue,
@@ -628,6 +647,7 @@ void Channel::release() {
   for (auto& [tag, c] : consumers) session_.vhost().consumer_removed(*c->queue());
   // The content stage is left as it is: frames of a publish in flight keep arriving.
   pending_message_.reset();
+  pending_body_ = core::BodyBuilder();
 }
 
 }  // namespace polymq::amqp

@@ -199,6 +199,7 @@ class Channel final : public core::Publisher::Listener {
   ContentStage content_stage_ = ContentStage::kNone;
   spec::BasicPublish pending_publish_;
   std::shared_ptr<core::Message> pending_message_;
+  core::BodyBuilder pending_body_;  // a body arriving in more than one frame
   uint64_t pending_body_size_ = 0;
   uint64_t pending_body_received_ = 0;  // counted even when the content is being discarded
 

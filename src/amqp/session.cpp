@@ -10,6 +10,11 @@
 namespace polymq::amqp {
 namespace {
 
+// A frame at least this large that has not fully arrived is buffered on its own, in a block of
+// its exact size, so that its payload can become a message body without a copy
+// (net::Connection::expect_input). Below this the copy costs less than the extra read.
+constexpr size_t kOwnBlockFrameSize = 32 * 1024;
+
 // How long we wait for connection.close-ok after sending connection.close.
 constexpr auto kCloseOkTimeout = std::chrono::seconds(3);
 
@@ -161,7 +166,15 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     // RabbitMQ accepts payloads of up to frame_max octets (the spec says frame_max - 8).
     FrameParse result =
         parse_frame(data + pos, size - pos, frame_max_ + kFrameOverhead, frame, consumed);
-    if (result == FrameParse::kNeedMore) break;
+    if (result == FrameParse::kNeedMore) {
+      if (size - pos >= kFrameHeaderSize) {
+        const uint8_t* h = data + pos;
+        const size_t total = (size_t{h[3]} << 24 | size_t{h[4]} << 16 | size_t{h[5]} << 8 | h[6]) +
+                             kFrameOverhead;
+        if (total >= kOwnBlockFrameSize) connection_.expect_input(total);
+      }
+      break;
+    }
     if (result != FrameParse::kFrame) {
       reject_frame(result, data + pos, size - pos);
       return size;

@@ -57,6 +57,11 @@ class Session final : public net::Handler {
 
   // --- used by channels ---
   std::string& output() { return connection_.output(); }
+  net::OutputChain& output_chain() { return connection_.output_chain(); }
+  // Keeps received bytes (a body frame's payload) without copying them, or null: copy them.
+  std::shared_ptr<const void> share_input(const uint8_t* data, size_t size) {
+    return connection_.share_input(data, size);
+  }
   void flush_soon() { connection_.flush_soon(); }
   bool output_congested() const { return connection_.output_congested(); }
   core::VHost& vhost() { return *vhost_; }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/body.h"
 #include "core/value.h"
 
 namespace polymq::core {
@@ -50,7 +51,7 @@ struct Message {
   std::optional<std::string> key;       // a record key (Kafka), bytes
   std::optional<int64_t> timestamp_ms;  // when it was produced, ms since the epoch (Kafka)
   Table annotations;
-  std::string body;
+  Body body;  // shared, immutable (core/body.h)
 
   bool persistent() const { return properties.delivery_mode.value_or(1) == 2; }
   // Bytes the message accounts for in memory limits: its variable parts plus the fixed

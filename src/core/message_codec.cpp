@@ -287,10 +287,13 @@ void put_field(std::string& out, Tag tag, Fn&& write) {
 // Version 1: exchange, routing key, properties and body, one after the other.
 bool decode_v1(std::string_view in, Message& message) {
   if (!get_str(in, message.exchange) || !get_str(in, message.routing_key) ||
-      !decode_properties(in, message.properties) || !get_str(in, message.body)) {
+      !decode_properties(in, message.properties)) {
     return false;
   }
-  return in.empty();
+  uint32_t body_size = 0;
+  if (!get(in, body_size) || in.size() != body_size) return false;
+  message.body = Body(in);
+  return true;
 }
 
 // The body is always written, last: a record cut anywhere lacks it or part of it and fails.
@@ -327,7 +330,7 @@ bool decode_v2(std::string_view in, Message& message) {
         ok = decode_table_entries(field, message.annotations, 1) && field.empty();
         break;
       case kTagBody:
-        message.body.assign(field);
+        message.body = Body(field);
         body = true;
         break;
       default:
@@ -358,7 +361,7 @@ void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
   if (!message.annotations.empty()) {
     put_field(out, kTagAnnotations, [&] { encode_table_entries(out, message.annotations); });
   }
-  put_field(out, kTagBody, [&] { out.append(message.body); });
+  put_field(out, kTagBody, [&] { out.append(message.body.view()); });
 }
 
 bool decode_stored_message(std::string_view in, StoredMessage& out) {

@@ -71,7 +71,7 @@ class QueueFeaturesTest : public ::testing::Test {
     std::vector<std::string> bodies;
     Delivery m;
     while (take(q, m)) {
-      bodies.push_back(m.message->body);
+      bodies.emplace_back(m.message->body.view());
       q.ack(m.lease);
     }
     return bodies;

@@ -275,7 +275,7 @@ TEST_F(QueueStoreTest, PagedBacklogSurvivesRestartWithoutItsTransientMessages) {
   std::vector<std::string> bodies;
   Delivery m;
   while (take(again, m)) {
-    bodies.push_back(m.message->body);
+    bodies.emplace_back(m.message->body.view());
     again.ack(m.lease);
   }
   std::vector<std::string> expected;
@@ -328,7 +328,7 @@ TEST_F(QueueStoreTest, DiskFullNacksAndRefusesThenRecoversWithoutLosingWhatWasCo
   Queue& again = open_queue();
   std::vector<std::string> bodies;
   Delivery m;
-  while (take(again, m)) bodies.push_back(m.message->body);
+  while (take(again, m)) bodies.emplace_back(m.message->body.view());
   // "during" was nacked but kept, and is written once space returned: a nack promises
   // nothing either way. "refused" was never queued.
   EXPECT_EQ(bodies, (std::vector<std::string>{"before", "during", "after"}));

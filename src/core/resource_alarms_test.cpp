@@ -169,7 +169,7 @@ TEST(ResourceAlarms, BrokerMeasuresMessageMemory) {
   ASSERT_TRUE(vhost.declare_queue("q", {}, false, 1, declared).ok());
   broker.alarms().set_memory_high_watermark(1000);
   auto message = std::make_shared<Message>();
-  message->body.assign(2000, 'x');
+  message->body = std::string(2000, 'x');
   (void)declared.queue->enqueue(message);
   broker.alarms().sample_memory();
   EXPECT_TRUE(broker.alarms().memory_alarm());

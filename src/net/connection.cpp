@@ -2,12 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
+#include <span>
 
 namespace polymq::net {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+// Room for the small frames that come with a large unit (AMQP: method and content header)
+// in a block read for one (see on_readable).
+constexpr size_t kLargeUnitSlack = 4096;
+// Buffers per gather write: Asio passes at most 64 iovecs to one sendmsg.
+constexpr size_t kMaxWriteBuffers = 64;
 
 // A connection with no partial frame buffered waits for readability and then reads into this
 // buffer, shared by every connection of the loop thread; only the bytes of an unfinished
@@ -52,18 +59,20 @@ void Connection::read_some() {
   if (read_in_flight_ || closed_ || (!reading_enabled_ && !closing_)) return;
   read_in_flight_ = true;
   if (in_size_ == 0) {
-    socket_.async_wait(asio::socket_base::wait_read,
-                       [self = shared_from_this()](const asio::error_code& ec) {
-                         self->on_readable(ec);
-                       });
+    socket_.async_wait(
+        asio::socket_base::wait_read,
+        [self = shared_from_this()](const asio::error_code& ec) { self->on_readable(ec); });
     return;
   }
-  if (in_.size() - in_size_ < kReadChunk / 2) in_.resize(in_size_ + kReadChunk);
-  socket_.async_read_some(
-      asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
-      [self = shared_from_this()](const asio::error_code& ec, size_t n) {
-        self->on_read_done(ec, n);
-      });
+  // An exact block is read up to the end of its unit only; any other is grown when less than
+  // half a chunk is free. A shared block has no unconsumed bytes (keep_unconsumed moved them).
+  if (in_capacity_ == in_size_ || (!in_exact_ && in_capacity_ - in_size_ < kReadChunk / 2)) {
+    keep_unconsumed(in_.get(), in_size_);
+  }
+  socket_.async_read_some(asio::buffer(in_.get() + in_size_, in_capacity_ - in_size_),
+                          [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+                            self->on_read_done(ec, n);
+                          });
 }
 
 void Connection::on_readable(const asio::error_code& ec) {
@@ -73,9 +82,23 @@ void Connection::on_readable(const asio::error_code& ec) {
   }
   read_in_flight_ = false;
   if (closed_) return;
-  std::vector<uint8_t>& scratch = scratch_buffer();
+  // A connection receiving large units (frames the handler keeps) reads into a block of its
+  // own sized for one unit and the small frames around it, so the next unit can be kept
+  // without being copied out of the shared buffer. Others read into the shared buffer.
+  std::shared_ptr<uint8_t[]> block;
+  size_t capacity = 0;
+  uint8_t* buffer = nullptr;
+  if (large_unit_hint_ > 0) {
+    capacity = large_unit_hint_ + kLargeUnitSlack;
+    block = std::make_shared_for_overwrite<uint8_t[]>(capacity);
+    buffer = block.get();
+  } else {
+    std::vector<uint8_t>& scratch = scratch_buffer();
+    capacity = scratch.size();
+    buffer = scratch.data();
+  }
   asio::error_code read_ec;
-  const size_t n = socket_.read_some(asio::buffer(scratch), read_ec);
+  const size_t n = socket_.read_some(asio::buffer(buffer, capacity), read_ec);
   if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
     read_some();
     return;
@@ -89,14 +112,36 @@ void Connection::on_readable(const asio::error_code& ec) {
     read_some();  // lingering close: discard, see on_read_done
     return;
   }
-  const size_t consumed = handler_->on_read(scratch.data(), n);
-  if (consumed < n && !closed_) {
-    in_.assign(scratch.begin() + static_cast<ptrdiff_t>(consumed),
-               scratch.begin() + static_cast<ptrdiff_t>(n));
-    in_size_ = n - consumed;
+  if (block != nullptr) {
+    in_ = std::move(block);
+    in_capacity_ = capacity;
+    in_size_ = n;
+    in_exact_ = false;
+    consume_buffered();
+  } else {
+    begin_round();
+    const size_t consumed = handler_->on_read(buffer, n);
+    if (consumed < n && !closed_) keep_unconsumed(buffer + consumed, n - consumed);
+    end_round();
   }
   flush();
   read_some();
+}
+
+void Connection::begin_round() {
+  expected_input_ = 0;
+  large_unit_seen_ = false;
+}
+
+void Connection::end_round() {
+  expected_input_ = 0;
+  if (!large_unit_seen_) large_unit_hint_ = 0;
+}
+
+void Connection::expect_input(size_t total) {
+  expected_input_ = total;
+  large_unit_hint_ = total;
+  large_unit_seen_ = true;
 }
 
 void Connection::on_read_done(const asio::error_code& ec, size_t n) {
@@ -122,14 +167,43 @@ void Connection::on_read_done(const asio::error_code& ec, size_t n) {
 }
 
 void Connection::consume_buffered() {
-  size_t consumed = handler_->on_read(in_.data(), in_size_);
+  begin_round();
+  const size_t consumed = handler_->on_read(in_.get(), in_size_);
   if (closed_) return;
-  if (consumed > 0) {
-    std::memmove(in_.data(), in_.data() + consumed, in_size_ - consumed);
-    in_size_ -= consumed;
+  if (consumed > 0) keep_unconsumed(in_.get() + consumed, in_size_ - consumed);
+  end_round();
+}
+
+void Connection::keep_unconsumed(const uint8_t* from, size_t n) {
+  if (n == 0) {
+    // Once no partial frame is left, reads go through the shared buffer again.
+    in_.reset();
+    in_capacity_ = in_size_ = 0;
+    in_exact_ = false;
+    return;
   }
-  // Once no partial frame is left, reads go through the shared buffer again.
-  if (in_size_ == 0) std::vector<uint8_t>().swap(in_);
+  const bool exact = expected_input_ > n;
+  const size_t capacity = exact ? expected_input_ : n + kReadChunk;
+  const bool in_block = in_ != nullptr && from >= in_.get() && from < in_.get() + in_capacity_;
+  if (in_block && in_.use_count() == 1 && !exact && !in_exact_ && in_capacity_ >= capacity) {
+    std::memmove(in_.get(), from, n);
+  } else {
+    // make_shared_for_overwrite: no zero-filling of a buffer about to be overwritten.
+    std::shared_ptr<uint8_t[]> block = std::make_shared_for_overwrite<uint8_t[]>(capacity);
+    std::memcpy(block.get(), from, n);
+    in_ = std::move(block);
+    in_capacity_ = capacity;
+    in_exact_ = exact;
+  }
+  in_size_ = n;
+}
+
+std::shared_ptr<const void> Connection::share_input(const uint8_t* data, size_t size) {
+  if (in_ == nullptr || data < in_.get() || data + size > in_.get() + in_size_) return nullptr;
+  if (size * 2 < in_capacity_) return nullptr;
+  large_unit_seen_ = true;
+  large_unit_hint_ = std::max(large_unit_hint_, size);
+  return in_;
 }
 
 void Connection::resume_buffered() {
@@ -163,17 +237,18 @@ void Connection::flush() {
     }
     return;
   }
-  writing_.swap(out_);
-  out_.clear();
+  out_.gather(write_buffers_, kMaxWriteBuffers);
   write_in_flight_ = true;
   if (output_congested()) was_congested_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const asio::error_code& ec, size_t) {
-                      self->on_write_done(ec);
-                    });
+  // One writev of what the gather list holds; on_write_done drops what was written and
+  // writes the rest (plus anything appended meanwhile) next.
+  socket_.async_write_some(std::span<const asio::const_buffer>(write_buffers_),
+                           [self = shared_from_this()](const asio::error_code& ec, size_t n) {
+                             self->on_write_done(ec, n);
+                           });
 }
 
-void Connection::on_write_done(const asio::error_code& ec) {
+void Connection::on_write_done(const asio::error_code& ec, size_t written) {
   write_in_flight_ = false;
   if (closed_) return;
   if (ec) {
@@ -181,8 +256,7 @@ void Connection::on_write_done(const asio::error_code& ec) {
     finish_close();
     return;
   }
-  writing_.clear();
-  if (writing_.capacity() > 4 * kReadChunk) writing_.shrink_to_fit();
+  out_.consume(written);
   if (was_congested_ && pending_output() < kOutputLowWatermark) {
     was_congested_ = false;
     if (!closing_) handler_->on_output_drained();
