@@ -694,8 +694,9 @@ Status apply_change(std::string_view json, Broker& broker) {
   if (doc.HasParseError() || !doc.IsObject()) {
     return invalid("change", "not a JSON object");
   }
-  auto op = doc.FindMember("op");
-  if (op == doc.MemberEnd() || !op->value.IsString()) return invalid("change", "no \"op\"");
+  const rapidjson::Value& root = doc;
+  auto op = root.FindMember("op");
+  if (op == root.MemberEnd() || !op->value.IsString()) return invalid("change", "no \"op\"");
   const std::string kind = json_string(op->value);
   if (kind == "add") return import_definitions(json, broker);
   if (kind != "remove") return invalid("change", "unknown op '" + kind + "'");

@@ -43,8 +43,9 @@ bool stored_seq(const std::string& json, uint64_t& seq) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return true;  // import reports it
-  auto m = doc.FindMember(kSeqKey);
-  if (m == doc.MemberEnd()) return true;
+  const rapidjson::Value& root = doc;
+  auto m = root.FindMember(kSeqKey);
+  if (m == root.MemberEnd()) return true;
   if (!m->value.IsUint64()) return false;
   seq = m->value.GetUint64();
   return true;
