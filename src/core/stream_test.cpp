@@ -100,6 +100,23 @@ TEST_F(StreamTest, AppendsBecomeDurableWithTheCoveringRound) {
   EXPECT_EQ(s.durable_offset(0), 1u);
 }
 
+TEST_F(StreamTest, RolledSegmentsGetTheirIndexFilesFromARoundEvenWithSyncPolicyNever) {
+  committer_ =
+      std::make_unique<storage::GroupCommitter>(storage::SyncPolicy::kNever, 0, loop_.post());
+  StreamSettings settings;
+  settings.segment_bytes = 512;
+  ASSERT_TRUE(Stream::open("orders", dir_.string(), settings, committer_.get(), stream_).ok());
+  for (int i = 0; i < 8; ++i) append(0, std::string(200, 'a'));
+  const fs::path partition = dir_ / "0";
+  auto index_files = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(partition)) n += e.path().extension() == ".index";
+    return n;
+  };
+  EXPECT_EQ(index_files(), 0u);  // the rolls wrote nothing themselves
+  ASSERT_TRUE(loop_.run_until([&] { return index_files() == 3; }));
+}
+
 TEST_F(StreamTest, ReopenRecoversWhatWasAppended) {
   open(2);
   append(0, "a");

@@ -32,7 +32,8 @@ bool parse_sync_policy(std::string_view text, SyncPolicy& out) {
 
 GroupCommitter::GroupCommitter(SyncPolicy policy, uint32_t interval_ms, Post post)
     : policy_(policy), interval_ms_(interval_ms), post_(std::move(post)) {
-  if (policy_ != SyncPolicy::kNever) thread_ = std::thread([this] { syncing_thread(); });
+  // Also under policy never: the index files of rolled segments are written there.
+  thread_ = std::thread([this] { syncing_thread(); });
 }
 
 GroupCommitter::~GroupCommitter() {
@@ -125,9 +126,12 @@ void GroupCommitter::start_round() {
     round_participants_.push_back(p);
     p->begin_round(*this);
   }
-  const bool any_fd = std::any_of(forming_.tickets.begin(), forming_.tickets.end(),
-                                  [](const SyncTicket& t) { return t.needs_sync(); });
-  if (policy_ == SyncPolicy::kNever || !any_fd) {
+  // Under policy never only a roll's index files leave work for the syncing thread.
+  const bool any_work =
+      std::any_of(forming_.tickets.begin(), forming_.tickets.end(), [this](const SyncTicket& t) {
+        return policy_ == SyncPolicy::kNever ? !t.seals().empty() : t.has_work();
+      });
+  if (!any_work) {
     finish_round(std::move(forming_));
     return;
   }
@@ -150,7 +154,9 @@ void GroupCommitter::syncing_thread() {
       batch = std::move(work_);
     }
     for (size_t i = 0; i < batch.tickets.size(); ++i) {
-      if (batch.results[i].ok()) batch.results[i] = batch.tickets[i].run();
+      if (batch.results[i].ok()) {
+        batch.results[i] = batch.tickets[i].run(policy_ != SyncPolicy::kNever);
+      }
     }
     auto done = std::make_shared<Batch>(std::move(batch));
     {
@@ -219,9 +225,7 @@ void GroupCommitter::flush_now() {
     }
     Batch batch = std::move(forming_);
     for (size_t i = 0; i < batch.tickets.size(); ++i) {
-      if (batch.results[i].ok() && policy_ != SyncPolicy::kNever) {
-        batch.results[i] = batch.tickets[i].run();
-      }
+      if (batch.results[i].ok()) batch.results[i] = batch.tickets[i].run(policy_ != SyncPolicy::kNever);
     }
     finish_round(std::move(batch));
   }

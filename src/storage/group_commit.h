@@ -26,7 +26,7 @@ namespace polymq::storage {
 enum class SyncPolicy {
   kBatch,     // a round as soon as the previous one is done (and something was written)
   kInterval,  // a round every interval_ms at most
-  kNever,     // no fdatasync; rounds only write buffered records (the OS flushes later)
+  kNever,     // no fdatasync; rounds write buffered records and rolled segments' index files
 };
 
 // Parses "batch", "interval" or "never".

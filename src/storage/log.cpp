@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -15,10 +16,32 @@ namespace polymq::storage {
 
 using namespace format;
 
+namespace {
+
+// Rolls whose seal may wait for the next sync round (see Log::roll).
+constexpr size_t kMaxPendingSeals = 4;
+
+}  // namespace
+
 Log::Log(std::string dir, LogOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {}
 
 Log::~Log() = default;
+
+namespace {
+
+// Whether the sealed segment sorted[i] lies in the unflushed suffix of the log: no sealed
+// segment after it has index files. Seals finish in order and write the index files only after
+// the .log is synced (SealWork), so a segment with index files proves every segment before it
+// complete; without one, the suffix may hold a roll that never finished.
+bool unflushed(const std::vector<uint64_t>& sorted, size_t i, const std::set<uint64_t>& indexed) {
+  for (size_t j = i + 1; j + 1 < sorted.size(); ++j) {
+    if (indexed.contains(sorted[j])) return false;
+  }
+  return !indexed.contains(sorted[i]);
+}
+
+}  // namespace
 
 SegmentOptions Log::segment_options() const {
   return SegmentOptions{options_.index_interval_bytes, &options_.hooks};
@@ -85,23 +108,59 @@ Status Log::load(RecoveryReport* report) {
     return Status::Ok();
   }
   const std::vector<uint64_t> sorted(bases.begin(), bases.end());
+  std::set<uint64_t> indexed;  // segments with both index files, as found before any rebuild
+  {
+    std::map<uint64_t, int> kinds;
+    for (const auto& [base, name] : index_files) ++kinds[base];
+    for (const auto& [base, n] : kinds) {
+      if (n == 2) indexed.insert(base);
+    }
+  }
+  size_t active_at = sorted.size() - 1;
   for (size_t i = 0; i + 1 < sorted.size(); ++i) {
     SegmentOpenInfo info;
     auto seg = Segment::open_sealed(dir_, sorted[i], sorted[i + 1], seg_options, &info);
     if (!seg.ok()) return seg.status();
+    if (!info.corruption.ok() && unflushed(sorted, i, indexed)) {
+      // The process stopped before a roll's seal was done: this segment's tail never reached
+      // the disk whole, so no record from its first bad one on was acknowledged, nor any
+      // record of a later segment. Recover as from a torn tail: cut here, drop the rest.
+      uint64_t dropped = 0;
+      for (size_t j = sorted.size() - 1; j > i; --j) {
+        const std::string log_path = dir_ + "/" + segment_file_name(sorted[j], kLogSuffix);
+        std::error_code size_ec;
+        dropped += std::filesystem::file_size(log_path, size_ec);
+        for (std::string_view suffix : {kIndexSuffix, kTimeIndexSuffix, kLogSuffix}) {
+          if (Status st = remove_file(dir_ + "/" + segment_file_name(sorted[j], suffix));
+              !st.ok()) {
+            return st;
+          }
+        }
+      }
+      if (Status st = sync_dir(dir_); !st.ok()) return st;
+      report->truncated_bytes = dropped;
+      report->truncation_reason = std::to_string(sorted.size() - 1 - i) +
+                                  " later segment(s) of an unfinished roll removed";
+      active_at = i;
+      break;
+    }
     if (info.index_rebuilt) report->rebuilt_indexes.push_back(sorted[i]);
     if (!info.corruption.ok()) report->corrupt_segments.push_back({sorted[i], info.corruption});
     segments_.push_back(std::move(*seg));
   }
   SegmentOpenInfo info;
-  auto last = Segment::open_active(dir_, sorted.back(), seg_options, &info);
+  auto last = Segment::open_active(dir_, sorted[active_at], seg_options, &info);
   if (!last.ok()) return last.status();
   segments_.push_back(std::move(*last));
   report->segments = segments_.size();
   durable_offset_ = next_offset();
-  report->truncated_bytes = info.truncated_bytes;
-  report->truncation_reason = info.truncation_reason;
-  if (!info.truncation_reason.empty()) report->truncated_at_offset = next_offset();
+  report->truncated_bytes += info.truncated_bytes;
+  if (!info.truncation_reason.empty()) {
+    report->truncation_reason = report->truncation_reason.empty()
+                                    ? info.truncation_reason
+                                    : info.truncation_reason + "; " + report->truncation_reason;
+  }
+  if (!report->truncation_reason.empty()) report->truncated_at_offset = next_offset();
   return Status::Ok();
 }
 
@@ -151,62 +210,104 @@ Result<uint64_t> Log::append_batch(std::span<const RecordInput> records) {
 }
 
 Status Log::roll() {
-  // A failed sync poisons the log (see flush()); seal() repeats it at no cost when clean.
-  if (Status st = active().sync(); !st.ok()) {
-    failed_ = st;
-    return st;
+  if (!failed_.ok()) return failed_;
+  // An active segment that is already sealed is one whose roll failed to create the next
+  // segment: only that step is left.
+  if (!active().sealed()) {
+    auto work = active().seal_deferred();
+    if (!work.ok()) return work.status();
+    pending_seals_.push_back(std::move(*work));
   }
-  durable_offset_ = next_offset();
-  if (Status st = active().seal(); !st.ok()) return st;
-  auto seg = Segment::create(dir_, next_offset(), segment_options());
+  auto seg = Segment::create(dir_, next_offset(), segment_options(), /*sync_dir=*/false);
   if (!seg.ok()) return seg.status();
   segments_.push_back(std::move(*seg));
+  dir_sync_pending_ = true;
+  // A log that no round syncs (a transient queue's paging log) would pile seals up, each
+  // holding a descriptor: past a few, the oldest is finished here, as every roll once was.
+  while (pending_seals_.size() > kMaxPendingSeals) {
+    if (Status st = pending_seals_.front().run(/*durable=*/true); !st.ok()) {
+      failed_ = st;
+      return st;
+    }
+    pending_seals_.erase(pending_seals_.begin());
+  }
   return Status::Ok();
+}
+
+void Log::drop_pending_seals_from(uint64_t base) {
+  std::erase_if(pending_seals_, [base](const SealWork& w) { return w.base_offset() >= base; });
 }
 
 Status Log::flush() {
   if (!failed_.ok()) return failed_;
-  if (Status st = active().sync(); !st.ok()) {
+  Status st;
+  for (const SealWork& work : pending_seals_) {
+    st = work.run(/*durable=*/true);
+    if (!st.ok()) break;
+  }
+  pending_seals_.clear();
+  if (st.ok() && std::exchange(dir_sync_pending_, false)) st = sync_dir(dir_);
+  // Through the File, not a raw fdatasync, so that fault-injection hooks see it.
+  if (st.ok()) st = active().sync();
+  if (!st.ok()) {
     failed_ = st;
     return st;
   }
   durable_offset_ = next_offset();
   return Status::Ok();
 }
+
+SyncTicket::SyncTicket(int fd, uint64_t target, std::vector<SealWork> seals, std::string dir)
+    : fd_(fd), target_(target), seals_(std::move(seals)), dir_(std::move(dir)) {}
 
 SyncTicket::~SyncTicket() {
   if (fd_ >= 0) ::close(fd_);
 }
 
 SyncTicket::SyncTicket(SyncTicket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), target_(other.target_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      target_(other.target_),
+      seals_(std::move(other.seals_)),
+      dir_(std::move(other.dir_)) {}
 
 SyncTicket& SyncTicket::operator=(SyncTicket&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
     target_ = other.target_;
+    seals_ = std::move(other.seals_);
+    dir_ = std::move(other.dir_);
   }
   return *this;
 }
 
-Status SyncTicket::run() const {
-  if (fd_ < 0) return Status::Ok();
-  if (::fdatasync(fd_) != 0) return Status::IOError("fdatasync", errno);
+Status SyncTicket::run(bool durable) const {
+  for (const SealWork& work : seals_) {
+    if (Status st = work.run(durable); !st.ok()) return st;
+  }
+  if (!durable) return Status::Ok();
+  if (!dir_.empty()) {
+    if (Status st = sync_dir(dir_); !st.ok()) return st;
+  }
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) return Status::IOError("fdatasync", errno);
   return Status::Ok();
 }
 
 Result<SyncTicket> Log::begin_sync() {
   if (!failed_.ok()) return failed_;
   const uint64_t target = next_offset();
-  // Records below the active segment's base were made durable by the roll that sealed them.
-  if (target <= durable_offset_ || target == active().base_offset()) {
-    durable_offset_ = std::max(durable_offset_, target);
-    return SyncTicket(-1, target);
+  int fd = -1;
+  // Records below the active segment's base are covered by the seals (of this ticket or of
+  // an earlier round).
+  if (target > durable_offset_ && target != active().base_offset()) {
+    auto dup = active().log_file().duplicate_fd();
+    if (!dup.ok()) return dup.status();
+    fd = *dup;
   }
-  auto fd = active().log_file().duplicate_fd();
-  if (!fd.ok()) return fd.status();
-  return SyncTicket(*fd, target);
+  std::vector<SealWork> seals;
+  seals.swap(pending_seals_);
+  std::string dir = std::exchange(dir_sync_pending_, false) ? dir_ : std::string();
+  return SyncTicket(fd, target, std::move(seals), std::move(dir));
 }
 
 Status Log::end_sync(const SyncTicket& ticket, const Status& result) {
@@ -214,6 +315,15 @@ Status Log::end_sync(const SyncTicket& ticket, const Status& result) {
   if (!result.ok()) {
     failed_ = result;
     return result;
+  }
+  // A segment truncated or deleted while its seal was in flight must not keep index files
+  // describing records it no longer has.
+  for (const SealWork& work : ticket.seals()) {
+    const uint64_t base = work.base_offset();
+    auto it = std::lower_bound(
+        segments_.begin(), segments_.end(), base,
+        [](const std::unique_ptr<Segment>& s, uint64_t b) { return s->base_offset() < b; });
+    if (it == segments_.end() || (*it)->base_offset() != base || !(*it)->sealed()) work.undo();
   }
   durable_offset_ = std::max(durable_offset_, std::min(ticket.target(), next_offset()));
   return Status::Ok();
@@ -264,6 +374,8 @@ Result<DeleteStats> Log::delete_front(size_t count) {
     stats.bytes += bytes;
   }
   segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(removed));
+  const uint64_t first = first_offset();
+  std::erase_if(pending_seals_, [first](const SealWork& w) { return w.base_offset() < first; });
   if (removed > 0 && st.ok()) st = sync_dir(dir_);
   if (!st.ok()) return st;
   return stats;
@@ -321,7 +433,9 @@ Status Log::truncate_to(uint64_t offset) {
     segments_.pop_back();
   }
   durable_offset_ = std::min(durable_offset_, offset);
+  drop_pending_seals_from(active().base_offset());
   if (Status st = sync_dir(dir_); !st.ok()) return st;
+  dir_sync_pending_ = false;
   return active().truncate_to(offset);
 }
 

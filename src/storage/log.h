@@ -66,28 +66,36 @@ struct IndexLookup {
   IndexEntry entry;
 };
 
-// A pending fdatasync of a log's active segment, to run on any thread (group commit). Made on
-// the log's owner thread by Log::begin_sync, run elsewhere, handed back to Log::end_sync.
+// A pending sync of a log, to run on any thread (group commit). Made on the log's owner
+// thread by Log::begin_sync, run elsewhere, handed back to Log::end_sync. It carries, in
+// order: the seals of segments rolled since the last round (fdatasync, then index files), a
+// sync of the directory when a roll created a segment file, and the fdatasync of the active
+// segment. So a roll never syncs on the owner thread, and a record is durable only once every
+// segment before it is.
 class SyncTicket {
  public:
   SyncTicket() = default;
-  SyncTicket(int fd, uint64_t target) : fd_(fd), target_(target) {}
+  SyncTicket(int fd, uint64_t target, std::vector<SealWork> seals = {}, std::string dir = {});
   ~SyncTicket();
   SyncTicket(SyncTicket&& other) noexcept;
   SyncTicket& operator=(SyncTicket&& other) noexcept;
   SyncTicket(const SyncTicket&) = delete;
   SyncTicket& operator=(const SyncTicket&) = delete;
 
-  // fdatasync; thread-safe with respect to the log's appends. A ticket with nothing to do
-  // (no descriptor) succeeds at once.
-  Status run() const;
-  bool needs_sync() const { return fd_ >= 0; }
+  // Thread-safe with respect to the log's appends. A ticket with nothing to do succeeds at
+  // once. With `durable` false (sync policy never) only the index files are written.
+  Status run(bool durable = true) const;
+  // Whether run() has anything to do: a sync, or index files to write.
+  bool has_work() const { return fd_ >= 0 || !seals_.empty() || !dir_.empty(); }
   // Every record below this offset is durable once run() succeeded.
   uint64_t target() const { return target_; }
+  const std::vector<SealWork>& seals() const { return seals_; }
 
  private:
   int fd_ = -1;
   uint64_t target_ = 0;
+  std::vector<SealWork> seals_;
+  std::string dir_;  // the directory to sync; empty when no segment was created
 };
 
 class Log {
@@ -117,9 +125,10 @@ class Log {
   // kCorruption (the records delivered before it are intact).
   Result<uint64_t> read(uint64_t offset, uint64_t max_bytes, const ReadCallback& fn) const;
 
-  // Makes every appended record durable (fdatasync of the active segment). After a failed
-  // sync the kernel may have dropped the dirty pages and cleared the error, so the log
-  // refuses further appends and flushes with that error until it is reopened.
+  // Makes every appended record durable: finishes the seals of rolled segments, then syncs
+  // the active segment. After a failed sync the kernel may have dropped the dirty pages and
+  // cleared the error, so the log refuses further appends and flushes with that error until
+  // it is reopened.
   Status flush();
 
   // flush() split in two for group commit: begin_sync() on the owner thread, SyncTicket::run()
@@ -131,7 +140,7 @@ class Log {
 
   uint64_t first_offset() const;
   uint64_t next_offset() const;
-  // Every record below this offset is on disk (synced by flush(), a roll, or open()). A
+  // Every record below this offset is on disk (synced by flush(), a sync round, or open()). A
   // front-end that confirms publishes or exposes only durable records (Kafka's high
   // watermark) reads up to here.
   uint64_t durable_offset() const { return durable_offset_; }
@@ -171,7 +180,12 @@ class Log {
   // The segment holding `offset`. REQUIRES first_offset() <= offset < next_offset()
   const Segment& segment_for(uint64_t offset) const;
   Status load(RecoveryReport* report);
+  // Starts a new segment. The old one is sealed in memory at once; its sync and index files,
+  // and the sync of the directory that makes the new file's name durable, are left to the
+  // next begin_sync() (or flush()), off the owner thread.
   Status roll();
+  // Drops the pending seals of segments at or after `base` (truncated or deleted).
+  void drop_pending_seals_from(uint64_t base);
   // Deletes segments_[0, count) from disk and memory.
   Result<DeleteStats> delete_front(size_t count);
 
@@ -181,6 +195,8 @@ class Log {
   std::vector<std::unique_ptr<Segment>> segments_;  // by base offset; never empty
   uint64_t durable_offset_ = 0;
   Status failed_;  // a failed sync poisons the log
+  std::vector<SealWork> pending_seals_;  // rolled segments not yet synced, oldest first
+  bool dir_sync_pending_ = false;        // a roll created a segment file since the last sync
 };
 
 }  // namespace polymq::storage

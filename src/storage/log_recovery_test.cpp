@@ -185,6 +185,32 @@ TEST(LogRecovery, CorruptSealedSegmentWithoutIndexIsReportedOnOpen) {
   EXPECT_TRUE(log->verify().ok());
 }
 
+TEST(LogRecovery, ATornSegmentOfAnUnfinishedRollIsCutAndTheSegmentsAfterItRemoved) {
+  TempDir dir;
+  auto appended = write_log(dir.path(), 40);  // segments 0, 12, 24 sealed; 36 active
+  const auto logs = files_with_suffix(dir.path(), ".log");
+  ASSERT_EQ(logs.size(), 4u);
+  // A crash before the seal of segment 24 finished: no index files yet, and its tail torn.
+  ASSERT_TRUE(std::filesystem::remove(dir.file(files_with_suffix(dir.path(), ".index")[2])));
+  ASSERT_TRUE(std::filesystem::remove(dir.file(files_with_suffix(dir.path(), ".timeindex")[2])));
+  const std::string third = dir.file(logs[2]);
+  truncate_file(third, file_size(third) - 30);  // tears record 35
+
+  RecoveryReport report;
+  auto log = open_log(dir.path(), small_segments(), &report);
+  ASSERT_NE(log, nullptr);
+  EXPECT_TRUE(report.corrupt_segments.empty());
+  EXPECT_FALSE(report.truncation_reason.empty());
+  EXPECT_EQ(report.truncated_at_offset, 35u);
+  EXPECT_EQ(log->next_offset(), 35u);
+  EXPECT_EQ(files_with_suffix(dir.path(), ".log").size(), 3u);  // segment 36 is gone
+  Status st;
+  EXPECT_EQ(read_from(*log, 0, &st), std::vector(appended.begin(), appended.begin() + 35));
+  EXPECT_TRUE(st.ok());
+  EXPECT_EQ(*log->append("after", 1), 35u);
+  EXPECT_TRUE(log->verify().ok());
+}
+
 TEST(LogRecovery, ShortenedSealedSegmentIsCorruption) {
   TempDir dir;
   write_log(dir.path(), 40);

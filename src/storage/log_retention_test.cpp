@@ -28,7 +28,9 @@ void append_n(Log* log, uint64_t count, int64_t timestamp) {
 }
 
 // first_offset() and every segment file name agree, and the log reads from first_offset().
-void expect_whole_segments(const Log& log, const std::string& dir) {
+// Flushes first, so that every sealed segment's index files are written.
+void expect_whole_segments(Log& log, const std::string& dir) {
+  ASSERT_TRUE(log.flush().ok());
   const auto logs = files_with_suffix(dir, ".log");
   ASSERT_EQ(logs.size(), log.segment_count());
   EXPECT_EQ(format::parse_segment_file_name(logs.front(), ".log"), log.first_offset());
@@ -213,24 +215,31 @@ TEST(LogFaults, FailedRollbackIsRetriedBeforeTheNextAppend) {
   EXPECT_EQ(testing::file_size(file), log->size_bytes());
 }
 
-TEST(LogFaults, FailedRollLeavesTheLogAppendable) {
+TEST(LogFaults, IndexFilesThatCannotBeWrittenAreLeftOutAndRebuiltOnOpen) {
   TempDir dir;
   LogOptions options = small_segments();
   bool index_writes_fail = false;
   options.hooks.on_write = [&](std::string_view path, size_t) -> std::optional<WriteFault> {
-    if (index_writes_fail && !path.ends_with(".log")) return WriteFault{0, ENOSPC};
+    if (index_writes_fail && !path.ends_with(".log")) return WriteFault{4, ENOSPC};
     return std::nullopt;
   };
   auto log = open_log(dir.path(), options);
   append_n(log.get(), 12, 0);
   index_writes_fail = true;
-  EXPECT_TRUE(log->append(payload_for(12, 60), 0).status().is_no_space());  // needs a roll
-  EXPECT_EQ(log->segment_count(), 1u);
-  EXPECT_TRUE(files_with_suffix(dir.path(), ".index").empty());
-  index_writes_fail = false;
-  EXPECT_EQ(*log->append(payload_for(12, 60), 0), 12u);
+  EXPECT_EQ(*log->append(payload_for(12, 60), 0), 12u);  // rolls
   EXPECT_EQ(log->segment_count(), 2u);
-  expect_whole_segments(*log, dir.path());
+  // Index files are derived data: the round that cannot write them still makes the records
+  // durable, and leaves no partial file behind.
+  ASSERT_TRUE(log->flush().ok());
+  EXPECT_EQ(log->durable_offset(), 13u);
+  EXPECT_TRUE(files_with_suffix(dir.path(), ".index").empty());
+  EXPECT_TRUE(files_with_suffix(dir.path(), ".timeindex").empty());
+  log.reset();
+  RecoveryReport report;
+  auto reopened = open_log(dir.path(), small_segments(), &report);
+  EXPECT_EQ(report.rebuilt_indexes, std::vector<uint64_t>{0});
+  EXPECT_TRUE(report.truncation_reason.empty());
+  EXPECT_EQ(read_from(*reopened, 0).size(), 13u);
 }
 
 TEST(LogFaults, FailedSyncPoisonsTheLogUntilReopened) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <thread>
+
 #include "storage/test_util.h"
 
 namespace polymq::storage {
@@ -87,7 +90,9 @@ TEST(Log, RollsBeforeASegmentWouldExceedSegmentBytes) {
     prev_base = *base;
     EXPECT_LE(testing::file_size(dir.file(logs[i])), 1024u) << logs[i];
   }
-  // Sealed segments have both index files; the active one keeps its index in memory.
+  // After a sync, sealed segments have both index files; the active one keeps its index in
+  // memory.
+  ASSERT_TRUE(log->flush().ok());
   EXPECT_EQ(files_with_suffix(dir.path(), ".index").size(), logs.size() - 1);
   EXPECT_EQ(files_with_suffix(dir.path(), ".timeindex").size(), logs.size() - 1);
 }
@@ -210,13 +215,95 @@ TEST(Log, DurableOffsetFollowsFlushesAndRolls) {
   ASSERT_TRUE(log->append(std::string(10, 'c'), 3).ok());
   ASSERT_TRUE(log->append(std::string(500, 'd'), 4).ok());  // rolls: seals 0..2
   EXPECT_EQ(log->segment_count(), 2u);
-  EXPECT_EQ(log->durable_offset(), 3u);
+  EXPECT_EQ(log->durable_offset(), 2u);  // the roll synced nothing
+  ASSERT_TRUE(log->flush().ok());
+  EXPECT_EQ(log->durable_offset(), 4u);
   ASSERT_TRUE(log->truncate_to(1).ok());
   EXPECT_EQ(log->durable_offset(), 1u);
   ASSERT_TRUE(log->append("e", 5).ok());
   log.reset();
   auto reopened = open_log(dir.path(), small_segments());
   EXPECT_EQ(reopened->durable_offset(), 2u);  // open syncs what it found
+}
+
+TEST(Log, ARollSyncsNothingOnTheAppendingThreadAndTheNextRoundSealsIt) {
+  TempDir dir;
+  LogOptions options = small_segments();
+  std::mutex mu;
+  std::vector<std::pair<std::thread::id, std::string>> syncs;
+  options.hooks.on_sync = [&](std::string_view path) {
+    std::lock_guard lock(mu);
+    syncs.emplace_back(std::this_thread::get_id(), std::string(path));
+    return 0;
+  };
+  auto log = open_log(dir.path(), options);
+  while (log->segment_count() < 4) append_varied(log.get(), 1);  // three seals, all pending
+  const uint64_t appended = log->next_offset();
+  EXPECT_TRUE(syncs.empty());
+  EXPECT_TRUE(files_with_suffix(dir.path(), ".index").empty());
+  EXPECT_EQ(log->durable_offset(), 0u);
+
+  auto ticket = log->begin_sync();
+  ASSERT_TRUE(ticket.ok());
+  EXPECT_EQ(ticket->seals().size(), log->segment_count() - 1);
+  Status result;
+  std::thread syncer([&] { result = ticket->run(); });
+  syncer.join();
+  ASSERT_TRUE(result.ok());
+  ASSERT_TRUE(log->end_sync(*ticket, result).ok());
+  EXPECT_EQ(log->durable_offset(), appended);
+  // Every sealed segment was synced, in order, on the syncing thread, before its index files.
+  const auto logs = files_with_suffix(dir.path(), ".log");
+  std::vector<std::string> synced_logs;
+  for (const auto& [thread, path] : syncs) {
+    EXPECT_NE(thread, std::this_thread::get_id()) << path;
+    if (path.ends_with(".log")) {
+      synced_logs.push_back(path);
+    } else {
+      // An index file: synced after its segment's .log.
+      ASSERT_FALSE(synced_logs.empty()) << path;
+      EXPECT_EQ(path.substr(0, path.rfind('.')),
+                synced_logs.back().substr(0, synced_logs.back().rfind('.')));
+    }
+  }
+  ASSERT_EQ(synced_logs.size(), logs.size() - 1);
+  for (size_t i = 0; i < synced_logs.size(); ++i) EXPECT_EQ(synced_logs[i], dir.file(logs[i]));
+  EXPECT_EQ(files_with_suffix(dir.path(), ".index").size(), logs.size() - 1);
+  EXPECT_EQ(files_with_suffix(dir.path(), ".timeindex").size(), logs.size() - 1);
+  RecoveryReport report;
+  log.reset();
+  auto reopened = open_log(dir.path(), small_segments(), &report);
+  EXPECT_TRUE(report.rebuilt_indexes.empty());  // the index files written off-thread verify
+  EXPECT_EQ(read_from(*reopened, 0).size(), appended);
+}
+
+TEST(Log, ALogNoRoundSyncsKeepsOnlyAFewSealsPending) {
+  TempDir dir;
+  auto log = open_log(dir.path(), small_segments());
+  append_varied(log.get(), 300);
+  const size_t sealed = log->segment_count() - 1;
+  ASSERT_GT(sealed, 8u);
+  // The oldest seals were finished by the rolls themselves; four wait for a round.
+  EXPECT_EQ(files_with_suffix(dir.path(), ".index").size(), sealed - 4);
+  ASSERT_TRUE(log->flush().ok());
+  EXPECT_EQ(files_with_suffix(dir.path(), ".index").size(), sealed);
+}
+
+TEST(Log, ASealInFlightForASegmentTruncatedMeanwhileLeavesNoIndexFiles) {
+  TempDir dir;
+  auto log = open_log(dir.path(), small_segments());
+  append_varied(log.get(), 30);
+  ASSERT_GE(log->segment_count(), 2u);
+  auto ticket = log->begin_sync();
+  ASSERT_TRUE(ticket.ok());
+  ASSERT_TRUE(log->truncate_to(1).ok());  // back into the first segment, whose seal is in flight
+  const Status result = ticket->run();
+  ASSERT_TRUE(log->end_sync(*ticket, result).ok());
+  EXPECT_EQ(log->segment_count(), 1u);
+  EXPECT_TRUE(files_with_suffix(dir.path(), ".index").empty());
+  EXPECT_TRUE(files_with_suffix(dir.path(), ".timeindex").empty());
+  ASSERT_TRUE(log->append("x", 1).ok());
+  EXPECT_EQ(read_from(*log, 0).size(), 2u);
 }
 
 TEST(Log, OnlyOneOpenerPerDirectory) {

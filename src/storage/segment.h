@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,6 +40,39 @@ struct SegmentOpenInfo {
   std::string truncation_reason;
 };
 
+// The disk work of sealing a segment, detached from it so that a syncing thread can do it
+// (Log::begin_sync): fdatasync the .log, then write the index files. Everything it needs is
+// copied when the segment is sealed, so it touches no Segment and may outlive the log.
+//
+// Invariant it keeps for recovery: a segment's index files exist only once its .log is on disk
+// complete (Log::open treats the segments after the last one with index files as unflushed).
+class SealWork {
+ public:
+  SealWork(uint64_t base, int fd, std::string log_path, std::string index_path,
+           std::string index_bytes, std::string time_path, std::string time_bytes,
+           const FaultHooks* hooks);
+  ~SealWork();
+  SealWork(SealWork&& other) noexcept;
+  SealWork& operator=(SealWork&& other) noexcept;
+  SealWork(const SealWork&) = delete;
+  SealWork& operator=(const SealWork&) = delete;
+
+  uint64_t base_offset() const { return base_; }
+  // With `durable` false (sync policy never) the files are written but nothing is synced.
+  // Only a failed sync of the .log fails it: index files are derived data, so one that cannot
+  // be written is left out (Log::open rebuilds it by a scan).
+  Status run(bool durable) const;
+  // Removes the index files run() may have written: the segment was truncated or deleted
+  // while the work was in flight.
+  void undo() const;
+
+ private:
+  uint64_t base_;
+  int fd_;
+  std::string log_path_, index_path_, index_bytes_, time_path_, time_bytes_;
+  std::optional<FaultHooks> hooks_;  // a copy: the log's own may be gone when this runs
+};
+
 // Called for each record a read delivers, in offset order; returning false ends the read.
 using ReadCallback = std::function<bool(const RecordView&)>;
 
@@ -52,8 +86,11 @@ struct ReadCursor {
 class Segment {
  public:
   // Creates the empty active segment `base` in `dir`. Fails if its .log already exists.
+  // With `sync_dir` false the new name is not yet durable: the caller must sync the directory
+  // before any fdatasync of the segment counts (a roll leaves it to the next sync round).
   static Result<std::unique_ptr<Segment>> create(const std::string& dir, uint64_t base,
-                                                 const SegmentOptions& options);
+                                                 const SegmentOptions& options,
+                                                 bool sync_dir = true);
 
   // Opens a sealed segment that must hold exactly the records [base, next_base). Its index
   // files are used if they verify; otherwise it is scanned and the index rebuilt. A bad record
@@ -110,6 +147,9 @@ class Segment {
   // Writes the index files with their footers and syncs everything; the segment becomes
   // immutable. Idempotent.
   Status seal();
+  // Makes the segment immutable at once and returns the disk work of seal() for another
+  // thread. REQUIRES: !sealed()
+  Result<SealWork> seal_deferred();
 
   // Drops the records at and after `offset`, making the segment active again.
   // REQUIRES: base_offset() <= offset <= next_offset()
@@ -159,6 +199,8 @@ class Segment {
   // The index files (segment_index.cpp): load_indexes() is true if both verified.
   bool load_indexes();
   Status write_index_files() const;
+  std::string index_file_bytes() const;
+  std::string time_index_file_bytes() const;
   Status remove_index_files();
 
   std::string dir_;

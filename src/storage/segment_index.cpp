@@ -1,7 +1,11 @@
 // The index files of a sealed segment: their one writer and one reader (format in
 // log_format.h). They are derived data, so a file that fails any check is not an error: the
 // caller scans the segment and rebuilds it.
+#include <unistd.h>
+
+#include <cerrno>
 #include <string>
+#include <utility>
 
 #include "storage/crc32c.h"
 #include "storage/segment.h"
@@ -22,11 +26,12 @@ void put_footer(std::string* out, uint32_t magic, uint64_t records, uint64_t log
   put_u32(f + 12, crc32c::value(out->data(), out->size() - 4));
 }
 
-Status write_file(const std::string& path, const std::string& bytes, const FaultHooks* hooks) {
+Status write_file(const std::string& path, const std::string& bytes, const FaultHooks* hooks,
+                  bool durable = true) {
   auto file = File::open(path, File::Mode::kReplace, hooks);
   if (!file.ok()) return file.status();
   Status st = file->write_at(0, bytes.data(), bytes.size());
-  if (st.ok()) st = file->sync();
+  if (st.ok() && durable) st = file->sync();
   if (st.ok()) st = file->close();
   if (!st.ok()) (void)remove_file(path);
   return st;
@@ -55,8 +60,7 @@ std::optional<std::string> read_entries(const std::string& path, uint32_t magic,
 
 }  // namespace
 
-Status Segment::write_index_files() const {
-  const uint64_t records = next_offset_ - base_;
+std::string Segment::index_file_bytes() const {
   std::string bytes;
   bytes.reserve(index_.size() * kIndexEntrySize + kFooterSize);
   for (const Entry& e : index_) {
@@ -65,18 +69,95 @@ Status Segment::write_index_files() const {
     put_u32(entry + 4, e.pos);
     bytes.append(entry, sizeof entry);
   }
-  put_footer(&bytes, kIndexMagic, records, size_);
-  if (Status st = write_file(path(kIndexSuffix), bytes, options_.hooks); !st.ok()) return st;
+  put_footer(&bytes, kIndexMagic, next_offset_ - base_, size_);
+  return bytes;
+}
 
-  bytes.clear();
+std::string Segment::time_index_file_bytes() const {
+  std::string bytes;
+  bytes.reserve(time_index_.size() * kTimeEntrySize + kFooterSize);
   for (const TimeEntry& e : time_index_) {
     char entry[kTimeEntrySize];
     put_u64(entry, static_cast<uint64_t>(e.ts));
     put_u32(entry + 8, e.rel);
     bytes.append(entry, sizeof entry);
   }
-  put_footer(&bytes, kTimeIndexMagic, records, size_);
-  return write_file(path(kTimeIndexSuffix), bytes, options_.hooks);
+  put_footer(&bytes, kTimeIndexMagic, next_offset_ - base_, size_);
+  return bytes;
+}
+
+Status Segment::write_index_files() const {
+  if (Status st = write_file(path(kIndexSuffix), index_file_bytes(), options_.hooks); !st.ok()) {
+    return st;
+  }
+  return write_file(path(kTimeIndexSuffix), time_index_file_bytes(), options_.hooks);
+}
+
+SealWork::SealWork(uint64_t base, int fd, std::string log_path, std::string index_path,
+                   std::string index_bytes, std::string time_path, std::string time_bytes,
+                   const FaultHooks* hooks)
+    : base_(base),
+      fd_(fd),
+      log_path_(std::move(log_path)),
+      index_path_(std::move(index_path)),
+      index_bytes_(std::move(index_bytes)),
+      time_path_(std::move(time_path)),
+      time_bytes_(std::move(time_bytes)) {
+  if (hooks != nullptr && (hooks->on_write || hooks->on_sync || hooks->on_truncate)) {
+    hooks_ = *hooks;
+  }
+}
+
+SealWork::~SealWork() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+SealWork::SealWork(SealWork&& other) noexcept
+    : base_(other.base_),
+      fd_(std::exchange(other.fd_, -1)),
+      log_path_(std::move(other.log_path_)),
+      index_path_(std::move(other.index_path_)),
+      index_bytes_(std::move(other.index_bytes_)),
+      time_path_(std::move(other.time_path_)),
+      time_bytes_(std::move(other.time_bytes_)),
+      hooks_(std::move(other.hooks_)) {}
+
+SealWork& SealWork::operator=(SealWork&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    base_ = other.base_;
+    fd_ = std::exchange(other.fd_, -1);
+    log_path_ = std::move(other.log_path_);
+    index_path_ = std::move(other.index_path_);
+    index_bytes_ = std::move(other.index_bytes_);
+    time_path_ = std::move(other.time_path_);
+    time_bytes_ = std::move(other.time_bytes_);
+    hooks_ = std::move(other.hooks_);
+  }
+  return *this;
+}
+
+Status SealWork::run(bool durable) const {
+  const FaultHooks* hooks = hooks_ ? &*hooks_ : nullptr;
+  if (durable) {
+    // The index files promise a complete .log (see the class comment): sync it first.
+    if (hooks != nullptr && hooks->on_sync) {
+      if (const int err = hooks->on_sync(log_path_); err != 0) {
+        return Status::IOError("fdatasync " + log_path_, err);
+      }
+    }
+    if (::fdatasync(fd_) != 0) return Status::IOError("fdatasync " + log_path_, errno);
+  }
+  if (!write_file(index_path_, index_bytes_, hooks, durable).ok() ||
+      !write_file(time_path_, time_bytes_, hooks, durable).ok()) {
+    undo();
+  }
+  return Status::Ok();
+}
+
+void SealWork::undo() const {
+  (void)remove_file(index_path_);
+  (void)remove_file(time_path_);
 }
 
 bool Segment::load_indexes() {
