@@ -290,7 +290,10 @@ void Queue::refill() {
     paged_count_ = 0;
     paged_bytes_ = 0;
     paged_deadlines_.clear();
+    return;
   }
+  // The next refill reads the next chunk: have it read from the disk now, off this thread.
+  if (paged_count_ > 0) store_->read_ahead(paged_from_, chunk);
 }
 
 QueuedMessage Queue::pop_ready() {

@@ -456,6 +456,12 @@ Status QueueStore::read(uint64_t from, uint64_t max_bytes,
   return Status::Ok();
 }
 
+void QueueStore::read_ahead(uint64_t from, uint64_t max_bytes) {
+  if (log_ == nullptr) return;
+  auto range = log_->read_ahead_range(std::max(from, log_->first_offset()), max_bytes);
+  if (range.ok()) factory_.read_ahead().request(std::move(*range));
+}
+
 void QueueStore::destroy() {
   factory_.committer().forget(this);
   pending_bytes_.clear();

@@ -24,6 +24,7 @@
 #include "core/stream.h"
 #include "storage/group_commit.h"
 #include "storage/log.h"
+#include "storage/read_ahead.h"
 
 namespace polymq::core {
 
@@ -87,6 +88,10 @@ class QueueStore final : public storage::SyncParticipant {
   // the offset after the last record read (next_offset() at the end).
   Status read(uint64_t from, uint64_t max_bytes,
               const std::function<void(uint64_t offset, StoredMessage&)>& fn, uint64_t& next);
+
+  // Asks the read-ahead thread to bring what read(from, max_bytes) will read into the page
+  // cache, so that the read, later on the owner thread, does not wait for the disk.
+  void read_ahead(uint64_t from, uint64_t max_bytes);
 
   // Deletes the store's files (the queue was deleted).
   void destroy();
@@ -160,6 +165,8 @@ class QueueStoreFactory {
 
   const QueueStoreOptions& options() const { return options_; }
   storage::GroupCommitter& committer() { return committer_; }
+  // Reads paged-out messages ahead of the queues that will page them back in.
+  storage::ReadAhead& read_ahead() { return read_ahead_; }
   CommitTracker& tracker() { return tracker_; }
 
   // A durable queue's store, recovered from disk when it exists.
@@ -179,6 +186,7 @@ class QueueStoreFactory {
   QueueStoreOptions options_;
   storage::GroupCommitter& committer_;
   CommitTracker tracker_;
+  storage::ReadAhead read_ahead_;
   uint64_t transient_counter_ = 0;
 };
 

@@ -211,12 +211,18 @@ TEST_F(QueueStoreTest, BacklogBeyondTheWindowPagesAndDrainsInOrder) {
   EXPECT_EQ(q.message_count(), static_cast<size_t>(n));
   // The window holds about a dozen messages of ~660 bytes footprint, not thousands.
   EXPECT_LT(q.ready_bytes(), 8u * 1024);
+  sync();  // the paged records reach the log, where read-ahead can find them
+  factory_->read_ahead().wait_idle();
+  EXPECT_EQ(factory_->read_ahead().completed(), 0u);
   for (int i = 0; i < n; ++i) {
     Delivery m;
     ASSERT_TRUE(take(q, m)) << i;
     ASSERT_EQ(m.message->body, "message-" + std::to_string(i));
     q.ack(m.lease);
   }
+  // Each refill had the next chunk read ahead (refills read chunks of at least 64 KiB: a few here).
+  factory_->read_ahead().wait_idle();
+  EXPECT_GE(factory_->read_ahead().completed(), 2u);
   Delivery none;
   EXPECT_FALSE(take(q, none));
   EXPECT_EQ(q.message_count(), 0u);

@@ -345,6 +345,18 @@ Result<uint64_t> Log::read(uint64_t offset, uint64_t max_bytes, const ReadCallba
   return cursor.next_offset;
 }
 
+Result<ReadRange> Log::read_ahead_range(uint64_t offset, uint64_t max_bytes) const {
+  if (offset < first_offset() || offset >= next_offset()) return ReadRange();
+  const Segment& seg = segment_for(offset);
+  const IndexEntry from = seg.index_lookup(offset);
+  // The read scans from the index entry to `offset` (at most about one interval) first.
+  const uint64_t want = max_bytes + options_.index_interval_bytes + kHeaderSize;
+  const uint64_t length = std::min(want, seg.size() - std::min(seg.size(), from.position));
+  auto fd = seg.log_file().duplicate_fd();
+  if (!fd.ok()) return fd.status();
+  return ReadRange(*fd, from.position, length);
+}
+
 Result<IndexLookup> Log::lookup(uint64_t offset) const {
   if (offset < first_offset() || offset >= next_offset()) {
     return Status::OutOfRange("offset " + std::to_string(offset) + " is not in the log");

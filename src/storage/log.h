@@ -15,6 +15,7 @@
 
 #include "storage/file.h"
 #include "storage/log_format.h"
+#include "storage/read_ahead.h"
 #include "storage/record.h"
 #include "storage/segment.h"
 #include "storage/status.h"
@@ -125,6 +126,9 @@ class Log {
   // kCorruption (the records delivered before it are intact).
   Result<uint64_t> read(uint64_t offset, uint64_t max_bytes, const ReadCallback& fn) const;
 
+  // The file range that read(offset, max_bytes) would read first, within the segment that
+  // holds `offset`, to hand to a ReadAhead. Empty when offset is not in the log.
+  Result<ReadRange> read_ahead_range(uint64_t offset, uint64_t max_bytes) const;
   // Makes every appended record durable: finishes the seals of rolled segments, then syncs
   // the active segment. After a failed sync the kernel may have dropped the dirty pages and
   // cleared the error, so the log refuses further appends and flushes with that error until
