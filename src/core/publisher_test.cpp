@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <tuple>
 
 #include "core/queue.h"
@@ -23,6 +24,20 @@ MessagePtr message(const std::string& routing_key, bool persistent) {
   if (persistent) m->properties.delivery_mode = 2;
   return m;
 }
+
+// Settings by queue name, as a broker model would derive them from a declaration.
+class NamedSettings : public QueueSettingsSource {
+ public:
+  std::map<std::string, QueueSettings> by_name;
+  Status parse(const std::string&, const std::string& queue, const QueueOptions&,
+               QueueSettings& out) const override {
+    auto it = by_name.find(queue);
+    out = it == by_name.end() ? QueueSettings{} : it->second;
+    return Status::Ok();
+  }
+  void complete(const std::string&, const std::string&, const QueueOptions&,
+                QueueSettings&) const override {}
+};
 
 struct Completion {
   uint64_t first, last;
@@ -45,12 +60,16 @@ class PublisherTest : public ::testing::Test, public Publisher::Listener {
     options.root = root_.string();
     stores_ = std::make_unique<QueueStoreFactory>(options, *committer_);
     hooks_.queue_stores = stores_.get();
+    QueueSettings full;
+    full.max_length = 1;
+    full.overflow = Overflow::kRejectPublish;
+    settings_.by_name["full"] = full;
+    hooks_.queue_settings = &settings_;
     vhost_ = std::make_unique<VHost>("/", &hooks_);
     tracker_ = std::make_unique<CommitTracker>(committer_.get());
     declare("durable", true, {});
     declare("transient", false, {});
-    declare("full", false,
-            {{"x-max-length", Value::Int32(1)}, {"x-overflow", Value::String("reject-publish")}});
+    declare("full", false, {});
   }
   void TearDown() override {
     publisher_.reset();
@@ -89,6 +108,7 @@ class PublisherTest : public ::testing::Test, public Publisher::Listener {
   fs::path root_;
   std::unique_ptr<storage::GroupCommitter> committer_;
   std::unique_ptr<QueueStoreFactory> stores_;
+  NamedSettings settings_;
   VHostHooks hooks_;
   std::unique_ptr<VHost> vhost_;
   std::unique_ptr<CommitTracker> tracker_;

@@ -22,7 +22,6 @@
 namespace polymq::core {
 
 class QueueStoreFactory;
-class Policies;
 class TimerService;
 
 // What a vhost needs from the broker around it; owned by the broker, outliving its vhosts.
@@ -32,8 +31,9 @@ struct VHostHooks {
   // Told of every change to a durable definition (core/definitions_log.h); null: nothing
   // is kept.
   DefinitionsLog* definitions = nullptr;
-  // Operator policies applied to queues when they are declared or restored; null: none.
-  const Policies* policies = nullptr;
+  // The broker model's rules for queue settings (rabbit/: x-arguments and operator
+  // policies), applied when a queue is declared or restored; null: default settings.
+  const QueueSettingsSource* queue_settings = nullptr;
   // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
   // next looked at (unit tests without time).
   TimerService* timers = nullptr;
