@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <map>
 #include <tuple>
 
 #include "core/queue.h"
+#include "core/queue_test_util.h"
 #include "core/test_loop.h"
 #include "core/vhost.h"
 
@@ -15,6 +15,7 @@ namespace polymq::core {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::NamedSettings;
 using testing::TestLoop;
 
 MessagePtr message(const std::string& routing_key, bool persistent) {
@@ -24,20 +25,6 @@ MessagePtr message(const std::string& routing_key, bool persistent) {
   if (persistent) m->properties.delivery_mode = 2;
   return m;
 }
-
-// Settings by queue name, as a broker model would derive them from a declaration.
-class NamedSettings : public QueueSettingsSource {
- public:
-  std::map<std::string, QueueSettings> by_name;
-  Status parse(const std::string&, const std::string& queue, const QueueOptions&,
-               QueueSettings& out) const override {
-    auto it = by_name.find(queue);
-    out = it == by_name.end() ? QueueSettings{} : it->second;
-    return Status::Ok();
-  }
-  void complete(const std::string&, const std::string&, const QueueOptions&,
-                QueueSettings&) const override {}
-};
 
 struct Completion {
   uint64_t first, last;

@@ -26,20 +26,6 @@ std::optional<uint64_t> expiration_ms(std::string_view text) {
 
 }  // namespace
 
-const char* dead_letter_reason_name(DeadLetterReason reason) {
-  switch (reason) {
-    case DeadLetterReason::kRejected:
-      return "rejected";
-    case DeadLetterReason::kExpired:
-      return "expired";
-    case DeadLetterReason::kMaxLen:
-      return "maxlen";
-    case DeadLetterReason::kDeliveryLimit:
-      return "delivery_limit";
-  }
-  return "rejected";
-}
-
 Queue::Queue(std::string name, std::string vhost, QueueOptions options, OwnerId owner)
     : name_(std::move(name)),
       vhost_(std::move(vhost)),

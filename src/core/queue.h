@@ -48,9 +48,9 @@ enum class EnqueueOutcome {
   kRefused,            // not in the queue: the store failed, or the queue is full (reject-publish)
 };
 
-// Why a message left a queue other than by ack, in RabbitMQ's x-death words.
+// Why a message left a queue other than by ack: rejected by its taker, expired, pushed out
+// by a length limit, or returned more often than the delivery limit allows.
 enum class DeadLetterReason { kRejected, kExpired, kMaxLen, kDeliveryLimit };
-const char* dead_letter_reason_name(DeadLetterReason reason);
 
 class Queue;
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <chrono>
 
-#include "core/dead_letter.h"
+#include "core/dead_lettering.h"
 #include "core/names.h"
 #include "core/routing/headers_match.h"
 
@@ -566,16 +566,22 @@ void VHost::route_keys(Exchange* start, const Message& message, std::vector<Stre
 void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) {
   const std::optional<DeadLetterTarget>& dlx = queue.settings().dead_letter;
   if (!dlx || dead_letter_depth_ >= kMaxDeadLetterDepth) return;
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  MessagePtr dead = make_dead_lettered(
-      *message, reason, queue.name(), dlx->exchange, dlx->routing_key,
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  const DeadLettering* model = hooks_ != nullptr ? hooks_->dead_lettering : nullptr;
+  MessagePtr dead;
+  if (model != nullptr) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    dead = model->dead_lettered(
+        *message, reason, queue.name(), *dlx,
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  } else {
+    dead = readdressed(*message, *dlx);
+  }
   std::vector<Queue*> targets;
   // A dead-letter exchange that does not exist drops the message (RabbitMQ logs nothing).
   if (!route(dead->exchange, *dead, targets, true).ok()) return;
   ++dead_letter_depth_;
   for (Queue* target : targets) {
-    if (dead_letter_cycle(*dead, target->name(), reason)) continue;
+    if (model != nullptr && model->is_cycle(*dead, target->name(), reason)) continue;
     (void)target->enqueue(dead);
   }
   --dead_letter_depth_;

@@ -1,10 +1,14 @@
 #include "rabbit/model.h"
 
+#include "rabbit/dead_letter.h"
 #include "rabbit/queue_arguments.h"
 
 namespace polymq::rabbit {
 
-void Model::install(core::VHostHooks& hooks) const { hooks.queue_settings = this; }
+void Model::install(core::VHostHooks& hooks) const {
+  hooks.queue_settings = this;
+  hooks.dead_lettering = this;
+}
 
 core::Status Model::parse(const std::string& vhost, const std::string& queue,
                           const core::QueueOptions& options, core::QueueSettings& out) const {
@@ -31,6 +35,19 @@ void Model::complete(const std::string& vhost, const std::string& queue,
   if (const PolicyDefinition* policy = policies_.match(vhost, queue)) {
     apply_policy(*policy, options.arguments, settings);
   }
+}
+
+core::MessagePtr Model::dead_lettered(const core::Message& message, core::DeadLetterReason reason,
+                                      const std::string& queue,
+                                      const core::DeadLetterTarget& target,
+                                      uint64_t now_seconds) const {
+  return make_dead_lettered(message, reason, queue, target.exchange, target.routing_key,
+                            now_seconds);
+}
+
+bool Model::is_cycle(const core::Message& dead, const std::string& queue,
+                     core::DeadLetterReason reason) const {
+  return dead_letter_cycle(dead, queue, reason);
 }
 
 }  // namespace polymq::rabbit

@@ -2,10 +2,10 @@
 // TTLs, dead-lettering, delivery limits, length limits, priorities, consumer selection.
 #include <gtest/gtest.h>
 
-#include "core/dead_letter.h"
 #include "core/fake_timers.h"
 #include "core/queue_test_util.h"
 #include "core/vhost.h"
+#include "rabbit/dead_letter.h"
 #include "rabbit/model.h"
 #include "rabbit/queue_arguments.h"
 
