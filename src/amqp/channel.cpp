@@ -8,7 +8,7 @@
 #include "amqp/content_output.h"
 #include "amqp/session.h"
 #include "core/names.h"
-#include "core/queue_arguments.h"
+#include "rabbit/queue_arguments.h"
 
 namespace polymq::amqp {
 namespace {
@@ -291,7 +291,7 @@ AmqpStatus Channel::publish_assembled() {
   }
   if (const auto& expiration = message->properties.expiration) {
     uint64_t ms = 0;
-    if (core::Status s = core::parse_expiration(*expiration, ms); !s.ok()) {
+    if (core::Status s = rabbit::parse_expiration(*expiration, ms); !s.ok()) {
       return AmqpStatus::From(s, spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
     }
   }
@@ -439,7 +439,7 @@ void Channel::send_content(uint16_t class_id, const core::Message& message,
 
 std::optional<uint32_t> Channel::delivery_count_header(const core::Queue& queue,
                                                        const core::Delivery& delivery) {
-  if (delivery.delivery_count == 0 || !queue.arguments().counts_deliveries()) return std::nullopt;
+  if (delivery.delivery_count == 0 || !queue.settings().counts_deliveries()) return std::nullopt;
   return delivery.delivery_count;
 }
 
@@ -494,7 +494,7 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   send(ok);
   // A get from a quorum-type queue always says how often the message was delivered before.
   std::optional<uint32_t> delivery_count;
-  if (queue->arguments().counts_deliveries()) delivery_count = delivery.delivery_count;
+  if (queue->settings().counts_deliveries()) delivery_count = delivery.delivery_count;
   send_content(spec::kClassBasic, *delivery.message, delivery_count);
   if (delivery.lease != 0) unacked_.add(tag, Unacked{queue, delivery.lease, nullptr});
   return AmqpStatus::Ok();

@@ -10,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "core/policy.h"
 #include "core/resource_alarms.h"
 #include "core/users.h"
 #include "core/vhost.h"
@@ -24,7 +23,6 @@ struct Limits {
 class Broker {
  public:
   explicit Broker(Limits limits = {}) : limits_(limits) {
-    hooks_.policies = &policies_;
     alarms_.set_memory_probe([this] { return message_memory(); });
   }
 
@@ -32,12 +30,12 @@ class Broker {
   UserStore& users() { return users_; }
   // Set before the first vhost is added; every vhost keeps a pointer to them.
   VHostHooks& hooks() { return hooks_; }
-  // Operator policies (from the config file); add them before vhosts declare queues.
-  Policies& policies() { return policies_; }
   // Group-commit rounds that publisher confirms of persistent messages wait for. Without
   // storage, nothing is ever waited for.
   CommitTracker& commits() { return *commits_; }
-  void set_commits(CommitTracker* commits) { commits_ = commits != nullptr ? commits : &no_commits_; }
+  void set_commits(CommitTracker* commits) {
+    commits_ = commits != nullptr ? commits : &no_commits_;
+  }
   const UserStore& users() const { return users_; }
 
   VHost& add_vhost(const std::string& name);
@@ -62,7 +60,6 @@ class Broker {
 
  private:
   Limits limits_;
-  Policies policies_;
   VHostHooks hooks_;
   CommitTracker no_commits_{nullptr};
   CommitTracker* commits_ = &no_commits_;

@@ -147,7 +147,7 @@ TEST_F(LeaseTest, ReceiveManyAndAutoSettle) {
 
 TEST_F(LeaseTest, DeadlinePastTheDeliveryLimitDeadLettersInsteadOfReturning) {
   Queue limited("limited", "/", {}, 0);
-  QueueArguments args;
+  QueueSettings args;
   args.delivery_limit = 1;
   limited.configure(args, nullptr, &timers_);
   limited.enqueue(make("poison"));

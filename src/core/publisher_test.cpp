@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core/queue.h"
+#include "core/queue_test_util.h"
 #include "core/test_loop.h"
 #include "core/vhost.h"
 
@@ -14,6 +15,7 @@ namespace polymq::core {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::NamedSettings;
 using testing::TestLoop;
 
 MessagePtr message(const std::string& routing_key, bool persistent) {
@@ -45,12 +47,16 @@ class PublisherTest : public ::testing::Test, public Publisher::Listener {
     options.root = root_.string();
     stores_ = std::make_unique<QueueStoreFactory>(options, *committer_);
     hooks_.queue_stores = stores_.get();
+    QueueSettings full;
+    full.max_length = 1;
+    full.overflow = Overflow::kRejectPublish;
+    settings_.by_name["full"] = full;
+    hooks_.queue_settings = &settings_;
     vhost_ = std::make_unique<VHost>("/", &hooks_);
     tracker_ = std::make_unique<CommitTracker>(committer_.get());
     declare("durable", true, {});
     declare("transient", false, {});
-    declare("full", false,
-            {{"x-max-length", Value::Int32(1)}, {"x-overflow", Value::String("reject-publish")}});
+    declare("full", false, {});
   }
   void TearDown() override {
     publisher_.reset();
@@ -89,6 +95,7 @@ class PublisherTest : public ::testing::Test, public Publisher::Listener {
   fs::path root_;
   std::unique_ptr<storage::GroupCommitter> committer_;
   std::unique_ptr<QueueStoreFactory> stores_;
+  NamedSettings settings_;
   VHostHooks hooks_;
   std::unique_ptr<VHost> vhost_;
   std::unique_ptr<CommitTracker> tracker_;

@@ -1,6 +1,8 @@
 #include "core/queue.h"
 
 #include <algorithm>
+#include <charconv>
+#include <string_view>
 
 namespace polymq::core {
 namespace {
@@ -8,21 +10,21 @@ namespace {
 // Paged messages are read back in chunks of a quarter of the window, at least this much.
 constexpr uint64_t kMinRefillBytes = 64 * 1024;
 
-}  // namespace
-
-const char* dead_letter_reason_name(DeadLetterReason reason) {
-  switch (reason) {
-    case DeadLetterReason::kRejected:
-      return "rejected";
-    case DeadLetterReason::kExpired:
-      return "expired";
-    case DeadLetterReason::kMaxLen:
-      return "maxlen";
-    case DeadLetterReason::kDeliveryLimit:
-      return "delivery_limit";
+// A message's own TTL from its expiration property: decimal milliseconds, with the optional
+// sign front-ends accept ("+5", "-0"). Anything else, or a negative number, is no TTL.
+std::optional<uint64_t> expiration_ms(std::string_view text) {
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+    const bool negative = text.front() == '-';
+    text.remove_prefix(1);
+    if (negative && text.find_first_not_of('0') != std::string_view::npos) return std::nullopt;
   }
-  return "rejected";
+  uint64_t ms = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return ms;
 }
+
+}  // namespace
 
 Queue::Queue(std::string name, std::string vhost, QueueOptions options, OwnerId owner)
     : name_(std::move(name)),
@@ -30,13 +32,13 @@ Queue::Queue(std::string name, std::string vhost, QueueOptions options, OwnerId 
       options_(std::move(options)),
       owner_(owner) {}
 
-void Queue::configure(const QueueArguments& arguments, QueueHost* host, TimerService* timers) {
-  arguments_ = arguments;
+void Queue::configure(const QueueSettings& settings, QueueHost* host, TimerService* timers) {
+  settings_ = settings;
   host_ = host;
   timers_ = timers;
-  ready_ = ReadyList(arguments_.max_priority);
+  ready_ = ReadyList(settings_.max_priority);
   last_used_ = now();
-  if (timers_ != nullptr && arguments_.expires_ms) {
+  if (timers_ != nullptr && settings_.expires_ms) {
     expires_timer_ = timers_->create([this] { on_expires_timer(); });
     arm_expires_timer();
   }
@@ -45,13 +47,11 @@ void Queue::configure(const QueueArguments& arguments, QueueHost* host, TimerSer
 Clock::time_point Queue::now() const { return timers_ != nullptr ? timers_->now() : Clock::now(); }
 
 Clock::time_point Queue::expiry_for(const Message& message, Clock::time_point now) const {
-  std::optional<uint64_t> ttl = arguments_.message_ttl_ms;
+  std::optional<uint64_t> ttl = settings_.message_ttl_ms;
   if (message.properties.expiration) {
-    uint64_t ms = 0;
-    // The front-end refused invalid expirations at publish; what reaches here parses.
-    if (parse_expiration(*message.properties.expiration, ms).ok() && (!ttl || ms < *ttl)) {
-      ttl = ms;
-    }
+    // The front-end refused invalid expirations at publish, with its protocol's texts.
+    std::optional<uint64_t> ms = expiration_ms(*message.properties.expiration);
+    if (ms && (!ttl || *ms < *ttl)) ttl = ms;
   }
   if (!ttl) return Clock::time_point::max();
   return now + std::chrono::milliseconds(*ttl);
@@ -69,12 +69,12 @@ void Queue::arm_expires_timer() {
     expires_timer_->cancel();
     return;
   }
-  expires_timer_->arm(last_used_ + std::chrono::milliseconds(*arguments_.expires_ms));
+  expires_timer_->arm(last_used_ + std::chrono::milliseconds(*settings_.expires_ms));
 }
 
 void Queue::on_expires_timer() {
   if (deleted_ || !consumers_.empty()) return;
-  if (now() < last_used_ + std::chrono::milliseconds(*arguments_.expires_ms)) {
+  if (now() < last_used_ + std::chrono::milliseconds(*settings_.expires_ms)) {
     arm_expires_timer();
     return;
   }
@@ -128,19 +128,19 @@ void Queue::drop_head(DeadLetterReason reason) {
 }
 
 void Queue::dead_letter(const MessagePtr& message, DeadLetterReason reason) {
-  if (host_ != nullptr && arguments_.dead_letter_exchange && !deleted_) {
+  if (host_ != nullptr && settings_.dead_letter && !deleted_) {
     host_->dead_letter(*this, message, reason);
   }
 }
 
 bool Queue::full() const {
-  if (arguments_.max_length && message_count() >= *arguments_.max_length) return true;
-  return arguments_.max_length_bytes && message_bytes() >= *arguments_.max_length_bytes;
+  if (settings_.max_length && message_count() >= *settings_.max_length) return true;
+  return settings_.max_length_bytes && message_bytes() >= *settings_.max_length_bytes;
 }
 
 bool Queue::over_limit() const {
-  if (arguments_.max_length && message_count() > *arguments_.max_length) return true;
-  return arguments_.max_length_bytes && message_bytes() > *arguments_.max_length_bytes;
+  if (settings_.max_length && message_count() > *settings_.max_length) return true;
+  return settings_.max_length_bytes && message_bytes() > *settings_.max_length_bytes;
 }
 
 Status Queue::attach_storage(QueueStoreFactory* stores) {
@@ -148,7 +148,7 @@ Status Queue::attach_storage(QueueStoreFactory* stores) {
   if (stores_ == nullptr) return Status::Ok();
   // A priority queue orders every ready message in memory; paging would serve paged
   // high-priority messages after in-memory low-priority ones.
-  window_bytes_ = arguments_.max_priority > 0 ? UINT64_MAX : stores_->options().window_bytes;
+  window_bytes_ = settings_.max_priority > 0 ? UINT64_MAX : stores_->options().window_bytes;
   // As in RabbitMQ, exclusive and auto-delete queues do not outlive a restart.
   if (!options_.durable || options_.exclusive || options_.auto_delete) return Status::Ok();
   if (Status st = stores_->open_durable(vhost_, name_, store_); !st.ok()) {
@@ -193,14 +193,14 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
   if (deleted_) return EnqueueOutcome::kQueued;
   // The clock is read only when a TTL is involved: most queues never pay for it.
   const bool has_ttl =
-      arguments_.message_ttl_ms.has_value() || message->properties.expiration.has_value();
+      settings_.message_ttl_ms.has_value() || message->properties.expiration.has_value();
   Clock::time_point t{};
   if (has_ttl || timed_) {
     t = now();
     expire_head(t);
   }
-  if (arguments_.has_length_limit() && arguments_.overflow != Overflow::kDropHead && full()) {
-    if (arguments_.overflow == Overflow::kRejectPublishDlx) {
+  if (settings_.has_length_limit() && settings_.overflow != Overflow::kDropHead && full()) {
+    if (settings_.overflow == Overflow::kRejectPublishDlx) {
       dead_letter(message, DeadLetterReason::kMaxLen);
     }
     return EnqueueOutcome::kRefused;
@@ -267,7 +267,7 @@ void Queue::refill() {
           expires_at = paged_deadlines_.front().expires_at;
           paged_deadlines_.pop_front();
         } else if (recovered &&
-                   (arguments_.message_ttl_ms || stored.message->properties.expiration)) {
+                   (settings_.message_ttl_ms || stored.message->properties.expiration)) {
           expires_at = expiry_for(*stored.message, now());
         }
         if (expires_at != Clock::time_point::max()) timed_ = true;
@@ -329,7 +329,7 @@ Status Queue::add_consumer(Consumer* consumer, const ConsumerOptions& options) {
   const int32_t priority = options.priority;
   // RabbitMQ refuses an exclusive consumer on a single-active-consumer queue outright.
   if (has_exclusive_consumer_ || (exclusive && !consumers_.empty()) ||
-      (exclusive && arguments_.single_active_consumer)) {
+      (exclusive && settings_.single_active_consumer)) {
     return {ErrorCode::kAccessRefused,
             "queue '" + name_ + "' in vhost '" + vhost_ + "' in exclusive use"};
   }
@@ -373,7 +373,7 @@ void Queue::deliver_to(const ConsumerEntry& entry, QueuedMessage message) {
 
 const Queue::ConsumerEntry* Queue::next_ready_consumer() {
   if (consumers_.empty()) return nullptr;
-  if (arguments_.single_active_consumer) {
+  if (settings_.single_active_consumer) {
     const ConsumerEntry& active = consumers_.front();
     return active.consumer->ready() ? &active : nullptr;
   }

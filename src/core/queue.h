@@ -11,7 +11,7 @@
 // paged_from_) and are read back in order as consumers drain the queue. While a queue pages,
 // every new message goes to the paged region, so log order stays queue order.
 //
-// Behaviour (QueueArguments): messages expire at the head, as in RabbitMQ's classic queues (a
+// Behaviour (QueueSettings): messages expire at the head, as in RabbitMQ's classic queues (a
 // message behind a longer-lived one waits for it); length limits count ready messages,
 // in memory and paged; a priority queue keeps every ready message in memory (no paging), so
 // its order is exact. Messages that leave for a reason RabbitMQ dead-letters (rejected,
@@ -31,7 +31,7 @@
 #include "core/consumer.h"
 #include "core/id_window.h"
 #include "core/message.h"
-#include "core/queue_arguments.h"
+#include "core/queue_settings.h"
 #include "core/queue_store.h"
 #include "core/ready_list.h"
 #include "core/status.h"
@@ -42,22 +42,15 @@ namespace polymq::core {
 
 using OwnerId = uint64_t;  // an exclusive queue's owning connection; 0 = no owner
 
-struct QueueOptions {
-  bool durable = false;
-  bool exclusive = false;
-  bool auto_delete = false;
-  Table arguments;
-};
-
 enum class EnqueueOutcome {
   kQueued,
   kQueuedPendingSync,  // durable once the store's current group-commit round ends
   kRefused,            // not in the queue: the store failed, or the queue is full (reject-publish)
 };
 
-// Why a message left a queue other than by ack, in RabbitMQ's x-death words.
+// Why a message left a queue other than by ack: rejected by its taker, expired, pushed out
+// by a length limit, or returned more often than the delivery limit allows.
 enum class DeadLetterReason { kRejected, kExpired, kMaxLen, kDeliveryLimit };
-const char* dead_letter_reason_name(DeadLetterReason reason);
 
 class Queue;
 
@@ -80,10 +73,10 @@ class Queue {
   const std::string& name() const { return name_; }
   const std::string& vhost() const { return vhost_; }
   const QueueOptions& options() const { return options_; }
-  const QueueArguments& arguments() const { return arguments_; }
-  // Sets the behaviour arguments (x-arguments merged with policy), the host and timers.
-  // Call once, before attach_storage.
-  void configure(const QueueArguments& arguments, QueueHost* host, TimerService* timers);
+  const QueueSettings& settings() const { return settings_; }
+  // Sets the behaviour (what the broker model derived from the declaration and policies),
+  // the host and timers. Call once, before attach_storage.
+  void configure(const QueueSettings& settings, QueueHost* host, TimerService* timers);
   OwnerId owner() const { return owner_; }
   bool deleted() const { return deleted_; }
 
@@ -220,7 +213,7 @@ class Queue {
   bool deleted_ = false;
   bool dispatching_ = false;
 
-  QueueArguments arguments_;
+  QueueSettings settings_;
   QueueHost* host_ = nullptr;
   TimerService* timers_ = nullptr;
   std::unique_ptr<Timer> ttl_timer_;

@@ -153,7 +153,7 @@ void Queue::return_to_ready(QueuedMessage message) {
   settled(message);
   if (deleted_) return;
   ++message.delivery_count;
-  if (arguments_.delivery_limit && message.delivery_count > *arguments_.delivery_limit) {
+  if (settings_.delivery_limit && message.delivery_count > *settings_.delivery_limit) {
     if (message.log_offset != kNotStored && store_ != nullptr) store_->settle(message.log_offset);
     dead_letter(message.message, DeadLetterReason::kDeliveryLimit);
     return;

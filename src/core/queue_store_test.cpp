@@ -244,7 +244,7 @@ TEST_F(QueueStoreTest, PagedMessagesKeepTheirDeadlinesAndCountTowardsByteLimits)
   QueueOptions options;  // transient: pages to a scratch store
   // Declared after `timers`, destroyed before them (its timers belong to them).
   auto queue = std::make_unique<Queue>("q", "/", options, 0);
-  QueueArguments args;
+  QueueSettings args;
   args.max_length_bytes = 200 * 100;
   queue->configure(args, nullptr, &timers);
   ASSERT_TRUE(queue->attach_storage(factory_.get()).ok());

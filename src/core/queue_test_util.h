@@ -1,7 +1,11 @@
 // Shorthands for the core's queue tests.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "core/queue.h"
+#include "core/queue_settings.h"
 
 namespace polymq::core::testing {
 
@@ -14,5 +18,20 @@ inline ConsumerOptions consumer_options(bool exclusive, int32_t priority = 0) {
   o.priority = priority;
   return o;
 }
+
+// Settings by queue name, as a broker model would derive them from a declaration; other
+// queues get the defaults.
+class NamedSettings : public QueueSettingsSource {
+ public:
+  std::map<std::string, QueueSettings> by_name;
+  Status parse(const std::string&, const std::string& queue, const QueueOptions&,
+               QueueSettings& out) const override {
+    auto it = by_name.find(queue);
+    out = it == by_name.end() ? QueueSettings{} : it->second;
+    return Status::Ok();
+  }
+  void complete(const std::string&, const std::string&, const QueueOptions&,
+                QueueSettings&) const override {}
+};
 
 }  // namespace polymq::core::testing

@@ -4,10 +4,8 @@
 #include <array>
 #include <chrono>
 
-#include "core/dead_letter.h"
+#include "core/dead_lettering.h"
 #include "core/names.h"
-#include "core/policy.h"
-#include "core/queue_arguments.h"
 #include "core/routing/headers_match.h"
 
 namespace polymq::core {
@@ -295,20 +293,10 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
     return {ErrorCode::kAccessRefused,
             "queue name '" + name + "' contains reserved prefix 'amq.*'"};
   }
-  QueueArguments arguments;
-  if (Status s = parse_queue_arguments(options.arguments, name, name_, arguments); !s.ok()) {
-    return s;
-  }
-  if (arguments.quorum) {
-    // RabbitMQ's quorum queues are durable and shared; so are PolyMQ's (same texts).
-    const char* invalid = !options.durable      ? "non-durable"
-                          : options.exclusive   ? "exclusive-owner"
-                          : options.auto_delete ? "auto-delete"
-                                                : nullptr;
-    if (invalid != nullptr) {
-      return {ErrorCode::kPreconditionFailed,
-              "invalid property '" + std::string(invalid) + "' for " + describe_queue(name)};
-    }
+  const QueueSettingsSource* source = hooks_ != nullptr ? hooks_->queue_settings : nullptr;
+  QueueSettings settings;
+  if (source != nullptr) {
+    if (Status s = source->parse(name_, name, options, settings); !s.ok()) return s;
   }
   if (streams_.count(name) != 0) return locked(name);  // a stream has the name
   if (auto it = queues_.find(name); it != queues_.end()) {
@@ -347,12 +335,8 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
     return Status::Ok();
   }
   auto queue = std::make_shared<Queue>(name, name_, options, options.exclusive ? owner : 0);
-  if (hooks_ != nullptr && hooks_->policies != nullptr) {
-    if (const PolicyDefinition* policy = hooks_->policies->match(name_, name)) {
-      apply_policy(*policy, options.arguments, arguments);
-    }
-  }
-  queue->configure(arguments, this, hooks_ != nullptr ? hooks_->timers : nullptr);
+  if (source != nullptr) source->complete(name_, name, options, settings);
+  queue->configure(settings, this, hooks_ != nullptr ? hooks_->timers : nullptr);
   // A store that cannot be opened leaves the queue declared but refusing publishes, with the
   // reason logged, as a stopped queue does in RabbitMQ.
   (void)queue->attach_storage(hooks_ != nullptr ? hooks_->queue_stores : nullptr);
@@ -580,18 +564,24 @@ void VHost::route_keys(Exchange* start, const Message& message, std::vector<Stre
 }
 
 void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) {
-  const QueueArguments& args = queue.arguments();
-  if (!args.dead_letter_exchange || dead_letter_depth_ >= kMaxDeadLetterDepth) return;
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  MessagePtr dead = make_dead_lettered(
-      *message, reason, queue.name(), *args.dead_letter_exchange, args.dead_letter_routing_key,
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  const std::optional<DeadLetterTarget>& dlx = queue.settings().dead_letter;
+  if (!dlx || dead_letter_depth_ >= kMaxDeadLetterDepth) return;
+  const DeadLettering* model = hooks_ != nullptr ? hooks_->dead_lettering : nullptr;
+  MessagePtr dead;
+  if (model != nullptr) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    dead = model->dead_lettered(
+        *message, reason, queue.name(), *dlx,
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  } else {
+    dead = readdressed(*message, *dlx);
+  }
   std::vector<Queue*> targets;
   // A dead-letter exchange that does not exist drops the message (RabbitMQ logs nothing).
   if (!route(dead->exchange, *dead, targets, true).ok()) return;
   ++dead_letter_depth_;
   for (Queue* target : targets) {
-    if (dead_letter_cycle(*dead, target->name(), reason)) continue;
+    if (model != nullptr && model->is_cycle(*dead, target->name(), reason)) continue;
     (void)target->enqueue(dead);
   }
   --dead_letter_depth_;

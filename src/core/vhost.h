@@ -21,8 +21,8 @@
 
 namespace polymq::core {
 
+class DeadLettering;
 class QueueStoreFactory;
-class Policies;
 class TimerService;
 
 // What a vhost needs from the broker around it; owned by the broker, outliving its vhosts.
@@ -32,8 +32,12 @@ struct VHostHooks {
   // Told of every change to a durable definition (core/definitions_log.h); null: nothing
   // is kept.
   DefinitionsLog* definitions = nullptr;
-  // Operator policies applied to queues when they are declared or restored; null: none.
-  const Policies* policies = nullptr;
+  // The broker model's rules for queue settings (rabbit/: x-arguments and operator
+  // policies), applied when a queue is declared or restored; null: default settings.
+  const QueueSettingsSource* queue_settings = nullptr;
+  // The broker model's dead-lettered messages and cycles (core/dead_lettering.h); null:
+  // messages are re-addressed as they are, and only the depth limit stops a cycle.
+  const DeadLettering* dead_lettering = nullptr;
   // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
   // next looked at (unit tests without time).
   TimerService* timers = nullptr;
@@ -123,8 +127,9 @@ class VHost final : public QueueHost {
   std::vector<const Stream*> streams() const;
 
   // --- QueueHost ---
-  // Republishes to the queue's dead-letter exchange (core/dead_letter.h); a missing exchange
-  // or a cycle without rejection drops the message, as RabbitMQ does.
+  // Republishes to the queue's dead-letter target the message the model makes of it
+  // (core/dead_lettering.h); a missing exchange, or a target the model calls a cycle, drops
+  // it, as do more than 16 nested dead-letterings.
   void dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) override;
   void queue_expired(Queue& queue) override;
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/dead_lettering.h"
+#include "core/queue_test_util.h"
+
 namespace polymq::core {
 namespace {
 
@@ -182,6 +185,111 @@ TEST(VHostTest, InternalExchangeRefusesPublish) {
   std::vector<Queue*> out;
   EXPECT_EQ(v.route("inner", message("inner", ""), out).code(), ErrorCode::kAccessRefused);
   EXPECT_EQ(v.route("nope", message("nope", ""), out).code(), ErrorCode::kNotFound);
+}
+
+// Dead-lettering's mechanics, which the core keeps: where a message goes, what the model makes
+// of it, the targets it calls cycles, and the depth limit.
+class DeadLetterMechanicsTest : public ::testing::Test {
+ protected:
+  DeadLetterMechanicsTest() {
+    QueueSettings to_dlx;
+    to_dlx.dead_letter = DeadLetterTarget{"dlx", "dead"};
+    settings_.by_name["src"] = to_dlx;
+    hooks_.queue_settings = &settings_;
+  }
+  VHost& vhost() {
+    if (!vhost_) {
+      vhost_ = std::make_unique<VHost>("/", &hooks_);
+      EXPECT_TRUE(vhost_->declare_exchange("dlx", "fanout", {}, false).ok());
+      declare(*vhost_, "src");
+      for (const char* q : {"a", "b"}) {
+        declare(*vhost_, q);
+        EXPECT_TRUE(vhost_->bind_queue(q, "dlx", "", {}, 1).ok());
+      }
+    }
+    return *vhost_;
+  }
+  // Publishes one message to "src" and rejects it.
+  void reject_one(Message m) {
+    Queue& src = *vhost().find_queue("src");
+    src.enqueue(std::make_shared<Message>(std::move(m)));
+    Delivery d;
+    ASSERT_TRUE(testing::take(src, d));
+    ASSERT_TRUE(src.reject(d.lease));
+  }
+
+  testing::NamedSettings settings_;
+  VHostHooks hooks_;
+  std::unique_ptr<VHost> vhost_;
+};
+
+TEST_F(DeadLetterMechanicsTest, WithoutAModelTheMessageIsReaddressedAsItIs) {
+  Message m = message("", "src", Table{{"h", Value::String("v")}});
+  m.properties.expiration = "60000";
+  m.body = "payload";
+  reject_one(std::move(m));
+  for (const char* name : {"a", "b"}) {
+    Delivery d;
+    ASSERT_TRUE(testing::take(*vhost().find_queue(name), d)) << name;
+    EXPECT_EQ(d.message->exchange, "dlx");
+    EXPECT_EQ(d.message->routing_key, "dead");
+    EXPECT_EQ(d.message->body.view(), "payload");
+    EXPECT_FALSE(d.message->properties.expiration);  // would expire it again at once
+    const std::string* h = find_string(*d.message->properties.headers, "h");
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(*h, "v");
+    EXPECT_EQ(d.message->properties.headers->size(), 1u);  // no history added
+  }
+}
+
+class RecordingModel : public DeadLettering {
+ public:
+  MessagePtr dead_lettered(const Message& message, DeadLetterReason reason,
+                           const std::string& queue, const DeadLetterTarget& target,
+                           uint64_t now_seconds) const override {
+    calls.push_back(queue + ":" + std::to_string(static_cast<int>(reason)));
+    EXPECT_GT(now_seconds, 1600000000u);  // wall-clock seconds
+    auto out = std::make_shared<Message>(*readdressed(message, target));
+    if (!routing_key.empty()) out->routing_key = routing_key;
+    return out;
+  }
+  bool is_cycle(const Message& dead, const std::string& queue, DeadLetterReason) const override {
+    if (!routing_key.empty()) {
+      EXPECT_EQ(dead.routing_key, routing_key);  // the model's message
+    }
+    return queue == cycle_at;
+  }
+  std::string routing_key;  // set: the model's messages carry it
+  std::string cycle_at;
+  mutable std::vector<std::string> calls;
+};
+
+TEST_F(DeadLetterMechanicsTest, TheModelMakesTheMessageAndNamesTheCycles) {
+  RecordingModel model;
+  model.routing_key = "from-model";
+  model.cycle_at = "b";
+  hooks_.dead_lettering = &model;
+  reject_one(message("", "src"));
+  EXPECT_EQ(model.calls, std::vector<std::string>{"src:" + std::to_string(static_cast<int>(
+                                                               DeadLetterReason::kRejected))});
+  Delivery d;
+  ASSERT_TRUE(testing::take(*vhost().find_queue("a"), d));
+  EXPECT_EQ(d.message->routing_key, "from-model");
+  EXPECT_EQ(vhost().find_queue("b")->message_count(), 0u);  // a cycle: not delivered
+}
+
+TEST_F(DeadLetterMechanicsTest, NestedDeadLetteringStopsAtTheDepthLimit) {
+  // "loop" holds nothing (max-length 0, drop-head) and dead-letters into itself: each copy is
+  // pushed out, and dead-lettered again, inside the enqueue that brought it.
+  QueueSettings loop;
+  loop.max_length = 0;
+  loop.dead_letter = DeadLetterTarget{"", "loop"};
+  settings_.by_name["loop"] = loop;
+  RecordingModel model;
+  hooks_.dead_lettering = &model;
+  declare(vhost(), "loop");
+  vhost().find_queue("loop")->enqueue(std::make_shared<Message>(message("", "loop")));
+  EXPECT_EQ(model.calls.size(), 16u);  // 16 levels deep at most, the first one included
 }
 
 }  // namespace

@@ -57,14 +57,14 @@ bool parse_double(std::string_view text, double& out) {
 }
 
 // [[policies]] entries: RabbitMQ's policy fields, with its definition keys.
-std::string read_policies(const toml::array& entries, std::vector<core::PolicyDefinition>& out) {
+std::string read_policies(const toml::array& entries, std::vector<rabbit::PolicyDefinition>& out) {
   size_t index = 0;
   for (const toml::node& entry : entries) {
     ++index;
     const toml::table* t = entry.as_table();
     const std::string where = "policies entry " + std::to_string(index);
     if (t == nullptr) return "'policies' must be an array of tables ([[policies]])";
-    core::PolicyDefinition policy;
+    rabbit::PolicyDefinition policy;
     auto name = (*t)["name"].value<std::string>();
     if (!name || name->empty()) return where + " needs a 'name' string";
     policy.name = *name;
@@ -106,7 +106,7 @@ std::string read_policies(const toml::array& entries, std::vector<core::PolicyDe
         return named + ": definition key '" + k + "' must be an integer, string, boolean or float";
       }
     }
-    // Pattern, apply-to and keys are checked by core::Policies::add when the broker starts.
+    // Pattern, apply-to and keys are checked by rabbit::Policies::add when the broker starts.
     out.push_back(std::move(policy));
   }
   return {};
@@ -210,8 +210,8 @@ std::string apply_toml(const std::string& path, Config& config) {
   auto storage = doc["storage"];
   if (auto v = storage["sync_policy"].value<std::string>()) config.sync_policy = *v;
   if (err.empty()) {
-    err = read_int(storage["sync_interval_ms"], "storage.sync_interval_ms",
-                   config.sync_interval_ms);
+    err =
+        read_int(storage["sync_interval_ms"], "storage.sync_interval_ms", config.sync_interval_ms);
   }
   if (err.empty()) {
     err = read_int(storage["queue_window_bytes"], "storage.queue_window_bytes",

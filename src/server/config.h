@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/policy.h"
+#include "rabbit/policy.h"
 
 namespace polymq::server {
 
@@ -57,7 +57,7 @@ struct Config {
   std::vector<std::string> vhosts = {"/"};
   std::vector<UserConfig> users = {{"guest", "guest", true, {"administrator"}}};
   // [[policies]] of the config file, added to the broker before definitions are loaded.
-  std::vector<core::PolicyDefinition> policies;
+  std::vector<rabbit::PolicyDefinition> policies;
 };
 
 // Parses argv (and the environment and config file it names). On --help or an error, returns

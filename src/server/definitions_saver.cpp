@@ -6,7 +6,7 @@
 #include <chrono>
 #include <memory>
 
-#include "core/definitions.h"
+#include "rabbit/definitions.h"
 
 namespace polymq::server {
 namespace {
@@ -29,7 +29,7 @@ bool same_users(const std::vector<UserConfig>& a, const std::vector<UserConfig>&
 
 // The snapshot of `broker` holding every change up to `seq`.
 std::string snapshot(const core::Broker& broker, uint64_t seq) {
-  std::string json = core::export_definitions(broker);
+  std::string json = rabbit::export_definitions(broker);
   // export_definitions writes an object whose first member is polymq_version.
   json.insert(1, std::string("\"") + kSeqKey + "\":" + std::to_string(seq) + ",");
   return json;
@@ -91,7 +91,7 @@ bool DefinitionsSaver::start(const Config& config) {
     return false;
   }
   if (!stored->empty()) {
-    if (core::Status s = core::import_definitions(*stored, broker_); !s.ok()) {
+    if (core::Status s = rabbit::import_definitions(*stored, broker_); !s.ok()) {
       spdlog::critical("cannot load {}: {}; refusing to start (fix or move the file)", file_.path(),
                        s.message());
       return false;
@@ -105,7 +105,7 @@ bool DefinitionsSaver::start(const Config& config) {
   log_options.sync = options_.sync;
   auto replay = storage::replay_change_log(
       log_options, seq, [&](uint64_t n, std::string_view change) -> storage::Status {
-        if (core::Status s = core::apply_change(change, broker_); !s.ok()) {
+        if (core::Status s = rabbit::apply_change(change, broker_); !s.ok()) {
           return storage::Status::Corruption("change " + std::to_string(n) + " (" +
                                              std::string(change) + "): " + s.message());
         }
@@ -174,7 +174,7 @@ void DefinitionsSaver::apply_config(const Config& config) {
 }
 
 uint64_t DefinitionsSaver::record(const core::DefinitionChange& change) {
-  const uint64_t seq = log_->append(core::export_change(change));
+  const uint64_t seq = log_->append(rabbit::export_change(change));
   maybe_compact();
   return seq;
 }

@@ -11,7 +11,7 @@
 #include <queue>
 #include <thread>
 
-#include "core/definitions.h"
+#include "rabbit/definitions.h"
 
 namespace polymq::server {
 namespace {

@@ -8,6 +8,7 @@
 #include "amqp/session.h"
 #include "core/broker.h"
 #include "net/listener.h"
+#include "rabbit/model.h"
 #include "server/asio_timers.h"
 #include "server/config.h"
 #include "server/definitions_saver.h"
@@ -72,15 +73,20 @@ int main(int argc, char** argv) {
   // Message TTLs and queue expiry; outlives the broker, whose queues hold its timers.
   server::AsioTimerService timers(io);
 
+  // RabbitMQ's model (x-arguments, policies): the rules the core's vhosts follow; outlives
+  // the broker.
+  rabbit::Model model;
+
   core::Limits limits;
   limits.max_message_size = config->max_message_size;
   core::Broker broker(limits);
+  model.install(broker.hooks());
   broker.hooks().queue_stores = &queue_stores;
   broker.set_commits(&queue_stores.tracker());
   broker.hooks().timers = &timers;
   // Policies first: queues restored from disk by definitions.start must see them.
-  for (const core::PolicyDefinition& policy : config->policies) {
-    if (core::Status st = broker.policies().add(policy); !st.ok()) {
+  for (const rabbit::PolicyDefinition& policy : config->policies) {
+    if (core::Status st = model.policies().add(policy); !st.ok()) {
       spdlog::critical("cannot start with the configured policies: {}", st.message());
       return 1;
     }

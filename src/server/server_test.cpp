@@ -127,7 +127,7 @@ max-length = 10
 )";
   ASSERT_EQ(apply_toml(write(text), c), "");
   ASSERT_EQ(c.policies.size(), 2u);
-  const core::PolicyDefinition& p = c.policies[0];
+  const rabbit::PolicyDefinition& p = c.policies[0];
   EXPECT_EQ(p.name, "retry");
   EXPECT_EQ(p.pattern, "^work\\.");
   EXPECT_EQ(p.apply_to, "queues");

@@ -1,12 +1,14 @@
-#include "core/definitions.h"
+#include "rabbit/definitions.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <algorithm>
 
-namespace polymq::core {
+namespace polymq::rabbit {
 namespace {
+
+using namespace polymq::core;
 
 QueuePtr declare_queue(VHost& v, const std::string& name, QueueOptions options, OwnerId owner = 1) {
   QueueDeclareOutcome out;
@@ -475,4 +477,4 @@ TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
 }
 
 }  // namespace
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

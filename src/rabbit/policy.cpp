@@ -1,9 +1,13 @@
-#include "core/policy.h"
+#include "rabbit/policy.h"
 
 #include <algorithm>
 #include <array>
 
-namespace polymq::core {
+namespace polymq::rabbit {
+
+using core::ErrorCode;
+using core::Status;
+
 namespace {
 
 constexpr std::array<std::string_view, 8> kQueueKeys = {"message-ttl",
@@ -51,4 +55,4 @@ const PolicyDefinition* Policies::match(std::string_view vhost, std::string_view
   return best == nullptr ? nullptr : &best->policy;
 }
 
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

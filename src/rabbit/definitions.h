@@ -29,11 +29,11 @@
 #include "core/definitions_log.h"
 #include "core/status.h"
 
-namespace polymq::core {
+namespace polymq::rabbit {
 
 // The JSON document of `broker`'s durable definitions, deterministic for a given state
 // (entities ordered by name, bindings by source then creation).
-std::string export_definitions(const Broker& broker);
+std::string export_definitions(const core::Broker& broker);
 
 // Adds the definitions in `json` to `broker`: users (replacing ones of the same name), vhosts,
 // exchanges, queues, bindings, in that order. Missing sections are empty; unknown keys
@@ -45,17 +45,17 @@ std::string export_definitions(const Broker& broker);
 // Malformed JSON, a wrong type, a missing name, an unknown hashing algorithm, a reference to a
 // vhost, exchange or queue that does not exist, or a definition the vhost refuses give
 // kInvalidArgument naming the entry; `broker` may then hold the entries before it.
-Status import_definitions(std::string_view json, Broker& broker);
+core::Status import_definitions(std::string_view json, core::Broker& broker);
 
 // One change as a small document of the same layout, for the definitions change log:
 // {"op": "add", "<section>": [entry]} with the entry as export_definitions writes it, or
 // {"op": "remove", ...} naming the exchange or queue ({"name", "vhost"}) or the full binding.
-std::string export_change(const DefinitionChange& change);
+std::string export_change(const core::DefinitionChange& change);
 
 // Applies a document written by export_change: "add" imports the entry (as
 // import_definitions), "remove" deletes the exchange or queue (with its bindings, as a delete
 // does) or the binding; removing what is not there is not an error. Replaying the changes
 // recorded after a snapshot, in order, over that snapshot rebuilds the state they led to.
-Status apply_change(std::string_view json, Broker& broker);
+core::Status apply_change(std::string_view json, core::Broker& broker);
 
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

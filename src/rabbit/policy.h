@@ -6,7 +6,7 @@
 // the one added first). Its definition uses RabbitMQ's policy keys without the "x-" prefix:
 // message-ttl, expires, max-length, max-length-bytes, overflow, dead-letter-exchange,
 // dead-letter-routing-key, delivery-limit. How a policy and a queue's own arguments combine is
-// in core/queue_arguments.h.
+// in rabbit/queue_arguments.h.
 #pragma once
 
 #include <memory>
@@ -18,7 +18,7 @@
 #include "core/status.h"
 #include "core/value.h"
 
-namespace polymq::core {
+namespace polymq::rabbit {
 
 struct PolicyDefinition {
   std::string name;
@@ -26,13 +26,13 @@ struct PolicyDefinition {
   std::string pattern;
   std::string apply_to = "queues";  // "queues" or "all"; exchanges take no policy keys here
   int priority = 0;
-  Table definition;
+  core::Table definition;
 };
 
 class Policies {
  public:
   // kInvalidArgument (with a text naming the policy) for a bad pattern, apply-to or key.
-  Status add(PolicyDefinition policy);
+  core::Status add(PolicyDefinition policy);
   // The policy that applies to queue `queue` in `vhost`, or nullptr.
   const PolicyDefinition* match(std::string_view vhost, std::string_view queue) const;
   bool empty() const { return entries_.empty(); }
@@ -45,4 +45,4 @@ class Policies {
   std::vector<Entry> entries_;
 };
 
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

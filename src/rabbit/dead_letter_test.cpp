@@ -1,6 +1,6 @@
 // Dead-lettering as RabbitMQ 3.x does it: the x-death history written into a message a queue
 // gives up on, the routing keys it is republished with, and the cycles that are dropped.
-#include "core/dead_letter.h"
+#include "rabbit/dead_letter.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
-namespace polymq::core {
+namespace polymq::rabbit {
 namespace {
+
+using namespace polymq::core;
 
 constexpr uint64_t kNow = 1700000000;
 
@@ -340,4 +342,4 @@ TEST(DeadLetterCycleTest, UnexpectedEntryInsideTheCycleBreaksIt) {
 }
 
 }  // namespace
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

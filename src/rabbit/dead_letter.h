@@ -16,16 +16,22 @@
 #include "core/message.h"
 #include "core/queue.h"
 
-namespace polymq::core {
+namespace polymq::rabbit {
+
+// The reason as x-death names it: "rejected", "expired", "maxlen", "delivery_limit".
+const char* dead_letter_reason_name(core::DeadLetterReason reason);
 
 // The message as the dead-letter exchange receives it. Routing keys: `routing_key` when set
 // (the CC header is then dropped), else the original key, CC headers kept.
-MessagePtr make_dead_lettered(const Message& message, DeadLetterReason reason,
-                              const std::string& queue, const std::string& dead_letter_exchange,
-                              const std::optional<std::string>& routing_key, uint64_t now_seconds);
+core::MessagePtr make_dead_lettered(const core::Message& message, core::DeadLetterReason reason,
+                                    const std::string& queue,
+                                    const std::string& dead_letter_exchange,
+                                    const std::optional<std::string>& routing_key,
+                                    uint64_t now_seconds);
 
 // Whether delivering a dead-lettered `message` (x-death already updated) to `queue` closes a
 // cycle with no rejection in it, which RabbitMQ drops instead of looping forever.
-bool dead_letter_cycle(const Message& message, const std::string& queue, DeadLetterReason reason);
+bool dead_letter_cycle(const core::Message& message, const std::string& queue,
+                       core::DeadLetterReason reason);
 
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

@@ -2,17 +2,19 @@
 // TTLs, dead-lettering, delivery limits, length limits, priorities, consumer selection.
 #include <gtest/gtest.h>
 
-#include "core/dead_letter.h"
 #include "core/fake_timers.h"
-#include "core/policy.h"
 #include "core/queue_test_util.h"
 #include "core/vhost.h"
+#include "rabbit/dead_letter.h"
+#include "rabbit/model.h"
+#include "rabbit/queue_arguments.h"
 
-namespace polymq::core {
+namespace polymq::rabbit {
 namespace {
 
-using testing::consumer_options;
-using testing::take;
+using namespace polymq::core;
+using core::testing::consumer_options;
+using core::testing::take;
 
 using std::chrono::milliseconds;
 
@@ -30,7 +32,7 @@ class QueueFeaturesTest : public ::testing::Test {
  protected:
   QueueFeaturesTest() {
     hooks_.timers = &timers_;
-    hooks_.policies = &policies_;
+    model_.install(hooks_);
   }
 
   VHost& vhost() {
@@ -78,7 +80,8 @@ class QueueFeaturesTest : public ::testing::Test {
   }
 
   FakeTimers timers_;
-  Policies policies_;
+  Model model_;
+  Policies& policies_ = model_.policies();
   VHostHooks hooks_;
   std::unique_ptr<VHost> vhost_;
 };
@@ -203,7 +206,7 @@ TEST_F(QueueFeaturesTest, DeliveryLimitDeadLettersThePoisonMessage) {
   Queue& q = declare("q", {{"x-delivery-limit", Value::Int32(1)},
                            {"x-dead-letter-exchange", Value::String("")},
                            {"x-dead-letter-routing-key", Value::String("parking")}});
-  EXPECT_TRUE(q.arguments().counts_deliveries());
+  EXPECT_TRUE(q.settings().counts_deliveries());
   publish("q", "poison");
   Delivery m;
   ASSERT_TRUE(take(q, m));
@@ -368,17 +371,17 @@ TEST_F(QueueFeaturesTest, PolicyLimitsTakeTheSmallerAndQueueArgumentsWinOtherwis
 
   Queue& a = declare("orders.a", {{"x-max-length", Value::Int32(2)},
                                   {"x-dead-letter-exchange", Value::String("own")}});
-  EXPECT_EQ(a.arguments().max_length, 2u);  // the argument is smaller
-  EXPECT_EQ(a.arguments().message_ttl_ms, 1000u);
-  EXPECT_EQ(a.arguments().dead_letter_exchange, "own");
+  EXPECT_EQ(a.settings().max_length, 2u);  // the argument is smaller
+  EXPECT_EQ(a.settings().message_ttl_ms, 1000u);
+  EXPECT_EQ(a.settings().dead_letter->exchange, "own");
   Queue& b = declare("orders.b", {{"x-max-length", Value::Int32(50)}});
-  EXPECT_EQ(b.arguments().max_length, 5u);  // the policy is smaller
-  EXPECT_EQ(b.arguments().dead_letter_exchange, "from-policy");
+  EXPECT_EQ(b.settings().max_length, 5u);  // the policy is smaller
+  EXPECT_EQ(b.settings().dead_letter->exchange, "from-policy");
   Queue& big = declare("orders.big", {});
-  EXPECT_EQ(big.arguments().max_length, 3u);  // higher priority policy only
-  EXPECT_FALSE(big.arguments().message_ttl_ms.has_value());
+  EXPECT_EQ(big.settings().max_length, 3u);  // higher priority policy only
+  EXPECT_FALSE(big.settings().message_ttl_ms.has_value());
   Queue& other = declare("invoices", {});
-  EXPECT_FALSE(other.arguments().has_length_limit());
+  EXPECT_FALSE(other.settings().has_length_limit());
 
   PolicyDefinition bad;
   bad.name = "bad";
@@ -387,4 +390,4 @@ TEST_F(QueueFeaturesTest, PolicyLimitsTakeTheSmallerAndQueueArgumentsWinOtherwis
 }
 
 }  // namespace
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

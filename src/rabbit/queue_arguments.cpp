@@ -1,4 +1,4 @@
-#include "core/queue_arguments.h"
+#include "rabbit/queue_arguments.h"
 
 #include <algorithm>
 #include <array>
@@ -6,14 +6,27 @@
 #include <functional>
 #include <variant>
 
-namespace polymq::core {
+namespace polymq::rabbit {
+
+using core::ErrorCode;
+using core::find;
+using core::find_bool;
+using core::find_int;
+using core::find_string;
+using core::Overflow;
+using core::QueueSettings;
+using core::Status;
+using core::Table;
+using core::Value;
+using core::ValueKind;
+
 namespace {
 
 // RabbitMQ's largest timer (rabbit_misc:check_expiry).
 constexpr int64_t kMaxExpiry = 4294967295;
 constexpr int64_t kMaxPriority = 255;
 
-std::string type_name(ValueKind kind) { return rabbit_type_name(kind); }
+std::string type_name(ValueKind kind) { return core::rabbit_type_name(kind); }
 
 // An argument check: empty when the value is acceptable, else RabbitMQ's error term.
 using Check = std::function<std::string(const Value&, const Table&)>;
@@ -120,14 +133,27 @@ std::optional<uint64_t> non_negative(const Table& t, std::string_view key) {
   return static_cast<uint64_t>(*n);
 }
 
+void set_dead_letter_exchange(QueueSettings& out, const std::string& exchange) {
+  if (out.dead_letter) {
+    out.dead_letter->exchange = exchange;
+  } else {
+    out.dead_letter = core::DeadLetterTarget{exchange, std::nullopt};
+  }
+}
+
 void take_smaller(std::optional<uint64_t>& slot, std::optional<uint64_t> candidate) {
   if (candidate && (!slot || *candidate < *slot)) slot = candidate;
 }
 
 }  // namespace
 
+bool is_quorum(const Table& args) {
+  const std::string* type = find_string(args, "x-queue-type");
+  return type != nullptr && *type == "quorum";
+}
+
 Status parse_queue_arguments(const Table& args, const std::string& queue, const std::string& vhost,
-                             QueueArguments& out) {
+                             QueueSettings& out) {
   // RabbitMQ checks the type of the dead-letter arguments first, with its own wording.
   for (std::string_view key : {"x-dead-letter-exchange", "x-dead-letter-routing-key"}) {
     const Value* v = find(args, key);
@@ -145,27 +171,27 @@ Status parse_queue_arguments(const Table& args, const std::string& queue, const 
                                                   queue + "' in vhost '" + vhost + "': " + error};
     }
   }
-  out = QueueArguments{};
+  out = QueueSettings{};
   out.message_ttl_ms = non_negative(args, "x-message-ttl");
   out.expires_ms = non_negative(args, "x-expires");
   out.max_length = non_negative(args, "x-max-length");
   out.max_length_bytes = non_negative(args, "x-max-length-bytes");
   if (const std::string* s = find_string(args, "x-overflow")) out.overflow = overflow_from(*s);
+  // The checks above refuse a routing key without an exchange.
   if (const std::string* s = find_string(args, "x-dead-letter-exchange")) {
-    out.dead_letter_exchange = *s;
-  }
-  if (const std::string* s = find_string(args, "x-dead-letter-routing-key")) {
-    out.dead_letter_routing_key = *s;
+    out.dead_letter = core::DeadLetterTarget{*s, std::nullopt};
+    if (const std::string* key = find_string(args, "x-dead-letter-routing-key")) {
+      out.dead_letter->routing_key = *key;
+    }
   }
   out.delivery_limit = non_negative(args, "x-delivery-limit");
   out.max_priority = static_cast<uint8_t>(non_negative(args, "x-max-priority").value_or(0));
   out.single_active_consumer = find_bool(args, "x-single-active-consumer").value_or(false);
-  const std::string* type = find_string(args, "x-queue-type");
-  out.quorum = type != nullptr && *type == "quorum";
+  out.always_count_deliveries = is_quorum(args);
   return Status::Ok();
 }
 
-void apply_policy(const PolicyDefinition& policy, const Table& own, QueueArguments& out) {
+void apply_policy(const PolicyDefinition& policy, const Table& own, QueueSettings& out) {
   const Table& d = policy.definition;
   take_smaller(out.message_ttl_ms, non_negative(d, "message-ttl"));
   // RabbitMQ refuses a policy's expires of 0; here it is ignored, leaving the queue's own.
@@ -179,12 +205,13 @@ void apply_policy(const PolicyDefinition& policy, const Table& own, QueueArgumen
   }
   if (find(own, "x-dead-letter-exchange") == nullptr) {
     if (const std::string* s = find_string(d, "dead-letter-exchange")) {
-      out.dead_letter_exchange = *s;
+      set_dead_letter_exchange(out, *s);
     }
   }
-  if (find(own, "x-dead-letter-routing-key") == nullptr) {
+  // A routing key without an exchange (from either side) dead-letters nothing: dropped.
+  if (find(own, "x-dead-letter-routing-key") == nullptr && out.dead_letter) {
     if (const std::string* s = find_string(d, "dead-letter-routing-key")) {
-      out.dead_letter_routing_key = *s;
+      out.dead_letter->routing_key = *s;
     }
   }
 }
@@ -220,4 +247,4 @@ Status parse_expiration(const std::string& text, uint64_t& ms) {
   return Status::Ok();
 }
 
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

@@ -1,4 +1,4 @@
-#include "core/definitions.h"
+#include "rabbit/definitions.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -16,7 +16,10 @@
 #define POLYMQ_VERSION "unknown"
 #endif
 
-namespace polymq::core {
+namespace polymq::rabbit {
+
+using namespace polymq::core;
+
 namespace {
 
 constexpr std::string_view kHashingAlgorithm = "rabbit_password_hashing_sha256";
@@ -607,10 +610,6 @@ Status import_definitions(std::string_view json, Broker& broker) {
   return for_each_entry(doc, "bindings", [&](const Entry& e) { return import_binding(e, broker); });
 }
 
-}  // namespace polymq::core
-
-namespace polymq::core {
-
 std::string export_change(const DefinitionChange& change) {
   using Kind = DefinitionChange::Kind;
   rapidjson::StringBuffer buffer;
@@ -714,4 +713,4 @@ Status apply_change(std::string_view json, Broker& broker) {
                         [&](const Entry& e) { return remove_entity(e, broker, true); });
 }
 
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

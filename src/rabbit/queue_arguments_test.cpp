@@ -1,6 +1,6 @@
 // Queue x-arguments: what each accepts, RabbitMQ 3.10's exact refusal texts, how an operator
 // policy combines with the queue's own arguments, and the per-message expiration property.
-#include "core/queue_arguments.h"
+#include "rabbit/queue_arguments.h"
 
 #include <gtest/gtest.h>
 
@@ -9,12 +9,28 @@
 #include <string>
 #include <vector>
 
-namespace polymq::core {
+namespace polymq::rabbit {
 namespace {
 
+using core::ErrorCode;
+using core::Overflow;
+using core::QueueSettings;
+using core::Status;
+using core::Table;
+using core::Value;
+using core::ValueKind;
+
+// The dead-letter exchange and routing key the settings name, unset when there is no target.
+std::optional<std::string> dlx(const QueueSettings& s) {
+  return s.dead_letter ? std::optional(s.dead_letter->exchange) : std::nullopt;
+}
+std::optional<std::string> dlrk(const QueueSettings& s) {
+  return s.dead_letter ? s.dead_letter->routing_key : std::nullopt;
+}
+
 // Parses `args` of queue 'q' in vhost '/'; the test fails if they are refused.
-QueueArguments parsed(const Table& args) {
-  QueueArguments out;
+QueueSettings parsed(const Table& args) {
+  QueueSettings out;
   Status s = parse_queue_arguments(args, "q", "/", out);
   EXPECT_TRUE(s.ok()) << s.message();
   return out;
@@ -22,7 +38,7 @@ QueueArguments parsed(const Table& args) {
 
 // The refusal text for `args` of queue 'q' in vhost '/', after checking it is a refusal.
 std::string refusal(const Table& args) {
-  QueueArguments out;
+  QueueSettings out;
   Status s = parse_queue_arguments(args, "q", "/", out);
   EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed) << s.message();
   return s.message();
@@ -42,59 +58,59 @@ std::vector<Value> every_integer_kind(uint8_t n) {
 
 constexpr uint64_t kMaxExpiry = 4294967295;  // RabbitMQ's largest timer
 
-TEST(QueueArgumentsTest, NoArgumentsIsAPlainClassicQueue) {
-  QueueArguments a = parsed({});
+TEST(QueueSettingsTest, NoArgumentsIsAPlainClassicQueue) {
+  QueueSettings a = parsed({});
   EXPECT_FALSE(a.message_ttl_ms);
   EXPECT_FALSE(a.expires_ms);
   EXPECT_FALSE(a.max_length);
   EXPECT_FALSE(a.max_length_bytes);
   EXPECT_EQ(a.overflow, Overflow::kDropHead);
-  EXPECT_FALSE(a.dead_letter_exchange);
-  EXPECT_FALSE(a.dead_letter_routing_key);
+  EXPECT_FALSE(dlx(a));
+  EXPECT_FALSE(dlrk(a));
   EXPECT_FALSE(a.delivery_limit);
   EXPECT_EQ(a.max_priority, 0);
   EXPECT_FALSE(a.single_active_consumer);
-  EXPECT_FALSE(a.quorum);
+  EXPECT_FALSE(a.always_count_deliveries);
   EXPECT_FALSE(a.has_length_limit());
   EXPECT_FALSE(a.counts_deliveries());
 }
 
-TEST(QueueArgumentsTest, ArgumentsItDoesNotKnowAreIgnored) {
-  QueueArguments a = parsed({{"x-queue-mode", Value::String("lazy")},
-                             {"x-custom", Value::Int32(-7)},
-                             {"message-ttl", Value::Int32(-1)}});
+TEST(QueueSettingsTest, ArgumentsItDoesNotKnowAreIgnored) {
+  QueueSettings a = parsed({{"x-queue-mode", Value::String("lazy")},
+                            {"x-custom", Value::Int32(-7)},
+                            {"message-ttl", Value::Int32(-1)}});
   EXPECT_FALSE(a.message_ttl_ms);
 }
 
-TEST(QueueArgumentsTest, EveryArgumentIsTakenIntoItsSetting) {
-  QueueArguments a = parsed({{"x-message-ttl", Value::Int32(1500)},
-                             {"x-expires", Value::Int32(60000)},
-                             {"x-max-length", Value::Int32(10)},
-                             {"x-max-length-bytes", Value::Int64(1 << 20)},
-                             {"x-overflow", Value::String("reject-publish-dlx")},
-                             {"x-dead-letter-exchange", Value::String("dlx")},
-                             {"x-dead-letter-routing-key", Value::String("dead")},
-                             {"x-delivery-limit", Value::Int32(3)},
-                             {"x-max-priority", Value::UInt(ValueKind::kUInt8, 9)},
-                             {"x-single-active-consumer", Value::Bool(true)},
-                             {"x-queue-type", Value::String("quorum")}});
+TEST(QueueSettingsTest, EveryArgumentIsTakenIntoItsSetting) {
+  QueueSettings a = parsed({{"x-message-ttl", Value::Int32(1500)},
+                            {"x-expires", Value::Int32(60000)},
+                            {"x-max-length", Value::Int32(10)},
+                            {"x-max-length-bytes", Value::Int64(1 << 20)},
+                            {"x-overflow", Value::String("reject-publish-dlx")},
+                            {"x-dead-letter-exchange", Value::String("dlx")},
+                            {"x-dead-letter-routing-key", Value::String("dead")},
+                            {"x-delivery-limit", Value::Int32(3)},
+                            {"x-max-priority", Value::UInt(ValueKind::kUInt8, 9)},
+                            {"x-single-active-consumer", Value::Bool(true)},
+                            {"x-queue-type", Value::String("quorum")}});
   EXPECT_EQ(a.message_ttl_ms, 1500u);
   EXPECT_EQ(a.expires_ms, 60000u);
   EXPECT_EQ(a.max_length, 10u);
   EXPECT_EQ(a.max_length_bytes, uint64_t{1} << 20);
   EXPECT_EQ(a.overflow, Overflow::kRejectPublishDlx);
-  EXPECT_EQ(a.dead_letter_exchange, "dlx");
-  EXPECT_EQ(a.dead_letter_routing_key, "dead");
+  EXPECT_EQ(dlx(a), "dlx");
+  EXPECT_EQ(dlrk(a), "dead");
   EXPECT_EQ(a.delivery_limit, 3u);
   EXPECT_EQ(a.max_priority, 9);
   EXPECT_TRUE(a.single_active_consumer);
-  EXPECT_TRUE(a.quorum);
+  EXPECT_TRUE(a.always_count_deliveries);
   EXPECT_TRUE(a.has_length_limit());
   EXPECT_TRUE(a.counts_deliveries());
 }
 
 // The setting an integer x-argument lands in, as a number (the priority widened).
-std::optional<uint64_t> integer_setting(const QueueArguments& a, const std::string& key) {
+std::optional<uint64_t> integer_setting(const QueueSettings& a, const std::string& key) {
   if (key == "x-message-ttl") return a.message_ttl_ms;
   if (key == "x-expires") return a.expires_ms;
   if (key == "x-max-length") return a.max_length;
@@ -105,7 +121,7 @@ std::optional<uint64_t> integer_setting(const QueueArguments& a, const std::stri
   return std::nullopt;
 }
 
-TEST(QueueArgumentsTest, IntegerArgumentsAcceptEveryIntegerWidth) {
+TEST(QueueSettingsTest, IntegerArgumentsAcceptEveryIntegerWidth) {
   for (const char* key : {"x-message-ttl", "x-expires", "x-max-length", "x-max-length-bytes",
                           "x-delivery-limit", "x-max-priority"}) {
     for (const Value& v : every_integer_kind(7)) {
@@ -116,7 +132,7 @@ TEST(QueueArgumentsTest, IntegerArgumentsAcceptEveryIntegerWidth) {
   }
 }
 
-TEST(QueueArgumentsTest, NegativeValuesOfNarrowSignedKindsAreRefused) {
+TEST(QueueSettingsTest, NegativeValuesOfNarrowSignedKindsAreRefused) {
   EXPECT_EQ(refusal({{"x-max-length", Value::Int(ValueKind::kInt8, -1)}}),
             invalid_arg("x-max-length", "{value_negative,-1}"));
   EXPECT_EQ(refusal({{"x-max-length-bytes", Value::Int(ValueKind::kInt16, -300)}}),
@@ -125,7 +141,7 @@ TEST(QueueArgumentsTest, NegativeValuesOfNarrowSignedKindsAreRefused) {
             invalid_arg("x-message-ttl", "{value_negative,-9223372036854775808}"));
 }
 
-TEST(QueueArgumentsTest, IntegerArgumentsRefuseOtherTypesNamingThem) {
+TEST(QueueSettingsTest, IntegerArgumentsRefuseOtherTypesNamingThem) {
   const std::vector<std::pair<Value, std::string>> wrong = {{Value::String("100"), "longstr"},
                                                             {Value::Bytes("100"), "binary"},
                                                             {Value::Bool(true), "bool"},
@@ -145,7 +161,7 @@ TEST(QueueArgumentsTest, IntegerArgumentsRefuseOtherTypesNamingThem) {
   }
 }
 
-TEST(QueueArgumentsTest, MessageTtlTakesZeroToTheLargestTimer) {
+TEST(QueueSettingsTest, MessageTtlTakesZeroToTheLargestTimer) {
   EXPECT_EQ(parsed({{"x-message-ttl", Value::Int32(0)}}).message_ttl_ms, 0u);
   EXPECT_EQ(parsed({{"x-message-ttl", Value::Int64(kMaxExpiry)}}).message_ttl_ms, kMaxExpiry);
   EXPECT_EQ(refusal({{"x-message-ttl", Value::Int32(-1)}}),
@@ -154,7 +170,7 @@ TEST(QueueArgumentsTest, MessageTtlTakesZeroToTheLargestTimer) {
             invalid_arg("x-message-ttl", "{value_too_large,4294967296}"));
 }
 
-TEST(QueueArgumentsTest, ExpiresTakesOneToTheLargestTimer) {
+TEST(QueueSettingsTest, ExpiresTakesOneToTheLargestTimer) {
   EXPECT_EQ(parsed({{"x-expires", Value::Int32(1)}}).expires_ms, 1u);
   EXPECT_EQ(parsed({{"x-expires", Value::UInt(ValueKind::kUInt32, kMaxExpiry)}}).expires_ms,
             kMaxExpiry);
@@ -167,7 +183,7 @@ TEST(QueueArgumentsTest, ExpiresTakesOneToTheLargestTimer) {
 
 // A definitions file can carry a number past int64's range; RabbitMQ's bignums compare it as
 // the huge number it is and print it in full.
-TEST(QueueArgumentsTest, UnsignedValuesPastInt64AreTooLargeNotZero) {
+TEST(QueueSettingsTest, UnsignedValuesPastInt64AreTooLargeNotZero) {
   const Value huge = Value::UInt(ValueKind::kUInt64, UINT64_MAX);
   EXPECT_EQ(refusal({{"x-message-ttl", huge}}),
             invalid_arg("x-message-ttl", "{value_too_large,18446744073709551615}"));
@@ -179,13 +195,13 @@ TEST(QueueArgumentsTest, UnsignedValuesPastInt64AreTooLargeNotZero) {
   EXPECT_FALSE(parsed({{"x-max-length", huge}}).max_length);
 }
 
-TEST(QueueArgumentsTest, LengthLimitsAndDeliveryLimitTakeAnyNonNegativeInteger) {
+TEST(QueueSettingsTest, LengthLimitsAndDeliveryLimitTakeAnyNonNegativeInteger) {
   for (const char* key : {"x-max-length", "x-max-length-bytes", "x-delivery-limit"}) {
     SCOPED_TRACE(key);
     EXPECT_EQ(refusal({{key, Value::Int32(-1)}}), invalid_arg(key, "{value_negative,-1}"));
   }
   // A limit of zero is a limit: the queue holds nothing.
-  QueueArguments zero = parsed({{"x-max-length", Value::Int32(0)}});
+  QueueSettings zero = parsed({{"x-max-length", Value::Int32(0)}});
   EXPECT_EQ(zero.max_length, 0u);
   EXPECT_TRUE(zero.has_length_limit());
   EXPECT_EQ(parsed({{"x-max-length-bytes", Value::Int64(INT64_MAX)}}).max_length_bytes,
@@ -193,7 +209,7 @@ TEST(QueueArgumentsTest, LengthLimitsAndDeliveryLimitTakeAnyNonNegativeInteger) 
   EXPECT_EQ(parsed({{"x-delivery-limit", Value::Int32(0)}}).delivery_limit, 0u);
 }
 
-TEST(QueueArgumentsTest, MaxPriorityTakesZeroTo255) {
+TEST(QueueSettingsTest, MaxPriorityTakesZeroTo255) {
   EXPECT_EQ(parsed({{"x-max-priority", Value::Int32(0)}}).max_priority, 0);
   EXPECT_EQ(parsed({{"x-max-priority", Value::Int32(255)}}).max_priority, 255);
   EXPECT_EQ(refusal({{"x-max-priority", Value::Int32(256)}}),
@@ -202,7 +218,7 @@ TEST(QueueArgumentsTest, MaxPriorityTakesZeroTo255) {
             invalid_arg("x-max-priority", "{value_negative,-1}"));
 }
 
-TEST(QueueArgumentsTest, OverflowTakesRabbitMqsThreeModes) {
+TEST(QueueSettingsTest, OverflowTakesRabbitMqsThreeModes) {
   EXPECT_EQ(parsed({{"x-overflow", Value::String("drop-head")}}).overflow, Overflow::kDropHead);
   EXPECT_EQ(parsed({{"x-overflow", Value::String("reject-publish")}}).overflow,
             Overflow::kRejectPublish);
@@ -218,7 +234,7 @@ TEST(QueueArgumentsTest, OverflowTakesRabbitMqsThreeModes) {
             invalid_arg("x-overflow", "{unacceptable_type,binary}"));
 }
 
-TEST(QueueArgumentsTest, SingleActiveConsumerTakesOnlyABoolean) {
+TEST(QueueSettingsTest, SingleActiveConsumerTakesOnlyABoolean) {
   EXPECT_TRUE(parsed({{"x-single-active-consumer", Value::Bool(true)}}).single_active_consumer);
   EXPECT_FALSE(parsed({{"x-single-active-consumer", Value::Bool(false)}}).single_active_consumer);
   EXPECT_EQ(refusal({{"x-single-active-consumer", Value::String("true")}}),
@@ -227,10 +243,10 @@ TEST(QueueArgumentsTest, SingleActiveConsumerTakesOnlyABoolean) {
             invalid_arg("x-single-active-consumer", "{unacceptable_type,byte}"));
 }
 
-TEST(QueueArgumentsTest, QueueTypeTakesClassicOrQuorum) {
-  EXPECT_FALSE(parsed({{"x-queue-type", Value::String("classic")}}).quorum);
-  QueueArguments quorum = parsed({{"x-queue-type", Value::String("quorum")}});
-  EXPECT_TRUE(quorum.quorum);
+TEST(QueueSettingsTest, QueueTypeTakesClassicOrQuorum) {
+  EXPECT_FALSE(parsed({{"x-queue-type", Value::String("classic")}}).always_count_deliveries);
+  QueueSettings quorum = parsed({{"x-queue-type", Value::String("quorum")}});
+  EXPECT_TRUE(quorum.always_count_deliveries);
   EXPECT_TRUE(quorum.counts_deliveries());
   EXPECT_EQ(refusal({{"x-queue-type", Value::String("stream")}}),
             invalid_arg("x-queue-type", "invalid_queue_type"));
@@ -238,8 +254,8 @@ TEST(QueueArgumentsTest, QueueTypeTakesClassicOrQuorum) {
             invalid_arg("x-queue-type", "{unacceptable_type,bool}"));
 }
 
-TEST(QueueArgumentsTest, DeadLetterArgumentsMustBeLongStrings) {
-  EXPECT_EQ(parsed({{"x-dead-letter-exchange", Value::String("")}}).dead_letter_exchange, "");
+TEST(QueueSettingsTest, DeadLetterArgumentsMustBeLongStrings) {
+  EXPECT_EQ(dlx(parsed({{"x-dead-letter-exchange", Value::String("")}})), "");
   EXPECT_EQ(refusal({{"x-dead-letter-exchange", Value::Int32(1)}}),
             "invalid type 'signedint' for arg 'x-dead-letter-exchange' in queue 'q' in vhost '/'");
   EXPECT_EQ(refusal({{"x-dead-letter-exchange", Value::Bytes("dlx")}}),
@@ -249,19 +265,19 @@ TEST(QueueArgumentsTest, DeadLetterArgumentsMustBeLongStrings) {
             "invalid type 'bool' for arg 'x-dead-letter-routing-key' in queue 'q' in vhost '/'");
 }
 
-TEST(QueueArgumentsTest, DeadLetterRoutingKeyNeedsADeadLetterExchange) {
+TEST(QueueSettingsTest, DeadLetterRoutingKeyNeedsADeadLetterExchange) {
   EXPECT_EQ(refusal({{"x-dead-letter-routing-key", Value::String("dead")}}),
             invalid_arg("x-dead-letter-routing-key", "routing_key_but_no_dlx_defined"));
   // The exchange may come after the key in the table.
-  QueueArguments a = parsed({{"x-dead-letter-routing-key", Value::String("dead")},
-                             {"x-dead-letter-exchange", Value::String("dlx")}});
-  EXPECT_EQ(a.dead_letter_exchange, "dlx");
-  EXPECT_EQ(a.dead_letter_routing_key, "dead");
-  EXPECT_FALSE(parsed({{"x-dead-letter-exchange", Value::String("dlx")}}).dead_letter_routing_key);
+  QueueSettings a = parsed({{"x-dead-letter-routing-key", Value::String("dead")},
+                            {"x-dead-letter-exchange", Value::String("dlx")}});
+  EXPECT_EQ(dlx(a), "dlx");
+  EXPECT_EQ(dlrk(a), "dead");
+  EXPECT_FALSE(dlrk(parsed({{"x-dead-letter-exchange", Value::String("dlx")}})));
 }
 
-TEST(QueueArgumentsTest, TextNamesTheQueueAndTheVhost) {
-  QueueArguments out;
+TEST(QueueSettingsTest, TextNamesTheQueueAndTheVhost) {
+  QueueSettings out;
   Status s = parse_queue_arguments({{"x-max-length", Value::Int32(-4)}}, "orders.in", "prod", out);
   EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed);
   EXPECT_EQ(
@@ -275,7 +291,7 @@ TEST(QueueArgumentsTest, TextNamesTheQueueAndTheVhost) {
 }
 
 // Several bad arguments: the one RabbitMQ checks first is reported, whatever the table's order.
-TEST(QueueArgumentsTest, FirstBadArgumentInRabbitMqsOrderIsReported) {
+TEST(QueueSettingsTest, FirstBadArgumentInRabbitMqsOrderIsReported) {
   // Dead-letter types come before every other check.
   EXPECT_EQ(refusal({{"x-expires", Value::Int32(0)}, {"x-dead-letter-exchange", Value::Int32(1)}}),
             "invalid type 'signedint' for arg 'x-dead-letter-exchange' in queue 'q' in vhost '/'");
@@ -291,8 +307,8 @@ TEST(QueueArgumentsTest, FirstBadArgumentInRabbitMqsOrderIsReported) {
       invalid_arg("x-queue-type", "invalid_queue_type"));
 }
 
-TEST(QueueArgumentsTest, RefusalLeavesTheSettingsAsTheyWere) {
-  QueueArguments out;
+TEST(QueueSettingsTest, RefusalLeavesTheSettingsAsTheyWere) {
+  QueueSettings out;
   out.max_length = 5;
   Status s = parse_queue_arguments(
       {{"x-max-length", Value::Int32(1)}, {"x-overflow", Value::String("no")}}, "q", "/", out);
@@ -311,39 +327,39 @@ PolicyDefinition policy(Table definition) {
 }
 
 // The settings of a queue with `own` arguments under a policy with `definition`.
-QueueArguments with_policy(const Table& own, Table definition) {
-  QueueArguments out = parsed(own);
+QueueSettings with_policy(const Table& own, Table definition) {
+  QueueSettings out = parsed(own);
   apply_policy(policy(std::move(definition)), own, out);
   return out;
 }
 
-TEST(QueueArgumentsPolicyTest, PolicySetsWhatTheQueueLeftUnset) {
-  QueueArguments a = with_policy({}, {{"message-ttl", Value::Int64(100)},
-                                      {"expires", Value::Int64(200)},
-                                      {"max-length", Value::Int64(300)},
-                                      {"max-length-bytes", Value::Int64(400)},
-                                      {"delivery-limit", Value::Int64(5)},
-                                      {"overflow", Value::String("reject-publish")},
-                                      {"dead-letter-exchange", Value::String("pdlx")},
-                                      {"dead-letter-routing-key", Value::String("prk")}});
+TEST(QueueSettingsPolicyTest, PolicySetsWhatTheQueueLeftUnset) {
+  QueueSettings a = with_policy({}, {{"message-ttl", Value::Int64(100)},
+                                     {"expires", Value::Int64(200)},
+                                     {"max-length", Value::Int64(300)},
+                                     {"max-length-bytes", Value::Int64(400)},
+                                     {"delivery-limit", Value::Int64(5)},
+                                     {"overflow", Value::String("reject-publish")},
+                                     {"dead-letter-exchange", Value::String("pdlx")},
+                                     {"dead-letter-routing-key", Value::String("prk")}});
   EXPECT_EQ(a.message_ttl_ms, 100u);
   EXPECT_EQ(a.expires_ms, 200u);
   EXPECT_EQ(a.max_length, 300u);
   EXPECT_EQ(a.max_length_bytes, 400u);
   EXPECT_EQ(a.delivery_limit, 5u);
   EXPECT_EQ(a.overflow, Overflow::kRejectPublish);
-  EXPECT_EQ(a.dead_letter_exchange, "pdlx");
-  EXPECT_EQ(a.dead_letter_routing_key, "prk");
+  EXPECT_EQ(dlx(a), "pdlx");
+  EXPECT_EQ(dlrk(a), "prk");
 }
 
-TEST(QueueArgumentsPolicyTest, SmallerNumericLimitWinsEitherWay) {
+TEST(QueueSettingsPolicyTest, SmallerNumericLimitWinsEitherWay) {
   const std::vector<std::pair<std::string, std::string>> keys = {
       {"x-message-ttl", "message-ttl"},
       {"x-expires", "expires"},
       {"x-max-length", "max-length"},
       {"x-max-length-bytes", "max-length-bytes"},
       {"x-delivery-limit", "delivery-limit"}};
-  auto limit = [](const QueueArguments& a, const std::string& key) {
+  auto limit = [](const QueueSettings& a, const std::string& key) {
     if (key == "message-ttl") return a.message_ttl_ms;
     if (key == "expires") return a.expires_ms;
     if (key == "max-length") return a.max_length;
@@ -357,20 +373,20 @@ TEST(QueueArgumentsPolicyTest, SmallerNumericLimitWinsEitherWay) {
   }
 }
 
-TEST(QueueArgumentsPolicyTest, QueuesOwnOverflowAndDeadLetteringWin) {
-  QueueArguments a = with_policy({{"x-overflow", Value::String("reject-publish-dlx")},
-                                  {"x-dead-letter-exchange", Value::String("own")},
-                                  {"x-dead-letter-routing-key", Value::String("own-rk")}},
-                                 {{"overflow", Value::String("reject-publish")},
-                                  {"dead-letter-exchange", Value::String("pdlx")},
-                                  {"dead-letter-routing-key", Value::String("prk")}});
+TEST(QueueSettingsPolicyTest, QueuesOwnOverflowAndDeadLetteringWin) {
+  QueueSettings a = with_policy({{"x-overflow", Value::String("reject-publish-dlx")},
+                                 {"x-dead-letter-exchange", Value::String("own")},
+                                 {"x-dead-letter-routing-key", Value::String("own-rk")}},
+                                {{"overflow", Value::String("reject-publish")},
+                                 {"dead-letter-exchange", Value::String("pdlx")},
+                                 {"dead-letter-routing-key", Value::String("prk")}});
   EXPECT_EQ(a.overflow, Overflow::kRejectPublishDlx);
-  EXPECT_EQ(a.dead_letter_exchange, "own");
-  EXPECT_EQ(a.dead_letter_routing_key, "own-rk");
+  EXPECT_EQ(dlx(a), "own");
+  EXPECT_EQ(dlrk(a), "own-rk");
 }
 
 // drop-head is also the default: the queue's explicit choice still beats the policy.
-TEST(QueueArgumentsPolicyTest, ExplicitDropHeadIsTheQueuesChoice) {
+TEST(QueueSettingsPolicyTest, ExplicitDropHeadIsTheQueuesChoice) {
   EXPECT_EQ(with_policy({{"x-overflow", Value::String("drop-head")}},
                         {{"overflow", Value::String("reject-publish")}})
                 .overflow,
@@ -378,16 +394,16 @@ TEST(QueueArgumentsPolicyTest, ExplicitDropHeadIsTheQueuesChoice) {
 }
 
 // Each dead-letter setting is taken on its own: the queue's exchange with the policy's key.
-TEST(QueueArgumentsPolicyTest, DeadLetterSettingsCombineOneByOne) {
-  QueueArguments a = with_policy({{"x-dead-letter-exchange", Value::String("own")}},
-                                 {{"dead-letter-exchange", Value::String("pdlx")},
-                                  {"dead-letter-routing-key", Value::String("prk")}});
-  EXPECT_EQ(a.dead_letter_exchange, "own");
-  EXPECT_EQ(a.dead_letter_routing_key, "prk");
+TEST(QueueSettingsPolicyTest, DeadLetterSettingsCombineOneByOne) {
+  QueueSettings a = with_policy({{"x-dead-letter-exchange", Value::String("own")}},
+                                {{"dead-letter-exchange", Value::String("pdlx")},
+                                 {"dead-letter-routing-key", Value::String("prk")}});
+  EXPECT_EQ(dlx(a), "own");
+  EXPECT_EQ(dlrk(a), "prk");
 }
 
-TEST(QueueArgumentsPolicyTest, PolicyValuesOfTheWrongKindAreIgnored) {
-  QueueArguments a =
+TEST(QueueSettingsPolicyTest, PolicyValuesOfTheWrongKindAreIgnored) {
+  QueueSettings a =
       with_policy({{"x-max-length", Value::Int32(10)}}, {{"max-length", Value::Int64(-1)},
                                                          {"message-ttl", Value::String("100")},
                                                          {"max-length-bytes", Value::Double(5.0)},
@@ -396,16 +412,16 @@ TEST(QueueArgumentsPolicyTest, PolicyValuesOfTheWrongKindAreIgnored) {
   EXPECT_EQ(a.max_length, 10u);
   EXPECT_FALSE(a.message_ttl_ms);
   EXPECT_FALSE(a.max_length_bytes);
-  EXPECT_FALSE(a.dead_letter_exchange);
+  EXPECT_FALSE(dlx(a));
   EXPECT_EQ(a.overflow, Overflow::kDropHead);
 }
 
-TEST(QueueArgumentsPolicyTest, UnknownOverflowInPolicyMeansDropHead) {
+TEST(QueueSettingsPolicyTest, UnknownOverflowInPolicyMeansDropHead) {
   EXPECT_EQ(with_policy({}, {{"overflow", Value::String("bogus")}}).overflow, Overflow::kDropHead);
 }
 
 // RabbitMQ refuses a policy with expires 0; here it is ignored, never cancelling the queue's own.
-TEST(QueueArgumentsPolicyTest, PolicyExpiresZeroIsIgnored) {
+TEST(QueueSettingsPolicyTest, PolicyExpiresZeroIsIgnored) {
   EXPECT_FALSE(with_policy({}, {{"expires", Value::Int64(0)}}).expires_ms);
   EXPECT_EQ(
       with_policy({{"x-expires", Value::Int32(5000)}}, {{"expires", Value::Int64(0)}}).expires_ms,
@@ -413,11 +429,11 @@ TEST(QueueArgumentsPolicyTest, PolicyExpiresZeroIsIgnored) {
 }
 
 // Only the policy keys of RabbitMQ's queue policies apply; x-arguments spelled in a policy do not.
-TEST(QueueArgumentsPolicyTest, PolicyKeysAreWithoutTheXPrefix) {
-  QueueArguments a = with_policy(
+TEST(QueueSettingsPolicyTest, PolicyKeysAreWithoutTheXPrefix) {
+  QueueSettings a = with_policy(
       {}, {{"x-max-length", Value::Int64(1)}, {"x-dead-letter-exchange", Value::String("dlx")}});
   EXPECT_FALSE(a.max_length);
-  EXPECT_FALSE(a.dead_letter_exchange);
+  EXPECT_FALSE(dlx(a));
 }
 
 // --- parse_expiration ---
@@ -437,7 +453,7 @@ uint64_t expiration(const std::string& text) {
   return ms;
 }
 
-TEST(QueueArgumentsExpirationTest, DecimalMillisecondsUpToTheLargestTimer) {
+TEST(QueueSettingsExpirationTest, DecimalMillisecondsUpToTheLargestTimer) {
   EXPECT_EQ(expiration("0"), 0u);
   EXPECT_EQ(expiration("60000"), 60000u);
   EXPECT_EQ(expiration("0000250"), 250u);
@@ -445,19 +461,19 @@ TEST(QueueArgumentsExpirationTest, DecimalMillisecondsUpToTheLargestTimer) {
 }
 
 // Erlang's string:to_integer takes a leading sign.
-TEST(QueueArgumentsExpirationTest, LeadingSignIsErlangs) {
+TEST(QueueSettingsExpirationTest, LeadingSignIsErlangs) {
   EXPECT_EQ(expiration("+15"), 15u);
   EXPECT_EQ(expiration("-0"), 0u);
   EXPECT_EQ(expiration_refusal("-1"), "invalid expiration '-1': {value_negative,-1}");
 }
 
-TEST(QueueArgumentsExpirationTest, NoLeadingDigitsIsNoInteger) {
+TEST(QueueSettingsExpirationTest, NoLeadingDigitsIsNoInteger) {
   for (const std::string text : {"", "abc", " 5", "-", "+", "+-5", ".5", "\t1"}) {
     EXPECT_EQ(expiration_refusal(text), "invalid expiration '" + text + "': no_integer");
   }
 }
 
-TEST(QueueArgumentsExpirationTest, TrailingTextIsLeftover) {
+TEST(QueueSettingsExpirationTest, TrailingTextIsLeftover) {
   EXPECT_EQ(expiration_refusal("10abc"), "invalid expiration '10abc': {leftover_string,\"abc\"}");
   EXPECT_EQ(expiration_refusal("1.5"), "invalid expiration '1.5': {leftover_string,\".5\"}");
   EXPECT_EQ(expiration_refusal("5 "), "invalid expiration '5 ': {leftover_string,\" \"}");
@@ -465,13 +481,13 @@ TEST(QueueArgumentsExpirationTest, TrailingTextIsLeftover) {
   EXPECT_EQ(expiration_refusal("-1x"), "invalid expiration '-1x': {leftover_string,\"x\"}");
 }
 
-TEST(QueueArgumentsExpirationTest, PastTheLargestTimerIsTooLarge) {
+TEST(QueueSettingsExpirationTest, PastTheLargestTimerIsTooLarge) {
   EXPECT_EQ(expiration_refusal("4294967296"),
             "invalid expiration '4294967296': {value_too_large,4294967296}");
 }
 
 // Erlang integers have no bound: the number is printed as written, without leading zeros.
-TEST(QueueArgumentsExpirationTest, NumbersPastInt64ArePrintedInFull) {
+TEST(QueueSettingsExpirationTest, NumbersPastInt64ArePrintedInFull) {
   EXPECT_EQ(expiration_refusal("99999999999999999999"),
             "invalid expiration '99999999999999999999': {value_too_large,99999999999999999999}");
   EXPECT_EQ(expiration_refusal("+00099999999999999999999"),
@@ -482,4 +498,4 @@ TEST(QueueArgumentsExpirationTest, NumbersPastInt64ArePrintedInFull) {
 }
 
 }  // namespace
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

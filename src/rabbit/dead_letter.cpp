@@ -1,8 +1,21 @@
-#include "core/dead_letter.h"
+#include "rabbit/dead_letter.h"
 
 #include <algorithm>
 
-namespace polymq::core {
+namespace polymq::rabbit {
+
+using core::Array;
+using core::DeadLetterReason;
+using core::find;
+using core::find_int;
+using core::find_string;
+using core::header_routing_keys;
+using core::Message;
+using core::MessagePtr;
+using core::set;
+using core::Table;
+using core::Value;
+
 namespace {
 
 const std::string* entry_string(const Value& entry, std::string_view key) {
@@ -26,6 +39,20 @@ Array published_routing_keys(const Message& message) {
 }
 
 }  // namespace
+
+const char* dead_letter_reason_name(DeadLetterReason reason) {
+  switch (reason) {
+    case DeadLetterReason::kRejected:
+      return "rejected";
+    case DeadLetterReason::kExpired:
+      return "expired";
+    case DeadLetterReason::kMaxLen:
+      return "maxlen";
+    case DeadLetterReason::kDeliveryLimit:
+      return "delivery_limit";
+  }
+  return "rejected";
+}
 
 MessagePtr make_dead_lettered(const Message& message, DeadLetterReason reason,
                               const std::string& queue, const std::string& dead_letter_exchange,
@@ -91,4 +118,4 @@ bool dead_letter_cycle(const Message& message, const std::string& queue, DeadLet
   return false;
 }
 
-}  // namespace polymq::core
+}  // namespace polymq::rabbit

@@ -1,0 +1,53 @@
+#include "rabbit/model.h"
+
+#include "rabbit/dead_letter.h"
+#include "rabbit/queue_arguments.h"
+
+namespace polymq::rabbit {
+
+void Model::install(core::VHostHooks& hooks) const {
+  hooks.queue_settings = this;
+  hooks.dead_lettering = this;
+}
+
+core::Status Model::parse(const std::string& vhost, const std::string& queue,
+                          const core::QueueOptions& options, core::QueueSettings& out) const {
+  if (core::Status s = parse_queue_arguments(options.arguments, queue, vhost, out); !s.ok()) {
+    return s;
+  }
+  if (is_quorum(options.arguments)) {
+    // RabbitMQ's quorum queues are durable and shared; so are PolyMQ's (same texts).
+    const char* invalid = !options.durable      ? "non-durable"
+                          : options.exclusive   ? "exclusive-owner"
+                          : options.auto_delete ? "auto-delete"
+                                                : nullptr;
+    if (invalid != nullptr) {
+      return {core::ErrorCode::kPreconditionFailed, "invalid property '" + std::string(invalid) +
+                                                        "' for queue '" + queue + "' in vhost '" +
+                                                        vhost + "'"};
+    }
+  }
+  return core::Status::Ok();
+}
+
+void Model::complete(const std::string& vhost, const std::string& queue,
+                     const core::QueueOptions& options, core::QueueSettings& settings) const {
+  if (const PolicyDefinition* policy = policies_.match(vhost, queue)) {
+    apply_policy(*policy, options.arguments, settings);
+  }
+}
+
+core::MessagePtr Model::dead_lettered(const core::Message& message, core::DeadLetterReason reason,
+                                      const std::string& queue,
+                                      const core::DeadLetterTarget& target,
+                                      uint64_t now_seconds) const {
+  return make_dead_lettered(message, reason, queue, target.exchange, target.routing_key,
+                            now_seconds);
+}
+
+bool Model::is_cycle(const core::Message& dead, const std::string& queue,
+                     core::DeadLetterReason reason) const {
+  return dead_letter_cycle(dead, queue, reason);
+}
+
+}  // namespace polymq::rabbit

@@ -1,0 +1,49 @@
+// RabbitMQ's model of queues, exchanges and messages, as the core is handed it: the rules a
+// protocol-neutral vhost asks for where RabbitMQ, not the core, decides. The AMQP front-end and
+// the server use it; the core only sees the interfaces it implements (VHostHooks).
+//
+// Today: queue settings from x-arguments and operator policies (rabbit/queue_arguments.h,
+// rabbit/policy.h), with RabbitMQ's checks and texts; dead-lettered messages with their
+// x-death history, and the dead-letter cycles RabbitMQ drops (rabbit/dead_letter.h).
+//
+// REQUIRES: outlives every vhost whose hooks point at it (install()).
+#pragma once
+
+#include <string>
+
+#include "core/dead_lettering.h"
+#include "core/queue_settings.h"
+#include "core/vhost.h"
+#include "rabbit/policy.h"
+
+namespace polymq::rabbit {
+
+class Model final : public core::QueueSettingsSource, public core::DeadLettering {
+ public:
+  // Operator policies (from the config file); add them before vhosts declare queues.
+  Policies& policies() { return policies_; }
+  const Policies& policies() const { return policies_; }
+
+  // Points `hooks` at this model's rules. Call before the first vhost is added.
+  void install(core::VHostHooks& hooks) const;
+
+  // --- core::QueueSettingsSource ---
+  // The x-arguments, RabbitMQ's checks and texts, and a quorum queue's required properties.
+  core::Status parse(const std::string& vhost, const std::string& queue,
+                     const core::QueueOptions& options, core::QueueSettings& out) const override;
+  // The operator policy that matches the queue, if any.
+  void complete(const std::string& vhost, const std::string& queue,
+                const core::QueueOptions& options, core::QueueSettings& settings) const override;
+
+  // --- core::DeadLettering ---
+  core::MessagePtr dead_lettered(const core::Message& message, core::DeadLetterReason reason,
+                                 const std::string& queue, const core::DeadLetterTarget& target,
+                                 uint64_t now_seconds) const override;
+  bool is_cycle(const core::Message& dead, const std::string& queue,
+                core::DeadLetterReason reason) const override;
+
+ private:
+  Policies policies_;
+};
+
+}  // namespace polymq::rabbit

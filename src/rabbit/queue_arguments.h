@@ -1,0 +1,40 @@
+// RabbitMQ's queue x-arguments: the ones that change how a queue behaves (TTLs, limits,
+// dead-lettering, priorities, single active consumer), validated with RabbitMQ's rules and
+// texts into the core's typed QueueSettings, and merged with the operator policy that applies
+// to the queue.
+//
+// Precedence, as RabbitMQ's: for the numeric limits (message-ttl, expires, max-length,
+// max-length-bytes, delivery-limit) the smaller of argument and policy applies; for the rest
+// (overflow, dead-letter-exchange, dead-letter-routing-key) the queue's own argument wins.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/queue_settings.h"
+#include "core/status.h"
+#include "core/value.h"
+#include "rabbit/policy.h"
+
+namespace polymq::rabbit {
+
+// Whether `args` declare a quorum queue (x-queue-type "quorum"): durable and shared only, and
+// its redeliveries carry x-delivery-count (QueueSettings::always_count_deliveries).
+bool is_quorum(const core::Table& args);
+
+// Validates `args` of queue `queue` in `vhost`; kPreconditionFailed with RabbitMQ's text
+// ("invalid arg 'x-message-ttl' for queue 'q' in vhost '/': {value_negative,-1}").
+// `out` is left as it was on a refusal.
+core::Status parse_queue_arguments(const core::Table& args, const std::string& queue,
+                                   const std::string& vhost, core::QueueSettings& out);
+
+// Applies a policy's definition over arguments parsed from the queue's own x-arguments.
+// `own` are those x-arguments, to tell "set by the queue" from a default.
+void apply_policy(const PolicyDefinition& policy, const core::Table& own, core::QueueSettings& out);
+
+// A per-message TTL from the `expiration` property: milliseconds as decimal digits. Returns
+// kPreconditionFailed with RabbitMQ's text for anything else.
+core::Status parse_expiration(const std::string& text, uint64_t& ms);
+
+}  // namespace polymq::rabbit
