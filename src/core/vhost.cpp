@@ -565,7 +565,11 @@ void VHost::route_keys(Exchange* start, const Message& message, std::vector<Stre
 
 void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) {
   const std::optional<DeadLetterTarget>& dlx = queue.settings().dead_letter;
-  if (!dlx || dead_letter_depth_ >= kMaxDeadLetterDepth) return;
+  if (!dlx) return;
+  // A dead-lettering caused by the one being delivered is one generation further: past the
+  // limit the chain is dropped (a TTL-0 loop that no model calls a cycle would never end).
+  const int generation = delivering_dead_letter_ ? dead_letter_generation_ + 1 : 0;
+  if (generation >= kMaxDeadLetterDepth) return;
   const DeadLettering* model = hooks_ != nullptr ? hooks_->dead_lettering : nullptr;
   MessagePtr dead;
   if (model != nullptr) {
@@ -576,15 +580,27 @@ void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReaso
   } else {
     dead = readdressed(*message, *dlx);
   }
+  dead_letters_.push_back(PendingDeadLetter{std::move(dead), reason, generation});
+  // Iterative, not recursive: an enqueue below may dead-letter again (a full target dropping
+  // its head, a TTL of 0); that only adds to the list, which this outermost call works off.
+  if (delivering_dead_letter_) return;
+  delivering_dead_letter_ = true;
   std::vector<Queue*> targets;
-  // A dead-letter exchange that does not exist drops the message (RabbitMQ logs nothing).
-  if (!route(dead->exchange, *dead, targets, true).ok()) return;
-  ++dead_letter_depth_;
-  for (Queue* target : targets) {
-    if (model != nullptr && model->is_cycle(*dead, target->name(), reason)) continue;
-    (void)target->enqueue(dead);
+  while (!dead_letters_.empty()) {
+    PendingDeadLetter next = std::move(dead_letters_.front());
+    dead_letters_.pop_front();
+    dead_letter_generation_ = next.generation;
+    targets.clear();
+    // A dead-letter exchange that does not exist drops the message (RabbitMQ logs nothing).
+    if (!route(next.message->exchange, *next.message, targets, true).ok()) continue;
+    for (Queue* target : targets) {
+      if (model != nullptr && model->is_cycle(*next.message, target->name(), next.reason)) {
+        continue;
+      }
+      (void)target->enqueue(next.message);
+    }
   }
-  --dead_letter_depth_;
+  delivering_dead_letter_ = false;
 }
 
 void VHost::queue_expired(Queue& queue) {

@@ -6,6 +6,7 @@
 // REQUIRES: all calls on the vhost's owner thread.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -129,7 +130,9 @@ class VHost final : public QueueHost {
   // --- QueueHost ---
   // Republishes to the queue's dead-letter target the message the model makes of it
   // (core/dead_lettering.h); a missing exchange, or a target the model calls a cycle, drops
-  // it, as do more than 16 nested dead-letterings.
+  // it, as does a chain of more than 16 dead-letterings each caused by the one before.
+  // Delivered before it returns, without recursion: the dead-letterings its enqueues cause
+  // are queued and worked off by the outermost call.
   void dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) override;
   void queue_expired(Queue& queue) override;
 
@@ -176,7 +179,15 @@ class VHost final : public QueueHost {
   std::unordered_map<std::string, QueuePtr> queues_;
   std::unordered_map<std::string, std::unique_ptr<Stream>> streams_;
   bool restoring_ = false;     // set by restore_queue around its declare_queue
-  int dead_letter_depth_ = 0;  // nested dead-letterings (a TTL-0 loop would never end)
+  // Dead-lettered messages waiting to be routed, oldest first (see dead_letter()).
+  struct PendingDeadLetter {
+    MessagePtr message;
+    DeadLetterReason reason;
+    int generation;  // 0: caused by a queue's own doing; n: by delivering generation n - 1
+  };
+  std::deque<PendingDeadLetter> dead_letters_;
+  bool delivering_dead_letter_ = false;  // an outer dead_letter() is working off the list
+  int dead_letter_generation_ = 0;       // of the dead letter being delivered
 };
 
 }  // namespace polymq::core
