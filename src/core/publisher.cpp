@@ -1,34 +1,10 @@
 #include "core/publisher.h"
 
-#include <chrono>
-
 #include "core/queue.h"
 #include "core/stream.h"
 #include "core/vhost.h"
 
 namespace polymq::core {
-namespace {
-
-// A stable choice of partition for a message routed into a stream: FNV-1a of its record key,
-// or of its routing key when it has none, so messages with one key stay in order.
-uint32_t partition_for(const Message& message, uint32_t partitions) {
-  if (partitions <= 1) return 0;
-  const std::string& key = message.key ? *message.key : message.routing_key;
-  uint32_t h = 2166136261u;
-  for (char c : key) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h % partitions;
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Publisher::Publisher(CommitTracker& commits, Listener& listener)
     : commits_(commits), listener_(listener) {}
@@ -59,11 +35,7 @@ PublishResult Publisher::publish(VHost& vhost, std::string_view exchange, const 
   }
   for (Stream* stream : streams_) {
     uint64_t offset = 0;
-    const int64_t ts = message->timestamp_ms.value_or(now_ms());
-    if (stream
-            ->append_message(partition_for(*message, stream->partition_count()), *message, ts,
-                             offset)
-            .ok()) {
+    if (stream->append_routed(*message, offset).ok()) {
       pending_sync = true;  // a stream keeps every message: durable with the round
     } else {
       refused = true;

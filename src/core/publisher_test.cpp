@@ -193,6 +193,24 @@ TEST_F(PublisherTest, ExchangesRouteIntoStreamsAndTheAppendCompletesWithItsRound
   EXPECT_EQ(vhost_->find_queue("transient")->message_count(), 3u);
 }
 
+TEST_F(PublisherTest, ADeadLetterExchangeBoundToAStreamAppendsTheDeadLetterThere) {
+  QueueSettings to_dlx;
+  to_dlx.dead_letter = DeadLetterTarget{"dlx", std::nullopt};
+  settings_.by_name["work"] = to_dlx;
+  declare("work", false, {});
+  ASSERT_TRUE(vhost_->declare_exchange("dlx", "fanout", {}, false).ok());
+  Stream* stream = nullptr;
+  ASSERT_TRUE(vhost_->declare_stream("dead-log", {}, stream).ok());
+  ASSERT_TRUE(vhost_->bind_stream("dead-log", "dlx", "", {}).ok());
+
+  Queue& work = *vhost_->find_queue("work");
+  work.enqueue(message("job-1", false));
+  Delivery d;
+  ASSERT_TRUE(testing::take(work, d));
+  ASSERT_TRUE(work.reject(d.lease));
+  EXPECT_EQ(stream->next_offset(0), 1u);  // the stream is the dead-letter exchange's only target
+}
+
 TEST_F(PublisherTest, StreamsAndQueuesShareOneNamespace) {
   Stream* stream = nullptr;
   EXPECT_EQ(vhost_->declare_stream("durable", {}, stream).code(), ErrorCode::kResourceLocked);

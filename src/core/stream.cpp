@@ -1,5 +1,6 @@
 #include "core/stream.h"
 
+#include <chrono>
 #include <filesystem>
 
 #include "core/message_codec.h"
@@ -71,6 +72,26 @@ Status Stream::append_message(uint32_t partition, const Message& message, int64_
   encode_stored_message(encoded, 0, false, message);
   const storage::RecordInput record{encoded, timestamp_ms};
   return append(partition, std::span<const storage::RecordInput>(&record, 1), offset);
+}
+
+uint32_t Stream::partition_for(const Message& message) const {
+  const auto partitions = partition_count();
+  if (partitions <= 1) return 0;
+  const std::string& key = message.key ? *message.key : message.routing_key;
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (char c : key) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h % partitions;
+}
+
+Status Stream::append_routed(const Message& message, uint64_t& offset) {
+  const int64_t ts =
+      message.timestamp_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+  return append_message(partition_for(message), message, ts, offset);
 }
 
 Status Stream::read(uint32_t partition, uint64_t offset, uint64_t max_bytes,

@@ -58,6 +58,13 @@ class Stream final : public storage::SyncParticipant {
   Status append_message(uint32_t partition, const Message& message, int64_t timestamp_ms,
                         uint64_t& offset);
 
+  // Appends a message an exchange routed here (a publish, a dead letter): to the partition
+  // partition_for() picks, stamped with the message's own timestamp or now.
+  Status append_routed(const Message& message, uint64_t& offset);
+  // A stable choice of partition: FNV-1a of the message's record key, or of its routing key
+  // when it has none, so messages with one key stay in order.
+  uint32_t partition_for(const Message& message) const;
+
   // Calls fn for the entries from `offset` on (a batch entry that covers `offset` whole), up to
   // about max_bytes (the first entry whatever its size), until fn returns false; `next` is the
   // offset after the last entry delivered. kNotFound for an offset outside [first, next].

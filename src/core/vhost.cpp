@@ -586,13 +586,22 @@ void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReaso
   if (delivering_dead_letter_) return;
   delivering_dead_letter_ = true;
   std::vector<Queue*> targets;
+  std::vector<Stream*> streams;
   while (!dead_letters_.empty()) {
     PendingDeadLetter next = std::move(dead_letters_.front());
     dead_letters_.pop_front();
     dead_letter_generation_ = next.generation;
     targets.clear();
+    streams.clear();
     // A dead-letter exchange that does not exist drops the message (RabbitMQ logs nothing).
-    if (!route(next.message->exchange, *next.message, targets, true).ok()) continue;
+    if (!route(next.message->exchange, *next.message, targets, true, nullptr, &streams).ok()) {
+      continue;
+    }
+    // A stream keeps what it is given; it is durable with the next round (no one waits).
+    for (Stream* stream : streams) {
+      uint64_t offset = 0;
+      (void)stream->append_routed(*next.message, offset);
+    }
     for (Queue* target : targets) {
       if (model != nullptr && model->is_cycle(*next.message, target->name(), next.reason)) {
         continue;
