@@ -42,6 +42,7 @@ void ChannelConsumer::cancelled_by_queue(core::Queue& /*queue*/) {
 
 Channel::Channel(Session& session, uint16_t id)
     : session_(session),
+      shard_(session.broker().shard()),
       id_(id),
       holder_(session.broker().next_owner_id()),
       publisher_(session.broker().commits(), *this) {}
@@ -136,13 +137,13 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
         static_cast<int32_t>(std::clamp<int64_t>(v->as_int().value_or(0), INT32_MIN, INT32_MAX));
   }
   auto consumer =
-      std::make_shared<ChannelConsumer>(*this, tag, queue, m.no_ack, consumer_prefetch_);
+      std::make_shared<ChannelConsumer>(*this, tag, queue->id(), m.no_ack, consumer_prefetch_);
   core::ConsumerOptions options;
   options.holder = holder_;
   options.auto_settle = m.no_ack;
   options.exclusive = m.exclusive;
   options.priority = priority;
-  if (core::Status s = queue->add_consumer(consumer.get(), options); !s.ok()) {
+  if (core::Status s = shard_.subscribe(queue->id(), consumer.get(), options); !s.ok()) {
     return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   }
   consumers_.emplace(tag, consumer);
@@ -151,7 +152,7 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
     ok.consumer_tag = tag;
     send(ok);
   }
-  queue->dispatch();
+  shard_.dispatch(consumer->queue());
   return AmqpStatus::Ok();
 }
 
@@ -160,8 +161,8 @@ void Channel::remove_consumer(const std::string& tag) {
   if (it == consumers_.end()) return;
   std::shared_ptr<ChannelConsumer> consumer = it->second;
   consumers_.erase(it);
-  consumer->queue()->remove_consumer(consumer.get());
-  session_.vhost().consumer_removed(*consumer->queue());
+  shard_.unsubscribe(consumer->queue(), consumer.get());
+  shard_.consumer_left(consumer->queue());
 }
 
 AmqpStatus Channel::on(const spec::BasicCancel& m) {
@@ -496,7 +497,7 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   std::optional<uint32_t> delivery_count;
   if (queue->settings().counts_deliveries()) delivery_count = delivery.delivery_count;
   send_content(spec::kClassBasic, *delivery.message, delivery_count);
-  if (delivery.lease != 0) unacked_.add(tag, Unacked{queue, delivery.lease, nullptr});
+  if (delivery.lease != 0) unacked_.add(tag, Unacked{queue->id(), delivery.lease, nullptr});
   return AmqpStatus::Ok();
 }
 
@@ -504,14 +505,9 @@ void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
   if (entry.consumer && entry.consumer->unacked > 0) --entry.consumer->unacked;
   if (entry.consumer && consumer_unacked_ > 0) --consumer_unacked_;
   // A lease the queue no longer holds (the queue was deleted) settles as a no-op.
-  if (ack) {
-    entry.queue->ack(entry.lease);
-  } else if (!requeue) {
-    entry.queue->reject(entry.lease);
-  } else {
-    entry.queue->requeue(entry.lease);
-  }
-  if (!ack && requeue) entry.queue->dispatch();
+  using Settlement = core::Shard::Settlement;
+  shard_.settle(entry.queue, entry.lease,
+                ack ? Settlement::kAck : (requeue ? Settlement::kRequeue : Settlement::kReject));
 }
 
 AmqpStatus Channel::settle(uint64_t tag, bool multiple, bool ack, bool requeue, uint16_t class_id,
@@ -571,14 +567,14 @@ void Channel::put_back_tx_settles() {
 }
 
 void Channel::requeue_all_unacked() {
-  std::vector<core::QueuePtr> touched;
+  std::vector<core::QueueId> touched;
   unacked_.take_all([&](Unacked e) {
     if (e.consumer && e.consumer->unacked > 0) --e.consumer->unacked;
     if (e.consumer && consumer_unacked_ > 0) --consumer_unacked_;
     if (touched.empty() || touched.back() != e.queue) touched.push_back(e.queue);
-    e.queue->requeue(e.lease);
+    shard_.settle(e.queue, e.lease, core::Shard::Settlement::kRequeue, {}, /*dispatch=*/false);
   });
-  for (auto& q : touched) q->dispatch();
+  for (core::QueueId q : touched) shard_.dispatch(q);
 }
 
 AmqpStatus Channel::on(const spec::BasicRecoverAsync& /*m*/) {
@@ -598,7 +594,7 @@ AmqpStatus Channel::on(const spec::BasicRecover& m) {
 
 void Channel::dispatch_consumer_queues() {
   // Copy: a dispatch can cancel consumers (queue deleted) and so change the map.
-  std::vector<core::QueuePtr> queues;
+  std::vector<core::QueueId> queues;
   queues.reserve(consumers_.size());
   for (auto& [tag, c] : consumers_) {
     if (std::find(queues.begin(), queues.end(), c->queue()) == queues.end()) {
@@ -606,7 +602,7 @@ void Channel::dispatch_consumer_queues() {
     }
   }
   if (channel_prefetch_ == 0 || queues.size() < 2 || fair_dispatch_) {
-    for (auto& q : queues) q->dispatch();
+    for (core::QueueId q : queues) shard_.dispatch(q);
     return;
   }
   // Capacity under the global limit is shared: the queues take turns, one message each per
@@ -615,9 +611,9 @@ void Channel::dispatch_consumer_queues() {
   fair_dispatch_ = true;
   for (bool delivered = true; delivered;) {
     delivered = false;
-    for (auto& q : queues) {
+    for (core::QueueId q : queues) {
       round_credit_ = 1;
-      q->dispatch();
+      shard_.dispatch(q);
       delivered = delivered || round_credit_ == 0;
     }
   }
@@ -639,12 +635,12 @@ void Channel::release() {
   state_ = State::kClosing;
   auto consumers = std::move(consumers_);
   consumers_.clear();
-  for (auto& [tag, c] : consumers) c->queue()->remove_consumer(c.get());
+  for (auto& [tag, c] : consumers) shard_.unsubscribe(c->queue(), c.get());
   // Requeue after the consumers are gone so nothing goes back to this channel; deliveries
   // settled by an uncommitted transaction go back too.
   put_back_tx_settles();
   requeue_all_unacked();
-  for (auto& [tag, c] : consumers) session_.vhost().consumer_removed(*c->queue());
+  for (auto& [tag, c] : consumers) shard_.consumer_left(c->queue());
   // The content stage is left as it is: frames of a publish in flight keep arriving.
   pending_message_.reset();
   pending_body_ = core::BodyBuilder();

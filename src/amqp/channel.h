@@ -20,6 +20,7 @@
 #include "core/id_window.h"
 #include "core/publisher.h"
 #include "core/queue.h"
+#include "core/shard.h"
 
 namespace polymq::amqp {
 
@@ -29,11 +30,11 @@ class Channel;
 // A basic.consume: the core's consumer, with its AMQP tag and prefetch accounting.
 class ChannelConsumer final : public core::Consumer {
  public:
-  ChannelConsumer(Channel& channel, std::string tag, core::QueuePtr queue, bool no_ack,
+  ChannelConsumer(Channel& channel, std::string tag, core::QueueId queue, bool no_ack,
                   uint32_t prefetch)
       : channel_(channel),
         tag_(std::move(tag)),
-        queue_(std::move(queue)),
+        queue_(queue),
         no_ack_(no_ack),
         prefetch_(prefetch) {}
 
@@ -42,14 +43,14 @@ class ChannelConsumer final : public core::Consumer {
   void cancelled_by_queue(core::Queue& queue) override;
 
   const std::string& tag() const { return tag_; }
-  const core::QueuePtr& queue() const { return queue_; }
+  core::QueueId queue() const { return queue_; }
   bool no_ack() const { return no_ack_; }
   uint32_t unacked = 0;
 
  private:
   Channel& channel_;
   std::string tag_;
-  core::QueuePtr queue_;
+  core::QueueId queue_;
   bool no_ack_;
   uint32_t prefetch_;  // 0 = unlimited
 };
@@ -97,7 +98,7 @@ class Channel final : public core::Publisher::Listener {
  private:
   // A delivery tag names a lease in a queue.
   struct Unacked {
-    core::QueuePtr queue;
+    core::QueueId queue = 0;
     core::LeaseId lease = 0;
     std::shared_ptr<ChannelConsumer> consumer;  // null for basic.get
   };
@@ -189,6 +190,7 @@ class Channel final : public core::Publisher::Listener {
                                                        const core::Delivery& delivery);
 
   Session& session_;
+  core::Shard& shard_;  // the operations on queues
   uint16_t id_;
   core::HolderId holder_;  // the leases of this channel's deliveries
   State state_ = State::kOpen;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/resource_alarms.h"
+#include "core/shard.h"
 #include "core/users.h"
 #include "core/vhost.h"
 
@@ -23,6 +24,7 @@ struct Limits {
 class Broker {
  public:
   explicit Broker(Limits limits = {}) : limits_(limits) {
+    hooks_.shard = &shard_;
     alarms_.set_memory_probe([this] { return message_memory(); });
   }
 
@@ -30,6 +32,8 @@ class Broker {
   UserStore& users() { return users_; }
   // Set before the first vhost is added; every vhost keeps a pointer to them.
   VHostHooks& hooks() { return hooks_; }
+  // The operations on queues (core/shard.h): one shard, on the one event loop.
+  Shard& shard() { return shard_; }
   // Group-commit rounds that publisher confirms of persistent messages wait for. Without
   // storage, nothing is ever waited for.
   CommitTracker& commits() { return *commits_; }
@@ -60,6 +64,7 @@ class Broker {
 
  private:
   Limits limits_;
+  Shard shard_;  // before the vhosts, which register their queues in it
   VHostHooks hooks_;
   CommitTracker no_commits_{nullptr};
   CommitTracker* commits_ = &no_commits_;

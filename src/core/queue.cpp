@@ -1,6 +1,7 @@
 #include "core/queue.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <string_view>
 
@@ -9,6 +10,9 @@ namespace {
 
 // Paged messages are read back in chunks of a quarter of the window, at least this much.
 constexpr uint64_t kMinRefillBytes = 64 * 1024;
+
+// Queue ids of the whole process (every shard), from 1.
+std::atomic<QueueId> next_queue_id{1};
 
 // A message's own TTL from its expiration property: decimal milliseconds, with the optional
 // sign front-ends accept ("+5", "-0"). Anything else, or a negative number, is no TTL.
@@ -27,7 +31,8 @@ std::optional<uint64_t> expiration_ms(std::string_view text) {
 }  // namespace
 
 Queue::Queue(std::string name, std::string vhost, QueueOptions options, OwnerId owner)
-    : name_(std::move(name)),
+    : id_(next_queue_id.fetch_add(1, std::memory_order_relaxed)),
+      name_(std::move(name)),
       vhost_(std::move(vhost)),
       options_(std::move(options)),
       owner_(owner) {}

@@ -62,7 +62,12 @@ class QueueHost {
   virtual void dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) = 0;
   // `queue` was unused for its x-expires; the host deletes it.
   virtual void queue_expired(Queue& queue) = 0;
+  // A subscriber left `queue` (Queue::consumer_left): an auto-delete queue with none left goes.
+  virtual void consumer_removed(Queue& /*queue*/) {}
 };
+
+// A queue's identity, unique for the process and never reused (core/shard.h).
+using QueueId = uint64_t;
 
 class Queue {
  public:
@@ -70,6 +75,7 @@ class Queue {
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
 
+  QueueId id() const { return id_; }
   const std::string& name() const { return name_; }
   const std::string& vhost() const { return vhost_; }
   const QueueOptions& options() const { return options_; }
@@ -140,6 +146,11 @@ class Queue {
   Status add_consumer(Consumer* consumer, const ConsumerOptions& options);
   // Returns true when the consumer was registered. Its leases stay with their holder.
   bool remove_consumer(Consumer* consumer);
+  // Tells the host that a consumer left, after remove_consumer and after that consumer's
+  // leases were dealt with: an auto-delete queue without consumers is then deleted.
+  void consumer_left() {
+    if (host_ != nullptr) host_->consumer_removed(*this);
+  }
   // Hands ready messages to consumers that can take them, round-robin. Call after anything
   // that may have given a consumer credit.
   void dispatch();
@@ -206,6 +217,7 @@ class Queue {
   void refill();
   void storage_failed(Status status);
 
+  QueueId id_;
   std::string name_;
   std::string vhost_;
   QueueOptions options_;

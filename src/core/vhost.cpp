@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/dead_lettering.h"
+#include "core/shard.h"
 #include "core/names.h"
 #include "core/routing/headers_match.h"
 
@@ -341,6 +342,7 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
   // reason logged, as a stopped queue does in RabbitMQ.
   (void)queue->attach_storage(hooks_ != nullptr ? hooks_->queue_stores : nullptr);
   queues_.emplace(name, queue);
+  if (hooks_ != nullptr && hooks_->shard != nullptr) hooks_->shard->add(queue);
   if (survives_restart(options))
     record({.kind = DefinitionChange::Kind::kQueueAdded, .queue = queue.get()});
   out = {std::move(queue), true};
@@ -377,6 +379,7 @@ Status VHost::delete_queue(const std::string& requested, bool if_unused, bool if
 
 void VHost::remove_queue(QueuePtr queue) {
   queues_.erase(queue->name());
+  if (hooks_ != nullptr && hooks_->shard != nullptr) hooks_->shard->remove(queue->id());
   std::vector<Exchange*> touched;
   for (auto& [n, exchange] : exchanges_) {
     if (exchange->unbind_all(queue.get()) > 0) touched.push_back(exchange.get());

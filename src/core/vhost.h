@@ -24,6 +24,7 @@ namespace polymq::core {
 
 class DeadLettering;
 class QueueStoreFactory;
+class Shard;
 class TimerService;
 
 // What a vhost needs from the broker around it; owned by the broker, outliving its vhosts.
@@ -39,6 +40,8 @@ struct VHostHooks {
   // The broker model's dead-lettered messages and cycles (core/dead_lettering.h); null:
   // messages are re-addressed as they are, and only the depth limit stops a cycle.
   const DeadLettering* dead_lettering = nullptr;
+  // The registry front-ends reach queues through (core/shard.h); null: none (unit tests).
+  Shard* shard = nullptr;
   // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
   // next looked at (unit tests without time).
   TimerService* timers = nullptr;
@@ -138,7 +141,7 @@ class VHost final : public QueueHost {
 
   // --- lifecycle hooks ---
   // A consumer left `queue`: an auto-delete queue with no consumers left is deleted.
-  void consumer_removed(Queue& queue);
+  void consumer_removed(Queue& queue) override;
   // The connection `owner` closed: its exclusive queues are deleted.
   void release_owner(OwnerId owner);
 
