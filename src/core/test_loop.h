@@ -1,54 +1,10 @@
-// Stands in for the event loop in storage-backed core tests.
+// The storage tests' stand-in for the event loop, for the core's storage-backed tests.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <functional>
-#include <mutex>
-
-#include "storage/group_commit.h"
+#include "storage/test_loop.h"
 
 namespace polymq::core::testing {
 
-// Stands in for the event loop: the group committer posts here, the test runs what was
-// posted. Delays are ignored (run in order).
-class TestLoop {
- public:
-  storage::GroupCommitter::Post post() {
-    return [this](uint32_t, std::function<void()> fn) {
-      std::lock_guard lock(mu_);
-      tasks_.push_back(std::move(fn));
-      cv_.notify_all();
-    };
-  }
-  // Runs posted work until `done` holds (waiting for the syncing thread as needed).
-  template <class Pred>
-  bool run_until(Pred done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!done()) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lock(mu_);
-        if (!cv_.wait_until(lock, deadline, [&] { return !tasks_.empty(); })) return false;
-        fn = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      fn();
-    }
-    return true;
-  }
-  void run_pending() {
-    run_until([&] {
-      std::lock_guard lock(mu_);
-      return tasks_.empty();
-    });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-};
+using storage::testing::TestLoop;
 
 }  // namespace polymq::core::testing

@@ -8,66 +8,19 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <queue>
 #include <thread>
 
 #include "rabbit/definitions.h"
+#include "storage/test_loop.h"
+#include "storage/test_util.h"
 
 namespace polymq::server {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/polymq-saver-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Stands in for the event loop: what the change log's thread posts runs in pump().
-class Loop {
- public:
-  storage::ChangeLog::Post post() {
-    return [this](std::function<void()> fn) {
-      std::lock_guard lock(mu_);
-      q_.push(std::move(fn));
-    };
-  }
-  template <typename Pred>
-  bool pump(Pred until) {
-    for (int i = 0; i < 5000 && !until(); ++i) {
-      std::function<void()> fn;
-      {
-        std::lock_guard lock(mu_);
-        if (!q_.empty()) {
-          fn = std::move(q_.front());
-          q_.pop();
-        }
-      }
-      if (fn) {
-        fn();
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    }
-    return until();
-  }
-
- private:
-  std::mutex mu_;
-  std::queue<std::function<void()>> q_;
-};
+using Loop = storage::testing::TestLoop;
+using storage::testing::TempDir;
 
 core::QueueOptions durable_queue() {
   core::QueueOptions o;
@@ -83,7 +36,7 @@ void settle(DefinitionsSaver& saver, Loop& loop) {
     done = true;
     ok = o;
   });
-  ASSERT_TRUE(loop.pump([&] { return done; }));
+  ASSERT_TRUE(loop.run_until([&] { return done; }));
   ASSERT_TRUE(ok);
 }
 
@@ -106,7 +59,7 @@ TEST(DefinitionsSaverTest, ChangesAreDurableAndReplayedAtTheNextStart) {
   Loop loop;
   {
     core::Broker broker;
-    DefinitionsSaver saver(broker, dir.path(), loop.post());
+    DefinitionsSaver saver(broker, dir.path(), loop.post_task());
     ASSERT_TRUE(saver.start(Config{}));
     core::VHost& v = *broker.find_vhost("/");
     const uint64_t before = saver.last_recorded();
@@ -126,7 +79,7 @@ TEST(DefinitionsSaverTest, ChangesAreDurableAndReplayedAtTheNextStart) {
     // No shutdown snapshot either: destroying the saver is as good as a crash here.
   }
   core::Broker broker;
-  DefinitionsSaver saver(broker, dir.path(), loop.post());
+  DefinitionsSaver saver(broker, dir.path(), loop.post_task());
   ASSERT_TRUE(saver.start(Config{}));
   core::VHost& v = *broker.find_vhost("/");
   ASSERT_NE(v.find_queue("q1"), nullptr);
@@ -153,7 +106,7 @@ TEST(DefinitionsSaverTest, CompactionFoldsTheChangeLogIntoTheSnapshot) {
   options.compact_bytes = 2000;
   {
     core::Broker broker;
-    DefinitionsSaver saver(broker, dir.path(), loop.post(), options);
+    DefinitionsSaver saver(broker, dir.path(), loop.post_task(), options);
     ASSERT_TRUE(saver.start(Config{}));
     core::VHost& v = *broker.find_vhost("/");
     for (int i = 0; i < 100; ++i) {
@@ -165,14 +118,14 @@ TEST(DefinitionsSaverTest, CompactionFoldsTheChangeLogIntoTheSnapshot) {
     }
     settle(saver, loop);
     saver.drain();
-    ASSERT_TRUE(loop.pump([&] { return saver.compactions() > 0; }));
+    ASSERT_TRUE(loop.run_until([&] { return saver.compactions() > 0; }));
     saver.drain();
     // Only the generations after the last snapshot are kept.
     EXPECT_LE(change_logs(dir.path()).size(), 2u);
     EXPECT_NE(read_file(dir.path() + "/definitions.json").find("\"q5\""), std::string::npos);
   }
   core::Broker broker;
-  DefinitionsSaver saver(broker, dir.path(), loop.post(), options);
+  DefinitionsSaver saver(broker, dir.path(), loop.post_task(), options);
   ASSERT_TRUE(saver.start(Config{}));
   core::VHost& v = *broker.find_vhost("/");
   EXPECT_EQ(v.queue_count(), 100u);
@@ -193,7 +146,7 @@ TEST(DefinitionsSaverTest, TornTailOfTheChangeLogIsSkipped) {
     core::Broker broker;
     DefinitionsSaverOptions options;
     options.preallocate_bytes = 0;  // so garbage can be appended after the last record
-    DefinitionsSaver saver(broker, dir.path(), loop.post(), options);
+    DefinitionsSaver saver(broker, dir.path(), loop.post_task(), options);
     ASSERT_TRUE(saver.start(Config{}));
     core::QueueDeclareOutcome out;
     ASSERT_TRUE(broker.find_vhost("/")->declare_queue("kept", durable_queue(), false, 1, out).ok());
@@ -207,7 +160,7 @@ TEST(DefinitionsSaverTest, TornTailOfTheChangeLogIsSkipped) {
     f << "\x40\x00\x00\x00garbage of a record that was never acknowledged";
   }
   core::Broker broker;
-  DefinitionsSaver saver(broker, dir.path(), loop.post());
+  DefinitionsSaver saver(broker, dir.path(), loop.post_task());
   ASSERT_TRUE(saver.start(Config{}));
   EXPECT_NE(broker.find_vhost("/")->find_queue("kept"), nullptr);
   EXPECT_EQ(saver.last_recorded(), 1u);
@@ -218,7 +171,7 @@ TEST(DefinitionsSaverTest, AChangeThatDoesNotApplyRefusesTheStart) {
   Loop loop;
   {
     core::Broker broker;
-    DefinitionsSaver saver(broker, dir.path(), loop.post());
+    DefinitionsSaver saver(broker, dir.path(), loop.post_task());
     ASSERT_TRUE(saver.start(Config{}));
     core::QueueDeclareOutcome out;
     ASSERT_TRUE(broker.find_vhost("/")->declare_queue("q", durable_queue(), false, 1, out).ok());
@@ -232,7 +185,7 @@ TEST(DefinitionsSaverTest, AChangeThatDoesNotApplyRefusesTheStart) {
     f << R"({"polymq_change_seq":0,"vhosts":[{"name":"other"}]})";
   }
   core::Broker broker;
-  DefinitionsSaver saver(broker, dir.path(), loop.post());
+  DefinitionsSaver saver(broker, dir.path(), loop.post_task());
   Config config;
   config.vhosts = {"other"};
   EXPECT_FALSE(saver.start(config));

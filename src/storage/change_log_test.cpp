@@ -8,51 +8,16 @@
 #include <future>
 #include <mutex>
 #include <optional>
-#include <queue>
 #include <thread>
 
+#include "storage/test_loop.h"
 #include "storage/test_util.h"
 
 namespace polymq::storage {
 namespace {
 
 using testing::TempDir;
-
-// The owner thread of the tests: completions posted by the writing thread wait here until
-// pump() runs them on the test's thread.
-class Loop {
- public:
-  ChangeLog::Post post() {
-    return [this](std::function<void()> fn) {
-      std::lock_guard lock(mu_);
-      q_.push(std::move(fn));
-    };
-  }
-  // Runs posted callables until `until` holds (or ~5 s pass).
-  template <typename Pred>
-  bool pump(Pred until) {
-    for (int i = 0; i < 5000 && !until(); ++i) {
-      std::function<void()> fn;
-      {
-        std::lock_guard lock(mu_);
-        if (!q_.empty()) {
-          fn = std::move(q_.front());
-          q_.pop();
-        }
-      }
-      if (fn) {
-        fn();
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    }
-    return until();
-  }
-
- private:
-  std::mutex mu_;
-  std::queue<std::function<void()>> q_;
-};
+using Loop = testing::TestLoop;
 
 ChangeLogOptions options_in(const TempDir& dir, uint64_t preallocate = 4096) {
   ChangeLogOptions o;
@@ -84,7 +49,7 @@ void append_durably(ChangeLog& log, Loop& loop, int n) {
     done = true;
     ok = o;
   });
-  ASSERT_TRUE(loop.pump([&] { return done; }));
+  ASSERT_TRUE(loop.run_until([&] { return done; }));
   ASSERT_TRUE(ok);
 }
 
@@ -93,14 +58,14 @@ TEST(ChangeLogTest, RecordsAreNumberedDurableAndReplayedInOrder) {
   Loop loop;
   const ChangeLogOptions o = options_in(dir);
   {
-    auto log = ChangeLog::create(o, 0, loop.post());
+    auto log = ChangeLog::create(o, 0, loop.post_task());
     ASSERT_TRUE(log.ok()) << log.status().message();
     EXPECT_EQ((*log)->append("first"), 1u);
     EXPECT_EQ((*log)->append("second"), 2u);
     std::vector<std::pair<uint64_t, bool>> told;
     (*log)->when_durable(2, [&](bool ok) { told.emplace_back(2, ok); });
     (*log)->when_durable(1, [&](bool ok) { told.emplace_back(1, ok); });
-    ASSERT_TRUE(loop.pump([&] { return told.size() == 2; }));
+    ASSERT_TRUE(loop.run_until([&] { return told.size() == 2; }));
     // Earlier numbers are told first, whatever order they were asked in.
     EXPECT_EQ(told, (std::vector<std::pair<uint64_t, bool>>{{1, true}, {2, true}}));
     EXPECT_EQ((*log)->durable_seq(), 2u);
@@ -119,7 +84,7 @@ TEST(ChangeLogTest, PreallocatedFileKeepsItsSizeAndGrowsWhenFull) {
   TempDir dir;
   Loop loop;
   const ChangeLogOptions o = options_in(dir, 4096);
-  auto log = ChangeLog::create(o, 0, loop.post());
+  auto log = ChangeLog::create(o, 0, loop.post_task());
   ASSERT_TRUE(log.ok());
   const std::string path = change_log_file(o, 0);
   EXPECT_EQ(std::filesystem::file_size(path), 4096u);
@@ -130,7 +95,7 @@ TEST(ChangeLogTest, PreallocatedFileKeepsItsSizeAndGrowsWhenFull) {
   const uint64_t seq = (*log)->append(big);
   bool ok = false;
   (*log)->when_durable(seq, [&](bool o2) { ok = o2; });
-  ASSERT_TRUE(loop.pump([&] { return ok; }));
+  ASSERT_TRUE(loop.run_until([&] { return ok; }));
   EXPECT_EQ(std::filesystem::file_size(path), 2 * 4096u);
   ChangeLogReplay report;
   auto records = replay_all(o, 0, &report);
@@ -144,7 +109,7 @@ TEST(ChangeLogTest, PlainAppendsWithoutPreallocation) {
   Loop loop;
   const ChangeLogOptions o = options_in(dir, 0);
   {
-    auto log = ChangeLog::create(o, 0, loop.post());
+    auto log = ChangeLog::create(o, 0, loop.post_task());
     ASSERT_TRUE(log.ok());
     append_durably(**log, loop, 3);
   }
@@ -165,7 +130,7 @@ TEST(ChangeLogTest, TornTailEndsTheReplayAtTheLastWholeRecord) {
     Loop loop;
     const ChangeLogOptions o = options_in(dir, preallocate);
     {
-      auto log = ChangeLog::create(o, 0, loop.post());
+      auto log = ChangeLog::create(o, 0, loop.post_task());
       ASSERT_TRUE(log.ok());
       append_durably(**log, loop, 3);  // 3 records of 26 bytes
     }
@@ -189,7 +154,7 @@ TEST(ChangeLogTest, BadCrcEndsTheGenerationAndAGapEndsTheReplay) {
   Loop loop;
   const ChangeLogOptions o = options_in(dir);
   {
-    auto log = ChangeLog::create(o, 0, loop.post());
+    auto log = ChangeLog::create(o, 0, loop.post_task());
     ASSERT_TRUE(log.ok());
     append_durably(**log, loop, 3);
     (*log)->rotate();
@@ -214,7 +179,7 @@ TEST(ChangeLogTest, CompactionRemovesGenerationsASnapshotHolds) {
   TempDir dir;
   Loop loop;
   const ChangeLogOptions o = options_in(dir);
-  auto log = ChangeLog::create(o, 0, loop.post());
+  auto log = ChangeLog::create(o, 0, loop.post_task());
   ASSERT_TRUE(log.ok());
   append_durably(**log, loop, 4);
   // Compaction: a new generation, then a snapshot of everything up to 4 written on the
@@ -230,7 +195,7 @@ TEST(ChangeLogTest, CompactionRemovesGenerationsASnapshotHolds) {
       [&](Status st) { job_status = std::move(st); });
   (*log)->remove_through(4);
   append_durably(**log, loop, 2);  // 5, 6 in generation 4
-  ASSERT_TRUE(loop.pump([&] { return job_status.ok(); }));
+  ASSERT_TRUE(loop.run_until([&] { return job_status.ok(); }));
   EXPECT_EQ(snapshot_seq, "4");
   (*log)->drain();
   EXPECT_FALSE(std::filesystem::exists(change_log_file(o, 0)));
@@ -251,14 +216,14 @@ TEST(ChangeLogTest, FailedSyncFailsWaitersUntilASnapshotCoversThem) {
   hooks.on_sync = [&](std::string_view) { return fail_sync.load() ? EIO : 0; };
   ChangeLogOptions o = options_in(dir);
   o.hooks = &hooks;
-  auto log = ChangeLog::create(o, 0, loop.post());
+  auto log = ChangeLog::create(o, 0, loop.post_task());
   ASSERT_TRUE(log.ok());
   append_durably(**log, loop, 1);
   fail_sync = true;
   const uint64_t seq = (*log)->append("lost");
   std::optional<bool> told;
   (*log)->when_durable(seq, [&](bool ok) { told = ok; });
-  ASSERT_TRUE(loop.pump([&] { return told.has_value(); }));
+  ASSERT_TRUE(loop.run_until([&] { return told.has_value(); }));
   EXPECT_FALSE(*told);
   EXPECT_TRUE((*log)->failed());
   EXPECT_EQ((*log)->durable_seq(), 1u);
@@ -267,7 +232,7 @@ TEST(ChangeLogTest, FailedSyncFailsWaitersUntilASnapshotCoversThem) {
   const uint64_t later = (*log)->append("later");
   told.reset();
   (*log)->when_durable(later, [&](bool ok) { told = ok; });
-  ASSERT_TRUE(loop.pump([&] { return told.has_value(); }));
+  ASSERT_TRUE(loop.run_until([&] { return told.has_value(); }));
   EXPECT_FALSE(*told);
   // ...until a snapshot holds them; a new generation is trusted again.
   (*log)->rotate();
@@ -292,7 +257,7 @@ TEST(ChangeLogTest, AppendsDuringASyncShareTheNextOne) {
   };
   ChangeLogOptions o = options_in(dir);
   o.hooks = &hooks;
-  auto log = ChangeLog::create(o, 0, loop.post());
+  auto log = ChangeLog::create(o, 0, loop.post_task());
   ASSERT_TRUE(log.ok());
   const int before = syncs.load();
   hold = true;
@@ -303,7 +268,7 @@ TEST(ChangeLogTest, AppendsDuringASyncShareTheNextOne) {
   for (uint64_t s = 1; s <= 51; ++s) (*log)->when_durable(s, [&](bool ok) { durable += ok; });
   hold = false;
   release.set_value();
-  ASSERT_TRUE(loop.pump([&] { return durable == 51; }));
+  ASSERT_TRUE(loop.run_until([&] { return durable == 51; }));
   // One sync for "a", one for the 50 appended while it ran.
   EXPECT_EQ(syncs.load() - before, 2);
 }
@@ -326,7 +291,7 @@ TEST(ChangeLogTest, WithoutSyncRecordsAreWrittenButNotSynced) {
   ChangeLogOptions o = options_in(dir);
   o.hooks = &hooks;
   o.sync = false;
-  auto log = ChangeLog::create(o, 0, loop.post());
+  auto log = ChangeLog::create(o, 0, loop.post_task());
   ASSERT_TRUE(log.ok());
   const int after_create = syncs.load();  // the new generation itself is synced
   append_durably(**log, loop, 5);
