@@ -6,17 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "core/queue_store.h"
-#include "core/test_loop.h"
+#include "core/test_storage.h"
 #include "core/vhost.h"
 
 namespace polymq::core {
 namespace {
-
-namespace fs = std::filesystem;
-using testing::TestLoop;
 
 Message message(std::string key, Table headers = {}) {
   Message m;
@@ -51,16 +47,8 @@ using Names = std::vector<std::string>;
 class ExchangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("polymq-exchange-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    committer_ =
-        std::make_unique<storage::GroupCommitter>(storage::SyncPolicy::kBatch, 0, loop_.post());
-    QueueStoreOptions options;
-    options.root = root_.string();
-    stores_ = std::make_unique<QueueStoreFactory>(options, *committer_);
-    hooks_.queue_stores = stores_.get();
+    storage_ = std::make_unique<testing::TestStorage>("exchange");
+    hooks_.queue_stores = &storage_->stores();
     vhost_ = std::make_unique<VHost>("/", &hooks_);
     for (const char* name : {"q1", "q2", "q3"}) {
       QueueDeclareOutcome out;
@@ -73,10 +61,7 @@ class ExchangeTest : public ::testing::Test {
   }
   void TearDown() override {
     vhost_.reset();
-    committer_->flush_now();
-    stores_.reset();
-    committer_.reset();
-    fs::remove_all(root_);
+    storage_.reset();
   }
 
   Queue* q(const char* name) { return vhost_->find_queue(name); }
@@ -111,10 +96,7 @@ class ExchangeTest : public ::testing::Test {
     return "error " + std::to_string(static_cast<int>(code));
   }
 
-  TestLoop loop_;
-  fs::path root_;
-  std::unique_ptr<storage::GroupCommitter> committer_;
-  std::unique_ptr<QueueStoreFactory> stores_;
+  std::unique_ptr<testing::TestStorage> storage_;
   VHostHooks hooks_;
   std::unique_ptr<VHost> vhost_;
 };

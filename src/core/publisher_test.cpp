@@ -3,20 +3,17 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <tuple>
 
 #include "core/queue.h"
 #include "core/queue_test_util.h"
-#include "core/test_loop.h"
+#include "core/test_storage.h"
 #include "core/vhost.h"
 
 namespace polymq::core {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::NamedSettings;
-using testing::TestLoop;
 
 MessagePtr message(const std::string& routing_key, bool persistent) {
   auto m = std::make_shared<Message>();
@@ -37,23 +34,15 @@ struct Completion {
 class PublisherTest : public ::testing::Test, public Publisher::Listener {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("polymq-publisher-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    committer_ =
-        std::make_unique<storage::GroupCommitter>(storage::SyncPolicy::kBatch, 0, loop_.post());
-    QueueStoreOptions options;
-    options.root = root_.string();
-    stores_ = std::make_unique<QueueStoreFactory>(options, *committer_);
-    hooks_.queue_stores = stores_.get();
+    storage_ = std::make_unique<testing::TestStorage>("publisher");
+    hooks_.queue_stores = &storage_->stores();
     QueueSettings full;
     full.max_length = 1;
     full.overflow = Overflow::kRejectPublish;
     settings_.by_name["full"] = full;
     hooks_.queue_settings = &settings_;
     vhost_ = std::make_unique<VHost>("/", &hooks_);
-    tracker_ = std::make_unique<CommitTracker>(committer_.get());
+    tracker_ = std::make_unique<CommitTracker>(&storage_->committer());
     declare("durable", true, {});
     declare("transient", false, {});
     declare("full", false, {});
@@ -61,10 +50,7 @@ class PublisherTest : public ::testing::Test, public Publisher::Listener {
   void TearDown() override {
     publisher_.reset();
     vhost_.reset();
-    committer_->flush_now();
-    stores_.reset();
-    committer_.reset();
-    fs::remove_all(root_);
+    storage_.reset();
   }
   void declare(const std::string& name, bool durable, Table args) {
     QueueOptions o;
@@ -86,15 +72,9 @@ class PublisherTest : public ::testing::Test, public Publisher::Listener {
     return out;
   }
   void publishes_completed() override { ++completed_calls_; }
-  void run_round() {
-    const uint64_t round = committer_->covering_round();
-    ASSERT_TRUE(loop_.run_until([&] { return committer_->completed_round() >= round; }));
-  }
+  void run_round() { storage_->run_round(); }
 
-  TestLoop loop_;
-  fs::path root_;
-  std::unique_ptr<storage::GroupCommitter> committer_;
-  std::unique_ptr<QueueStoreFactory> stores_;
+  std::unique_ptr<testing::TestStorage> storage_;
   NamedSettings settings_;
   VHostHooks hooks_;
   std::unique_ptr<VHost> vhost_;

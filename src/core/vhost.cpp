@@ -5,9 +5,9 @@
 #include <chrono>
 
 #include "core/dead_lettering.h"
-#include "core/shard.h"
 #include "core/names.h"
 #include "core/routing/headers_match.h"
+#include "core/shard.h"
 
 namespace polymq::core {
 namespace {

@@ -181,7 +181,7 @@ class VHost final : public QueueHost {
   std::unordered_map<std::string, ExchangePtr> exchanges_;
   std::unordered_map<std::string, QueuePtr> queues_;
   std::unordered_map<std::string, std::unique_ptr<Stream>> streams_;
-  bool restoring_ = false;     // set by restore_queue around its declare_queue
+  bool restoring_ = false;  // set by restore_queue around its declare_queue
   // Dead-lettered messages waiting to be routed, oldest first (see dead_letter()).
   struct PendingDeadLetter {
     MessagePtr message;

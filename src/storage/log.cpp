@@ -139,8 +139,8 @@ Status Log::load(RecoveryReport* report) {
       }
       if (Status st = sync_dir(dir_); !st.ok()) return st;
       report->truncated_bytes = dropped;
-      report->truncation_reason = std::to_string(sorted.size() - 1 - i) +
-                                  " later segment(s) of an unfinished roll removed";
+      report->truncation_reason =
+          std::to_string(sorted.size() - 1 - i) + " later segment(s) of an unfinished roll removed";
       active_at = i;
       break;
     }

@@ -198,7 +198,7 @@ class Log {
   DirLock lock_;
   std::vector<std::unique_ptr<Segment>> segments_;  // by base offset; never empty
   uint64_t durable_offset_ = 0;
-  Status failed_;  // a failed sync poisons the log
+  Status failed_;                        // a failed sync poisons the log
   std::vector<SealWork> pending_seals_;  // rolled segments not yet synced, oldest first
   bool dir_sync_pending_ = false;        // a roll created a segment file since the last sync
 };

@@ -28,13 +28,13 @@ std::string Segment::path(std::string_view suffix) const {
 }
 
 Result<std::unique_ptr<Segment>> Segment::create(const std::string& dir, uint64_t base,
-                                                 const SegmentOptions& options,
-                                                 bool sync_dir_now) {
+                                                 const SegmentOptions& options, bool sync_dir_now) {
   const std::string path = dir + "/" + segment_file_name(base, kLogSuffix);
   auto file = File::open(path, File::Mode::kCreate, options.hooks);
   if (!file.ok()) return file.status();
   // The new name must be durable before any fdatasync of the file can make records durable.
-  if (!sync_dir_now) return std::unique_ptr<Segment>(new Segment(dir, base, options, std::move(*file)));
+  if (!sync_dir_now)
+    return std::unique_ptr<Segment>(new Segment(dir, base, options, std::move(*file)));
   if (Status st = sync_dir(dir); !st.ok()) {
     (void)remove_file(path);
     return st;
@@ -288,8 +288,8 @@ Result<SealWork> Segment::seal_deferred() {
   auto fd = log_.duplicate_fd();
   if (!fd.ok()) return fd.status();
   sealed_ = true;
-  return SealWork(base_, *fd, path(kLogSuffix), path(kIndexSuffix), index_file_bytes(), path(kTimeIndexSuffix),
-                  time_index_file_bytes(), options_.hooks);
+  return SealWork(base_, *fd, path(kLogSuffix), path(kIndexSuffix), index_file_bytes(),
+                  path(kTimeIndexSuffix), time_index_file_bytes(), options_.hooks);
 }
 
 Status Segment::truncate_to(uint64_t offset) {
