@@ -36,11 +36,11 @@ class Shard {
   Shard& operator=(const Shard&) = delete;
 
   // --- the registry, kept by the vhosts ---
-  void add(const QueuePtr& queue);
+  void add(Queue& queue);
   void remove(QueueId id);
   // The queue, or null once it was deleted. For the core's own use and for tests; front-ends
   // use the operations below.
-  QueuePtr find(QueueId id) const;
+  Queue* find(QueueId id) const { return lookup(id); }
   size_t queue_count() const { return queues_.size(); }
 
   // --- receivers (basic.get, SQS ReceiveMessage) ---
@@ -74,9 +74,11 @@ class Shard {
   void dispatch(QueueId queue);
 
  private:
-  // Weak: the vhost owns its queues; an entry outliving its queue (a vhost removed whole)
-  // answers as a deleted queue.
-  std::unordered_map<QueueId, std::weak_ptr<Queue>> queues_;
+  Queue* lookup(QueueId id) const;
+
+  // Not owning: a vhost owns its queues and takes each out of here as it deletes it (or is
+  // destroyed). A plain pointer keeps settling, once per acknowledged message, to one lookup.
+  std::unordered_map<QueueId, Queue*> queues_;
 };
 
 }  // namespace polymq::core

@@ -49,7 +49,7 @@ class ShardTest : public ::testing::Test {
 TEST_F(ShardTest, AQueueIdNamesOneQueueOnlyAndNothingOnceItIsDeleted) {
   const QueueId first = declare("jobs");
   ASSERT_NE(first, 0u);
-  EXPECT_EQ(shard().find(first).get(), vhost_->find_queue("jobs"));
+  EXPECT_EQ(shard().find(first), vhost_->find_queue("jobs"));
   vhost_->find_queue("jobs")->enqueue(make("a"));
   std::vector<Delivery> got;
   ASSERT_EQ(shard().receive(first, 10, {}, got), 1u);

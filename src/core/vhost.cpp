@@ -74,6 +74,11 @@ VHost::VHost(std::string name, const VHostHooks* hooks) : name_(std::move(name))
   add_builtin_exchanges();
 }
 
+VHost::~VHost() {
+  if (hooks_ == nullptr || hooks_->shard == nullptr) return;
+  for (const auto& [name, queue] : queues_) hooks_->shard->remove(queue->id());
+}
+
 void VHost::add_builtin_exchanges() {
   auto add = [&](const char* n, ExchangeType t) {
     ExchangeOptions options;
@@ -342,7 +347,7 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
   // reason logged, as a stopped queue does in RabbitMQ.
   (void)queue->attach_storage(hooks_ != nullptr ? hooks_->queue_stores : nullptr);
   queues_.emplace(name, queue);
-  if (hooks_ != nullptr && hooks_->shard != nullptr) hooks_->shard->add(queue);
+  if (hooks_ != nullptr && hooks_->shard != nullptr) hooks_->shard->add(*queue);
   if (survives_restart(options))
     record({.kind = DefinitionChange::Kind::kQueueAdded, .queue = queue.get()});
   out = {std::move(queue), true};

@@ -66,6 +66,8 @@ struct QueueDeclareOutcome {
 class VHost final : public QueueHost {
  public:
   explicit VHost(std::string name, const VHostHooks* hooks = nullptr);
+  // Takes its queues out of the shard's registry.
+  ~VHost() override;
   VHost(const VHost&) = delete;
   VHost& operator=(const VHost&) = delete;
 
