@@ -12,11 +12,24 @@
 #include <thread>
 
 #include "rabbit/definitions.h"
+#include "rabbit/model.h"
 
 namespace polymq::server {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A broker with RabbitMQ's model, as main runs one (amq.* exchanges in every vhost).
+class ModelBroker : public core::Broker {
+ public:
+  ModelBroker() { model().install(hooks()); }
+
+ private:
+  static const rabbit::Model& model() {
+    static const rabbit::Model instance;  // outlives every broker of the test
+    return instance;
+  }
+};
 
 class TempDir {
  public:
@@ -105,7 +118,7 @@ TEST(DefinitionsSaverTest, ChangesAreDurableAndReplayedAtTheNextStart) {
   TempDir dir;
   Loop loop;
   {
-    core::Broker broker;
+    ModelBroker broker;
     DefinitionsSaver saver(broker, dir.path(), loop.post());
     ASSERT_TRUE(saver.start(Config{}));
     core::VHost& v = *broker.find_vhost("/");
@@ -125,7 +138,7 @@ TEST(DefinitionsSaverTest, ChangesAreDurableAndReplayedAtTheNextStart) {
     EXPECT_EQ(read_file(dir.path() + "/definitions.json").find("q1"), std::string::npos);
     // No shutdown snapshot either: destroying the saver is as good as a crash here.
   }
-  core::Broker broker;
+  ModelBroker broker;
   DefinitionsSaver saver(broker, dir.path(), loop.post());
   ASSERT_TRUE(saver.start(Config{}));
   core::VHost& v = *broker.find_vhost("/");
@@ -152,7 +165,7 @@ TEST(DefinitionsSaverTest, CompactionFoldsTheChangeLogIntoTheSnapshot) {
   DefinitionsSaverOptions options;
   options.compact_bytes = 2000;
   {
-    core::Broker broker;
+    ModelBroker broker;
     DefinitionsSaver saver(broker, dir.path(), loop.post(), options);
     ASSERT_TRUE(saver.start(Config{}));
     core::VHost& v = *broker.find_vhost("/");
@@ -171,7 +184,7 @@ TEST(DefinitionsSaverTest, CompactionFoldsTheChangeLogIntoTheSnapshot) {
     EXPECT_LE(change_logs(dir.path()).size(), 2u);
     EXPECT_NE(read_file(dir.path() + "/definitions.json").find("\"q5\""), std::string::npos);
   }
-  core::Broker broker;
+  ModelBroker broker;
   DefinitionsSaver saver(broker, dir.path(), loop.post(), options);
   ASSERT_TRUE(saver.start(Config{}));
   core::VHost& v = *broker.find_vhost("/");
@@ -190,7 +203,7 @@ TEST(DefinitionsSaverTest, TornTailOfTheChangeLogIsSkipped) {
   Loop loop;
   std::string log_path;
   {
-    core::Broker broker;
+    ModelBroker broker;
     DefinitionsSaverOptions options;
     options.preallocate_bytes = 0;  // so garbage can be appended after the last record
     DefinitionsSaver saver(broker, dir.path(), loop.post(), options);
@@ -206,7 +219,7 @@ TEST(DefinitionsSaverTest, TornTailOfTheChangeLogIsSkipped) {
     std::ofstream f(log_path, std::ios::app | std::ios::binary);
     f << "\x40\x00\x00\x00garbage of a record that was never acknowledged";
   }
-  core::Broker broker;
+  ModelBroker broker;
   DefinitionsSaver saver(broker, dir.path(), loop.post());
   ASSERT_TRUE(saver.start(Config{}));
   EXPECT_NE(broker.find_vhost("/")->find_queue("kept"), nullptr);
@@ -217,7 +230,7 @@ TEST(DefinitionsSaverTest, AChangeThatDoesNotApplyRefusesTheStart) {
   TempDir dir;
   Loop loop;
   {
-    core::Broker broker;
+    ModelBroker broker;
     DefinitionsSaver saver(broker, dir.path(), loop.post());
     ASSERT_TRUE(saver.start(Config{}));
     core::QueueDeclareOutcome out;
@@ -231,7 +244,7 @@ TEST(DefinitionsSaverTest, AChangeThatDoesNotApplyRefusesTheStart) {
     std::ofstream f(dir.path() + "/definitions.json", std::ios::trunc);
     f << R"({"polymq_change_seq":0,"vhosts":[{"name":"other"}]})";
   }
-  core::Broker broker;
+  ModelBroker broker;
   DefinitionsSaver saver(broker, dir.path(), loop.post());
   Config config;
   config.vhosts = {"other"};
