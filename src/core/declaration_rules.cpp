@@ -1,6 +1,7 @@
 #include "core/declaration_rules.h"
 
 #include "core/names.h"
+#include "core/routing/headers_match.h"
 
 namespace polymq::core {
 namespace {
@@ -39,6 +40,13 @@ Status NeutralDeclarationRules::queue_redeclare(const std::string& vhost, const 
                       : current.auto_delete != requested.auto_delete ? "auto_delete"
                                                                      : nullptr;
   return field == nullptr ? Status::Ok() : differs("queue", existing.name(), vhost, field);
+}
+
+Status NeutralDeclarationRules::check_binding(const std::string& /*vhost*/, const Exchange& source,
+                                              const Table& arguments) const {
+  if (source.type() != ExchangeType::kHeaders || known_x_match(arguments)) return Status::Ok();
+  return {ErrorCode::kPreconditionFailed,
+          "x-match of a headers binding must be all, any, all-with-x or any-with-x"};
 }
 
 }  // namespace polymq::core

@@ -1,9 +1,10 @@
 // What a broker model decides about declaring exchanges and queues, where the vhost keeps the
 // mechanics: the exchanges every vhost starts with, the names clients may not take, the name a
 // server-named queue gets, and whether declaring an existing exchange or queue again asks for
-// what it is. RabbitMQ's answers (amq.* built-ins and prefix, amq.gen- names, the
-// "inequivalent arg" texts) are rabbit::Model's; a vhost without a model follows
-// NeutralDeclarationRules. A vhost asks through VHostHooks::declarations.
+// what it is, and which arguments a binding may carry. RabbitMQ's answers (amq.* built-ins and
+// prefix, amq.gen- names, the "inequivalent arg" texts, x-match texts in Erlang terms) are
+// rabbit::Model's; a vhost without a model follows NeutralDeclarationRules. A vhost asks through
+// VHostHooks::declarations.
 #pragma once
 
 #include <string>
@@ -49,12 +50,18 @@ class DeclarationRules {
   // exclusivity the vhost has already checked: Ok, or the declare's answer.
   virtual Status queue_redeclare(const std::string& vhost, const Queue& existing,
                                  const QueueOptions& requested) const = 0;
+
+  // Whether a binding from `source` may carry `arguments` (queue.bind, exchange.bind): Ok, or
+  // the bind's answer. Asked before the binding is added, for every source type.
+  virtual Status check_binding(const std::string& vhost, const Exchange& source,
+                               const Table& arguments) const = 0;
 };
 
 // Without a broker model: no built-in exchanges, no reserved names, "gen-" and 22 random
 // characters for a server-named queue; a redeclare must ask for the same exchange type and the
 // same durable, auto-delete and internal flags. Declared arguments are not compared: without a
-// model the core does not read them.
+// model the core does not read them. A headers binding's x-match must be absent or one of the
+// four modes (core/routing/headers_match.h).
 class NeutralDeclarationRules final : public DeclarationRules {
  public:
   std::vector<BuiltinExchange> builtin_exchanges() const override { return {}; }
@@ -66,6 +73,8 @@ class NeutralDeclarationRules final : public DeclarationRules {
                             const ExchangeOptions& requested) const override;
   Status queue_redeclare(const std::string& vhost, const Queue& existing,
                          const QueueOptions& requested) const override;
+  Status check_binding(const std::string& vhost, const Exchange& source,
+                       const Table& arguments) const override;
 
   static const NeutralDeclarationRules& instance();
 };

@@ -157,10 +157,7 @@ Status VHost::bind_exchange(const std::string& destination_name, const std::stri
   Exchange* dst = nullptr;
   Exchange* src = nullptr;
   if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
-  std::string error;
-  if (src->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
-    return {ErrorCode::kPreconditionFailed, error};
-  }
+  if (Status s = rules().check_binding(name_, *src, arguments); !s.ok()) return s;
   if (src->bind(dst, key, arguments) && survives_restart(src->options()) &&
       survives_restart(dst->options())) {
     record({.kind = DefinitionChange::Kind::kBindingAdded,
@@ -329,10 +326,7 @@ Status VHost::bind_queue(const std::string& queue_requested, const std::string& 
   QueuePtr queue;
   Exchange* exchange = nullptr;
   if (Status s = binding_ends(queue_name, exchange_name, queue, exchange); !s.ok()) return s;
-  std::string error;
-  if (exchange->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
-    return {ErrorCode::kPreconditionFailed, error};
-  }
+  if (Status s = rules().check_binding(name_, *exchange, arguments); !s.ok()) return s;
   if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
   if (exchange->bind(queue.get(), key, arguments) && survives_restart(exchange->options()) &&
       survives_restart(queue->options())) {

@@ -188,6 +188,12 @@ class ScriptedRules final : public DeclarationRules {
                     (requested.durable ? ":durable" : ""));
     return redeclare_answer;
   }
+  Status check_binding(const std::string& vhost, const Exchange& source,
+                       const Table& arguments) const override {
+    asked.push_back("bind " + vhost + ":" + source.name());
+    if (find(arguments, "refuse") != nullptr) return {ErrorCode::kPreconditionFailed, "no"};
+    return Status::Ok();
+  }
 
   std::vector<std::string> names;
   Status redeclare_answer = Status::Ok();
@@ -251,6 +257,35 @@ TEST_F(DeclarationRulesTest, ServerNamesComeFromTheModelSkippingTakenOnes) {
   declare(vhost(), "taken");
   EXPECT_EQ(declare(vhost(), "")->name(), "free-1");
   EXPECT_EQ(declare(vhost(), "")->name(), "free-2");
+}
+
+TEST_F(DeclarationRulesTest, BindingArgumentsAreTheModelsToRefuse) {
+  ASSERT_TRUE(vhost().declare_exchange("x", "direct", {}, false).ok());
+  declare(vhost(), "q");
+  asked();
+  const Table refuse{{"refuse", Value::Bool(true)}};
+  EXPECT_EQ(vhost().bind_queue("q", "x", "k", refuse, 1).message(), "no");
+  EXPECT_EQ(vhost().bind_exchange("x", "sys.events", "k", refuse).message(), "no");
+  EXPECT_FALSE(vhost().find_exchange("x")->has_bindings());
+  EXPECT_FALSE(vhost().find_exchange("sys.events")->has_bindings());
+  EXPECT_TRUE(vhost().bind_queue("q", "x", "k", {}, 1).ok());
+  EXPECT_EQ(asked(), (std::vector<std::string>{"bind v:x", "bind v:sys.events", "bind v:x"}));
+  EXPECT_EQ(routed(vhost(), "x", "k"), std::vector<std::string>{"q"});
+}
+
+TEST(VHostTest, WithoutAModelAHeadersBindingNeedsAKnownXMatch) {
+  VHost v("/");
+  declare_exchanges(v);
+  declare(v, "q");
+  const Table bogus{{"x-match", Value::String("bogus")}};
+  Status s = v.bind_queue("q", "x.headers", "", bogus, 1);
+  EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(s.message(), "x-match of a headers binding must be all, any, all-with-x or any-with-x");
+  EXPECT_EQ(v.bind_exchange("x.direct", "x.headers", "", bogus).code(),
+            ErrorCode::kPreconditionFailed);
+  EXPECT_FALSE(v.find_exchange("x.headers")->has_bindings());
+  // Other types do not read binding arguments.
+  EXPECT_TRUE(v.bind_queue("q", "x.direct", "", bogus, 1).ok());
 }
 
 TEST_F(DeclarationRulesTest, ARedeclareGetsTheModelsAnswer) {

@@ -144,5 +144,16 @@ TEST_F(DeclarationsTest, QueueRedeclareTexts) {
   EXPECT_TRUE(declare_queue("q", same).ok());
 }
 
+TEST_F(DeclarationsTest, AHeadersBindingWithABadXMatchGetsRabbitsText) {
+  ASSERT_TRUE(declare_queue("q", {}).ok());
+  const Table bogus{{"x-match", Value::Int32(7)}};
+  Status s = vhost().bind_queue("q", "amq.headers", "", bogus, 1);
+  EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(s.message(), "Invalid x-match field type signedint (value 7); expected longstr");
+  EXPECT_EQ(vhost().bind_exchange("amq.direct", "amq.match", "", bogus).message(), s.message());
+  EXPECT_FALSE(vhost().find_exchange("amq.headers")->has_bindings());
+  EXPECT_TRUE(vhost().bind_queue("q", "amq.direct", "", bogus, 1).ok());
+}
+
 }  // namespace
 }  // namespace polymq::rabbit

@@ -2,6 +2,7 @@
 
 #include "rabbit/dead_letter.h"
 #include "rabbit/declarations.h"
+#include "rabbit/headers_binding.h"
 #include "rabbit/queue_arguments.h"
 
 namespace polymq::rabbit {
@@ -72,6 +73,11 @@ core::Status Model::exchange_redeclare(const std::string& vhost, const core::Exc
 core::Status Model::queue_redeclare(const std::string& vhost, const core::Queue& existing,
                                     const core::QueueOptions& requested) const {
   return rabbit::queue_redeclare(vhost, existing, requested);
+}
+
+core::Status Model::check_binding(const std::string& /*vhost*/, const core::Exchange& source,
+                                  const core::Table& arguments) const {
+  return rabbit::check_binding(source, arguments);
 }
 
 }  // namespace polymq::rabbit

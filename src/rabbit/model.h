@@ -6,7 +6,8 @@
 // rabbit/policy.h), with RabbitMQ's checks and texts; dead-lettered messages with their
 // x-death history, and the dead-letter cycles RabbitMQ drops (rabbit/dead_letter.h); the
 // amq.* built-in exchanges, the reserved "amq." prefix, "amq.gen-" queue names and redeclare
-// equivalence with its texts (rabbit/declarations.h).
+// equivalence with its texts (rabbit/declarations.h); the x-match check of headers bindings
+// (rabbit/headers_binding.h).
 //
 // REQUIRES: outlives every vhost whose hooks point at it (install()).
 #pragma once
@@ -57,6 +58,8 @@ class Model final : public core::QueueSettingsSource,
                                   const core::ExchangeOptions& requested) const override;
   core::Status queue_redeclare(const std::string& vhost, const core::Queue& existing,
                                const core::QueueOptions& requested) const override;
+  core::Status check_binding(const std::string& vhost, const core::Exchange& source,
+                             const core::Table& arguments) const override;
 
  private:
   Policies policies_;
