@@ -43,13 +43,17 @@ std::vector<std::string> matched(const Exchange& x, const Message& m) {
 
 using Names = std::vector<std::string>;
 
-// A vhost with storage (streams live on disk only), three queues and a stream.
+// A vhost with storage (streams live on disk only), a direct and a fanout exchange, three
+// queues and a stream.
 class ExchangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     storage_ = std::make_unique<testing::TestStorage>("exchange");
     hooks_.queue_stores = &storage_->stores();
     vhost_ = std::make_unique<VHost>("/", &hooks_);
+    // Without a broker model a vhost has no built-in exchanges.
+    ASSERT_TRUE(vhost_->declare_exchange("x.direct", "direct", {}, false).ok());
+    ASSERT_TRUE(vhost_->declare_exchange("x.fanout", "fanout", {}, false).ok());
     for (const char* name : {"q1", "q2", "q3"}) {
       QueueDeclareOutcome out;
       ASSERT_TRUE(vhost_->declare_queue(name, {}, false, 1, out).ok());
@@ -130,9 +134,9 @@ TEST_F(ExchangeTest, FanoutMatchesEveryBindingWhateverTheKey) {
   EXPECT_EQ(matched(x, message("zzz")), (Names{"q:q1", "q:q1", "s:s"}));
   EXPECT_EQ(matched(x, message("")), (Names{"q:q1", "q:q1", "s:s"}));
   // ... but VHost::route hands the queue the message once.
-  bind("q1", "amq.fanout", "a");
-  bind("q1", "amq.fanout", "b");
-  EXPECT_EQ(routed("amq.fanout", message("c")), Names{"q1"});
+  bind("q1", "x.fanout", "a");
+  bind("q1", "x.fanout", "b");
+  EXPECT_EQ(routed("x.fanout", message("c")), Names{"q1"});
 }
 
 TEST_F(ExchangeTest, TopicWildcardsEmptyWordsAndLongKeys) {
@@ -328,10 +332,10 @@ TEST_F(ExchangeTest, BindingsAreListedInBindOrder) {
 // ---- VHost::route ----
 
 TEST_F(ExchangeTest, DirectQueueBoundByTwoKeysGetsTheMessageOnce) {
-  bind("q1", "amq.direct", "a");
-  bind("q1", "amq.direct", "b");
-  bind("q2", "amq.direct", "b");
-  Exchange& x = *vhost_->find_exchange("amq.direct");
+  bind("q1", "x.direct", "a");
+  bind("q1", "x.direct", "b");
+  bind("q2", "x.direct", "b");
+  Exchange& x = *vhost_->find_exchange("x.direct");
   // Both of q1's bindings match when the CC header adds the second key ...
   Message m = message("a", {{"CC", Value::Arr({Str("b")})}});
   std::vector<const Binding*> out;
@@ -339,8 +343,8 @@ TEST_F(ExchangeTest, DirectQueueBoundByTwoKeysGetsTheMessageOnce) {
   x.route(m, "b", out);
   EXPECT_EQ(out.size(), 3u);
   // ... and the vhost delivers to it once.
-  EXPECT_EQ(routed("amq.direct", m), (Names{"q1", "q2"}));
-  EXPECT_EQ(routed("amq.direct", message("a")), Names{"q1"});
+  EXPECT_EQ(routed("x.direct", m), (Names{"q1", "q2"}));
+  EXPECT_EQ(routed("x.direct", message("a")), Names{"q1"});
 }
 
 TEST_F(ExchangeTest, ExchangeToExchangeFollowsCyclesOnce) {
@@ -454,29 +458,29 @@ TEST(ExchangeStreamsTest, StreamsNeedStorage) {
 }
 
 TEST_F(ExchangeTest, RouteCollectsStreamsOnlyWhenAsked) {
-  ASSERT_TRUE(vhost_->bind_stream("s", "amq.direct", "k", {}).ok());
-  ASSERT_TRUE(vhost_->bind_stream("s", "amq.direct", "j", {}).ok());
-  bind("q1", "amq.direct", "k");
+  ASSERT_TRUE(vhost_->bind_stream("s", "x.direct", "k", {}).ok());
+  ASSERT_TRUE(vhost_->bind_stream("s", "x.direct", "j", {}).ok());
+  bind("q1", "x.direct", "k");
   Names streams;
-  EXPECT_EQ(routed("amq.direct", message("k"), false, nullptr, &streams), Names{"q1"});
+  EXPECT_EQ(routed("x.direct", message("k"), false, nullptr, &streams), Names{"q1"});
   EXPECT_EQ(streams, Names{"s"});
   // Without the out-parameter the stream is passed over; the queue still gets it.
-  EXPECT_EQ(routed("amq.direct", message("k")), Names{"q1"});
+  EXPECT_EQ(routed("x.direct", message("k")), Names{"q1"});
   // Two keys matching two bindings of the stream: it is listed once.
   streams.clear();
   const Message cc_j = message("k", {{"CC", Value::Arr({Str("j")})}});
-  EXPECT_EQ(routed("amq.direct", cc_j, false, nullptr, &streams), Names{"q1"});
+  EXPECT_EQ(routed("x.direct", cc_j, false, nullptr, &streams), Names{"q1"});
   EXPECT_EQ(streams, Names{"s"});
   // Through an exchange-to-exchange binding, beside a direct binding of the same stream.
   declare_exchange("front", "fanout");
-  bind_x("amq.direct", "front", "");
+  bind_x("x.direct", "front", "");
   ASSERT_TRUE(vhost_->bind_stream("s", "front", "", {}).ok());
   streams.clear();
   EXPECT_EQ(routed("front", message("j"), false, nullptr, &streams), Names{});
   EXPECT_EQ(streams, Names{"s"});
   // Deleting the stream removes its bindings everywhere.
   ASSERT_TRUE(vhost_->delete_stream("s").ok());
-  EXPECT_EQ(vhost_->find_exchange("amq.direct")->binding_count(), 1u);
+  EXPECT_EQ(vhost_->find_exchange("x.direct")->binding_count(), 1u);
   EXPECT_EQ(vhost_->find_exchange("front")->binding_count(), 1u);
   streams.clear();
   EXPECT_EQ(routed("front", message("k"), false, nullptr, &streams), Names{"q1"});

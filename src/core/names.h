@@ -1,4 +1,5 @@
-// Names the broker makes or reserves, shared by every part that needs them.
+// Random names the broker makes (server-named queues, consumer tags), one generator for every
+// part that needs one. Which prefix a name gets is the broker model's or the front-end's.
 #pragma once
 
 #include <chrono>
@@ -9,14 +10,8 @@
 
 namespace polymq::core {
 
-// Names clients may not declare: RabbitMQ's built-in exchanges and server-named queues.
-inline constexpr std::string_view kReservedPrefix = "amq.";
-inline bool has_reserved_prefix(std::string_view name) {
-  return name.substr(0, kReservedPrefix.size()) == kReservedPrefix;
-}
-
-// `prefix` followed by `length` random characters of URL-safe base64, as RabbitMQ makes
-// server-generated names ("amq.gen-…" queues, "amq.ctag-…" consumer tags). Not for secrets.
+// `prefix` followed by `length` random characters of URL-safe base64 (RabbitMQ's shape for
+// "amq.gen-…" queues and "amq.ctag-…" consumer tags). Not for secrets.
 inline std::string random_name(std::string_view prefix, size_t length = 22) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -1,11 +1,10 @@
 #include "core/vhost.h"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 
 #include "core/dead_lettering.h"
-#include "core/names.h"
+#include "core/declaration_rules.h"
 #include "core/routing/headers_match.h"
 #include "core/shard.h"
 
@@ -15,38 +14,6 @@ namespace {
 // Dead-lettering that dead-letters again (a TTL of 0 into itself through a rejection) stops
 // here rather than recursing without end.
 constexpr int kMaxDeadLetterDepth = 16;
-
-// Queue arguments RabbitMQ compares when a queue is declared again.
-constexpr std::array<std::string_view, 12> kEquivalentQueueArguments = {"x-expires",
-                                                                        "x-message-ttl",
-                                                                        "x-max-length",
-                                                                        "x-max-length-bytes",
-                                                                        "x-max-priority",
-                                                                        "x-overflow",
-                                                                        "x-dead-letter-exchange",
-                                                                        "x-dead-letter-routing-key",
-                                                                        "x-queue-type",
-                                                                        "x-single-active-consumer",
-                                                                        "x-delivery-limit",
-                                                                        "x-queue-mode"};
-
-std::string bool_text(bool b) { return b ? "true" : "false"; }
-
-std::string value_text(const Value* v) {
-  if (v == nullptr) return "none";
-  if (const std::string* s = v->as_string()) return "'" + *s + "'";
-  if (auto i = v->as_int()) return "'" + std::to_string(*i) + "'";
-  if (auto b = v->as_bool()) return "'" + bool_text(*b) + "'";
-  return "a value";
-}
-
-// RabbitMQ's wording when only one side has the argument: "the value '10' of type 'long'".
-std::string typed_value_text(const Value* v) {
-  if (v == nullptr) return "none";
-  std::string text = value_text(v);
-  if (text.size() >= 2 && text.front() == '\'') text = text.substr(1, text.size() - 2);
-  return "the value '" + text + "' of type '" + rabbit_type_name(v->kind) + "'";
-}
 
 }  // namespace
 
@@ -79,17 +46,16 @@ VHost::~VHost() {
   for (const auto& [name, queue] : queues_) hooks_->shard->remove(queue->id());
 }
 
+const DeclarationRules& VHost::rules() const {
+  if (hooks_ != nullptr && hooks_->declarations != nullptr) return *hooks_->declarations;
+  return NeutralDeclarationRules::instance();
+}
+
 void VHost::add_builtin_exchanges() {
-  auto add = [&](const char* n, ExchangeType t) {
-    ExchangeOptions options;
-    options.durable = true;
-    exchanges_.emplace(n, std::make_shared<Exchange>(n, t, options));
-  };
-  add("amq.direct", ExchangeType::kDirect);
-  add("amq.fanout", ExchangeType::kFanout);
-  add("amq.topic", ExchangeType::kTopic);
-  add("amq.headers", ExchangeType::kHeaders);
-  add("amq.match", ExchangeType::kHeaders);
+  for (BuiltinExchange& x : rules().builtin_exchanges()) {
+    auto exchange = std::make_shared<Exchange>(x.name, x.type, x.options);
+    exchanges_.emplace(std::move(x.name), std::move(exchange));
+  }
 }
 
 std::string VHost::describe_queue(std::string_view name) const {
@@ -130,34 +96,8 @@ Status VHost::declare_exchange(const std::string& requested, std::string_view ty
     if (existing == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(name)};
     return Status::Ok();
   }
-  if (existing == nullptr && has_reserved_prefix(name)) {
-    return {ErrorCode::kAccessRefused,
-            "exchange name '" + name + "' contains reserved prefix 'amq.*'"};
-  }
-  if (existing != nullptr) {
-    auto inequivalent = [&](const char* arg, const std::string& received,
-                            const std::string& current) {
-      return Status{ErrorCode::kPreconditionFailed,
-                    "inequivalent arg '" + std::string(arg) + "' for " + describe_exchange(name) +
-                        ": received '" + received + "' but current is '" + current + "'"};
-    };
-    if (existing->type() != *parsed) {
-      return inequivalent("type", std::string(type), exchange_type_name(existing->type()));
-    }
-    if (existing->options().durable != options.durable) {
-      return inequivalent("durable", bool_text(options.durable),
-                          bool_text(existing->options().durable));
-    }
-    if (existing->options().auto_delete != options.auto_delete) {
-      return inequivalent("auto_delete", bool_text(options.auto_delete),
-                          bool_text(existing->options().auto_delete));
-    }
-    if (existing->options().internal != options.internal) {
-      return inequivalent("internal", bool_text(options.internal),
-                          bool_text(existing->options().internal));
-    }
-    return Status::Ok();
-  }
+  if (existing != nullptr) return rules().exchange_redeclare(name_, *existing, *parsed, options);
+  if (Status s = rules().check_client_name(NameKind::kExchange, name_, name); !s.ok()) return s;
   auto added = std::make_shared<Exchange>(name, *parsed, options);
   exchanges_.emplace(name, added);
   if (survives_restart(options))
@@ -167,16 +107,13 @@ Status VHost::declare_exchange(const std::string& requested, std::string_view ty
 
 Status VHost::delete_exchange(const std::string& requested, bool if_unused) {
   const std::string name = strip_cr_lf(requested);
-  if (name.empty() || has_reserved_prefix(name)) {
-    if (name.empty() || find_exchange(name) != nullptr) {
-      return {ErrorCode::kAccessRefused,
-              name.empty() ? "operation not permitted on the default exchange"
-                           : "exchange name '" + name + "' contains reserved prefix 'amq.*'"};
-    }
+  if (name.empty()) {
+    return {ErrorCode::kAccessRefused, "operation not permitted on the default exchange"};
   }
   Exchange* exchange = find_exchange(name);
-  // RabbitMQ 3.x answers delete of a missing exchange with delete-ok.
+  // RabbitMQ 3.x answers delete of a missing exchange with delete-ok, even for a reserved name.
   if (exchange == nullptr) return Status::Ok();
+  if (Status s = rules().check_client_name(NameKind::kExchange, name_, name); !s.ok()) return s;
   if (if_unused && exchange->has_bindings()) {
     return {ErrorCode::kPreconditionFailed, describe_exchange(name) + " in use"};
   }
@@ -226,10 +163,7 @@ Status VHost::bind_exchange(const std::string& destination_name, const std::stri
   Exchange* dst = nullptr;
   Exchange* src = nullptr;
   if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
-  std::string error;
-  if (src->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
-    return {ErrorCode::kPreconditionFailed, error};
-  }
+  if (Status s = rules().check_binding(name_, *src, arguments); !s.ok()) return s;
   if (src->bind(dst, key, arguments) && survives_restart(src->options()) &&
       survives_restart(dst->options())) {
     record({.kind = DefinitionChange::Kind::kBindingAdded,
@@ -265,7 +199,7 @@ Status VHost::unbind_exchange(const std::string& destination_name, const std::st
   return Status::Ok();
 }
 
-std::string VHost::generate_queue_name() { return random_name("amq.gen-"); }
+std::string VHost::generate_queue_name() { return rules().generated_queue_name(); }
 
 Status VHost::locked(std::string_view name) const {
   return {ErrorCode::kResourceLocked,
@@ -295,9 +229,8 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
     do {
       name = generate_queue_name();
     } while (queues_.count(name) != 0);
-  } else if (has_reserved_prefix(name) && !restoring_) {
-    return {ErrorCode::kAccessRefused,
-            "queue name '" + name + "' contains reserved prefix 'amq.*'"};
+  } else if (!restoring_) {
+    if (Status s = rules().check_client_name(NameKind::kQueue, name_, name); !s.ok()) return s;
   }
   const QueueSettingsSource* source = hooks_ != nullptr ? hooks_->queue_settings : nullptr;
   QueueSettings settings;
@@ -312,30 +245,7 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
       // Even the owner may not change exclusivity; RabbitMQ answers 405 here, not 406.
       return locked(name);
     }
-    auto inequivalent = [&](std::string_view arg, const std::string& received,
-                            const std::string& current) {
-      return Status{ErrorCode::kPreconditionFailed,
-                    "inequivalent arg '" + std::string(arg) + "' for " + describe_queue(name) +
-                        ": received " + received + " but current is " + current};
-    };
-    if (existing.options().durable != options.durable) {
-      return inequivalent("durable", "'" + bool_text(options.durable) + "'",
-                          "'" + bool_text(existing.options().durable) + "'");
-    }
-    if (existing.options().auto_delete != options.auto_delete) {
-      return inequivalent("auto_delete", "'" + bool_text(options.auto_delete) + "'",
-                          "'" + bool_text(existing.options().auto_delete) + "'");
-    }
-    for (std::string_view arg : kEquivalentQueueArguments) {
-      const Value* received = find(options.arguments, arg);
-      const Value* current = find(existing.options().arguments, arg);
-      if (received == nullptr && current == nullptr) continue;
-      if (received == nullptr || current == nullptr || !received->equals(*current)) {
-        const bool both = received != nullptr && current != nullptr;
-        return inequivalent(arg, both ? value_text(received) : typed_value_text(received),
-                            both ? value_text(current) : typed_value_text(current));
-      }
-    }
+    if (Status s = rules().queue_redeclare(name_, existing, options); !s.ok()) return s;
     existing.touch();
     out = {it->second, false};
     return Status::Ok();
@@ -424,10 +334,7 @@ Status VHost::bind_queue(const std::string& queue_requested, const std::string& 
   QueuePtr queue;
   Exchange* exchange = nullptr;
   if (Status s = binding_ends(queue_name, exchange_name, queue, exchange); !s.ok()) return s;
-  std::string error;
-  if (exchange->type() == ExchangeType::kHeaders && !valid_x_match(arguments, error)) {
-    return {ErrorCode::kPreconditionFailed, error};
-  }
+  if (Status s = rules().check_binding(name_, *exchange, arguments); !s.ok()) return s;
   if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
   if (exchange->bind(queue.get(), key, arguments) && survives_restart(exchange->options()) &&
       survives_restart(queue->options())) {

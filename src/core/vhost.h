@@ -1,6 +1,8 @@
-// A virtual host: a namespace of exchanges, queues and bindings, with RabbitMQ's rules for
-// declaring, deleting and binding them. Every method answers with a Status whose code a
-// protocol front-end maps to its own error; the texts follow RabbitMQ's so clients and
+// A virtual host: a namespace of exchanges, queues and bindings, declared, deleted and bound.
+// Every method answers with a Status whose code a protocol front-end maps to its own error.
+// Where a broker model decides (built-in exchanges, reserved and generated names, redeclare
+// equivalence: core/declaration_rules.h; queue settings; dead-lettered messages), the vhost
+// asks the model its hooks point at; the other texts follow RabbitMQ's so clients and
 // operators see familiar messages.
 //
 // REQUIRES: all calls on the vhost's owner thread.
@@ -23,6 +25,7 @@
 namespace polymq::core {
 
 class DeadLettering;
+class DeclarationRules;
 class QueueStoreFactory;
 class Shard;
 class TimerService;
@@ -42,6 +45,9 @@ struct VHostHooks {
   const DeadLettering* dead_lettering = nullptr;
   // The registry front-ends reach queues through (core/shard.h); null: none (unit tests).
   Shard* shard = nullptr;
+  // The broker model's built-in exchanges, reserved and generated names and redeclare
+  // equivalence (core/declaration_rules.h); null: NeutralDeclarationRules.
+  const DeclarationRules* declarations = nullptr;
   // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
   // next looked at (unit tests without time).
   TimerService* timers = nullptr;
@@ -95,8 +101,8 @@ class VHost final : public QueueHost {
                     const Table& arguments, OwnerId owner);
   Status unbind_queue(const std::string& queue, const std::string& exchange, const std::string& key,
                       const Table& arguments, OwnerId owner);
-  // Recreates a stored queue at startup: declare_queue without an owner, also accepting the
-  // reserved "amq." prefix (server-named durable queues survive restarts).
+  // Recreates a stored queue at startup: declare_queue without an owner, also accepting a
+  // name the model reserves (server-named durable queues survive restarts).
   Status restore_queue(const std::string& name, const QueueOptions& options);
   // The queue `name` for use by `owner`: kNotFound, or kResourceLocked when another
   // connection's exclusive queue.
@@ -152,6 +158,7 @@ class VHost final : public QueueHost {
 
  private:
   void add_builtin_exchanges();
+  const DeclarationRules& rules() const;
   // The two ends of a queue binding, checked as RabbitMQ does (default exchange, then 404s);
   // the caller checks exclusivity.
   Status binding_ends(const std::string& queue_name, const std::string& exchange_name,

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "core/dead_lettering.h"
+#include "core/declaration_rules.h"
 #include "core/queue_test_util.h"
 
 namespace polymq::core {
@@ -34,11 +37,21 @@ QueuePtr declare(VHost& v, const std::string& name, QueueOptions options = {}, O
   return out.queue;
 }
 
-TEST(VHostTest, BuiltinExchangesExist) {
-  VHost v("/");
-  for (const char* n : {"amq.direct", "amq.fanout", "amq.topic", "amq.headers", "amq.match"}) {
-    EXPECT_NE(v.find_exchange(n), nullptr) << n;
+// One exchange of each type, "x.<type>": without a broker model a vhost has none built in.
+void declare_exchanges(VHost& v) {
+  for (const char* type : {"direct", "fanout", "topic", "headers"}) {
+    ASSERT_TRUE(v.declare_exchange(std::string("x.") + type, type, {}, false).ok()) << type;
   }
+}
+
+TEST(VHostTest, WithoutAModelNoBuiltinExchangesAndNoReservedNames) {
+  VHost v("/");
+  EXPECT_TRUE(v.exchanges().empty());
+  EXPECT_TRUE(v.declare_exchange("amq.custom", "direct", {}, false).ok());
+  EXPECT_TRUE(v.delete_exchange("amq.custom", false).ok());
+  EXPECT_EQ(v.find_exchange("amq.custom"), nullptr);
+  QueueDeclareOutcome out;
+  EXPECT_TRUE(v.declare_queue("amq.q", {}, false, 1, out).ok());
 }
 
 TEST(VHostTest, DefaultExchangeRoutesByQueueName) {
@@ -50,34 +63,36 @@ TEST(VHostTest, DefaultExchangeRoutesByQueueName) {
 
 TEST(VHostTest, FanoutDirectTopicHeaders) {
   VHost v("/");
+  declare_exchanges(v);
   declare(v, "a");
   declare(v, "b");
-  ASSERT_TRUE(v.bind_queue("a", "amq.fanout", "", {}, 1).ok());
-  ASSERT_TRUE(v.bind_queue("b", "amq.fanout", "", {}, 1).ok());
-  EXPECT_EQ(routed(v, "amq.fanout", "anything"), (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(v.bind_queue("a", "x.fanout", "", {}, 1).ok());
+  ASSERT_TRUE(v.bind_queue("b", "x.fanout", "", {}, 1).ok());
+  EXPECT_EQ(routed(v, "x.fanout", "anything"), (std::vector<std::string>{"a", "b"}));
 
-  ASSERT_TRUE(v.bind_queue("a", "amq.direct", "k1", {}, 1).ok());
-  EXPECT_EQ(routed(v, "amq.direct", "k1"), std::vector<std::string>{"a"});
-  EXPECT_TRUE(routed(v, "amq.direct", "k2").empty());
+  ASSERT_TRUE(v.bind_queue("a", "x.direct", "k1", {}, 1).ok());
+  EXPECT_EQ(routed(v, "x.direct", "k1"), std::vector<std::string>{"a"});
+  EXPECT_TRUE(routed(v, "x.direct", "k2").empty());
 
-  ASSERT_TRUE(v.bind_queue("a", "amq.topic", "stock.*.nyse", {}, 1).ok());
-  ASSERT_TRUE(v.bind_queue("b", "amq.topic", "stock.#", {}, 1).ok());
-  EXPECT_EQ(routed(v, "amq.topic", "stock.ibm.nyse"), (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(routed(v, "amq.topic", "stock.ibm"), std::vector<std::string>{"b"});
+  ASSERT_TRUE(v.bind_queue("a", "x.topic", "stock.*.nyse", {}, 1).ok());
+  ASSERT_TRUE(v.bind_queue("b", "x.topic", "stock.#", {}, 1).ok());
+  EXPECT_EQ(routed(v, "x.topic", "stock.ibm.nyse"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(routed(v, "x.topic", "stock.ibm"), std::vector<std::string>{"b"});
 
   Table args{{"x-match", Value::String("any")}, {"color", Value::String("red")}};
-  ASSERT_TRUE(v.bind_queue("a", "amq.headers", "", args, 1).ok());
-  EXPECT_EQ(routed(v, "amq.headers", "", Table{{"color", Value::String("red")}}),
+  ASSERT_TRUE(v.bind_queue("a", "x.headers", "", args, 1).ok());
+  EXPECT_EQ(routed(v, "x.headers", "", Table{{"color", Value::String("red")}}),
             std::vector<std::string>{"a"});
-  EXPECT_TRUE(routed(v, "amq.headers", "", Table{{"color", Value::String("blue")}}).empty());
+  EXPECT_TRUE(routed(v, "x.headers", "", Table{{"color", Value::String("blue")}}).empty());
 }
 
 TEST(VHostTest, QueueRoutedOnceThroughSeveralPaths) {
   VHost v("/");
+  declare_exchanges(v);
   declare(v, "q");
-  ASSERT_TRUE(v.bind_queue("q", "amq.topic", "a.*", {}, 1).ok());
-  ASSERT_TRUE(v.bind_queue("q", "amq.topic", "#", {}, 1).ok());
-  EXPECT_EQ(routed(v, "amq.topic", "a.b"), std::vector<std::string>{"q"});
+  ASSERT_TRUE(v.bind_queue("q", "x.topic", "a.*", {}, 1).ok());
+  ASSERT_TRUE(v.bind_queue("q", "x.topic", "#", {}, 1).ok());
+  EXPECT_EQ(routed(v, "x.topic", "a.b"), std::vector<std::string>{"q"});
 }
 
 TEST(VHostTest, ExchangeToExchangeWithCycle) {
@@ -111,29 +126,189 @@ TEST(VHostTest, AlternateExchangeCatchesUnroutable) {
 TEST(VHostTest, DeclareErrors) {
   VHost v("/");
   EXPECT_EQ(v.declare_exchange("x", "nope", {}, false).code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(v.declare_exchange("amq.custom", "direct", {}, false).code(),
-            ErrorCode::kAccessRefused);
   EXPECT_EQ(v.declare_exchange("missing", "direct", {}, true).code(), ErrorCode::kNotFound);
   ASSERT_TRUE(v.declare_exchange("x", "direct", {}, false).ok());
   Status s = v.declare_exchange("x", "fanout", {}, false);
   EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed);
-  EXPECT_NE(s.message().find("inequivalent arg 'type'"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message(), "exchange 'x' in vhost '/' exists with a different type");
+  ExchangeOptions durable_x;
+  durable_x.durable = true;
+  EXPECT_EQ(v.declare_exchange("x", "direct", durable_x, false).message(),
+            "exchange 'x' in vhost '/' exists with a different durable");
+  EXPECT_TRUE(v.declare_exchange("x", "direct", {}, false).ok());
 
   QueueDeclareOutcome out;
   EXPECT_EQ(v.declare_queue("missing", {}, true, 1, out).code(), ErrorCode::kNotFound);
-  EXPECT_EQ(v.declare_queue("amq.q", {}, false, 1, out).code(), ErrorCode::kAccessRefused);
   QueueOptions durable;
   durable.durable = true;
   declare(v, "d", durable);
-  EXPECT_EQ(v.declare_queue("d", {}, false, 1, out).code(), ErrorCode::kPreconditionFailed);
+  s = v.declare_queue("d", {}, false, 1, out);
+  EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(s.message(), "queue 'd' in vhost '/' exists with a different durable");
+  // Without a model the arguments are not read, so they are not compared either.
+  durable.arguments.emplace_back("x-max-length", Value::Int64(1));
+  EXPECT_TRUE(v.declare_queue("d", durable, false, 1, out).ok());
 }
 
 TEST(VHostTest, ServerNamedQueue) {
   VHost v("/");
   QueuePtr q = declare(v, "");
   ASSERT_TRUE(q);
-  EXPECT_EQ(q->name().rfind("amq.gen-", 0), 0u);
-  EXPECT_EQ(q->name().size(), 8u + 22u);
+  EXPECT_EQ(q->name().rfind("gen-", 0), 0u);
+  EXPECT_EQ(q->name().size(), 4u + 22u);
+  EXPECT_NE(declare(v, "")->name(), q->name());
+}
+
+// A model's declaration rules, answering what a test sets and recording what it was asked.
+class ScriptedRules final : public DeclarationRules {
+ public:
+  std::vector<BuiltinExchange> builtin_exchanges() const override {
+    ExchangeOptions durable;
+    durable.durable = true;
+    return {{"sys.events", ExchangeType::kTopic, durable}};
+  }
+  Status check_client_name(NameKind kind, const std::string& vhost,
+                           const std::string& name) const override {
+    asked.push_back((kind == NameKind::kExchange ? "x:" : "q:") + vhost + ":" + name);
+    if (name.starts_with("sys.")) return {ErrorCode::kAccessRefused, "reserved " + name};
+    return Status::Ok();
+  }
+  std::string generated_queue_name() const override {
+    return names.empty() ? "fallback" : names[next_name++ % names.size()];
+  }
+  Status exchange_redeclare(const std::string& vhost, const Exchange& existing, ExchangeType type,
+                            const ExchangeOptions& requested) const override {
+    asked.push_back("redeclare x:" + vhost + ":" + existing.name() + ":" +
+                    exchange_type_name(type) + (requested.durable ? ":durable" : ""));
+    return redeclare_answer;
+  }
+  Status queue_redeclare(const std::string& vhost, const Queue& existing,
+                         const QueueOptions& requested) const override {
+    asked.push_back("redeclare q:" + vhost + ":" + existing.name() +
+                    (requested.durable ? ":durable" : ""));
+    return redeclare_answer;
+  }
+  Status check_binding(const std::string& vhost, const Exchange& source,
+                       const Table& arguments) const override {
+    asked.push_back("bind " + vhost + ":" + source.name());
+    if (find(arguments, "refuse") != nullptr) return {ErrorCode::kPreconditionFailed, "no"};
+    return Status::Ok();
+  }
+
+  std::vector<std::string> names;
+  Status redeclare_answer = Status::Ok();
+  mutable size_t next_name = 0;
+  mutable std::vector<std::string> asked;
+};
+
+class DeclarationRulesTest : public ::testing::Test {
+ protected:
+  DeclarationRulesTest() { hooks_.declarations = &rules_; }
+  VHost& vhost() {
+    if (!vhost_) vhost_ = std::make_unique<VHost>("v", &hooks_);
+    return *vhost_;
+  }
+  std::vector<std::string> asked() { return std::exchange(rules_.asked, {}); }
+
+  ScriptedRules rules_;
+  VHostHooks hooks_;
+  std::unique_ptr<VHost> vhost_;
+};
+
+TEST_F(DeclarationRulesTest, AVhostStartsWithTheModelsBuiltinExchanges) {
+  ASSERT_EQ(vhost().exchanges().size(), 1u);
+  const Exchange* x = vhost().find_exchange("sys.events");
+  ASSERT_NE(x, nullptr);
+  EXPECT_EQ(x->type(), ExchangeType::kTopic);
+  EXPECT_TRUE(x->options().durable);
+  declare(vhost(), "q");
+  ASSERT_TRUE(vhost().bind_queue("q", "sys.events", "a.#", {}, 1).ok());
+  EXPECT_EQ(routed(vhost(), "sys.events", "a.b"), std::vector<std::string>{"q"});
+}
+
+TEST_F(DeclarationRulesTest, NewNamesAreCheckedAndRefusedWithTheModelsStatus) {
+  Status s = vhost().declare_exchange("sys.mine", "direct", {}, false);
+  EXPECT_EQ(s.code(), ErrorCode::kAccessRefused);
+  EXPECT_EQ(s.message(), "reserved sys.mine");
+  EXPECT_EQ(vhost().find_exchange("sys.mine"), nullptr);
+  EXPECT_TRUE(vhost().declare_exchange("mine", "direct", {}, false).ok());
+  EXPECT_EQ(asked(), (std::vector<std::string>{"x:v:sys.mine", "x:v:mine"}));
+
+  QueueDeclareOutcome out;
+  EXPECT_EQ(vhost().declare_queue("sys.q", {}, false, 1, out).message(), "reserved sys.q");
+  EXPECT_EQ(vhost().find_queue("sys.q"), nullptr);
+  EXPECT_EQ(asked(), std::vector<std::string>{"q:v:sys.q"});
+  // A passive declare names an existing queue; a restored one was named before.
+  EXPECT_EQ(vhost().declare_queue("sys.q", {}, true, 1, out).code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(vhost().restore_queue("sys.q", {}).ok());
+  EXPECT_NE(vhost().find_queue("sys.q"), nullptr);
+  EXPECT_TRUE(asked().empty());
+}
+
+TEST_F(DeclarationRulesTest, DeletingAnExchangeTheModelReservesIsRefusedOnlyWhenItExists) {
+  EXPECT_EQ(vhost().delete_exchange("sys.events", false).message(), "reserved sys.events");
+  EXPECT_NE(vhost().find_exchange("sys.events"), nullptr);
+  EXPECT_TRUE(vhost().delete_exchange("sys.none", false).ok());
+  EXPECT_EQ(asked(), std::vector<std::string>{"x:v:sys.events"});
+}
+
+TEST_F(DeclarationRulesTest, ServerNamesComeFromTheModelSkippingTakenOnes) {
+  rules_.names = {"taken", "free-1", "free-2"};
+  declare(vhost(), "taken");
+  EXPECT_EQ(declare(vhost(), "")->name(), "free-1");
+  EXPECT_EQ(declare(vhost(), "")->name(), "free-2");
+}
+
+TEST_F(DeclarationRulesTest, BindingArgumentsAreTheModelsToRefuse) {
+  ASSERT_TRUE(vhost().declare_exchange("x", "direct", {}, false).ok());
+  declare(vhost(), "q");
+  asked();
+  const Table refuse{{"refuse", Value::Bool(true)}};
+  EXPECT_EQ(vhost().bind_queue("q", "x", "k", refuse, 1).message(), "no");
+  EXPECT_EQ(vhost().bind_exchange("x", "sys.events", "k", refuse).message(), "no");
+  EXPECT_FALSE(vhost().find_exchange("x")->has_bindings());
+  EXPECT_FALSE(vhost().find_exchange("sys.events")->has_bindings());
+  EXPECT_TRUE(vhost().bind_queue("q", "x", "k", {}, 1).ok());
+  EXPECT_EQ(asked(), (std::vector<std::string>{"bind v:x", "bind v:sys.events", "bind v:x"}));
+  EXPECT_EQ(routed(vhost(), "x", "k"), std::vector<std::string>{"q"});
+}
+
+TEST(VHostTest, WithoutAModelAHeadersBindingNeedsAKnownXMatch) {
+  VHost v("/");
+  declare_exchanges(v);
+  declare(v, "q");
+  const Table bogus{{"x-match", Value::String("bogus")}};
+  Status s = v.bind_queue("q", "x.headers", "", bogus, 1);
+  EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(s.message(), "x-match of a headers binding must be all, any, all-with-x or any-with-x");
+  EXPECT_EQ(v.bind_exchange("x.direct", "x.headers", "", bogus).code(),
+            ErrorCode::kPreconditionFailed);
+  EXPECT_FALSE(v.find_exchange("x.headers")->has_bindings());
+  // Other types do not read binding arguments.
+  EXPECT_TRUE(v.bind_queue("q", "x.direct", "", bogus, 1).ok());
+}
+
+TEST_F(DeclarationRulesTest, ARedeclareGetsTheModelsAnswer) {
+  ASSERT_TRUE(vhost().declare_exchange("x", "direct", {}, false).ok());
+  declare(vhost(), "q");
+  EXPECT_EQ(asked(), (std::vector<std::string>{"x:v:x", "q:v:q"}));  // new: names only
+  ExchangeOptions durable_x;
+  durable_x.durable = true;
+  QueueOptions durable_q;
+  durable_q.durable = true;
+  QueueDeclareOutcome out;
+  EXPECT_TRUE(vhost().declare_exchange("x", "fanout", durable_x, false).ok());
+  EXPECT_TRUE(vhost().declare_queue("q", durable_q, false, 1, out).ok());
+  EXPECT_FALSE(out.created);
+  rules_.redeclare_answer = {ErrorCode::kPreconditionFailed, "not the same"};
+  EXPECT_EQ(vhost().declare_exchange("x", "direct", {}, false).message(), "not the same");
+  EXPECT_EQ(vhost().declare_queue("q", {}, false, 1, out).message(), "not the same");
+  EXPECT_EQ(asked(), (std::vector<std::string>{"redeclare x:v:x:fanout:durable", "q:v:q",
+                                               "redeclare q:v:q:durable", "redeclare x:v:x:direct",
+                                               "q:v:q", "redeclare q:v:q"}));
+  // The existing exchange and queue are left as they were.
+  EXPECT_EQ(vhost().find_exchange("x")->type(), ExchangeType::kDirect);
+  EXPECT_FALSE(vhost().find_queue("q")->options().durable);
 }
 
 TEST(VHostTest, ExclusiveQueueOwnership) {
@@ -154,14 +329,15 @@ TEST(VHostTest, ExclusiveQueueOwnership) {
 
 TEST(VHostTest, DeleteQueueConditionsAndBindingCleanup) {
   VHost v("/");
+  declare_exchanges(v);
   QueuePtr q = declare(v, "q");
-  ASSERT_TRUE(v.bind_queue("q", "amq.fanout", "", {}, 1).ok());
+  ASSERT_TRUE(v.bind_queue("q", "x.fanout", "", {}, 1).ok());
   q->enqueue(std::make_shared<Message>());
   size_t count = 0;
   EXPECT_EQ(v.delete_queue("q", false, true, 1, count).code(), ErrorCode::kPreconditionFailed);
   ASSERT_TRUE(v.delete_queue("q", false, false, 1, count).ok());
   EXPECT_EQ(count, 1u);
-  EXPECT_FALSE(v.find_exchange("amq.fanout")->has_bindings());
+  EXPECT_FALSE(v.find_exchange("x.fanout")->has_bindings());
   // Deleting what is not there is not an error (RabbitMQ 3.x).
   EXPECT_TRUE(v.delete_queue("q", false, false, 1, count).ok());
 }

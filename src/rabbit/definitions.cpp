@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/names.h"
+#include "rabbit/names.h"
 
 #ifndef POLYMQ_VERSION
 #define POLYMQ_VERSION "unknown"

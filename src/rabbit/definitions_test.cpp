@@ -5,10 +5,25 @@
 
 #include <algorithm>
 
+#include "rabbit/model.h"
+
 namespace polymq::rabbit {
 namespace {
 
 using namespace polymq::core;
+
+// A broker with RabbitMQ's model, as the server runs one: every vhost has the amq.* exchanges
+// that definitions files leave out, and queue arguments are checked as on a declare.
+class ModelBroker : public Broker {
+ public:
+  ModelBroker() { model().install(hooks()); }
+
+ private:
+  static const Model& model() {
+    static const Model instance;  // outlives every broker of the test
+    return instance;
+  }
+};
 
 QueuePtr declare_queue(VHost& v, const std::string& name, QueueOptions options, OwnerId owner = 1) {
   QueueDeclareOutcome out;
@@ -95,11 +110,11 @@ std::string populate(Broker& b) {
 }
 
 TEST(DefinitionsTest, RoundTripKeepsEveryKindOfDefinition) {
-  Broker original;
+  ModelBroker original;
   const std::string named = populate(original);
   const std::string json = export_definitions(original);
 
-  Broker restored;
+  ModelBroker restored;
   ASSERT_TRUE(import_definitions(json, restored).ok());
   EXPECT_EQ(export_definitions(restored), json);
 
@@ -142,9 +157,9 @@ TEST(DefinitionsTest, RoundTripKeepsEveryKindOfDefinition) {
 }
 
 TEST(DefinitionsTest, ArgumentsKeepIntegersFloatsAndNesting) {
-  Broker original;
+  ModelBroker original;
   populate(original);
-  Broker restored;
+  ModelBroker restored;
   ASSERT_TRUE(import_definitions(export_definitions(original), restored).ok());
   Queue* q = restored.find_vhost("orders")->find_queue("orders.q");
   ASSERT_NE(q, nullptr);
@@ -176,7 +191,7 @@ TEST(DefinitionsTest, ArgumentsKeepIntegersFloatsAndNesting) {
 }
 
 TEST(DefinitionsTest, ExcludesWhatDoesNotSurviveARestart) {
-  Broker b;
+  ModelBroker b;
   VHost& v = b.add_vhost("/");
   ExchangeOptions transient;
   expect_ok(v.declare_exchange("kept.x", "direct", durable_exchange(), false));
@@ -202,7 +217,7 @@ TEST(DefinitionsTest, ExcludesWhatDoesNotSurviveARestart) {
     EXPECT_EQ(json.find(gone), std::string::npos) << gone << " in " << json;
   }
 
-  Broker restored;
+  ModelBroker restored;
   ASSERT_TRUE(import_definitions(json, restored).ok());
   VHost& r = *restored.find_vhost("/");
   EXPECT_NE(r.find_exchange("kept.x"), nullptr);
@@ -216,7 +231,7 @@ TEST(DefinitionsTest, ExcludesWhatDoesNotSurviveARestart) {
 }
 
 TEST(DefinitionsTest, PasswordHashIsRabbitMqs) {
-  Broker b;
+  ModelBroker b;
   // base64(salt + SHA-256(salt + "s3cret")) for the salt 01 02 03 04, as RabbitMQ writes it.
   const std::string expected = "AQIDBLq/hWyT4GNQ5SjFtltSvLoQIZIQIckdYAqRUvj04Npv";
   ASSERT_TRUE(import_definitions(R"({"users": [{"name": "app", "password_hash": ")" + expected +
@@ -254,7 +269,7 @@ TEST(DefinitionsTest, ImportsARabbitMqExport) {
     "bindings": [{"source": "billing", "vhost": "billing", "destination": "invoices",
                   "destination_type": "queue", "routing_key": "invoice.*", "arguments": {}}]
   })";
-  Broker b;
+  ModelBroker b;
   Status s = import_definitions(json, b);
   ASSERT_TRUE(s.ok()) << s.message();
   // guest/guest, and loopback-only as RabbitMQ's default loopback_users.
@@ -269,7 +284,7 @@ TEST(DefinitionsTest, ImportsARabbitMqExport) {
 }
 
 TEST(DefinitionsTest, MissingSectionsAreEmpty) {
-  Broker b;
+  ModelBroker b;
   EXPECT_TRUE(import_definitions("{}", b).ok());
   EXPECT_EQ(b.vhost_count(), 0u);
   // The export parses as JSON with every section present.
@@ -318,7 +333,7 @@ TEST(DefinitionsTest, MalformedInputIsAnErrorNamingTheEntry) {
       {std::string(100000, '['), "not valid JSON"},
   };
   for (const auto& [json, expected] : cases) {
-    Broker b;
+    ModelBroker b;
     b.add_vhost("/");
     Status s = import_definitions(json, b);
     EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << json;
@@ -335,9 +350,9 @@ TEST(DefinitionsTest, DeepArgumentsAreRefusedNotRecursedInto) {
            std::string(static_cast<size_t>(depth), '[') + "1" +
            std::string(static_cast<size_t>(depth), ']') + "}}]}";
   };
-  Broker shallow;
+  ModelBroker shallow;
   EXPECT_TRUE(import_definitions(nested(10), shallow).ok());
-  Broker deep;
+  ModelBroker deep;
   Status s = import_definitions(nested(10000), deep);
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(s.message().find("nested deeper"), std::string::npos) << s.message();
@@ -349,7 +364,7 @@ class RecordingLog final : public DefinitionsLog {
   explicit RecordingLog(Broker& b) : broker_(b) {}
   uint64_t record(const DefinitionChange& change) override {
     // Whatever the log sees must be a loadable file: no binding to a half-removed entity.
-    Broker check;
+    ModelBroker check;
     Status s = import_definitions(export_definitions(broker_), check);
     EXPECT_TRUE(s.ok()) << s.message();
     changes.push_back(export_change(change));
@@ -365,11 +380,11 @@ class RecordingLog final : public DefinitionsLog {
 };
 
 TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
-  Broker b;
+  ModelBroker b;
   RecordingLog log(b);
   b.hooks().definitions = &log;
   // Replaying the recorded changes over the state they started from rebuilds every step.
-  Broker replayed;
+  ModelBroker replayed;
   replayed.add_vhost("/");
   size_t applied = 0;
   int calls = 0;

@@ -1,6 +1,8 @@
 #include "rabbit/model.h"
 
 #include "rabbit/dead_letter.h"
+#include "rabbit/declarations.h"
+#include "rabbit/headers_binding.h"
 #include "rabbit/queue_arguments.h"
 
 namespace polymq::rabbit {
@@ -8,6 +10,7 @@ namespace polymq::rabbit {
 void Model::install(core::VHostHooks& hooks) const {
   hooks.queue_settings = this;
   hooks.dead_lettering = this;
+  hooks.declarations = this;
 }
 
 core::Status Model::parse(const std::string& vhost, const std::string& queue,
@@ -48,6 +51,33 @@ core::MessagePtr Model::dead_lettered(const core::Message& message, core::DeadLe
 bool Model::is_cycle(const core::Message& dead, const std::string& queue,
                      core::DeadLetterReason reason) const {
   return dead_letter_cycle(dead, queue, reason);
+}
+
+std::vector<core::BuiltinExchange> Model::builtin_exchanges() const {
+  return rabbit::builtin_exchanges();
+}
+
+core::Status Model::check_client_name(core::NameKind kind, const std::string& /*vhost*/,
+                                      const std::string& name) const {
+  return rabbit::check_client_name(kind, name);
+}
+
+std::string Model::generated_queue_name() const { return rabbit::generated_queue_name(); }
+
+core::Status Model::exchange_redeclare(const std::string& vhost, const core::Exchange& existing,
+                                       core::ExchangeType type,
+                                       const core::ExchangeOptions& requested) const {
+  return rabbit::exchange_redeclare(vhost, existing, type, requested);
+}
+
+core::Status Model::queue_redeclare(const std::string& vhost, const core::Queue& existing,
+                                    const core::QueueOptions& requested) const {
+  return rabbit::queue_redeclare(vhost, existing, requested);
+}
+
+core::Status Model::check_binding(const std::string& /*vhost*/, const core::Exchange& source,
+                                  const core::Table& arguments) const {
+  return rabbit::check_binding(source, arguments);
 }
 
 }  // namespace polymq::rabbit

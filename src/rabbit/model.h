@@ -4,7 +4,10 @@
 //
 // Today: queue settings from x-arguments and operator policies (rabbit/queue_arguments.h,
 // rabbit/policy.h), with RabbitMQ's checks and texts; dead-lettered messages with their
-// x-death history, and the dead-letter cycles RabbitMQ drops (rabbit/dead_letter.h).
+// x-death history, and the dead-letter cycles RabbitMQ drops (rabbit/dead_letter.h); the
+// amq.* built-in exchanges, the reserved "amq." prefix, "amq.gen-" queue names and redeclare
+// equivalence with its texts (rabbit/declarations.h); the x-match check of headers bindings
+// (rabbit/headers_binding.h).
 //
 // REQUIRES: outlives every vhost whose hooks point at it (install()).
 #pragma once
@@ -12,13 +15,16 @@
 #include <string>
 
 #include "core/dead_lettering.h"
+#include "core/declaration_rules.h"
 #include "core/queue_settings.h"
 #include "core/vhost.h"
 #include "rabbit/policy.h"
 
 namespace polymq::rabbit {
 
-class Model final : public core::QueueSettingsSource, public core::DeadLettering {
+class Model final : public core::QueueSettingsSource,
+                    public core::DeadLettering,
+                    public core::DeclarationRules {
  public:
   // Operator policies (from the config file); add them before vhosts declare queues.
   Policies& policies() { return policies_; }
@@ -41,6 +47,19 @@ class Model final : public core::QueueSettingsSource, public core::DeadLettering
                                  uint64_t now_seconds) const override;
   bool is_cycle(const core::Message& dead, const std::string& queue,
                 core::DeadLetterReason reason) const override;
+
+  // --- core::DeclarationRules ---
+  std::vector<core::BuiltinExchange> builtin_exchanges() const override;
+  core::Status check_client_name(core::NameKind kind, const std::string& vhost,
+                                 const std::string& name) const override;
+  std::string generated_queue_name() const override;
+  core::Status exchange_redeclare(const std::string& vhost, const core::Exchange& existing,
+                                  core::ExchangeType type,
+                                  const core::ExchangeOptions& requested) const override;
+  core::Status queue_redeclare(const std::string& vhost, const core::Queue& existing,
+                               const core::QueueOptions& requested) const override;
+  core::Status check_binding(const std::string& vhost, const core::Exchange& source,
+                             const core::Table& arguments) const override;
 
  private:
   Policies policies_;

@@ -6,7 +6,7 @@
 //   "all-with-x" / "any-with-x"          as all / any, but pattern keys starting with "x-" take
 //                                        part too (they are compared against message headers).
 // An x-match that is present but not one of those four longstr values routes as "all"; bind
-// time rejects it first (valid_x_match), so only legacy bindings can carry one.
+// time refuses it first (known_x_match), so only legacy bindings can carry one.
 //
 // Pattern keys:
 //   - "x-match" itself never takes part, in any mode;
@@ -24,7 +24,7 @@
 // key; a pattern entry with no such header counts as missing.
 #pragma once
 
-#include <string>
+#include <string_view>
 
 #include "core/value.h"
 
@@ -34,14 +34,13 @@ namespace polymq::core {
 // headers binding with `binding_arguments`.
 bool headers_match(const Table& binding_arguments, const Table* message_headers);
 
-// Checks the x-match argument of a headers binding, as queue.bind / exchange.bind do. Absent or
-// one of the four modes: true. Otherwise false, with `error` set to RabbitMQ's reply text (sent
-// with 406 PRECONDITION_FAILED; the "PRECONDITION_FAILED - " prefix is not part of `error`):
-//   Invalid x-match field value <<"bogus">>; expected all, any, all-with-x, or any-with-x
-//   Invalid x-match field type byte (value 1); expected longstr
-// The value is printed as Erlang's ~tp prints the term RabbitMQ holds, the type as RabbitMQ's
-// field type name (longstr, binary, signedint, long, short, byte, unsignedbyte, unsignedshort,
-// unsignedint, bool, float, double, decimal, timestamp, table, array, void).
-bool valid_x_match(const Table& binding_arguments, std::string& error);
+// Whether `name` is one of the four x-match modes.
+bool is_x_match_mode(std::string_view name);
+
+// Whether a headers binding's x-match is absent or one of the four modes as a string: what a
+// bind accepts. (An x-match that is not routes as "all" in headers_match.) Refusing it, and
+// with which text, is the broker model's (core::DeclarationRules::check_binding; RabbitMQ's
+// Erlang-term texts in rabbit/headers_binding.h).
+bool known_x_match(const Table& binding_arguments);
 
 }  // namespace polymq::core
