@@ -190,5 +190,59 @@ TEST(KafkaResponse, FlexibleResponsesUseHeaderV1) {
   EXPECT_EQ(frame, bytes("\x00\x00\x00\x0c\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x1b\x00"));
 }
 
+TEST(KafkaTaggedFields, KnownAreReadUnknownAreSkippedBadSizesFail) {
+  // ApiVersionsResponse v3: error 0, no api keys, throttle 0, then 2 tagged fields: unknown
+  // tag 9 (3 bytes) and FinalizedFeaturesEpoch (tag 1, int64 = 5).
+  const std::string_view wire =
+      bytes("\x00\x00\x01\x00\x00\x00\x00\x02\x09\x03xyz\x01\x08\x00\x00\x00\x00\x00\x00\x00\x05");
+  ApiVersionsResponse r;
+  Reader in(wire);
+  ASSERT_TRUE(r.decode(in, 3));
+  EXPECT_EQ(in.remaining(), 0u);
+  EXPECT_EQ(r.finalized_features_epoch, 5);
+  // Re-encoded: the unknown tag is gone, the known one kept.
+  EXPECT_EQ(encoded(r, 3), bytes("\x00\x00\x01\x00\x00\x00\x00\x01\x01\x08\x00\x00\x00\x00\x00\x00"
+                                 "\x00\x05"));
+  // A known tag whose size is not its value's size is malformed, even when the bytes are there.
+  Reader wrong(
+      bytes("\x00\x00\x01\x00\x00\x00\x00\x01\x01\x09\x00\x00\x00\x00\x00\x00\x00\x05\x00"));
+  EXPECT_FALSE(r.decode(wrong, 3));
+  // In v2 (not flexible) nothing follows the throttle time.
+  Reader classic(bytes("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"));
+  ASSERT_TRUE(r.decode(classic, 2));
+  EXPECT_EQ(r.finalized_features_epoch, -1);  // the default
+}
+
+TEST(KafkaNullable, NullOnlyWhereTheVersionAllowsIt) {
+  // MetadataRequest topics: nullable from v1 ("all topics"), not in v0.
+  MetadataRequest m;
+  Reader v0(bytes("\xff\xff\xff\xff"));
+  EXPECT_FALSE(m.decode(v0, 0));
+  Reader v1(bytes("\xff\xff\xff\xff"));
+  ASSERT_TRUE(m.decode(v1, 1));
+  EXPECT_FALSE(m.topics.has_value());
+  Reader v1_empty(bytes("\x00\x00\x00\x00"));
+  ASSERT_TRUE(m.decode(v1_empty, 1));
+  ASSERT_TRUE(m.topics.has_value());
+  EXPECT_TRUE(m.topics->empty());
+  // Null written in v0, which cannot say null, becomes the empty array.
+  m.topics.reset();
+  EXPECT_EQ(encoded(m, 0), bytes("\x00\x00\x00\x00"));
+  EXPECT_EQ(encoded(m, 1), bytes("\xff\xff\xff\xff"));
+}
+
+TEST(KafkaDefaults, ComeFromTheSchema) {
+  FetchRequest f;
+  EXPECT_EQ(f.replica_id, -1);
+  EXPECT_EQ(f.max_bytes, 0x7fffffff);
+  EXPECT_EQ(f.session_epoch, -1);
+  EXPECT_FALSE(f.cluster_id.has_value());  // "null"
+  JoinGroupRequest j;
+  EXPECT_EQ(j.rebalance_timeout_ms, -1);
+  EXPECT_FALSE(j.group_instance_id.has_value());
+  ProduceRequest p;
+  EXPECT_FALSE(p.transactional_id.has_value());
+}
+
 }  // namespace
 }  // namespace polymq::kafka
