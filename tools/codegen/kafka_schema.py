@@ -131,6 +131,12 @@ class Field:
         self.tagged = Versions(raw.get("taggedVersions")) if self.tag is not None else None
         if self.tag is not None and self.tagged.empty():
             sys.exit("%s.%s: a tag without taggedVersions" % (msg.name, self.spec_name))
+        if self.tag is not None and (self.tagged.lo, self.tagged.hi) != (self.versions.lo,
+                                                                         self.versions.hi):
+            # Kafka allows a field tagged in some versions and regular in others; none of the
+            # generated APIs has one, and this generator would drop the regular versions.
+            sys.exit("%s.%s: versions %s differ from taggedVersions %s (not supported)"
+                     % (msg.name, self.spec_name, self.versions.text, self.tagged.text))
         # A field may override the message's flexible versions (RequestHeader.ClientId: "none").
         fv = raw.get("flexibleVersions")
         self.flex_override = Versions(fv) if fv is not None else None

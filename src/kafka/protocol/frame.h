@@ -49,7 +49,7 @@ struct Request {
 // version and correlation id are still set from the first eight bytes when there are eight;
 // on kUnsupportedVersion the whole header is, so the caller can answer (ApiVersions with
 // UNSUPPORTED_VERSION, in response header v0). As Kafka's own broker, a body must be followed
-// by nothing.
+// by nothing. Records fields (Produce) are views into `payload`: keep it while `out` is used.
 RequestParse parse_request(std::string_view payload, Request& out);
 
 // Appends a complete frame: size prefix, header in the version the API and version call for,
