@@ -120,6 +120,7 @@ class AmqpTestClient {
     server_ = std::make_shared<net::Connection>(std::move(accepted), ++connection_ids());
     auto session = std::make_unique<Session>(broker.broker, *server_, config);
     session_ = session.get();
+    server_->set_on_finished([this](net::Connection&) { server_finished_ = true; });
     server_->start(std::move(session));
   }
 
@@ -330,6 +331,15 @@ class AmqpTestClient {
     return true;
   }
   bool closed() const { return eof_; }
+  // Closes the client's socket and runs the loop until the server's side is closed too, so
+  // Session::on_closed has run (channels released, exclusive queues deleted).
+  bool disconnect() {
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    eof_ = true;
+    return run_until([&] { return server_finished_; });
+  }
   // Bytes received and not yet taken as frames.
   const std::string& unread() const { return in_; }
 
@@ -526,6 +536,7 @@ class AmqpTestClient {
   std::string in_;
   bool reading_ = false;
   bool eof_ = false;
+  bool server_finished_ = false;  // the server's Connection finished closing
   size_t heartbeats_ = 0;
   uint32_t frame_max_ = kFrameMinSize;
 };

@@ -454,5 +454,58 @@ TEST_F(AmqpBasic, PublishToAMissingExchangeClosesTheChannel) {
   EXPECT_EQ(close.method_id, spec::BasicPublish::kMethodId);
 }
 
+TEST_F(AmqpBasic, DeletingTheQueueCancelsItsConsumersWithANotification) {
+  // The client announced consumer_cancel_notify: it is told with a basic.cancel of its own.
+  const std::string q = c.declare_queue(1);
+  c.consume(1, q, "c1");
+  spec::QueueDelete del;
+  del.queue = q;
+  c.send(1, del);
+  const auto cancel = c.expect<spec::BasicCancel>(1);
+  EXPECT_EQ(cancel.consumer_tag, "c1");
+  EXPECT_TRUE(cancel.nowait);
+  c.expect<spec::QueueDeleteOk>(1);
+  // The tag is free again once the queue dropped the consumer.
+  const std::string other = c.declare_queue(1);
+  c.consume(1, other, "c1");
+}
+
+TEST_F(AmqpBasic, ExclusiveQueueIsLockedToItsConnectionAndGoesWithIt) {
+  spec::QueueDeclare declare;
+  declare.queue = "mine";
+  declare.exclusive = true;
+  c.send(1, declare);
+  c.expect<spec::QueueDeclareOk>(1);
+  {
+    AmqpTestClient other(b);
+    ASSERT_TRUE(other.handshake());
+    other.open_channel(1);
+    spec::BasicGet get;
+    get.queue = "mine";
+    other.send(1, get);
+    const auto close = other.expect_channel_close(1);
+    EXPECT_EQ(close.reply_code, spec::kResourceLocked);
+    EXPECT_EQ(close.reply_text,
+              "RESOURCE_LOCKED - cannot obtain exclusive access to locked queue 'mine' in vhost "
+              "'/'. It could be originally declared on another connection or the exclusive "
+              "property value does not match that of the original declaration.");
+    EXPECT_EQ(close.class_id, spec::BasicGet::kClassId);
+    EXPECT_EQ(close.method_id, spec::BasicGet::kMethodId);
+  }
+  EXPECT_EQ(c.message_count(1, "mine"), 0u);  // its own connection uses it freely
+  c.send(0, spec::ConnectionClose{});
+  c.expect<spec::ConnectionCloseOk>(0);
+  ASSERT_TRUE(c.wait_closed());
+  ASSERT_TRUE(c.disconnect());
+  AmqpTestClient after(b);
+  ASSERT_TRUE(after.handshake());
+  after.open_channel(1);
+  spec::QueueDeclare passive;
+  passive.queue = "mine";
+  passive.passive = true;
+  after.send(1, passive);
+  EXPECT_EQ(after.expect_channel_close(1).reply_code, spec::kNotFound);
+}
+
 }  // namespace
 }  // namespace polymq::amqp
