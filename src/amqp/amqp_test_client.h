@@ -47,7 +47,7 @@ struct TestBroker {
   core::Broker broker;
   ReplyChannels reply_channels;
 
-  TestBroker() {
+  explicit TestBroker(core::Limits limits = {}) : broker(limits) {
     model.install(broker.hooks());  // before the first vhost, as main does
     broker.add_vhost("/");
     broker.users().add("guest", "guest", /*loopback_only=*/false);

@@ -507,5 +507,70 @@ TEST_F(AmqpBasic, ExclusiveQueueIsLockedToItsConnectionAndGoesWithIt) {
   EXPECT_EQ(after.expect_channel_close(1).reply_code, spec::kNotFound);
 }
 
+TEST_F(AmqpBasic, PrefetchSizeIsNotImplemented) {
+  spec::BasicQos qos;
+  qos.prefetch_size = 1000;
+  qos.prefetch_count = 1;
+  c.send(1, qos);
+  const auto close = c.expect_connection_close();
+  EXPECT_EQ(close.reply_code, spec::kNotImplemented);
+  EXPECT_EQ(close.reply_text, "NOT_IMPLEMENTED - prefetch_size!=0 (1000)");
+  EXPECT_EQ(close.class_id, spec::BasicQos::kClassId);
+  EXPECT_EQ(close.method_id, spec::BasicQos::kMethodId);
+  EXPECT_TRUE(c.wait_closed());
+}
+
+TEST_F(AmqpBasic, ImmediatePublishIsNotImplemented) {
+  spec::BasicPublish publish;
+  publish.routing_key = "q";
+  publish.immediate = true;
+  c.send(1, publish);
+  const auto close = c.expect_connection_close();
+  EXPECT_EQ(close.reply_code, spec::kNotImplemented);
+  EXPECT_EQ(close.reply_text, "NOT_IMPLEMENTED - immediate=true");
+  EXPECT_EQ(close.class_id, spec::BasicPublish::kClassId);
+  EXPECT_EQ(close.method_id, spec::BasicPublish::kMethodId);
+}
+
+TEST_F(AmqpBasic, ClosingTheConnectionRequeuesUnackedDeliveries) {
+  const std::string q = queue_with(2);
+  c.consume(1, q, "c1");
+  ASSERT_EQ(deliveries(c.sync(1)).size(), 2u);
+  c.send(0, spec::ConnectionClose{});
+  c.expect<spec::ConnectionCloseOk>(0);
+  ASSERT_TRUE(c.wait_closed());
+  AmqpTestClient other(b);
+  ASSERT_TRUE(other.handshake());
+  other.open_channel(1);
+  EXPECT_EQ(other.message_count(1, q), 2u);
+  spec::BasicGet get;
+  get.queue = q;
+  get.no_ack = true;
+  other.send(1, get);
+  const Received r = other.expect_content<spec::BasicGetOk>(1);
+  EXPECT_TRUE(r.get<spec::BasicGetOk>()->redelivered);
+  EXPECT_EQ(r.body, "m0");
+}
+
+TEST(AmqpMessageSize, MessageOverTheLimitIsRefusedAtItsHeaderAndItsBodyDropped) {
+  core::Limits limits;
+  limits.max_message_size = 1000;
+  TestBroker b(limits);
+  AmqpTestClient c(b);
+  ASSERT_TRUE(c.handshake());
+  c.open_channel(1);
+  const std::string q = c.declare_queue(1);
+  c.publish(1, "", q, std::string(1000, 'a'));  // at the limit: taken
+  c.publish(1, "", q, std::string(1001, 'b'));
+  const auto close = c.expect_channel_close(1);
+  EXPECT_EQ(close.reply_code, spec::kPreconditionFailed);
+  EXPECT_EQ(close.reply_text,
+            "PRECONDITION_FAILED - message size 1001 is larger than configured max size 1000");
+  EXPECT_EQ(close.class_id, spec::BasicPublish::kClassId);
+  EXPECT_EQ(close.method_id, spec::BasicPublish::kMethodId);
+  c.open_channel(1);
+  EXPECT_EQ(c.message_count(1, q), 1u);
+}
+
 }  // namespace
 }  // namespace polymq::amqp
