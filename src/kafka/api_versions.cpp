@@ -1,0 +1,39 @@
+#include "kafka/api_versions.h"
+
+#include "kafka/protocol/generated/api_keys.h"
+
+namespace polymq::kafka {
+namespace {
+
+// ApiVersions v4 (KIP-511's successor fields) is left out until a client needs it: v3 carries
+// everything PolyMQ has to say. Metadata: every version the codec reads.
+constexpr SupportedApi kSupported[] = {
+    {api_key::kMetadata, 0, 12},
+    {api_key::kApiVersions, 0, 3},
+};
+
+}  // namespace
+
+std::span<const SupportedApi> supported_apis() { return kSupported; }
+
+const SupportedApi* find_supported_api(int16_t key) {
+  for (const SupportedApi& api : kSupported) {
+    if (api.key == key) return &api;
+  }
+  return nullptr;
+}
+
+ApiVersionsResponse api_versions_response(int16_t error_code) {
+  ApiVersionsResponse response;
+  response.error_code = error_code;
+  for (const SupportedApi& api : kSupported) {
+    ApiVersionsResponse::ApiVersion v;
+    v.api_key = api.key;
+    v.min_version = api.min_version;
+    v.max_version = api.max_version;
+    response.api_keys.push_back(v);
+  }
+  return response;
+}
+
+}  // namespace polymq::kafka

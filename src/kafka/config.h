@@ -1,0 +1,27 @@
+// What a Kafka session needs to know about the broker it fronts: where clients reach it, its
+// cluster id, the vhost its topics live in and the topic auto-creation settings. Filled in by
+// server/ from the configuration; one instance outlives every session.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace polymq::kafka {
+
+struct Config {
+  // Metadata tells clients to (re)connect to this broker at advertised_host:advertised_port.
+  std::string advertised_host = "127.0.0.1";
+  int32_t advertised_port = 9092;
+  // The one broker of the one-node cluster: its node id, also the controller and every
+  // partition's leader and only replica.
+  int32_t node_id = 0;
+  // Stable across restarts (server/kafka_cluster_id keeps it in the data directory).
+  std::string cluster_id;
+  // Topics are the streams of this vhost.
+  std::string vhost = "/";
+  // Kafka's auto.create.topics.enable and num.partitions.
+  bool auto_create_topics = true;
+  uint32_t default_partitions = 1;
+};
+
+}  // namespace polymq::kafka

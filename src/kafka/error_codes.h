@@ -1,0 +1,15 @@
+// The Kafka error codes PolyMQ answers with (Kafka's org.apache.kafka.common.protocol.Errors).
+#pragma once
+
+#include <cstdint>
+
+namespace polymq::kafka::error {
+
+constexpr int16_t kUnknownServerError = -1;
+constexpr int16_t kNone = 0;
+constexpr int16_t kUnknownTopicOrPartition = 3;
+constexpr int16_t kInvalidTopicException = 17;
+constexpr int16_t kUnsupportedVersion = 35;
+constexpr int16_t kUnknownTopicId = 100;
+
+}  // namespace polymq::kafka::error

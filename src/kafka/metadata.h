@@ -1,0 +1,21 @@
+// Metadata: the one-node cluster (this broker, the controller, every partition's leader and
+// only replica) and the topics, which are the streams of the configured vhost. A requested
+// topic that does not exist is created as a stream when auto-creation is on and the request
+// allows it (v4+'s allow_auto_topic_creation; always for older versions, as Kafka).
+#pragma once
+
+#include <cstdint>
+
+#include "core/broker.h"
+#include "kafka/config.h"
+#include "kafka/protocol/generated/metadata.h"
+
+namespace polymq::kafka {
+
+// Kafka's rule for topic names: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".
+bool valid_topic_name(const std::string& name);
+
+MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
+                                 const MetadataRequest& request, int16_t version);
+
+}  // namespace polymq::kafka

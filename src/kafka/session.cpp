@@ -1,0 +1,129 @@
+#include "kafka/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "kafka/api_versions.h"
+#include "kafka/error_codes.h"
+#include "kafka/metadata.h"
+
+namespace polymq::kafka {
+namespace {
+
+// A request at least this large that has not fully arrived is buffered in a block of its
+// exact size (net::Connection::expect_input), so it is not copied again at every read.
+constexpr size_t kOwnBlockRequestSize = 32 * 1024;
+
+}  // namespace
+
+Session::Session(core::Broker& broker, net::Connection& connection, const Config& config,
+                 uint32_t max_request_bytes)
+    : broker_(broker),
+      connection_(connection),
+      config_(config),
+      max_request_bytes_(max_request_bytes) {}
+
+size_t Session::on_read(const uint8_t* data, size_t size) {
+  size_t pos = 0;
+  while (pos < size) {
+    // Whatever arrives after we decided to close is dropped (the close lingers to read it).
+    if (connection_.closing()) return size;
+    std::string_view payload;
+    size_t consumed = 0;
+    const FrameParse result =
+        parse_frame(data + pos, size - pos, max_request_bytes_, payload, consumed);
+    if (result == FrameParse::kNeedMore) {
+      if (size - pos >= kSizePrefixBytes) {
+        const uint8_t* h = data + pos;
+        const size_t total =
+            (size_t{h[0]} << 24 | size_t{h[1]} << 16 | size_t{h[2]} << 8 | h[3]) + kSizePrefixBytes;
+        if (total >= kOwnBlockRequestSize) connection_.expect_input(total);
+      }
+      break;
+    }
+    if (result == FrameParse::kTooLarge || result == FrameParse::kNegative) {
+      const uint8_t* h = data + pos;
+      const int32_t declared = static_cast<int32_t>(uint32_t{h[0]} << 24 | uint32_t{h[1]} << 16 |
+                                                    uint32_t{h[2]} << 8 | h[3]);
+      close("request size " + std::to_string(declared) + " is outside [0, " +
+            std::to_string(max_request_bytes_) + "]");
+      return size;
+    }
+    pos += consumed;
+    if (!handle(payload)) return size;
+  }
+  return pos;
+}
+
+bool Session::handle(std::string_view payload) {
+  Request request;
+  const RequestParse parsed = parse_request(payload, request);
+  const RequestHeader& h = request.header;
+  switch (parsed) {
+    case RequestParse::kOk:
+      return dispatch(request);
+    case RequestParse::kUnknownApi:
+      close("unknown api key " + std::to_string(h.request_api_key));
+      return false;
+    case RequestParse::kMalformed:
+      close("malformed request (api key " + std::to_string(h.request_api_key) + " v" +
+            std::to_string(h.request_api_version) + ")");
+      return false;
+    case RequestParse::kUnsupportedVersion:
+      // The codec cannot read this version: dispatch answers ApiVersions without its body and
+      // closes for every other API.
+      return dispatch(request);
+  }
+  return false;
+}
+
+bool Session::dispatch(const Request& request) {
+  const RequestHeader& h = request.header;
+  const SupportedApi* api = find_supported_api(h.request_api_key);
+  if (api == nullptr) {
+    close("api key " + std::to_string(h.request_api_key) + " is not served");
+    return false;
+  }
+  const int16_t version = h.request_api_version;
+  const bool supported = version >= api->min_version && version <= api->max_version;
+  std::string& out = connection_.output();
+  if (h.request_api_key == api_key::kApiVersions) {
+    if (supported) {
+      append_response(out, version, h.correlation_id, api_versions_response(error::kNone));
+    } else {
+      // Kafka's answer to a version it does not know: v0 (which every client can read), the
+      // error and the supported ranges.
+      append_response(out, int16_t{0}, h.correlation_id,
+                      api_versions_response(error::kUnsupportedVersion));
+    }
+    connection_.flush_soon();
+    return true;
+  }
+  if (!supported) {
+    // As Kafka (InvalidRequestException): a client must pick a version from ApiVersions.
+    close("unsupported version " + std::to_string(version) + " of api key " +
+          std::to_string(h.request_api_key));
+    return false;
+  }
+  if (h.request_api_key == api_key::kMetadata) {
+    const auto& body = std::get<MetadataRequest>(request.body);
+    append_response(out, version, h.correlation_id,
+                    handle_metadata(broker_, config_, body, version));
+    connection_.flush_soon();
+    return true;
+  }
+  close("api key " + std::to_string(h.request_api_key) + " has no handler");
+  return false;
+}
+
+void Session::close(const std::string& reason) {
+  spdlog::info("kafka {}: closing connection: {}", connection_.remote_address(), reason);
+  connection_.close_after_flush();
+}
+
+void Session::on_tick(net::Clock::time_point) {}
+
+void Session::on_shutdown() { connection_.close_after_flush(); }
+
+void Session::on_closed() {}
+
+}  // namespace polymq::kafka
