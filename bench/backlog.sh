@@ -15,6 +15,9 @@
 # on 127.0.0.1:$POLYMQ_PORT (default 5694) with a fresh data directory under /tmp, and is
 # stopped on exit. The passive declares are made with python3-pika (/usr/bin/python3).
 set -euo pipefail
+# The brokers started here serve AMQP only: Kafka's default port (9092) could be taken by
+# another broker on the machine. An environment variable, so builds without Kafka ignore it.
+export POLYMQ_KAFKA_PORT=0
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$ROOT/build/release"

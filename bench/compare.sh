@@ -31,6 +31,9 @@
 # Environment: RABBIT_PORT=5692, RABBIT_DIST_PORT=25692, POLYMQ_PORT=5693, BASELINE_PORT=5694,
 # SETTLE=2 (seconds of pause before each run).
 set -euo pipefail
+# The brokers started here serve AMQP only: Kafka's default port (9092) could be taken by
+# another broker on the machine. An environment variable, so builds without Kafka ignore it.
+export POLYMQ_KAFKA_PORT=0
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$ROOT/build/release"

@@ -77,7 +77,9 @@ class PolyMQ:
         started = time.monotonic()
         self.proc = subprocess.Popen([self.binary, "--bind", "127.0.0.1", "--amqp-port",
                                       str(self.port), "--data-dir", self.data, "--log-level",
-                                      "warn", "--sync-policy", self.sync_policy])
+                                      "warn", "--sync-policy", self.sync_policy],
+                                     # AMQP only: Kafka's default port may be taken.
+                                     env=dict(os.environ, POLYMQ_KAFKA_PORT="0"))
         deadline = started + 60
         while True:
             try:

@@ -207,6 +207,38 @@ std::string apply_toml(const std::string& path, Config& config) {
   if (err.empty()) {
     err = read_int(doc["max_message_size"], "max_message_size", config.max_message_size);
   }
+  auto kafka = doc["kafka"];
+  if (err.empty()) err = read_int(kafka["port"], "kafka.port", config.kafka_port);
+  if (const toml::node* n = kafka["advertised_host"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<std::string>();
+    if (!v) {
+      err = "'kafka.advertised_host' must be a string";
+    } else {
+      config.kafka_advertised_host = *v;
+    }
+  }
+  if (const toml::node* n = kafka["vhost"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<std::string>();
+    if (!v || v->empty()) {
+      err = "'kafka.vhost' must be a non-empty string";
+    } else {
+      config.kafka_vhost = *v;
+    }
+  }
+  if (const toml::node* n = kafka["auto_create_topics"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<bool>();
+    if (!n->is_boolean() || !v) {
+      err = "'kafka.auto_create_topics' must be true or false";
+    } else {
+      config.kafka_auto_create_topics = *v;
+    }
+  }
+  if (err.empty()) {
+    err = read_int(kafka["num_partitions"], "kafka.num_partitions", config.kafka_num_partitions);
+    if (err.empty() && config.kafka_num_partitions == 0) {
+      err = "'kafka.num_partitions' must be at least 1";
+    }
+  }
   auto storage = doc["storage"];
   if (auto v = storage["sync_policy"].value<std::string>()) config.sync_policy = *v;
   if (err.empty()) {
@@ -298,6 +330,12 @@ std::string apply_toml(const std::string& path, Config& config) {
   return {};
 }
 
+std::string kafka_advertised_host(const Config& config) {
+  if (!config.kafka_advertised_host.empty()) return config.kafka_advertised_host;
+  if (config.bind == "0.0.0.0" || config.bind == "::" || config.bind.empty()) return "127.0.0.1";
+  return config.bind;
+}
+
 std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   Config config;
   CLI::App app{"PolyMQ: one broker for AMQP 0-9-1 (RabbitMQ) clients, and more to come", "polymq"};
@@ -314,6 +352,15 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
                      ->envname("POLYMQ_BIND");
   auto* o_port = app.add_option("--amqp-port", amqp_port, "AMQP 0-9-1 port (default 5672)")
                      ->envname("POLYMQ_AMQP_PORT");
+  uint16_t kafka_port = 0;
+  std::string kafka_host;
+  auto* o_kafka_port =
+      app.add_option("--kafka-port", kafka_port, "Kafka port (default 9092, 0: off)")
+          ->envname("POLYMQ_KAFKA_PORT");
+  auto* o_kafka_host = app.add_option("--kafka-advertised-host", kafka_host,
+                                      "Host Kafka clients are told to connect to (default: the "
+                                      "bind address, 127.0.0.1 when bound to 0.0.0.0)")
+                           ->envname("POLYMQ_KAFKA_ADVERTISED_HOST");
   auto* o_level = app.add_option("--log-level", log_level,
                                  "trace, debug, info, warn, error or off (default info)")
                       ->envname("POLYMQ_LOG_LEVEL")
@@ -384,6 +431,8 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_data->count() > 0) config.data_dir = data_dir;
   if (o_bind->count() > 0) config.bind = bind;
   if (o_port->count() > 0) config.amqp_port = amqp_port;
+  if (o_kafka_port->count() > 0) config.kafka_port = kafka_port;
+  if (o_kafka_host->count() > 0) config.kafka_advertised_host = kafka_host;
   if (o_level->count() > 0) config.log_level = log_level;
   if (o_max->count() > 0) config.max_message_size = max_message_size;
   if (o_sync->count() > 0) config.sync_policy = sync_policy;

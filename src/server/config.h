@@ -44,6 +44,16 @@ struct Config {
   std::string amqp_product = "PolyMQ";
   uint64_t max_message_size = 128ull * 1024 * 1024;
 
+  // Kafka: 0 disables the listener. Metadata tells clients to connect to
+  // kafka_advertised_host (empty: the bind address; 127.0.0.1 when bound to every address).
+  uint16_t kafka_port = 9092;
+  std::string kafka_advertised_host;
+  // Topics are the streams of this vhost (which must exist).
+  std::string kafka_vhost = "/";
+  // Kafka's auto.create.topics.enable and num.partitions.
+  bool kafka_auto_create_topics = true;
+  uint32_t kafka_num_partitions = 1;
+
   // Storage: when publisher confirms of persistent messages wait for fdatasync.
   std::string sync_policy = "batch";  // batch | interval | never
   uint32_t sync_interval_ms = 10;     // for "interval"
@@ -71,6 +81,10 @@ std::string parse_byte_size(std::string_view text, uint64_t& out);
 // A number below 1 is a fraction of physical RAM ("0.4"); anything else is a byte size as
 // parse_byte_size ("1073741824", "512MB"). Returns an error text, empty on success.
 std::string parse_memory_watermark(std::string_view text, MemoryWatermark& out);
+
+// The host Kafka clients are told to connect to: the configured one, else the bind address,
+// with 127.0.0.1 for the wildcard addresses (a client cannot connect to 0.0.0.0).
+std::string kafka_advertised_host(const Config& config);
 
 // Applies a TOML document to `config`; returns an error text, empty on success.
 std::string apply_toml(const std::string& path, Config& config);

@@ -7,11 +7,14 @@
 
 #include "amqp/session.h"
 #include "core/broker.h"
+#include "kafka/config.h"
+#include "kafka/session.h"
 #include "net/listener.h"
 #include "rabbit/model.h"
 #include "server/asio_timers.h"
 #include "server/config.h"
 #include "server/definitions_saver.h"
+#include "server/kafka_cluster_id.h"
 #include "server/resource_monitor.h"
 #include "storage/file.h"
 #include "storage/group_commit.h"
@@ -132,6 +135,35 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", err);
     return 1;
   }
+
+  // Kafka: topics are the streams of one vhost; the listener is off with port 0.
+  kafka::Config kafka_config;  // outlives the listener and so every session
+  kafka_config.advertised_host = server::kafka_advertised_host(*config);
+  kafka_config.advertised_port = config->kafka_port;
+  kafka_config.vhost = config->kafka_vhost;
+  kafka_config.auto_create_topics = config->kafka_auto_create_topics;
+  kafka_config.default_partitions = config->kafka_num_partitions;
+  net::Listener kafka_listener(io, "Kafka", [&](net::Connection& connection) {
+    return std::make_unique<kafka::Session>(broker, connection, kafka_config);
+  });
+  if (config->kafka_port != 0) {
+    if (broker.find_vhost(config->kafka_vhost) == nullptr) {
+      spdlog::critical("the Kafka vhost '{}' does not exist", config->kafka_vhost);
+      return 1;
+    }
+    std::string err;
+    if (!server::load_or_create_kafka_cluster_id(config->data_dir, kafka_config.cluster_id, err)) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+    if (err = kafka_listener.listen(config->bind, config->kafka_port); !err.empty()) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+    spdlog::info("Kafka clients are told to connect to {}:{} (cluster id {})",
+                 kafka_config.advertised_host, kafka_config.advertised_port,
+                 kafka_config.cluster_id);
+  }
   spdlog::info("PolyMQ started (data directory {})", config->data_dir);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -139,7 +171,7 @@ int main(int argc, char** argv) {
   asio::steady_timer idle_poll_timer(io);
   // Stops the loop as soon as every connection has gone, without waiting out the grace.
   std::function<void()> stop_when_idle = [&] {
-    if (amqp_listener.connection_count() == 0) {
+    if (amqp_listener.connection_count() == 0 && kafka_listener.connection_count() == 0) {
       io.stop();
       return;
     }
@@ -152,6 +184,7 @@ int main(int argc, char** argv) {
     if (error) return;
     spdlog::info("received signal {}, shutting down", signal);
     amqp_listener.shutdown();
+    kafka_listener.shutdown();
     shutdown_timer.expires_after(kShutdownGrace);
     shutdown_timer.async_wait([&](const asio::error_code& e) {
       if (!e) io.stop();

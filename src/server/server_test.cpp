@@ -104,6 +104,38 @@ TEST_F(ConfigFile, AmqpProduct) {
   EXPECT_NE(apply_toml(write("[amqp]\nproduct = \"\"\n"), c), "");
 }
 
+TEST_F(ConfigFile, KafkaKeys) {
+  Config c;
+  EXPECT_EQ(c.kafka_port, 9092);
+  EXPECT_TRUE(c.kafka_auto_create_topics);
+  EXPECT_EQ(apply_toml(write("[kafka]\nport = 19092\nadvertised_host = \"kafka.example\"\n"
+                             "vhost = \"events\"\nauto_create_topics = false\n"
+                             "num_partitions = 4\n"),
+                       c),
+            "");
+  EXPECT_EQ(c.kafka_port, 19092);
+  EXPECT_EQ(c.kafka_advertised_host, "kafka.example");
+  EXPECT_EQ(c.kafka_vhost, "events");
+  EXPECT_FALSE(c.kafka_auto_create_topics);
+  EXPECT_EQ(c.kafka_num_partitions, 4u);
+  EXPECT_NE(apply_toml(write("[kafka]\nport = 70000\n"), c), "");
+  EXPECT_NE(apply_toml(write("[kafka]\nauto_create_topics = 1\n"), c), "");
+  EXPECT_NE(apply_toml(write("[kafka]\nnum_partitions = 0\n"), c), "");
+  EXPECT_NE(apply_toml(write("[kafka]\nvhost = \"\"\n"), c), "");
+}
+
+TEST(KafkaAdvertisedHost, TheBindAddressUnlessConfigured) {
+  Config c;
+  c.bind = "0.0.0.0";
+  EXPECT_EQ(kafka_advertised_host(c), "127.0.0.1");
+  c.bind = "::";
+  EXPECT_EQ(kafka_advertised_host(c), "127.0.0.1");
+  c.bind = "192.0.2.7";
+  EXPECT_EQ(kafka_advertised_host(c), "192.0.2.7");
+  c.kafka_advertised_host = "broker.example";
+  EXPECT_EQ(kafka_advertised_host(c), "broker.example");
+}
+
 TEST_F(ConfigFile, Policies) {
   Config c;
   const std::string text = R"(
