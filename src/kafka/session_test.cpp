@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kafka/api_versions.h"
 #include "kafka/error_codes.h"
 #include "kafka/kafka_test_client.h"
 
@@ -40,6 +41,21 @@ void expect_supported_list(const ApiVersionsResponse& r) {
   EXPECT_EQ(r.api_keys[1].api_key, api_key::kApiVersions);
   EXPECT_EQ(r.api_keys[1].min_version, 0);
   EXPECT_EQ(r.api_keys[1].max_version, 3);
+}
+
+TEST(KafkaApiVersions, EveryServedRangeIsOneTheCodecReads) {
+  int16_t previous_key = -1;
+  for (const SupportedApi& api : supported_apis()) {
+    EXPECT_GT(api.key, previous_key) << "ordered by key";
+    previous_key = api.key;
+    const ApiInfo* info = api_info(api.key);
+    ASSERT_NE(info, nullptr) << api.key;
+    EXPECT_GE(api.min_version, info->min_version) << info->name;
+    EXPECT_LE(api.max_version, info->max_version) << info->name;
+    EXPECT_LE(api.min_version, api.max_version) << info->name;
+    EXPECT_EQ(find_supported_api(api.key), &api);
+  }
+  EXPECT_EQ(find_supported_api(api_key::kProduce), nullptr);
 }
 
 TEST(KafkaSession, ApiVersionsInEverySupportedVersion) {

@@ -155,6 +155,15 @@ def test_bad_input_closes_the_connection_and_nothing_else(kafka_broker, bad):
     assert "closing connection" in kafka_broker.log_text()
 
 
+def test_sigterm_closes_open_kafka_connections_and_exits_cleanly(make_broker):
+    broker = make_broker(kafka=True).start()
+    with kafka_raw.connect(broker.kafka_port) as s:
+        s.sendall(kafka_raw.request_bytes(kafka_raw.API_VERSIONS, 0, 1))
+        assert kafka_raw.read_frame(s) is not None
+        assert broker.stop() == 0  # fails unless the broker exits 0 within the timeout
+        assert kafka_raw.closed_by_server(s)
+
+
 def test_the_environment_sets_the_kafka_port_and_the_flag_overrides_it(make_broker):
     from polymq_process import free_port, port_accepts
 
