@@ -33,18 +33,15 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
         parse_frame(data + pos, size - pos, max_request_bytes_, payload, consumed);
     if (result == FrameParse::kNeedMore) {
       if (size - pos >= kSizePrefixBytes) {
-        const uint8_t* h = data + pos;
+        // Within [0, max_request_bytes_]: parse_frame would have refused it otherwise.
         const size_t total =
-            (size_t{h[0]} << 24 | size_t{h[1]} << 16 | size_t{h[2]} << 8 | h[3]) + kSizePrefixBytes;
+            static_cast<size_t>(declared_frame_size(data + pos)) + kSizePrefixBytes;
         if (total >= kOwnBlockRequestSize) connection_.expect_input(total);
       }
       break;
     }
     if (result == FrameParse::kTooLarge || result == FrameParse::kNegative) {
-      const uint8_t* h = data + pos;
-      const int32_t declared = static_cast<int32_t>(uint32_t{h[0]} << 24 | uint32_t{h[1]} << 16 |
-                                                    uint32_t{h[2]} << 8 | h[3]);
-      close("request size " + std::to_string(declared) + " is outside [0, " +
+      close("request size " + std::to_string(declared_frame_size(data + pos)) + " is outside [0, " +
             std::to_string(max_request_bytes_) + "]");
       return size;
     }

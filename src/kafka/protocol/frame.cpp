@@ -5,8 +5,7 @@ namespace polymq::kafka {
 FrameParse parse_frame(const uint8_t* data, size_t size, uint32_t max_bytes,
                        std::string_view& payload, size_t& consumed) {
   if (size < kSizePrefixBytes) return FrameParse::kNeedMore;
-  Reader prefix(data, kSizePrefixBytes);
-  const int32_t declared = prefix.int32();
+  const int32_t declared = declared_frame_size(data);
   if (declared < 0) return FrameParse::kNegative;
   const auto n = static_cast<uint32_t>(declared);
   if (n > max_bytes) return FrameParse::kTooLarge;
@@ -14,6 +13,11 @@ FrameParse parse_frame(const uint8_t* data, size_t size, uint32_t max_bytes,
   payload = std::string_view(reinterpret_cast<const char*>(data) + kSizePrefixBytes, n);
   consumed = kSizePrefixBytes + n;
   return FrameParse::kFrame;
+}
+
+int32_t declared_frame_size(const uint8_t* data) {
+  Reader prefix(data, kSizePrefixBytes);
+  return prefix.int32();
 }
 
 RequestParse parse_request(std::string_view payload, Request& out) {

@@ -31,6 +31,8 @@ enum class FrameParse {
 
 FrameParse parse_frame(const uint8_t* data, size_t size, uint32_t max_bytes,
                        std::string_view& payload, size_t& consumed);
+// The size a frame's prefix declares (negative for a hostile one). REQUIRES: size >= 4.
+int32_t declared_frame_size(const uint8_t* data);
 
 enum class RequestParse {
   kOk,
