@@ -80,14 +80,18 @@ class IdWindow {
   size_t take_up_to(uint64_t tag, Fn&& fn) {
     size_t n = 0;
     while (!entries_.empty() && first_tag_ <= tag) {
-      auto slot = std::move(entries_.front());
-      entries_.pop_front();
       const uint64_t slot_tag = first_tag_++;
-      if (slot) {
-        --live_;
-        ++n;
-        call(fn, slot_tag, std::move(*slot));
+      if (!entries_.front()) {
+        entries_.pop_front();
+        continue;
       }
+      // The entry is moved out of the slot, not the slot out of the deque: moving a whole
+      // std::optional here trips GCC 12's -Wmaybe-uninitialized at -O2 (a false positive).
+      Entry e = std::move(*entries_.front());
+      entries_.pop_front();
+      --live_;
+      ++n;
+      call(fn, slot_tag, std::move(e));
     }
     return n;
   }
