@@ -574,7 +574,8 @@ std::string export_definitions(const Broker& broker) {
 Status import_definitions(std::string_view json, Broker& broker) {
   rapidjson::Document doc;
   // Iterative parsing: a hostile file of deeply nested brackets cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(json.data(),
+                                                                                 json.size());
   if (doc.HasParseError()) {
     return {ErrorCode::kInvalidArgument, std::string("definitions: not valid JSON at offset ") +
                                              std::to_string(doc.GetErrorOffset()) + ": " +
@@ -689,7 +690,8 @@ Status remove_binding(const Entry& e, Broker& broker) {
 
 Status apply_change(std::string_view json, Broker& broker) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(json.data(),
+                                                                                 json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return invalid("change", "not a JSON object");
   }

@@ -190,6 +190,24 @@ TEST(DefinitionsTest, ArgumentsKeepIntegersFloatsAndNesting) {
       false, 7, out));
 }
 
+// A number too large for an integer becomes the double nearest to it, and exporting that double
+// and importing it again gives the same double: parsing is exactly rounded, not approximate.
+TEST(DefinitionsTest, LargeNumbersSurviveARoundTripExactly) {
+  const std::string json =
+      R"({"vhosts":[{"name":"/"}],"exchanges":[{"name":"x","vhost":"/","type":"topic",)"
+      R"("durable":true,"auto_delete":false,"internal":false,)"
+      R"("arguments":{"big":-9999999999999999999999999999991,"small":1.0000000000000002}}]})";
+  ModelBroker first;
+  ASSERT_TRUE(import_definitions(json, first).ok());
+  const std::string exported = export_definitions(first);
+  ModelBroker second;
+  ASSERT_TRUE(import_definitions(exported, second).ok());
+  EXPECT_EQ(export_definitions(second), exported);
+  const Table& args = second.find_vhost("/")->find_exchange("x")->options().arguments;
+  EXPECT_EQ(find(args, "big")->as_double(), -9999999999999999999999999999991.0);
+  EXPECT_EQ(find(args, "small")->as_double(), 1.0000000000000002);
+}
+
 TEST(DefinitionsTest, ExcludesWhatDoesNotSurviveARestart) {
   ModelBroker b;
   VHost& v = b.add_vhost("/");
