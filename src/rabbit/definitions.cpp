@@ -1,7 +1,6 @@
 #include "rabbit/definitions.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -10,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "rabbit/json_parse.h"
 #include "rabbit/names.h"
 
 #ifndef POLYMQ_VERSION
@@ -573,13 +573,8 @@ std::string export_definitions(const Broker& broker) {
 
 Status import_definitions(std::string_view json, Broker& broker) {
   rapidjson::Document doc;
-  // Iterative parsing: a hostile file of deeply nested brackets cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(json.data(),
-                                                                                 json.size());
-  if (doc.HasParseError()) {
-    return {ErrorCode::kInvalidArgument, std::string("definitions: not valid JSON at offset ") +
-                                             std::to_string(doc.GetErrorOffset()) + ": " +
-                                             rapidjson::GetParseError_En(doc.GetParseError())};
+  if (std::string error; !parse_json(json, doc, error)) {
+    return {ErrorCode::kInvalidArgument, "definitions: " + error};
   }
   if (!doc.IsObject()) return invalid("document", "must be a JSON object");
 
@@ -690,9 +685,7 @@ Status remove_binding(const Entry& e, Broker& broker) {
 
 Status apply_change(std::string_view json, Broker& broker) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(json.data(),
-                                                                                 json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (std::string error; !parse_json(json, doc, error) || !doc.IsObject()) {
     return invalid("change", "not a JSON object");
   }
   const rapidjson::Value& root = doc;

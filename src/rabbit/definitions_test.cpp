@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "rabbit/json_parse.h"
 #include "rabbit/model.h"
 
 namespace polymq::rabbit {
@@ -206,6 +207,37 @@ TEST(DefinitionsTest, LargeNumbersSurviveARoundTripExactly) {
   const Table& args = second.find_vhost("/")->find_exchange("x")->options().arguments;
   EXPECT_EQ(find(args, "big")->as_double(), -9999999999999999999999999999991.0);
   EXPECT_EQ(find(args, "small")->as_double(), 1.0000000000000002);
+}
+
+TEST(JsonParseTest, NumbersAreExactlyRoundedAndKeepTheirKind) {
+  rapidjson::Document doc;
+  std::string error;
+  ASSERT_TRUE(parse_json(R"([0.0000000000000000000000000000000, 0.184467440737095516159,)"
+                         R"( -9223372036854775808, 18446744073709551615, 18446744073709551616,)"
+                         R"( 7, 2.0])",
+                         doc, error))
+      << error;
+  ASSERT_TRUE(doc.IsArray());
+  EXPECT_EQ(doc[0].GetDouble(), 0.0);
+  EXPECT_EQ(doc[1].GetDouble(), 0.184467440737095516159);
+  ASSERT_TRUE(doc[2].IsInt64());
+  EXPECT_EQ(doc[2].GetInt64(), INT64_MIN);
+  ASSERT_TRUE(doc[3].IsUint64());
+  EXPECT_EQ(doc[3].GetUint64(), UINT64_MAX);
+  ASSERT_TRUE(doc[4].IsDouble());
+  EXPECT_EQ(doc[4].GetDouble(), 18446744073709551616.0);
+  ASSERT_TRUE(doc[5].IsInt());
+  EXPECT_EQ(doc[5].GetInt(), 7);
+  EXPECT_TRUE(doc[6].IsDouble());
+}
+
+TEST(JsonParseTest, SyntaxErrorsAndOutOfRangeNumbersAreRefused) {
+  for (const char* bad : {"{} {}", "[1,]", "1e400", "{\"a\":", "-"}) {
+    rapidjson::Document doc;
+    std::string error;
+    EXPECT_FALSE(parse_json(bad, doc, error)) << bad;
+    EXPECT_NE(error.find("offset"), std::string::npos) << error;
+  }
 }
 
 TEST(DefinitionsTest, ExcludesWhatDoesNotSurviveARestart) {

@@ -41,8 +41,7 @@ bool stored_seq(const std::string& json, uint64_t& seq) {
   seq = 0;
   if (json.empty()) return true;
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(json.data(),
-                                                                                 json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return true;  // import reports it
   const rapidjson::Value& root = doc;
   auto m = root.FindMember(kSeqKey);
