@@ -20,13 +20,28 @@ Session::Session(core::Broker& broker, net::Connection& connection, const Config
     : broker_(broker),
       connection_(connection),
       config_(config),
-      max_request_bytes_(max_request_bytes) {}
+      max_request_bytes_(max_request_bytes),
+      replies_(std::make_shared<ReplyQueue>(
+          [this]() -> std::string& { return connection_.output(); },
+          [this] { connection_.flush_soon(); }, [this] { connection_.set_reading(true); },
+          kMaxUnanswered)) {}
+
+Session::~Session() { replies_->detach(); }
+
+Reply Session::reply_to(const RequestHeader& header, int16_t version) {
+  return Reply(replies_, replies_->open(), version, header.correlation_id);
+}
 
 size_t Session::on_read(const uint8_t* data, size_t size) {
   size_t pos = 0;
   while (pos < size) {
     // Whatever arrives after we decided to close is dropped (the close lingers to read it).
     if (connection_.closing()) return size;
+    if (replies_->full()) {
+      // Resumed by the ReplyQueue's room callback; the unconsumed bytes are presented again.
+      connection_.set_reading(false);
+      return pos;
+    }
     std::string_view payload;
     size_t consumed = 0;
     const FrameParse result =
@@ -82,17 +97,14 @@ bool Session::dispatch(const Request& request) {
   }
   const int16_t version = h.request_api_version;
   const bool supported = version >= api->min_version && version <= api->max_version;
-  std::string& out = connection_.output();
   if (h.request_api_key == api_key::kApiVersions) {
     if (supported) {
-      append_response(out, version, h.correlation_id, api_versions_response(error::kNone));
+      reply_to(h, version).send(api_versions_response(error::kNone));
     } else {
       // Kafka's answer to a version it does not know: v0 (which every client can read), the
       // error and the supported ranges.
-      append_response(out, int16_t{0}, h.correlation_id,
-                      api_versions_response(error::kUnsupportedVersion));
+      reply_to(h, 0).send(api_versions_response(error::kUnsupportedVersion));
     }
-    connection_.flush_soon();
     return true;
   }
   if (!supported) {
@@ -103,11 +115,13 @@ bool Session::dispatch(const Request& request) {
   }
   if (h.request_api_key == api_key::kMetadata) {
     const auto& body = std::get<MetadataRequest>(request.body);
-    append_response(out, version, h.correlation_id,
-                    handle_metadata(broker_, config_, body, version));
-    connection_.flush_soon();
+    reply_to(h, version).send(handle_metadata(broker_, config_, body, version));
     return true;
   }
+  const Reply reply = reply_to(h, version);
+  if (dispatch_data(request, reply) || dispatch_groups(request, reply)) return true;
+  // Unreachable while every supported API has a handler; the slot stays unanswered, and the
+  // connection closes.
   close("api key " + std::to_string(h.request_api_key) + " has no handler");
   return false;
 }
@@ -121,6 +135,6 @@ void Session::on_tick(net::Clock::time_point) {}
 
 void Session::on_shutdown() { connection_.close_after_flush(); }
 
-void Session::on_closed() {}
+void Session::on_closed() { replies_->detach(); }
 
 }  // namespace polymq::kafka

@@ -1,0 +1,96 @@
+// Kafka answers a connection's requests in the order they arrived, but some answers come
+// later than others: a produce after the group-commit sync that makes it durable, a fetch
+// after its long poll, a join after the group's rebalance. ReplyQueue keeps that order: every
+// request takes a slot when it arrives, its answer fills the slot whenever it is ready, and the
+// filled slots at the head are written out.
+//
+// A Reply is a handler's handle on its slot. It may outlive the session (a commit round or a
+// group ends after the client left): its queue is then detached and the answer is dropped.
+//
+// The number of unanswered slots is bounded (as Kafka's broker bounds a connection's work by
+// muting it while a request is processed): when the queue is full the session stops reading,
+// and the `room` callback resumes it once an answer goes out.
+//
+// REQUIRES: all calls on the connection's event loop thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kafka/protocol/frame.h"
+
+namespace polymq::kafka {
+
+class ReplyQueue {
+ public:
+  // `output` is where response frames are appended (the connection's output buffer);
+  // `flush` schedules a write of it; `room` is called when a full queue has room again.
+  ReplyQueue(std::function<std::string&()> output, std::function<void()> flush,
+             std::function<void()> room, size_t limit);
+
+  uint64_t open();
+  // Answers `slot` with a complete frame, or with nothing (an empty frame: acks=0 produce).
+  void fill(uint64_t slot, std::string frame);
+  // The output buffer when `slot` is the next to be written, so its answer can be encoded in
+  // place instead of through a copy; null otherwise (or once detached).
+  std::string* direct(uint64_t slot);
+  // Marks `slot`, whose answer was just written through direct(), as answered.
+  void filled_directly(uint64_t slot);
+
+  bool full() const { return slots_.size() - answered_in_queue_ >= limit_; }
+  size_t unanswered() const { return slots_.size() - answered_in_queue_; }
+  // The connection is gone: later answers are dropped.
+  void detach();
+  bool detached() const { return detached_; }
+
+ private:
+  struct Slot {
+    bool answered = false;
+    std::string frame;
+  };
+  void write_ready_head();
+  void answered_one(bool was_full);
+
+  std::function<std::string&()> output_;
+  std::function<void()> flush_;
+  std::function<void()> room_;
+  size_t limit_;
+  bool detached_ = false;
+  uint64_t head_ = 1;  // slot number of slots_.front()
+  uint64_t next_ = 1;
+  size_t answered_in_queue_ = 0;
+  std::deque<Slot> slots_;
+};
+
+// One request's place in its connection's response order. Copyable; the first answer counts.
+class Reply {
+ public:
+  Reply() = default;
+  Reply(std::shared_ptr<ReplyQueue> queue, uint64_t slot, int16_t version, int32_t correlation_id)
+      : queue_(std::move(queue)), slot_(slot), version_(version), correlation_id_(correlation_id) {}
+
+  template <class M>
+  void send(const M& body) const {
+    send_body(ResponseBody(body));
+  }
+  // The request gets no response (a produce with acks=0), but later answers may go out.
+  void send_nothing() const;
+  int16_t version() const { return version_; }
+  // The client is gone: answering would be wasted work.
+  bool abandoned() const { return queue_ == nullptr || queue_->detached(); }
+
+ private:
+  void send_body(const ResponseBody& body) const;
+
+  std::shared_ptr<ReplyQueue> queue_;
+  uint64_t slot_ = 0;
+  int16_t version_ = 0;
+  int32_t correlation_id_ = 0;
+};
+
+}  // namespace polymq::kafka

@@ -1,0 +1,94 @@
+// ReplyQueue: answers leave in request order whatever order they are given in, a full queue
+// reports room once an answer goes out, and a detached queue drops late answers.
+#include "kafka/reply_queue.h"
+
+#include <gtest/gtest.h>
+
+namespace polymq::kafka {
+namespace {
+
+struct Harness {
+  std::string out;
+  int flushes = 0;
+  int rooms = 0;
+  std::shared_ptr<ReplyQueue> queue = std::make_shared<ReplyQueue>(
+      [this]() -> std::string& { return out; }, [this] { ++flushes; }, [this] { ++rooms; }, 3);
+};
+
+TEST(KafkaReplyQueue, AnswersLeaveInRequestOrder) {
+  Harness h;
+  const uint64_t a = h.queue->open();
+  const uint64_t b = h.queue->open();
+  const uint64_t c = h.queue->open();
+  h.queue->fill(c, "C");
+  h.queue->fill(b, "B");
+  EXPECT_EQ(h.out, "") << "the first request is not answered yet";
+  h.queue->fill(a, "A");
+  EXPECT_EQ(h.out, "ABC");
+  EXPECT_EQ(h.queue->unanswered(), 0u);
+}
+
+TEST(KafkaReplyQueue, DirectOnlyForTheHead) {
+  Harness h;
+  const uint64_t a = h.queue->open();
+  const uint64_t b = h.queue->open();
+  EXPECT_EQ(h.queue->direct(b), nullptr);
+  std::string* out = h.queue->direct(a);
+  ASSERT_EQ(out, &h.out);
+  out->append("A");
+  h.queue->filled_directly(a);
+  EXPECT_NE(h.queue->direct(b), nullptr) << "b is the head now";
+  h.queue->fill(b, "B");
+  EXPECT_EQ(h.out, "AB");
+}
+
+TEST(KafkaReplyQueue, NoResponseKeepsTheOrderOfTheOthers) {
+  Harness h;
+  const uint64_t a = h.queue->open();
+  const uint64_t b = h.queue->open();
+  h.queue->fill(b, "B");
+  h.queue->fill(a, std::string());  // acks=0
+  EXPECT_EQ(h.out, "B");
+}
+
+TEST(KafkaReplyQueue, RoomIsReportedWhenAFullQueueDrains) {
+  Harness h;
+  const uint64_t a = h.queue->open();
+  const uint64_t b = h.queue->open();
+  const uint64_t c = h.queue->open();
+  EXPECT_TRUE(h.queue->full());
+  h.queue->fill(c, "C");  // answered but waiting behind a and b: no longer counts
+  EXPECT_FALSE(h.queue->full());
+  EXPECT_EQ(h.rooms, 1);
+  h.queue->fill(a, "A");
+  h.queue->fill(b, "B");
+  EXPECT_EQ(h.rooms, 1) << "room is told only after the queue was full";
+  EXPECT_EQ(h.out, "ABC");
+}
+
+TEST(KafkaReplyQueue, SecondAnswerToASlotIsIgnored) {
+  Harness h;
+  const uint64_t a = h.queue->open();
+  const uint64_t b = h.queue->open();
+  h.queue->fill(b, "B");
+  h.queue->fill(b, "X");
+  h.queue->fill(a, "A");
+  h.queue->fill(a, "Y");
+  EXPECT_EQ(h.out, "AB");
+}
+
+TEST(KafkaReplyQueue, DetachedQueueDropsLateAnswers) {
+  Harness h;
+  const uint64_t a = h.queue->open();
+  Reply reply(h.queue, a, 0, 7);
+  EXPECT_FALSE(reply.abandoned());
+  h.queue->detach();
+  EXPECT_TRUE(reply.abandoned());
+  reply.send_nothing();
+  h.queue->fill(a, "A");
+  EXPECT_EQ(h.out, "");
+  EXPECT_EQ(h.flushes, 0);
+}
+
+}  // namespace
+}  // namespace polymq::kafka
