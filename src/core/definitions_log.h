@@ -2,8 +2,9 @@
 // reached the disk.
 //
 // A VHost calls DefinitionsLog::record() right after each change to something that survives a
-// restart (core::survives_restart): an exchange, a queue or a binding added or removed,
-// including cascades (an auto-deleted exchange, the bindings of a removed queue go with it).
+// restart (core::survives_restart): an exchange, a queue, a stream (always on disk) or a binding
+// added or removed, including cascades (an auto-deleted exchange, the bindings of a removed
+// queue or stream go with it).
 // Changes are numbered 1, 2, 3 ... in the order they happen. A front-end that must not answer
 // before a change is durable (AMQP's declare-ok, bind-ok, delete-ok) compares last_recorded()
 // before and after the operation: when it moved, the operation recorded changes, and the
@@ -23,6 +24,7 @@ namespace polymq::core {
 class VHost;
 class Exchange;
 class Queue;
+class Stream;
 
 // One change, described by the objects involved; valid only during record().
 struct DefinitionChange {
@@ -31,13 +33,17 @@ struct DefinitionChange {
     kExchangeRemoved,  // exchange (its bindings, as source or destination, went with it)
     kQueueAdded,       // queue
     kQueueRemoved,     // queue (its bindings went with it)
-    kBindingAdded,     // exchange = source; queue or destination_exchange; key; arguments
+    kStreamAdded,      // stream
+    kStreamChanged,    // stream (its settings now)
+    kStreamRemoved,    // stream (its bindings went with it)
+    kBindingAdded,     // exchange = source; queue, stream or destination_exchange; key; arguments
     kBindingRemoved,   // as kBindingAdded
   };
   Kind kind;
   const VHost* vhost = nullptr;
   const Exchange* exchange = nullptr;
   const Queue* queue = nullptr;
+  const Stream* stream = nullptr;
   const Exchange* destination_exchange = nullptr;
   std::string_view key;
   const Table* arguments = nullptr;

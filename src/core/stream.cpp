@@ -30,19 +30,39 @@ Status Stream::open(std::string name, std::string dir, const StreamSettings& set
                     storage::GroupCommitter* committer, std::unique_ptr<Stream>& out) {
   if (settings.partitions == 0) return {ErrorCode::kInvalidArgument, "a stream needs a partition"};
   std::unique_ptr<Stream> s(new Stream(std::move(name), std::move(dir), settings, committer));
-  storage::LogOptions options;
-  options.segment_bytes = settings.segment_bytes;
-  options.retention_ms = settings.retention_ms;
-  options.retention_bytes = settings.retention_bytes;
-  for (uint32_t p = 0; p < settings.partitions; ++p) {
-    const std::string path = s->dir_ + "/" + std::to_string(p);
-    auto log = storage::Log::open(path, options);
-    if (!log.ok()) return from_storage(log.status(), "cannot open " + path);
-    s->partitions_.push_back(std::move(*log));
-  }
-  s->dirty_.assign(settings.partitions, false);
+  if (Status st = s->open_partitions(settings.partitions); !st.ok()) return st;
   out = std::move(s);
   return Status::Ok();
+}
+
+Status Stream::open_partitions(uint32_t count) {
+  storage::LogOptions options;
+  options.segment_bytes = settings_.segment_bytes;
+  options.retention_ms = settings_.retention_ms;
+  options.retention_bytes = settings_.retention_bytes;
+  for (auto p = static_cast<uint32_t>(partitions_.size()); p < count; ++p) {
+    const std::string path = dir_ + "/" + std::to_string(p);
+    auto log = storage::Log::open(path, options);
+    if (!log.ok()) return from_storage(log.status(), "cannot open " + path);
+    partitions_.push_back(std::move(*log));
+    dirty_.push_back(false);
+  }
+  return Status::Ok();
+}
+
+Status Stream::reconfigure(const StreamSettings& settings) {
+  if (settings.partitions < partition_count()) {
+    return {ErrorCode::kInvalidArgument, "stream '" + name_ + "' has " +
+                                             std::to_string(partition_count()) +
+                                             " partitions and cannot have fewer"};
+  }
+  settings_ = settings;
+  for (auto& log : partitions_) {
+    log->set_limits(settings.segment_bytes, settings.retention_ms, settings.retention_bytes);
+  }
+  Status st = open_partitions(settings.partitions);
+  settings_.partitions = partition_count();
+  return st;
 }
 
 Status Stream::check_partition(uint32_t partition) const {

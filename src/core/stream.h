@@ -81,6 +81,11 @@ class Stream final : public storage::SyncParticipant {
 
   // Deletes whole segments past retention; returns the bytes reclaimed.
   uint64_t apply_retention(int64_t now_ms);
+  // Applies new settings to the open stream: more partitions (created empty), a retention
+  // and a segment size for what is written from now on. kInvalidArgument for fewer
+  // partitions than it has (Kafka cannot shrink a topic either); on a storage error the
+  // partitions created so far stay.
+  Status reconfigure(const StreamSettings& settings);
   // Deletes the stream's files (the stream was deleted). REQUIRES: nothing reads it after.
   void destroy();
 
@@ -92,6 +97,8 @@ class Stream final : public storage::SyncParticipant {
   Stream(std::string name, std::string dir, const StreamSettings& settings,
          storage::GroupCommitter* committer);
   Status check_partition(uint32_t partition) const;
+  // Opens (creating when missing) partitions partitions_.size() .. count - 1.
+  Status open_partitions(uint32_t count);
 
   std::string name_;
   std::string dir_;

@@ -162,3 +162,28 @@ TEST_F(StreamTest, DestroyRemovesTheFiles) {
 
 }  // namespace
 }  // namespace polymq::core
+
+namespace polymq::core {
+namespace {
+
+TEST_F(StreamTest, ReconfigureAddsPartitionsAndChangesRetention) {
+  Stream& s = open(1);
+  append(0, "kept");
+  StreamSettings more = s.settings();
+  more.partitions = 3;
+  more.retention_ms = 0;  // everything is past retention from now on
+  ASSERT_TRUE(s.reconfigure(more).ok());
+  EXPECT_EQ(s.partition_count(), 3u);
+  EXPECT_EQ(s.settings().retention_ms, 0);
+  EXPECT_EQ(append(2, "new"), 0u) << "a new partition starts empty";
+  EXPECT_EQ(read(0, 0), (std::vector<Read>{{0, 0, "kept"}}));
+  more.partitions = 2;
+  EXPECT_EQ(s.reconfigure(more).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.partition_count(), 3u);
+  // The new partitions are found again on reopen.
+  Stream& again = open(3);
+  EXPECT_EQ(again.next_offset(2), 1u);
+}
+
+}  // namespace
+}  // namespace polymq::core

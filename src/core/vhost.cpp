@@ -34,6 +34,7 @@ bool survives_restart(const QueueOptions& queue) {
 bool survives_restart(const Exchange& source, const Binding& binding) {
   if (!survives_restart(source.options())) return false;
   if (binding.queue() != nullptr) return survives_restart(binding.queue()->options());
+  if (binding.stream() != nullptr) return true;  // a stream lives on disk
   return binding.exchange() != nullptr && survives_restart(binding.exchange()->options());
 }
 

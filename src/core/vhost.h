@@ -130,6 +130,9 @@ class VHost final : public QueueHost {
   // kNotImplemented when the vhost has no storage (streams live on disk only).
   Status declare_stream(const std::string& name, const StreamSettings& settings, Stream*& out);
   Stream* find_stream(std::string_view name);
+  // Gives the existing stream new settings (Stream::reconfigure: more partitions, retention,
+  // segment size) and records the change; kNotFound when there is none.
+  Status reconfigure_stream(const std::string& name, const StreamSettings& settings);
   // Deletes the stream, its bindings and its data; kNotFound when there is none.
   Status delete_stream(const std::string& name);
   Status bind_stream(const std::string& stream, const std::string& exchange, const std::string& key,
@@ -137,6 +140,8 @@ class VHost final : public QueueHost {
   Status unbind_stream(const std::string& stream, const std::string& exchange,
                        const std::string& key, const Table& arguments);
   std::vector<const Stream*> streams() const;
+  // Deletes, in every stream, the whole segments past its retention; returns bytes reclaimed.
+  uint64_t apply_stream_retention(int64_t now_ms);
 
   // --- QueueHost ---
   // Republishes to the queue's dead-letter target the message the model makes of it

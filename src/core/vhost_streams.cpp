@@ -30,12 +30,24 @@ Status VHost::declare_stream(const std::string& requested, const StreamSettings&
   }
   out = stream.get();
   streams_.emplace(name, std::move(stream));
+  record({.kind = DefinitionChange::Kind::kStreamAdded, .stream = out});
   return Status::Ok();
 }
 
 Stream* VHost::find_stream(std::string_view name) {
   auto it = streams_.find(std::string(name));
   return it == streams_.end() ? nullptr : it->second.get();
+}
+
+Status VHost::reconfigure_stream(const std::string& name, const StreamSettings& settings) {
+  Stream* stream = find_stream(name);
+  if (stream == nullptr) {
+    return {ErrorCode::kNotFound, "no stream '" + name + "' in vhost '" + name_ + "'"};
+  }
+  const Status st = stream->reconfigure(settings);
+  // Recorded even after a partial failure: what the stream now has is what a restart must find.
+  record({.kind = DefinitionChange::Kind::kStreamChanged, .stream = stream});
+  return st;
 }
 
 Status VHost::delete_stream(const std::string& name) {
@@ -50,6 +62,7 @@ Status VHost::delete_stream(const std::string& name) {
     if (exchange->unbind_all(stream.get()) > 0) touched.push_back(exchange.get());
   }
   for (Exchange* exchange : touched) maybe_auto_delete_exchange(*exchange);
+  record({.kind = DefinitionChange::Kind::kStreamRemoved, .stream = stream.get()});
   stream->destroy();
   return Status::Ok();
 }
@@ -65,7 +78,13 @@ Status VHost::bind_stream(const std::string& stream_name, const std::string& exc
   if (stream == nullptr) {
     return {ErrorCode::kNotFound, "no stream '" + stream_name + "' in vhost '" + name_ + "'"};
   }
-  exchange->bind(stream, key, arguments);
+  if (exchange->bind(stream, key, arguments) && survives_restart(exchange->options())) {
+    record({.kind = DefinitionChange::Kind::kBindingAdded,
+            .exchange = exchange,
+            .stream = stream,
+            .key = key,
+            .arguments = &arguments});
+  }
   return Status::Ok();
 }
 
@@ -75,8 +94,22 @@ Status VHost::unbind_stream(const std::string& stream_name, const std::string& e
   Stream* stream = find_stream(stream_name);
   // As for queues (RabbitMQ): a missing end means nothing is bound.
   if (exchange == nullptr || stream == nullptr) return Status::Ok();
-  if (exchange->unbind(stream, key, arguments)) maybe_auto_delete_exchange(*exchange);
+  if (!exchange->unbind(stream, key, arguments)) return Status::Ok();
+  if (survives_restart(exchange->options())) {
+    record({.kind = DefinitionChange::Kind::kBindingRemoved,
+            .exchange = exchange,
+            .stream = stream,
+            .key = key,
+            .arguments = &arguments});
+  }
+  maybe_auto_delete_exchange(*exchange);
   return Status::Ok();
+}
+
+uint64_t VHost::apply_stream_retention(int64_t now_ms) {
+  uint64_t bytes = 0;
+  for (auto& [name, stream] : streams_) bytes += stream->apply_retention(now_ms);
+  return bytes;
 }
 
 std::vector<const Stream*> VHost::streams() const {

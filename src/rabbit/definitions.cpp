@@ -11,6 +11,7 @@
 
 #include "rabbit/json_parse.h"
 #include "rabbit/names.h"
+#include "rabbit/stream_arguments.h"
 
 #ifndef POLYMQ_VERSION
 #define POLYMQ_VERSION "unknown"
@@ -223,18 +224,38 @@ void write_queue(Writer& w, const VHost& vhost, const Queue& q) {
   w.EndObject();
 }
 
-// A binding of `source` to a queue or (when `queue` is null) to `exchange`.
+// A stream, as RabbitMQ writes a stream queue: a durable queue with "x-queue-type": "stream".
+void write_stream(Writer& w, const VHost& vhost, const Stream& stream) {
+  w.StartObject();
+  w.Key("name");
+  write_string(w, stream.name());
+  w.Key("vhost");
+  write_string(w, vhost.name());
+  w.Key("durable");
+  w.Bool(true);
+  w.Key("auto_delete");
+  w.Bool(false);
+  w.Key("arguments");
+  write_table(w, stream_arguments(stream.settings()), 1);
+  w.EndObject();
+}
+
+// A binding of `source` to a queue, a stream (RabbitMQ's destination_type "queue" too) or an
+// exchange.
 void write_binding(Writer& w, const VHost& vhost, const Exchange& source, const Queue* queue,
-                   const Exchange* exchange, std::string_view key, const Table& arguments) {
+                   const Stream* stream, const Exchange* exchange, std::string_view key,
+                   const Table& arguments) {
   w.StartObject();
   w.Key("source");
   write_string(w, source.name());
   w.Key("vhost");
   write_string(w, vhost.name());
   w.Key("destination");
-  write_string(w, queue != nullptr ? queue->name() : exchange->name());
+  write_string(w, queue != nullptr    ? queue->name()
+                  : stream != nullptr ? stream->name()
+                                      : exchange->name());
   w.Key("destination_type");
-  w.String(queue != nullptr ? "queue" : "exchange");
+  w.String(exchange == nullptr ? "queue" : "exchange");
   w.Key("routing_key");
   write_string(w, key);
   w.Key("arguments");
@@ -448,6 +469,18 @@ Status import_queue(const Entry& e, Broker& broker) {
   Status status;
   VHost* vhost = entry_vhost(e, broker, status);
   if (vhost == nullptr) return status;
+  if (is_stream_queue(options.arguments)) {
+    StreamSettings settings;
+    if (Status s = stream_settings(options.arguments, settings); !s.ok()) {
+      return e.error(s.message());
+    }
+    // An existing stream takes the entry's settings: a replayed change of its configs.
+    Stream* stream = nullptr;
+    Status s = vhost->find_stream(name) != nullptr ? vhost->reconfigure_stream(name, settings)
+                                                   : vhost->declare_stream(name, settings, stream);
+    if (!s.ok()) return e.error(s.message());
+    return Status::Ok();
+  }
   if (Status s = vhost->restore_queue(name, options); !s.ok()) return e.error(s.message());
   return Status::Ok();
 }
@@ -481,7 +514,9 @@ Status import_binding(const Entry& e, Broker& broker) {
   VHost* vhost = entry_vhost(e, broker, status);
   if (vhost == nullptr) return status;
   Status s;
-  if (type == "queue") {
+  if (type == "queue" && vhost->find_stream(destination) != nullptr) {
+    s = vhost->bind_stream(destination, source, key, arguments);
+  } else if (type == "queue") {
     s = vhost->bind_queue(destination, source, key, arguments, 0);
   } else if (type == "exchange") {
     s = vhost->bind_exchange(destination, source, key, arguments);
@@ -552,6 +587,7 @@ std::string export_definitions(const Broker& broker) {
     for (const Queue* q : sorted_by_name(vhost->queues())) {
       if (survives_restart(q->options())) write_queue(w, *vhost, *q);
     }
+    for (const Stream* stream : vhost->streams()) write_stream(w, *vhost, *stream);
   }
   w.EndArray();
 
@@ -561,7 +597,7 @@ std::string export_definitions(const Broker& broker) {
     for (const Exchange* x : sorted_by_name(vhost->exchanges())) {
       for (const Binding* b : x->bindings()) {
         if (!survives_restart(*x, *b)) continue;
-        write_binding(w, *vhost, *x, b->queue(), b->exchange(), b->key, b->arguments);
+        write_binding(w, *vhost, *x, b->queue(), b->stream(), b->exchange(), b->key, b->arguments);
       }
     }
   }
@@ -612,6 +648,7 @@ std::string export_change(const DefinitionChange& change) {
   Writer w(buffer);
   const VHost& vhost = *change.vhost;
   const bool added = change.kind == Kind::kExchangeAdded || change.kind == Kind::kQueueAdded ||
+                     change.kind == Kind::kStreamAdded || change.kind == Kind::kStreamChanged ||
                      change.kind == Kind::kBindingAdded;
   w.StartObject();
   w.Key("op");
@@ -620,7 +657,10 @@ std::string export_change(const DefinitionChange& change) {
     case Kind::kExchangeAdded:
     case Kind::kExchangeRemoved:
     case Kind::kQueueAdded:
-    case Kind::kQueueRemoved: {
+    case Kind::kQueueRemoved:
+    case Kind::kStreamAdded:
+    case Kind::kStreamChanged:
+    case Kind::kStreamRemoved: {
       const bool exchange = change.exchange != nullptr;
       w.Key(exchange ? "exchanges" : "queues");
       w.StartArray();
@@ -628,14 +668,18 @@ std::string export_change(const DefinitionChange& change) {
         // A removal names the entity; its bindings go with it on replay too.
         w.StartObject();
         w.Key("name");
-        write_string(w, exchange ? change.exchange->name() : change.queue->name());
+        write_string(w, exchange                  ? change.exchange->name()
+                        : change.queue != nullptr ? change.queue->name()
+                                                  : change.stream->name());
         w.Key("vhost");
         write_string(w, vhost.name());
         w.EndObject();
       } else if (exchange) {
         write_exchange(w, vhost, *change.exchange);
-      } else {
+      } else if (change.queue != nullptr) {
         write_queue(w, vhost, *change.queue);
+      } else {
+        write_stream(w, vhost, *change.stream);
       }
       w.EndArray();
       break;
@@ -644,8 +688,9 @@ std::string export_change(const DefinitionChange& change) {
     case Kind::kBindingRemoved:
       w.Key("bindings");
       w.StartArray();
-      write_binding(w, vhost, *change.exchange, change.queue, change.destination_exchange,
-                    change.key, change.arguments != nullptr ? *change.arguments : Table{});
+      write_binding(w, vhost, *change.exchange, change.queue, change.stream,
+                    change.destination_exchange, change.key,
+                    change.arguments != nullptr ? *change.arguments : Table{});
       w.EndArray();
       break;
   }
@@ -663,7 +708,9 @@ Status remove_entity(const Entry& e, Broker& broker, bool exchange) {
   if (vhost == nullptr) return status;
   size_t count = 0;
   Status s = exchange ? vhost->delete_exchange(name, false)
-                      : vhost->delete_queue(name, false, false, 0, count);
+             : vhost->find_stream(name) != nullptr
+                 ? vhost->delete_stream(name)
+                 : vhost->delete_queue(name, false, false, 0, count);
   if (!s.ok()) return e.error(s.message());
   return Status::Ok();
 }
@@ -674,9 +721,14 @@ Status remove_binding(const Entry& e, Broker& broker) {
   Status status;
   VHost* vhost = entry_vhost(e, broker, status);
   if (vhost == nullptr) return status;
-  Status s = b.type == "queue"
-                 ? vhost->unbind_queue(b.destination, b.source, b.key, b.arguments, 0)
-                 : vhost->unbind_exchange(b.destination, b.source, b.key, b.arguments);
+  Status s;
+  if (b.type == "queue" && vhost->find_stream(b.destination) != nullptr) {
+    s = vhost->unbind_stream(b.destination, b.source, b.key, b.arguments);
+  } else if (b.type == "queue") {
+    s = vhost->unbind_queue(b.destination, b.source, b.key, b.arguments, 0);
+  } else {
+    s = vhost->unbind_exchange(b.destination, b.source, b.key, b.arguments);
+  }
   if (!s.ok()) return e.error(s.message());
   return Status::Ok();
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/test_storage.h"
 #include "rabbit/json_parse.h"
 #include "rabbit/model.h"
 
@@ -411,10 +412,13 @@ TEST(DefinitionsTest, DeepArgumentsAreRefusedNotRecursedInto) {
 // Records every change as export_change encodes it, checking the state it is told in.
 class RecordingLog final : public DefinitionsLog {
  public:
-  explicit RecordingLog(Broker& b) : broker_(b) {}
+  // `stores`: where the check broker opens the streams it is told of (streams live on disk).
+  explicit RecordingLog(Broker& b, QueueStoreFactory* stores = nullptr)
+      : broker_(b), stores_(stores) {}
   uint64_t record(const DefinitionChange& change) override {
     // Whatever the log sees must be a loadable file: no binding to a half-removed entity.
     ModelBroker check;
+    check.hooks().queue_stores = stores_;
     Status s = import_definitions(export_definitions(broker_), check);
     EXPECT_TRUE(s.ok()) << s.message();
     changes.push_back(export_change(change));
@@ -427,6 +431,7 @@ class RecordingLog final : public DefinitionsLog {
 
  private:
   Broker& broker_;
+  QueueStoreFactory* stores_;
 };
 
 TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
@@ -539,6 +544,163 @@ TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
   EXPECT_EQ(v.find_exchange("adx2"), nullptr);
   EXPECT_TRUE(replay_matches());
   EXPECT_EQ(calls, before + 2);
+}
+
+StreamSettings big_stream() {
+  StreamSettings s;
+  s.partitions = 3;
+  s.segment_bytes = 1 << 20;
+  s.retention_ms = 7 * 24 * 3600 * 1000ll;
+  s.retention_bytes = 5'000'000;
+  return s;
+}
+
+std::vector<std::string> routed_streams(VHost& v, const std::string& exchange,
+                                        const std::string& key) {
+  Message m;
+  m.exchange = exchange;
+  m.routing_key = key;
+  std::vector<Queue*> queues;
+  std::vector<Stream*> streams;
+  expect_ok(v.route(exchange, m, queues, false, nullptr, &streams));
+  std::vector<std::string> names;
+  for (Stream* s : streams) names.push_back(s->name());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Streams (Kafka topics among them) are definitions: their settings and their bindings come
+// back after a restart, in RabbitMQ's stream-queue layout.
+TEST(DefinitionsTest, StreamsAndTheirBindingsRoundTrip) {
+  core::testing::TestStorage storage_a("defs-a");
+  core::testing::TestStorage storage_b("defs-b");
+  std::string json;
+  {
+    ModelBroker original;
+    original.hooks().queue_stores = &storage_a.stores();
+    VHost& v = original.add_vhost("/");
+    Stream* stream = nullptr;
+    expect_ok(v.declare_stream("events", big_stream(), stream));
+    expect_ok(v.declare_stream("audit", {}, stream));
+    expect_ok(v.declare_exchange("ex", "direct", durable_exchange(), false));
+    expect_ok(v.bind_stream("events", "ex", "k", {}));
+    expect_ok(v.bind_stream("audit", "amq.fanout", "", {}));
+    json = export_definitions(original);
+  }
+  EXPECT_NE(json.find(R"("x-queue-type":"stream")"), std::string::npos) << json;
+
+  ModelBroker restored;
+  restored.hooks().queue_stores = &storage_b.stores();
+  ASSERT_TRUE(import_definitions(json, restored).ok());
+  EXPECT_EQ(export_definitions(restored), json);
+  VHost& v = *restored.find_vhost("/");
+  const Stream* events = v.find_stream("events");
+  ASSERT_NE(events, nullptr);
+  EXPECT_EQ(events->partition_count(), 3u);
+  EXPECT_EQ(events->settings().segment_bytes, 1u << 20);
+  EXPECT_EQ(events->settings().retention_ms, big_stream().retention_ms);
+  EXPECT_EQ(events->settings().retention_bytes, big_stream().retention_bytes);
+  const Stream* audit = v.find_stream("audit");
+  ASSERT_NE(audit, nullptr);
+  EXPECT_EQ(audit->settings().retention_ms, -1);
+  EXPECT_EQ(audit->settings().retention_bytes, -1);
+  EXPECT_EQ(v.find_queue("events"), nullptr) << "a stream, not a queue";
+  EXPECT_EQ(routed_streams(v, "ex", "k"), (std::vector<std::string>{"events"}));
+  EXPECT_EQ(routed_streams(v, "amq.fanout", ""), (std::vector<std::string>{"audit"}));
+}
+
+TEST(DefinitionsTest, ARabbitMqStreamQueueImportsAsAStream) {
+  core::testing::TestStorage storage("defs");
+  ModelBroker b;
+  b.hooks().queue_stores = &storage.stores();
+  const char* json = R"({"vhosts":[{"name":"/"}],
+    "queues":[{"name":"rs","vhost":"/","durable":true,"auto_delete":false,
+               "arguments":{"x-queue-type":"stream","x-max-age":"7D",
+                            "x-max-length-bytes":20000000}}],
+    "bindings":[{"source":"amq.direct","vhost":"/","destination":"rs",
+                 "destination_type":"queue","routing_key":"rs","arguments":{}}]})";
+  const Status s = import_definitions(json, b);
+  ASSERT_TRUE(s.ok()) << s.message();
+  VHost& v = *b.find_vhost("/");
+  const Stream* rs = v.find_stream("rs");
+  ASSERT_NE(rs, nullptr);
+  EXPECT_EQ(rs->partition_count(), 1u);
+  EXPECT_EQ(rs->settings().retention_ms, 7 * 24 * 3600 * 1000ll);
+  EXPECT_EQ(rs->settings().retention_bytes, 20'000'000);
+  EXPECT_EQ(routed_streams(v, "amq.direct", "rs"), (std::vector<std::string>{"rs"}));
+
+  ModelBroker bad;
+  bad.hooks().queue_stores = &storage.stores();
+  const Status refused = import_definitions(
+      R"({"vhosts":[{"name":"/"}],
+          "queues":[{"name":"x","vhost":"/","durable":true,"auto_delete":false,
+          "arguments":{"x-queue-type":"stream","x-max-age":"soon"}}]})",
+      bad);
+  EXPECT_EQ(refused.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("x-max-age"), std::string::npos) << refused.message();
+}
+
+TEST(DefinitionsHookTest, StreamChangesAreRecordedAndReplay) {
+  core::testing::TestStorage storage("defs");
+  core::testing::TestStorage check_storage("defs-check");
+  core::testing::TestStorage replay_storage("defs-replay");
+  ModelBroker b;
+  b.hooks().queue_stores = &storage.stores();
+  RecordingLog log(b, &check_storage.stores());
+  b.hooks().definitions = &log;
+  ModelBroker replayed;
+  replayed.hooks().queue_stores = &replay_storage.stores();
+  replayed.add_vhost("/");
+  size_t applied = 0;
+  auto replay_matches = [&] {
+    for (; applied < log.changes.size(); ++applied) {
+      Status s = apply_change(log.changes[applied], replayed);
+      EXPECT_TRUE(s.ok()) << log.changes[applied] << ": " << s.message();
+    }
+    return export_definitions(replayed) == export_definitions(b);
+  };
+  VHost& v = b.add_vhost("/");
+  Stream* stream = nullptr;
+  expect_ok(v.declare_stream("topic", big_stream(), stream));
+  EXPECT_TRUE(replay_matches());
+  EXPECT_EQ(log.changes.size(), 1u);
+  expect_ok(v.declare_stream("topic", big_stream(), stream));  // exists
+  EXPECT_EQ(log.changes.size(), 1u);
+
+  expect_ok(v.declare_exchange("dx", "direct", durable_exchange(), false));
+  expect_ok(v.declare_exchange("tx", "direct", ExchangeOptions{}, false));
+  expect_ok(v.bind_stream("topic", "dx", "k", {}));
+  EXPECT_TRUE(replay_matches());
+  EXPECT_EQ(log.changes.size(), 3u);
+  expect_ok(v.bind_stream("topic", "dx", "k", {}));  // already bound
+  expect_ok(v.bind_stream("topic", "tx", "k", {}));  // a transient source is not recorded
+  EXPECT_EQ(log.changes.size(), 3u);
+  expect_ok(v.unbind_stream("topic", "dx", "k", {}));
+  EXPECT_TRUE(replay_matches());
+  EXPECT_EQ(log.changes.size(), 4u);
+
+  // New settings (Kafka's CreatePartitions, AlterConfigs) replay onto the existing stream.
+  StreamSettings more = big_stream();
+  more.partitions = 5;
+  more.retention_ms = 60'000;
+  expect_ok(v.reconfigure_stream("topic", more));
+  EXPECT_TRUE(replay_matches());
+  EXPECT_EQ(log.changes.size(), 5u);
+  EXPECT_EQ(replayed.find_vhost("/")->find_stream("topic")->partition_count(), 5u);
+  more.partitions = 2;
+  EXPECT_EQ(v.reconfigure_stream("topic", more).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(v.find_stream("topic")->partition_count(), 5u);
+
+  // Deleting the stream takes its bindings along, and the auto-delete exchange it was the last
+  // binding of.
+  expect_ok(v.declare_exchange("adx", "fanout", durable_exchange(true), false));
+  expect_ok(v.bind_stream("topic", "adx", "", {}));
+  EXPECT_TRUE(replay_matches());
+  expect_ok(v.delete_stream("topic"));
+  EXPECT_TRUE(replay_matches());
+  EXPECT_EQ(v.find_exchange("adx"), nullptr);
+  EXPECT_EQ(replayed.find_vhost("/")->find_stream("topic"), nullptr);
+  EXPECT_EQ(replayed.find_vhost("/")->find_exchange("adx"), nullptr);
 }
 
 }  // namespace

@@ -252,6 +252,13 @@ std::string apply_toml(const std::string& path, Config& config) {
   if (err.empty()) {
     err = read_int(storage["segment_bytes"], "storage.segment_bytes", config.segment_bytes);
   }
+  if (err.empty()) {
+    err = read_int(storage["retention_check_interval_ms"], "storage.retention_check_interval_ms",
+                   config.retention_check_interval_ms);
+    if (err.empty() && config.retention_check_interval_ms == 0) {
+      err = "'storage.retention_check_interval_ms' must be at least 1";
+    }
+  }
   if (err.empty() && config.sync_policy != "batch" && config.sync_policy != "interval" &&
       config.sync_policy != "never") {
     err = "'storage.sync_policy' must be batch, interval or never";
@@ -385,6 +392,12 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
                                   "Bytes of ready messages a queue keeps in memory before "
                                   "paging the rest to disk (default 16 MiB)")
                        ->envname("POLYMQ_QUEUE_WINDOW_BYTES");
+  uint32_t retention_check_interval_ms = 0;
+  auto* o_retention =
+      app.add_option("--retention-check-interval-ms", retention_check_interval_ms,
+                     "How often streams delete segments past their retention (default 300000)")
+          ->envname("POLYMQ_RETENTION_CHECK_INTERVAL_MS")
+          ->check(CLI::Range(uint32_t{1}, UINT32_MAX));
   auto* o_segment = app.add_option("--segment-bytes", segment_bytes,
                                    "Size of a queue log segment (default 64 MiB)")
                         ->envname("POLYMQ_SEGMENT_BYTES")
@@ -439,6 +452,7 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_interval->count() > 0) config.sync_interval_ms = sync_interval_ms;
   if (o_window->count() > 0) config.queue_window_bytes = queue_window_bytes;
   if (o_segment->count() > 0) config.segment_bytes = segment_bytes;
+  if (o_retention->count() > 0) config.retention_check_interval_ms = retention_check_interval_ms;
   if (o_memory->count() > 0) {
     (void)parse_memory_watermark(memory_watermark, config.memory_high_watermark);
   }

@@ -59,6 +59,9 @@ struct Config {
   uint32_t sync_interval_ms = 10;     // for "interval"
   uint64_t queue_window_bytes = 16ull * 1024 * 1024;
   uint64_t segment_bytes = 64ull * 1024 * 1024;
+  // How often streams (Kafka topics) delete the segments past their retention (Kafka's
+  // log.retention.check.interval.ms).
+  uint32_t retention_check_interval_ms = 300'000;
 
   // Flow control: publishers are blocked above the memory mark or below the free-disk limit.
   MemoryWatermark memory_high_watermark;

@@ -16,6 +16,7 @@
 #include "server/definitions_saver.h"
 #include "server/kafka_cluster_id.h"
 #include "server/resource_monitor.h"
+#include "server/stream_retention.h"
 #include "storage/file.h"
 #include "storage/group_commit.h"
 
@@ -119,6 +120,12 @@ int main(int argc, char** argv) {
   spdlog::info("disk free limit set to {} bytes", config->disk_free_limit);
   server::ResourceMonitor resources(io, broker, config->data_dir);
   resources.start(memory_high_watermark, config->disk_free_limit);
+  // Streams (Kafka topics) drop the segments past their retention, once now (a broker started
+  // after a long stop) and then every interval.
+  server::StreamRetention retention(io, broker,
+                                    std::chrono::milliseconds(config->retention_check_interval_ms));
+  retention.run_once();
+  retention.start();
 
   amqp::ReplyChannels reply_channels;  // outlives the listener and so every session
   amqp::SessionConfig session_config;
@@ -183,6 +190,7 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const asio::error_code& error, int signal) {
     if (error) return;
     spdlog::info("received signal {}, shutting down", signal);
+    retention.stop();
     amqp_listener.shutdown();
     kafka_listener.shutdown();
     shutdown_timer.expires_after(kShutdownGrace);

@@ -161,6 +161,13 @@ class Log {
   // older than retention_ms at `now_ms`, then, oldest first, sealed segments while the rest
   // still holds at least retention_bytes.
   Result<DeleteStats> apply_retention(int64_t now_ms);
+  // Changes the retention and the size of segments rolled from now on (a topic's configs
+  // altered while it is open); the existing segments keep their sizes.
+  void set_limits(uint64_t segment_bytes, int64_t retention_ms, int64_t retention_bytes) {
+    options_.segment_bytes = segment_bytes;
+    options_.retention_ms = retention_ms;
+    options_.retention_bytes = retention_bytes;
+  }
 
   // Drops the records at and after `offset` (e.g. an uncommitted suffix).
   // REQUIRES first_offset() <= offset <= next_offset(), else kOutOfRange.
