@@ -78,6 +78,7 @@ class Reply {
   void send(const M& body) const {
     send_body(ResponseBody(body));
   }
+  void send(const ResponseBody& body) const { send_body(body); }
   // The request gets no response (a produce with acks=0), but later answers may go out.
   void send_nothing() const;
   int16_t version() const { return version_; }

@@ -115,15 +115,43 @@ bool Session::dispatch(const Request& request) {
   }
   if (h.request_api_key == api_key::kMetadata) {
     const auto& body = std::get<MetadataRequest>(request.body);
-    reply_to(h, version).send(handle_metadata(broker_, config_, body, version));
+    // Auto-created topics are answered once their definitions are durable.
+    const uint64_t before = definitions_seq();
+    send_when_durable(before, reply_to(h, version),
+                      ResponseBody(handle_metadata(broker_, config_, body, version)));
     return true;
   }
   const Reply reply = reply_to(h, version);
-  if (dispatch_data(request, reply) || dispatch_groups(request, reply)) return true;
+  if (dispatch_data(request, reply) || dispatch_groups(request, reply) ||
+      dispatch_admin(request, reply)) {
+    return true;
+  }
   // Unreachable while every supported API has a handler; the slot stays unanswered, and the
   // connection closes.
   close("api key " + std::to_string(h.request_api_key) + " has no handler");
   return false;
+}
+
+uint64_t Session::definitions_seq() const {
+  const core::DefinitionsLog* log = broker_.hooks().definitions;
+  return log != nullptr ? log->last_recorded() : 0;
+}
+
+void Session::send_when_durable(uint64_t before, const Reply& reply, ResponseBody body) {
+  core::DefinitionsLog* log = broker_.hooks().definitions;
+  const uint64_t seq = log != nullptr ? log->last_recorded() : 0;
+  if (seq == before) {
+    reply.send(body);
+    return;
+  }
+  log->when_durable(seq, [this, replies = replies_, reply, body = std::move(body)](bool ok) {
+    if (ok) {
+      reply.send(body);
+      return;
+    }
+    // The session is gone once its queue is detached.
+    if (!replies->detached()) close("definitions could not be written to disk");
+  });
 }
 
 void Session::close(const std::string& reason) {

@@ -51,6 +51,16 @@ class Session final : public net::Handler {
   // false for an API it does not handle.
   bool dispatch_data(const Request& request, const Reply& reply);
   bool dispatch_groups(const Request& request, const Reply& reply);
+  // Topic administration (session_admin.cpp).
+  bool dispatch_admin(const Request& request, const Reply& reply);
+
+  // The number of the last durable-definitions change (0 without a definitions log).
+  uint64_t definitions_seq() const;
+  // Sends `body` once every definitions change recorded after `before` is on disk (at once
+  // when there is none), as AMQP's declare-ok waits: a topic created, changed or deleted
+  // stays so after kill -9. When the changes cannot be written the connection is closed
+  // without the answer.
+  void send_when_durable(uint64_t before, const Reply& reply, ResponseBody body);
   void close(const std::string& reason);
 
   core::Broker& broker_;
