@@ -1,6 +1,8 @@
 #include "core/users.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -17,7 +19,49 @@ std::string digest(std::string_view salt, std::string_view password) {
   return std::string(reinterpret_cast<const char*>(out), sizeof(out));
 }
 
+const EVP_MD* scram_md(ScramHash hash) {
+  return hash == ScramHash::kSha256 ? EVP_sha256() : EVP_sha512();
+}
+
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+void fill_scram(User& user, std::string_view password) {
+  for (ScramHash hash : {ScramHash::kSha256, ScramHash::kSha512}) {
+    std::string salt(16, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size()));
+    user.scram[static_cast<size_t>(hash)] =
+        make_scram_credentials(hash, password, std::move(salt), kScramIterations);
+  }
+}
+
 }  // namespace
+
+ScramCredentials make_scram_credentials(ScramHash hash, std::string_view password, std::string salt,
+                                        uint32_t iterations) {
+  const EVP_MD* md = scram_md(hash);
+  const auto size = static_cast<size_t>(EVP_MD_get_size(md));
+  std::string salted(size, '\0');
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()),
+                    static_cast<int>(salt.size()), static_cast<int>(iterations), md,
+                    static_cast<int>(size), reinterpret_cast<unsigned char*>(salted.data()));
+  const std::string client_key = hmac(md, salted, "Client Key");
+  unsigned char stored[EVP_MAX_MD_SIZE];
+  unsigned int stored_len = 0;
+  EVP_Digest(client_key.data(), client_key.size(), stored, &stored_len, md, nullptr);
+  ScramCredentials out;
+  out.salt = std::move(salt);
+  out.iterations = iterations;
+  out.stored_key.assign(reinterpret_cast<const char*>(stored), stored_len);
+  out.server_key = hmac(md, salted, "Server Key");
+  return out;
+}
 
 void UserStore::add(std::string_view name, std::string_view password, bool loopback_only,
                     std::vector<std::string> tags) {
@@ -26,6 +70,7 @@ void UserStore::add(std::string_view name, std::string_view password, bool loopb
   user.salt.resize(4);
   RAND_bytes(reinterpret_cast<unsigned char*>(user.salt.data()), 4);
   user.password_digest = digest(user.salt, password);
+  fill_scram(user, password);
   user.tags = std::move(tags);
   user.loopback_only = loopback_only;
   users_[user.name] = std::move(user);
@@ -40,6 +85,19 @@ bool UserStore::remove(std::string_view name) {
   auto it = users_.find(name);
   if (it == users_.end()) return false;
   users_.erase(it);
+  return true;
+}
+
+bool UserStore::remember_password(std::string_view name, std::string_view password) {
+  auto it = users_.find(name);
+  if (it == users_.end()) return false;
+  User& user = it->second;
+  const std::string d = digest(user.salt, password);
+  if (d.size() != user.password_digest.size() ||
+      CRYPTO_memcmp(d.data(), user.password_digest.data(), d.size()) != 0) {
+    return false;
+  }
+  if (!user.scram[0] || !user.scram[1]) fill_scram(user, password);
   return true;
 }
 
@@ -64,8 +122,7 @@ Status UserStore::authenticate(std::string_view name, std::string_view password,
   std::string d = digest(user->salt, password);
   if (d.size() != user->password_digest.size() ||
       CRYPTO_memcmp(d.data(), user->password_digest.data(), d.size()) != 0) {
-    return {ErrorCode::kAccessRefused,
-            "invalid credentials for user '" + std::string(name) + "'"};
+    return {ErrorCode::kAccessRefused, "invalid credentials for user '" + std::string(name) + "'"};
   }
   if (user->loopback_only && !from_loopback) {
     return {ErrorCode::kAccessRefused,

@@ -1,8 +1,17 @@
 // Users and their credentials. Passwords are kept only as salted SHA-256 digests, the scheme
-// RabbitMQ uses by default (rabbit_password_hashing_sha256).
+// RabbitMQ uses by default (rabbit_password_hashing_sha256), and, for SCRAM logins (Kafka's
+// SASL SCRAM-SHA-256/512), as RFC 5802 credentials: a salt, an iteration count, StoredKey
+// and ServerKey, never the password.
+//
+// SCRAM credentials can only be made from the password itself. A user added with its
+// password has them; a user restored from a stored digest (a definitions file) gets them the
+// next time its password is known again (remember_password: the configured users at start, a
+// successful PLAIN login).
 #pragma once
 
+#include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +20,21 @@
 
 namespace polymq::core {
 
+enum class ScramHash : uint8_t { kSha256 = 0, kSha512 = 1 };
+
+struct ScramCredentials {
+  std::string salt;
+  uint32_t iterations = 0;
+  std::string stored_key;  // H(HMAC(SaltedPassword, "Client Key"))
+  std::string server_key;  // HMAC(SaltedPassword, "Server Key")
+};
+
+// RFC 5802's derivation: SaltedPassword = PBKDF2-HMAC-H(password, salt, iterations).
+ScramCredentials make_scram_credentials(ScramHash hash, std::string_view password, std::string salt,
+                                        uint32_t iterations);
+// Kafka's default and minimum for SCRAM: 4096 iterations.
+inline constexpr uint32_t kScramIterations = 4096;
+
 struct User {
   std::string name;
   std::string salt;
@@ -18,6 +42,8 @@ struct User {
   std::vector<std::string> tags;
   // Like RabbitMQ's loopback_users: such a user may connect only from 127.0.0.0/8 or ::1.
   bool loopback_only = false;
+  // Indexed by ScramHash; empty until the password is known (see the file comment).
+  std::array<std::optional<ScramCredentials>, 2> scram;
 };
 
 class UserStore {
@@ -29,13 +55,15 @@ class UserStore {
   // with an empty password_hash.
   void insert(User user);
   bool remove(std::string_view name);
+  // Makes the user's SCRAM credentials from `password` when it is the user's password and
+  // they are missing; false when it is not the password (or no such user).
+  bool remember_password(std::string_view name, std::string_view password);
   const User* find(std::string_view name) const;
   // Every user, ordered by name.
   std::vector<const User*> list() const;
   // kAccessRefused for an unknown user, a wrong password, or a loopback-only user connecting
   // from elsewhere; the message says which (for the log; clients get a generic text).
-  Status authenticate(std::string_view name, std::string_view password,
-                      bool from_loopback) const;
+  Status authenticate(std::string_view name, std::string_view password, bool from_loopback) const;
 
  private:
   std::map<std::string, User, std::less<>> users_;

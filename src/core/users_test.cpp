@@ -1,6 +1,9 @@
 #include "core/users.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 namespace polymq::core {
 namespace {
@@ -34,6 +37,68 @@ TEST(UserStoreTest, SaltsDiffer) {
   EXPECT_NE(users.find("a")->password_digest, users.find("b")->password_digest);
   EXPECT_TRUE(users.remove("a"));
   EXPECT_FALSE(users.remove("a"));
+}
+
+}  // namespace
+}  // namespace polymq::core
+
+namespace polymq::core {
+namespace {
+
+std::string from_base64(const std::string& in) {
+  std::string out(in.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n) - (in.ends_with("==") ? 2 : in.ends_with("=") ? 1 : 0));
+  return out;
+}
+
+std::string hmac256(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+// RFC 7677's SCRAM-SHA-256 example (user "user", password "pencil"): credentials made from the
+// password verify the example's client proof and give its server signature.
+TEST(ScramCredentialsTest, Rfc7677Example) {
+  const ScramCredentials c = make_scram_credentials(ScramHash::kSha256, "pencil",
+                                                    from_base64("W22ZaJ0SNY7soEsUEjb6gQ=="), 4096);
+  const std::string nonce = "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+  const std::string auth_message = "n=user,r=rOprNGfwEbeRWgbNEkqO,r=" + nonce +
+                                   ",s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=" + nonce;
+  EXPECT_EQ(hmac256(c.server_key, auth_message),
+            from_base64("6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="));
+  std::string client_key = from_base64("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+  const std::string signature = hmac256(c.stored_key, auth_message);
+  ASSERT_EQ(client_key.size(), signature.size());
+  for (size_t i = 0; i < client_key.size(); ++i) client_key[i] ^= signature[i];
+  unsigned char stored[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(client_key.data()), client_key.size(), stored);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(stored), sizeof(stored)), c.stored_key);
+}
+
+TEST(ScramCredentialsTest, MadeFromThePasswordOnly) {
+  UserStore users;
+  users.add("app", "secret", false);
+  ASSERT_TRUE(users.find("app")->scram[0].has_value());
+  ASSERT_TRUE(users.find("app")->scram[1].has_value());
+  EXPECT_EQ(users.find("app")->scram[0]->iterations, kScramIterations);
+
+  // A user restored from its digest has none until its password is known again.
+  User restored = *users.find("app");
+  restored.name = "restored";
+  restored.scram = {};
+  users.insert(restored);
+  EXPECT_FALSE(users.remember_password("restored", "wrong"));
+  EXPECT_FALSE(users.find("restored")->scram[0].has_value());
+  EXPECT_TRUE(users.remember_password("restored", "secret"));
+  EXPECT_TRUE(users.find("restored")->scram[0].has_value());
+  EXPECT_TRUE(users.find("restored")->scram[1].has_value());
+  EXPECT_FALSE(users.remember_password("nobody", "secret"));
 }
 
 }  // namespace

@@ -7,13 +7,21 @@ namespace {
 
 // ApiVersions v4 (KIP-511's successor fields) is left out until a client needs it: v3 carries
 // everything PolyMQ has to say. Metadata: every version the codec reads.
+// clang-format off
 constexpr SupportedApi kSupported[] = {
-    {api_key::kMetadata, 0, 12},        {api_key::kApiVersions, 0, 3},
-    {api_key::kCreateTopics, 0, 7},     {api_key::kDeleteTopics, 0, 6},
-    {api_key::kDescribeConfigs, 0, 4},  {api_key::kAlterConfigs, 0, 2},
-    {api_key::kCreatePartitions, 0, 3}, {api_key::kIncrementalAlterConfigs, 0, 1},
+    {api_key::kMetadata, 0, 12},
+    {api_key::kSaslHandshake, 0, 1},
+    {api_key::kApiVersions, 0, 3},
+    {api_key::kCreateTopics, 0, 7},
+    {api_key::kDeleteTopics, 0, 6},
+    {api_key::kDescribeConfigs, 0, 4},
+    {api_key::kAlterConfigs, 0, 2},
+    {api_key::kSaslAuthenticate, 0, 2},
+    {api_key::kCreatePartitions, 0, 3},
+    {api_key::kIncrementalAlterConfigs, 0, 1},
     {api_key::kDescribeCluster, 0, 1},
 };
+// clang-format on
 
 }  // namespace
 

@@ -9,6 +9,8 @@ constexpr int16_t kUnknownServerError = -1;
 constexpr int16_t kNone = 0;
 constexpr int16_t kUnknownTopicOrPartition = 3;
 constexpr int16_t kInvalidTopicException = 17;
+constexpr int16_t kUnsupportedSaslMechanism = 33;
+constexpr int16_t kIllegalSaslState = 34;
 constexpr int16_t kUnsupportedVersion = 35;
 constexpr int16_t kTopicAlreadyExists = 36;
 constexpr int16_t kInvalidPartitions = 37;
@@ -16,6 +18,7 @@ constexpr int16_t kInvalidReplicationFactor = 38;
 constexpr int16_t kInvalidReplicaAssignment = 39;
 constexpr int16_t kInvalidConfig = 40;
 constexpr int16_t kInvalidRequest = 42;
+constexpr int16_t kSaslAuthenticationFailed = 58;
 constexpr int16_t kUnknownTopicId = 100;
 constexpr int16_t kUnsupportedEndpointType = 115;
 

@@ -34,6 +34,8 @@ struct TestBroker {
   TestBroker() {
     broker.hooks().queue_stores = &storage.stores();
     broker.add_vhost("/");
+    // Loopback clients without a SASL login are the guest user.
+    broker.users().add("guest", "guest", true);
     config.advertised_host = "kafka.test";
     config.advertised_port = 19092;
     config.cluster_id = "test-cluster-id";

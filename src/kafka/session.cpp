@@ -61,6 +61,10 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
       return size;
     }
     pos += consumed;
+    if (sasl_raw_) {
+      if (!handle_raw_sasl_token(payload)) return size;
+      continue;
+    }
     if (!handle(payload)) return size;
   }
   return pos;
@@ -113,6 +117,11 @@ bool Session::dispatch(const Request& request) {
           std::to_string(h.request_api_key));
     return false;
   }
+  if (h.request_api_key == api_key::kSaslHandshake ||
+      h.request_api_key == api_key::kSaslAuthenticate) {
+    return dispatch_auth(request, reply_to(h, version));
+  }
+  if (!may_serve(h)) return false;
   if (h.request_api_key == api_key::kMetadata) {
     const auto& body = std::get<MetadataRequest>(request.body);
     // Auto-created topics are answered once their definitions are durable.

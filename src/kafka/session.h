@@ -21,6 +21,7 @@
 #include "kafka/config.h"
 #include "kafka/protocol/frame.h"
 #include "kafka/reply_queue.h"
+#include "kafka/sasl.h"
 #include "net/connection.h"
 
 namespace polymq::kafka {
@@ -54,6 +55,16 @@ class Session final : public net::Handler {
   // Topic administration (session_admin.cpp).
   bool dispatch_admin(const Request& request, const Reply& reply);
 
+  // Authentication (session_auth.cpp). SaslHandshake and SaslAuthenticate; false for other
+  // APIs.
+  bool dispatch_auth(const Request& request, const Reply& reply);
+  // Whether a request of another API may be served now. A connection that did not start a
+  // SASL login is the guest user when it comes from loopback (as the AMQP guest); otherwise,
+  // or while a login is under way, it is closed.
+  bool may_serve(const RequestHeader& header);
+  // A SASL token sent without a Kafka header after a v0 SaslHandshake; false: closed.
+  bool handle_raw_sasl_token(std::string_view token);
+
   // The number of the last durable-definitions change (0 without a definitions log).
   uint64_t definitions_seq() const;
   // Sends `body` once every definitions change recorded after `before` is on disk (at once
@@ -68,6 +79,11 @@ class Session final : public net::Handler {
   const Config& config_;
   uint32_t max_request_bytes_;
   std::shared_ptr<ReplyQueue> replies_;
+  // The logged-in user; empty until a SASL login (or the implicit guest) succeeded.
+  std::string user_;
+  std::unique_ptr<SaslServer> sasl_;
+  // After a v0 handshake the SASL tokens come as bare size-prefixed frames.
+  bool sasl_raw_ = false;
 };
 
 }  // namespace polymq::kafka

@@ -167,6 +167,8 @@ void DefinitionsSaver::apply_config(const Config& config) {
       updated.tags = u.tags;
       updated.loopback_only = u.loopback_only;
       users.insert(std::move(updated));
+      // SCRAM credentials are not stored: made again from the configured password.
+      users.remember_password(u.name, u.password);
     } else {
       users.add(u.name, u.password, u.loopback_only, u.tags);
     }
