@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "kafka/api_versions.h"
 #include "kafka/error_codes.h"
 #include "kafka/kafka_test_client.h"
@@ -33,14 +35,34 @@ std::string raw_request(int16_t key, int16_t version, int32_t correlation_id,
   return frame;
 }
 
+// The advertised list is supported_apis(), in order, with these ranges.
 void expect_supported_list(const ApiVersionsResponse& r) {
-  ASSERT_EQ(r.api_keys.size(), 2u);
-  EXPECT_EQ(r.api_keys[0].api_key, api_key::kMetadata);
-  EXPECT_EQ(r.api_keys[0].min_version, 0);
-  EXPECT_EQ(r.api_keys[0].max_version, 12);
-  EXPECT_EQ(r.api_keys[1].api_key, api_key::kApiVersions);
-  EXPECT_EQ(r.api_keys[1].min_version, 0);
-  EXPECT_EQ(r.api_keys[1].max_version, 3);
+  const std::map<int16_t, std::pair<int16_t, int16_t>> expected = {
+      {api_key::kMetadata, {0, 12}},
+      {api_key::kApiVersions, {0, 3}},
+      // Consumer groups (kafka/groups/).
+      {api_key::kOffsetCommit, {0, 8}},
+      {api_key::kOffsetFetch, {0, 8}},
+      {api_key::kFindCoordinator, {0, 4}},
+      {api_key::kJoinGroup, {0, 9}},
+      {api_key::kHeartbeat, {0, 4}},
+      {api_key::kLeaveGroup, {0, 5}},
+      {api_key::kSyncGroup, {0, 5}},
+      {api_key::kDescribeGroups, {0, 5}},
+      {api_key::kListGroups, {0, 4}},
+      {api_key::kDeleteGroups, {0, 2}},
+      {api_key::kOffsetDelete, {0, 0}},
+  };
+  ASSERT_EQ(r.api_keys.size(), expected.size());
+  ASSERT_EQ(r.api_keys.size(), supported_apis().size());
+  for (size_t i = 0; i < r.api_keys.size(); ++i) {
+    const auto& api = r.api_keys[i];
+    EXPECT_EQ(api.api_key, supported_apis()[i].key);
+    auto it = expected.find(api.api_key);
+    ASSERT_NE(it, expected.end()) << api.api_key;
+    EXPECT_EQ(api.min_version, it->second.first) << api.api_key;
+    EXPECT_EQ(api.max_version, it->second.second) << api.api_key;
+  }
 }
 
 TEST(KafkaApiVersions, EveryServedRangeIsOneTheCodecReads) {
