@@ -1,0 +1,171 @@
+"""Consumer groups with Debian's real clients: confluent-kafka (librdkafka) consumers share a
+topic's partitions under each assignor and hand them over when one leaves; committed offsets
+are read back after kill -9 and a restart over the same data directory; kafka-python and kcat
+join groups. The data path (Fetch) is built elsewhere: these tests look at membership,
+assignment and committed offsets, not at consumed records. Waits are bounded (WAIT seconds)
+so a hang fails the test; nothing asserts on time."""
+
+import subprocess
+import time
+
+import pytest
+
+WAIT = 60
+PARTITIONS = 4
+
+
+def kafka_config(tmp_path, partitions=PARTITIONS):
+    config = tmp_path / "polymq.toml"
+    config.write_text("[kafka]\nnum_partitions = %d\n" % partitions)
+    return str(config)
+
+
+@pytest.fixture
+def groups_broker(make_broker, tmp_path):
+    """A broker whose auto-created topics have four partitions."""
+    return make_broker("--config", kafka_config(tmp_path), kafka=True).start()
+
+
+def create_topic(port, topic):
+    """Names the topic in a Metadata request (kcat), which auto-creates it."""
+    out = subprocess.run(["kcat", "-b", "127.0.0.1:%d" % port, "-L", "-t", topic, "-m", "10"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT)
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+
+
+def confluent_consumer(port, group, **extra):
+    from confluent_kafka import Consumer
+
+    config = {
+        "bootstrap.servers": "127.0.0.1:%d" % port,
+        "group.id": group,
+        "enable.auto.commit": False,
+        "session.timeout.ms": 10000,
+        "heartbeat.interval.ms": 500,
+    }
+    config.update(extra)
+    return Consumer(config)
+
+
+def poll_until(consumers, done, what):
+    """Polls every consumer (which runs their callbacks) until done() is true."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        for c in consumers:
+            c.poll(0.1)
+        if done():
+            return
+    raise AssertionError("gave up waiting for " + what)
+
+
+def partitions_of(consumer):
+    return sorted(tp.partition for tp in consumer.assignment())
+
+
+@pytest.mark.parametrize("strategy", ["range", "roundrobin", "cooperative-sticky"])
+def test_two_consumers_split_the_partitions_and_one_takes_all_when_the_other_leaves(
+        groups_broker, strategy):
+    from confluent_kafka.admin import AdminClient
+
+    port = groups_broker.kafka_port
+    create_topic(port, "orders")
+    assigned = {}  # consumer index -> partitions from the on_assign callbacks
+
+    def on_assign_of(i):
+        def on_assign(consumer, partitions):
+            if strategy == "cooperative-sticky":
+                consumer.incremental_assign(partitions)
+            assigned.setdefault(i, set()).update(p.partition for p in partitions)
+
+        return on_assign
+
+    def on_revoke_of(i):
+        def on_revoke(consumer, partitions):
+            assigned.setdefault(i, set()).difference_update(p.partition for p in partitions)
+
+        return on_revoke
+
+    consumers = [confluent_consumer(port, "split-" + strategy,
+                                    **{"partition.assignment.strategy": strategy})
+                 for _ in range(2)]
+    try:
+        for i, c in enumerate(consumers):
+            c.subscribe(["orders"], on_assign=on_assign_of(i), on_revoke=on_revoke_of(i))
+
+        def split():
+            a, b = partitions_of(consumers[0]), partitions_of(consumers[1])
+            return len(a) == 2 and len(b) == 2 and sorted(a + b) == [0, 1, 2, 3]
+
+        poll_until(consumers, split, "two consumers with two partitions each")
+        assert sorted(assigned[0] | assigned[1]) == [0, 1, 2, 3]
+        assert not assigned[0] & assigned[1]
+
+        # The group as an admin sees it: Stable, the assignor's protocol, two members.
+        admin = AdminClient({"bootstrap.servers": "127.0.0.1:%d" % port})
+        [group] = admin.list_groups("split-" + strategy, timeout=WAIT)
+        assert group.state == "Stable"
+        assert group.protocol_type == "consumer"
+        assert group.protocol == strategy
+        assert len(group.members) == 2
+
+        # One leaves (LeaveGroup on close): the other gets every partition.
+        consumers.pop().close()
+        poll_until(consumers, lambda: partitions_of(consumers[0]) == [0, 1, 2, 3],
+                   "the remaining consumer to get all partitions")
+        assert sorted(assigned[0]) == [0, 1, 2, 3]
+    finally:
+        for c in consumers:
+            c.close()
+
+
+def test_committed_offsets_survive_kill_9_and_a_restart(make_broker, tmp_path):
+    from confluent_kafka import TopicPartition
+
+    broker = make_broker("--config", kafka_config(tmp_path), kafka=True).start()
+    create_topic(broker.kafka_port, "ledger")
+    consumer = confluent_consumer(broker.kafka_port, "bookkeepers")
+    try:
+        consumer.subscribe(["ledger"])
+        poll_until([consumer], lambda: partitions_of(consumer) == [0, 1, 2, 3],
+                   "the only member to get all partitions")
+        # Several commits per partition: the last one counts.
+        for round_ in range(3):
+            offsets = [TopicPartition("ledger", p, 100 * round_ + p) for p in range(PARTITIONS)]
+            consumer.commit(offsets=offsets, asynchronous=False)
+        committed = consumer.committed([TopicPartition("ledger", p) for p in range(PARTITIONS)],
+                                       timeout=WAIT)
+        assert [(tp.partition, tp.offset) for tp in committed] == [
+            (p, 200 + p) for p in range(PARTITIONS)]
+    finally:
+        consumer.close()
+
+    broker.kill()  # SIGKILL: only what the commits' sync rounds made durable is left
+    broker.start()
+    # Topics are not yet kept in the definitions: naming it opens its partitions again.
+    create_topic(broker.kafka_port, "ledger")
+    reader = confluent_consumer(broker.kafka_port, "bookkeepers")
+    try:
+        committed = reader.committed(
+            [TopicPartition("ledger", p) for p in range(PARTITIONS)] +
+            [TopicPartition("ledger-unknown", 0)], timeout=WAIT)
+        assert [(tp.topic, tp.partition, tp.offset) for tp in committed] == [
+            ("ledger", p, 200 + p) for p in range(PARTITIONS)] + [
+            ("ledger-unknown", 0, -1001)]  # librdkafka's OFFSET_INVALID: nothing committed
+    finally:
+        reader.close()
+    assert "group coordinator loaded" in broker.log_text()
+
+
+def test_a_consumer_without_group_management_commits_offsets(groups_broker):
+    """assign() instead of subscribe(): commits carry no generation (Kafka's simple commits)."""
+    from confluent_kafka import TopicPartition
+
+    create_topic(groups_broker.kafka_port, "manual")
+    consumer = confluent_consumer(groups_broker.kafka_port, "by-hand")
+    try:
+        consumer.assign([TopicPartition("manual", 1)])
+        consumer.commit(offsets=[TopicPartition("manual", 1, 41)], asynchronous=False)
+        [tp] = consumer.committed([TopicPartition("manual", 1)], timeout=WAIT)
+        assert tp.offset == 41
+    finally:
+        consumer.close()
