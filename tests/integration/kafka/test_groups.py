@@ -169,3 +169,76 @@ def test_a_consumer_without_group_management_commits_offsets(groups_broker):
         assert tp.offset == 41
     finally:
         consumer.close()
+
+
+def test_kafka_python_joins_a_group_commits_and_reads_its_commits(groups_broker):
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    bootstrap = "127.0.0.1:%d" % groups_broker.kafka_port
+    create_topic(groups_broker.kafka_port, "events")
+    partitions = [TopicPartition("events", p) for p in range(PARTITIONS)]
+    # kafka-python 2.0.2 picks its request versions from the broker version it infers (1.0
+    # here), not from ApiVersions' ranges: FindCoordinator v0, OffsetFetch v1, OffsetCommit v2,
+    # JoinGroup v2. Without a committed offset, poll() resets positions with ListOffsets,
+    # which it retries for ever while the data path is missing; so the group's first commits
+    # are simple ones (no subscription), and the member's positions come from them.
+    simple = KafkaConsumer(bootstrap_servers=bootstrap, group_id="snakes",
+                           enable_auto_commit=False, api_version_auto_timeout_ms=10000)
+    try:
+        assert simple.committed(partitions[0]) is None  # nothing committed yet
+        simple.commit({tp: OffsetAndMetadata(1, "") for tp in partitions})
+        assert simple.committed(partitions[0]) == 1
+    finally:
+        simple.close()
+
+    member = KafkaConsumer("events", bootstrap_servers=bootstrap, group_id="snakes",
+                           enable_auto_commit=False, api_version_auto_timeout_ms=10000)
+    try:
+        deadline = time.monotonic() + WAIT
+        while set(member.assignment()) != set(partitions) and time.monotonic() < deadline:
+            member.poll(200)
+        assert set(member.assignment()) == set(partitions)
+        # A member's commit carries its generation and member id.
+        member.commit({tp: OffsetAndMetadata(10 + tp.partition, "m") for tp in partitions})
+        assert [member.committed(tp) for tp in partitions] == [10, 11, 12, 13]
+    finally:
+        member.close()
+
+
+def read_stderr_until(proc, marker):
+    """Lines of proc's stderr up to the first that contains marker (bounded by WAIT)."""
+    import selectors
+
+    lines, buffer = [], b""
+    deadline = time.monotonic() + WAIT
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stderr, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not sel.select(timeout=0.5):
+                continue
+            chunk = proc.stderr.read1(4096)
+            if not chunk:
+                break
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            lines += [line.decode(errors="replace") for line in complete]
+            if any(marker in line for line in lines):
+                return lines
+    raise AssertionError("no %r from kcat; it said:\n%s" % (marker, "\n".join(lines)))
+
+
+def test_kcat_balanced_consumer_is_assigned_every_partition(groups_broker):
+    port = groups_broker.kafka_port
+    create_topic(port, "tail")
+    proc = subprocess.Popen(["kcat", "-b", "127.0.0.1:%d" % port, "-G", "cats", "tail"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        lines = read_stderr_until(proc, "assigned:")
+    finally:
+        proc.terminate()
+        proc.wait(WAIT)
+    [line] = [line for line in lines if "assigned:" in line]
+    assert "Group cats rebalanced" in line
+    assert line.split("assigned:")[1].split(",") == [
+        " tail [%d]" % p for p in range(PARTITIONS)]
