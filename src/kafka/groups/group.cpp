@@ -164,7 +164,7 @@ void Group::join_new_member(const JoinGroupRequest& request, int16_t version,
   if (request.group_instance_id) {
     auto it = static_members_.find(*request.group_instance_id);
     if (it != static_members_.end() && members_.count(it->second) != 0) {
-      replace_static_member(it->second, request, client, std::move(done));
+      replace_static_member(it->second, request, version, client, std::move(done));
       return;
     }
     // A static member needs no second round trip: its instance id identifies it.
@@ -234,7 +234,7 @@ void Group::join_known_member(const JoinGroupRequest& request, const ClientInfo&
 }
 
 void Group::replace_static_member(const std::string& old_id, const JoinGroupRequest& request,
-                                  const ClientInfo& client, JoinDone done) {
+                                  int16_t version, const ClientInfo& client, JoinDone done) {
   const std::string new_id = new_member_id(*request.group_instance_id);
   auto node = members_.extract(old_id);
   Member& old = node.mapped();
@@ -269,7 +269,13 @@ void Group::replace_static_member(const std::string& old_id, const JoinGroupRequ
     member.rebalance_timeout_ms = request.rebalance_timeout_ms;
     arm_session_timer(member);
     if (changed_) changed_(*this);
-    done(current_generation(new_id, false));
+    // A leader that replaced itself keeps the group's assignment: from v9 on (KIP-814) it is
+    // told so and given the members; before, it gets no member list to assign from, and the
+    // assignment it might send back is ignored (the group is Stable).
+    const bool leader = new_id == leader_ && version >= 9;
+    JoinGroupResponse r = current_generation(new_id, leader);
+    r.skip_assignment = leader;
+    done(r);
     return;
   }
   update_member(member, request, std::move(done));

@@ -135,7 +135,7 @@ class Group {
                        JoinDone done);
   void join_known_member(const JoinGroupRequest& request, const ClientInfo& client, JoinDone done);
   void replace_static_member(const std::string& old_id, const JoinGroupRequest& request,
-                             const ClientInfo& client, JoinDone done);
+                             int16_t version, const ClientInfo& client, JoinDone done);
   void add_member_and_rebalance(const std::string& member_id, const JoinGroupRequest& request,
                                 const ClientInfo& client, JoinDone done);
   void update_member(Member& member, const JoinGroupRequest& request, JoinDone done);

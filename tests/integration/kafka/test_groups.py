@@ -242,3 +242,43 @@ def test_kcat_balanced_consumer_is_assigned_every_partition(groups_broker):
     assert "Group cats rebalanced" in line
     assert line.split("assigned:")[1].split(",") == [
         " tail [%d]" % p for p in range(PARTITIONS)]
+
+
+def test_a_static_member_that_comes_back_keeps_its_partitions_without_a_rebalance(
+        groups_broker):
+    port = groups_broker.kafka_port
+    create_topic(port, "sensors")
+    assignments = {"dynamic": 0}
+
+    def count_dynamic_assignments(consumer, partitions):
+        assignments["dynamic"] += 1
+
+    # The dynamic member joins first and so leads the group; the static one follows.
+    dynamic = confluent_consumer(port, "statics")
+    static = confluent_consumer(port, "statics", **{"group.instance.id": "sensor-reader"})
+    consumers = [dynamic, static]
+    try:
+        dynamic.subscribe(["sensors"], on_assign=count_dynamic_assignments)
+        poll_until([dynamic], lambda: len(partitions_of(dynamic)) == PARTITIONS,
+                   "the first member to get every partition")
+        static.subscribe(["sensors"])
+        poll_until(consumers, lambda: len(partitions_of(static)) == 2 and
+                   len(partitions_of(dynamic)) == 2, "the two members to split the partitions")
+        kept = partitions_of(static)
+        dynamic_assignments = assignments["dynamic"]
+
+        # A static member leaves no LeaveGroup behind when it closes: the group waits for its
+        # session timeout, and the same instance coming back in time takes its place.
+        consumers.pop().close()
+        again = confluent_consumer(port, "statics", **{"group.instance.id": "sensor-reader"})
+        consumers.append(again)
+        again.subscribe(["sensors"])
+        poll_until(consumers, lambda: partitions_of(again) == kept,
+                   "the returning static member to get its partitions back")
+        for _ in range(10):
+            dynamic.poll(0.1)
+        assert assignments["dynamic"] == dynamic_assignments  # no rebalance for the others
+        assert len(partitions_of(dynamic)) == 2
+    finally:
+        for c in consumers:
+            c.close()
