@@ -282,3 +282,50 @@ def test_a_static_member_that_comes_back_keeps_its_partitions_without_a_rebalanc
     finally:
         for c in consumers:
             c.close()
+
+
+MEMBER_SCRIPT = r"""
+import sys
+import time
+from confluent_kafka import Consumer
+port, group, topic = sys.argv[1], sys.argv[2], sys.argv[3]
+deadline = time.monotonic() + 60  # then it exits, and the test fails instead of hanging
+c = Consumer({"bootstrap.servers": "127.0.0.1:" + port, "group.id": group,
+              "enable.auto.commit": False, "session.timeout.ms": 6000,
+              "heartbeat.interval.ms": 500})
+c.subscribe([topic])
+while not c.assignment():
+    if time.monotonic() > deadline:
+        sys.exit(1)
+    c.poll(0.1)
+print("assigned", len(c.assignment()), flush=True)
+while time.monotonic() < deadline + 60:
+    c.poll(0.1)
+"""
+
+
+def test_a_member_killed_without_leaving_is_dropped_when_its_session_expires(groups_broker):
+    import sys
+
+    port = groups_broker.kafka_port
+    create_topic(port, "jobs")
+    # The other member is a process of its own, so it can die without a LeaveGroup.
+    doomed = subprocess.Popen([sys.executable, "-c", MEMBER_SCRIPT, str(port), "workers", "jobs"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    survivor = confluent_consumer(port, "workers")
+    try:
+        assert doomed.stdout.readline().startswith(b"assigned")
+        survivor.subscribe(["jobs"])
+        poll_until([survivor], lambda: len(partitions_of(survivor)) == 2,
+                   "the two members to split the partitions")
+        doomed.kill()
+        doomed.wait(WAIT)
+        # After the dead member's 6 s session timeout, the group rebalances without it.
+        poll_until([survivor], lambda: partitions_of(survivor) == [0, 1, 2, 3],
+                   "the survivor to get every partition")
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+            doomed.wait(WAIT)
+        survivor.close()
+    assert "session timeout (6000 ms) expired" in groups_broker.log_text()
