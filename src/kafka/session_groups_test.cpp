@@ -168,6 +168,27 @@ TEST(KafkaGroupsSession, JoinSyncCommitFetchDescribeLeaveDelete) {
       error::kNone);
 }
 
+TEST(KafkaGroupsSession, TheOffsetsStreamIsListedOnlyWhenAskedForByName) {
+  GroupsBroker b;
+  KafkaTestClient client(b);
+  MetadataRequest all;
+  all.topics = std::nullopt;
+  client.request(int16_t{12}, 1, all);
+  auto listed = client.response<MetadataResponse>(api_key::kMetadata, 12, 1);
+  ASSERT_EQ(listed.topics.size(), 1u);
+  EXPECT_EQ(listed.topics[0].name, "orders");
+  EXPECT_FALSE(listed.topics[0].is_internal);
+
+  MetadataRequest named;
+  named.topics = std::vector<MetadataRequest::MetadataRequestTopic>(1);
+  named.topics->at(0).name = std::string(groups::kOffsetsTopic);
+  client.request(int16_t{12}, 2, named);
+  auto described = client.response<MetadataResponse>(api_key::kMetadata, 12, 2);
+  ASSERT_EQ(described.topics.size(), 1u);
+  EXPECT_EQ(described.topics[0].error_code, error::kNone);
+  EXPECT_TRUE(described.topics[0].is_internal);
+}
+
 TEST(KafkaGroupsSession, AConnectionClosedWhileItsJoinWaitsLeavesNothingDangling) {
   GroupsBroker b;
   KafkaTestClient first(b);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <span>
 
@@ -294,6 +295,7 @@ void GroupCoordinator::delete_groups(const DeleteGroupsRequest& request,
     }
     r.results.push_back(std::move(result));
   }
+  if (records.empty()) return done(r);  // nothing to make durable
   if (!append(records)) {
     for (size_t i : deleted) r.results[i].error_code = error::kUnknownServerError;
     done(r);

@@ -84,6 +84,7 @@ void GroupCoordinator::commit(const OffsetCommitRequest& request, int16_t versio
       committed.emplace_back(ti, pi);
     }
   }
+  if (records.empty()) return done(r);  // nothing to make durable
   if (!append(records)) {
     for (auto [ti, pi] : committed)
       r.topics[ti].partitions[pi].error_code = error::kUnknownServerError;
@@ -221,6 +222,7 @@ void GroupCoordinator::delete_offsets(const OffsetDeleteRequest& request,
     }
     r.topics.push_back(std::move(t));
   }
+  if (records.empty()) return done(r);  // nothing to make durable
   if (!append(records)) {
     r.error_code = error::kUnknownServerError;
     return done(r);
