@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "core/fake_timers.h"
 #include "kafka/error_codes.h"
 #include "kafka/groups/group_errors.h"
@@ -280,6 +282,81 @@ TEST_F(GroupTest, SessionTimeoutOutsideTheLimitsIsRefused) {
   Answer<JoinGroupResponse> join;
   group_.join(r, 5, kClient, join.callback());
   EXPECT_EQ(join.value->error_code, error::kInvalidSessionTimeout);
+}
+
+}  // namespace
+}  // namespace polymq::kafka::groups
+
+namespace polymq::kafka::groups {
+namespace {
+
+// Random sequences of joins, syncs, heartbeats, leaves and clock moves by a few members:
+// nothing crashes (the sanitizers watch), no join or sync is answered twice, and once every
+// member has left and the clock passed every timeout, every held request has been answered.
+TEST(GroupRandomTest, EveryHeldRequestIsAnsweredExactlyOnce) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    core::FakeTimers timers;
+    Group group("g", timers, GroupLimits{}, nullptr);
+    std::mt19937 random(seed);
+    std::vector<std::string> ids(4);  // "" until a member id was handed out
+    std::vector<std::unique_ptr<int>> join_calls, sync_calls;
+    auto join = [&](size_t who, int16_t version, std::optional<std::string> instance) {
+      join_calls.push_back(std::make_unique<int>(0));
+      int* calls = join_calls.back().get();
+      JoinGroupRequest r = testing::join_request("g", ids[who], {"range"}, instance);
+      group.join(r, version, testing::kClient, [&ids, who, calls](const JoinGroupResponse& a) {
+        ++*calls;
+        if (!a.member_id.empty() && a.error_code != error::kUnknownMemberId &&
+            a.error_code != error::kFencedInstanceId) {
+          ids[who] = a.member_id;
+        }
+      });
+    };
+    for (int step = 0; step < 300; ++step) {
+      const size_t who = random() % ids.size();
+      const std::optional<std::string> instance =
+          who == 0 ? std::optional<std::string>("static-0") : std::nullopt;
+      switch (random() % 6) {
+        case 0:
+          join(who, static_cast<int16_t>(random() % 10), instance);
+          break;
+        case 1: {
+          sync_calls.push_back(std::make_unique<int>(0));
+          int* calls = sync_calls.back().get();
+          SyncGroupRequest r = testing::sync_request("g", ids[who], group.generation());
+          r.group_instance_id = instance;
+          if (random() % 2 == 0) r.assignments = {{ids[who], "a"}};
+          group.sync(r, 5, [calls](const SyncGroupResponse&) { ++*calls; });
+          break;
+        }
+        case 2: {
+          HeartbeatRequest r = testing::heartbeat_request("g", ids[who], group.generation());
+          r.group_instance_id = instance;
+          group.heartbeat(r);
+          break;
+        }
+        case 3:
+          group.leave(ids[who], instance);
+          break;
+        case 4:
+          group.check_commit(group.generation(), ids[who], instance);
+          break;
+        case 5:
+          timers.advance(std::chrono::milliseconds(random() % 12000));
+          break;
+      }
+      for (const auto& c : join_calls) ASSERT_LE(*c, 1) << "seed " << seed;
+      for (const auto& c : sync_calls) ASSERT_LE(*c, 1) << "seed " << seed;
+    }
+    for (size_t who = 0; who < ids.size(); ++who) {
+      group.leave(ids[who], who == 0 ? std::optional<std::string>("static-0") : std::nullopt);
+    }
+    timers.advance(std::chrono::minutes(10));
+    for (const auto& c : join_calls) EXPECT_EQ(*c, 1) << "seed " << seed;
+    for (const auto& c : sync_calls) EXPECT_EQ(*c, 1) << "seed " << seed;
+    EXPECT_EQ(group.member_count(), 0u) << "seed " << seed;
+    EXPECT_EQ(group.state(), GroupState::kEmpty) << "seed " << seed;
+  }
 }
 
 }  // namespace
