@@ -6,6 +6,7 @@
 #include <set>
 
 #include "kafka/error_codes.h"
+#include "kafka/groups/group_records.h"
 #include "kafka/metadata.h"
 #include "kafka/topic_configs.h"
 
@@ -22,6 +23,13 @@ struct Failure {
 };
 
 Failure fail(int16_t code, std::string message) { return {code, std::move(message)}; }
+
+// The committed offsets' stream belongs to the group coordinator, which holds it open:
+// deleting, growing or changing its retention from outside would lose offsets.
+Failure internal_topic(const std::string& name) {
+  return fail(error::kInvalidRequest, "topic '" + name + "' is internal to the broker");
+}
+bool is_internal(const std::string& name) { return name == groups::kOffsetsTopic; }
 
 // The settings a CreateTopics entry asks for, or why it cannot have them.
 Failure creatable_settings(const Config& config, const CreateTopicsRequest::CreatableTopic& t,
@@ -129,6 +137,14 @@ Failure find_topic(core::Broker& broker, const Config& config, int8_t type, cons
   return {};
 }
 
+// find_topic, for a change: the internal topic is refused.
+Failure find_changeable_topic(core::Broker& broker, const Config& config, int8_t type,
+                              const std::string& name, core::Stream*& out) {
+  Failure f = find_topic(broker, config, type, name, out);
+  if (f.ok() && is_internal(name)) return internal_topic(name);
+  return f;
+}
+
 template <class Entry>
 void set_error(Entry& entry, const Failure& f) {
   entry.error_code = f.code;
@@ -191,6 +207,8 @@ DeleteTopicsResponse handle_delete_topics(core::Broker& broker, const Config& co
     Failure f;
     if (vhost == nullptr || vhost->find_stream(name) == nullptr) {
       f = fail(error::kUnknownTopicOrPartition, "This server does not host this topic-partition.");
+    } else if (is_internal(name)) {
+      f = internal_topic(name);
     } else if (core::Status st = vhost->delete_stream(name); !st.ok()) {
       f = fail(error::kUnknownServerError, st.message());
     } else {
@@ -234,6 +252,8 @@ CreatePartitionsResponse handle_create_partitions(core::Broker& broker, const Co
       f = fail(error::kInvalidRequest, "Duplicate topic in request.");
     } else if (stream == nullptr) {
       f = fail(error::kUnknownTopicOrPartition, "The topic '" + t.name + "' does not exist.");
+    } else if (is_internal(t.name)) {
+      f = internal_topic(t.name);
     } else if (t.count <= static_cast<int32_t>(stream->partition_count())) {
       f = fail(error::kInvalidPartitions, "Topic currently has " +
                                               std::to_string(stream->partition_count()) +
@@ -324,7 +344,7 @@ AlterConfigsResponse handle_alter_configs(core::Broker& broker, const Config& co
     result.resource_type = r.resource_type;
     result.resource_name = r.resource_name;
     core::Stream* stream = nullptr;
-    Failure f = find_topic(broker, config, r.resource_type, r.resource_name, stream);
+    Failure f = find_changeable_topic(broker, config, r.resource_type, r.resource_name, stream);
     if (f.ok()) {
       // AlterConfigs replaces the topic's configs: what it leaves out returns to its default.
       core::StreamSettings settings;
@@ -351,7 +371,7 @@ IncrementalAlterConfigsResponse handle_incremental_alter_configs(
     result.resource_type = r.resource_type;
     result.resource_name = r.resource_name;
     core::Stream* stream = nullptr;
-    Failure f = find_topic(broker, config, r.resource_type, r.resource_name, stream);
+    Failure f = find_changeable_topic(broker, config, r.resource_type, r.resource_name, stream);
     core::StreamSettings settings = stream != nullptr ? stream->settings() : core::StreamSettings{};
     for (const auto& c : r.configs) {
       if (!f.ok()) break;

@@ -218,6 +218,34 @@ TEST_F(KafkaAdminTest, DeleteTopicsByNameAndUnknownIds) {
   EXPECT_EQ(vhost().find_stream("by-name"), nullptr);
 }
 
+TEST_F(KafkaAdminTest, TheOffsetsTopicIsNotChangedFromOutside) {
+  core::Stream* offsets = nullptr;
+  ASSERT_TRUE(vhost().declare_stream("__consumer_offsets", {}, offsets).ok());
+  DeleteTopicsRequest del;
+  del.topic_names = {"__consumer_offsets"};
+  client_.request(int16_t{4}, ++id_, del);
+  auto r = client_.response<DeleteTopicsResponse>(api_key::kDeleteTopics, 4, id_);
+  ASSERT_EQ(r.responses.size(), 1u);
+  EXPECT_EQ(r.responses[0].error_code, error::kInvalidRequest);
+  CreatePartitionsRequest grow;
+  grow.topics.push_back({"__consumer_offsets", 4, std::nullopt});
+  client_.request(int16_t{3}, ++id_, grow);
+  auto g = client_.response<CreatePartitionsResponse>(api_key::kCreatePartitions, 3, id_);
+  EXPECT_EQ(g.results[0].error_code, error::kInvalidRequest);
+  AlterConfigsRequest alter;
+  AlterConfigsRequest::AlterConfigsResource res;
+  res.resource_type = resource_type::kTopic;
+  res.resource_name = "__consumer_offsets";
+  res.configs.push_back({"retention.ms", "1"});
+  alter.resources.push_back(res);
+  client_.request(int16_t{2}, ++id_, alter);
+  auto a = client_.response<AlterConfigsResponse>(api_key::kAlterConfigs, 2, id_);
+  EXPECT_EQ(a.responses[0].error_code, error::kInvalidRequest);
+  EXPECT_EQ(vhost().find_stream("__consumer_offsets"), offsets);
+  EXPECT_EQ(offsets->partition_count(), 1u);
+  EXPECT_EQ(offsets->settings().retention_ms, -1);
+}
+
 TEST_F(KafkaAdminTest, DescribeClusterNamesTheOneBroker) {
   client_.request(int16_t{1}, ++id_, DescribeClusterRequest{});
   auto r = client_.response<DescribeClusterResponse>(api_key::kDescribeCluster, 1, id_);

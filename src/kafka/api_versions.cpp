@@ -7,9 +7,21 @@ namespace {
 
 // ApiVersions v4 (KIP-511's successor fields) is left out until a client needs it: v3 carries
 // everything PolyMQ has to say. Metadata: every version the codec reads.
+// Consumer groups (kafka/groups/): the classic group protocol; OffsetCommit and OffsetFetch
+// v9 (KIP-848's member epochs), ListGroups v5 (group types) and FindCoordinator v5+ are left
+// out.
 // clang-format off
 constexpr SupportedApi kSupported[] = {
     {api_key::kMetadata, 0, 12},
+    {api_key::kOffsetCommit, 0, 8},
+    {api_key::kOffsetFetch, 0, 8},
+    {api_key::kFindCoordinator, 0, 4},
+    {api_key::kJoinGroup, 0, 9},
+    {api_key::kHeartbeat, 0, 4},
+    {api_key::kLeaveGroup, 0, 5},
+    {api_key::kSyncGroup, 0, 5},
+    {api_key::kDescribeGroups, 0, 5},
+    {api_key::kListGroups, 0, 4},
     {api_key::kSaslHandshake, 0, 1},
     {api_key::kApiVersions, 0, 3},
     {api_key::kCreateTopics, 0, 7},
@@ -18,7 +30,9 @@ constexpr SupportedApi kSupported[] = {
     {api_key::kAlterConfigs, 0, 2},
     {api_key::kSaslAuthenticate, 0, 2},
     {api_key::kCreatePartitions, 0, 3},
+    {api_key::kDeleteGroups, 0, 2},
     {api_key::kIncrementalAlterConfigs, 0, 1},
+    {api_key::kOffsetDelete, 0, 0},
     {api_key::kDescribeCluster, 0, 1},
 };
 // clang-format on

@@ -8,6 +8,10 @@
 
 namespace polymq::kafka {
 
+namespace groups {
+class GroupCoordinator;
+}  // namespace groups
+
 struct Config {
   // Metadata tells clients to (re)connect to this broker at advertised_host:advertised_port.
   std::string advertised_host = "127.0.0.1";
@@ -22,6 +26,9 @@ struct Config {
   // Kafka's auto.create.topics.enable and num.partitions.
   bool auto_create_topics = true;
   uint32_t default_partitions = 1;
+  // The broker-wide consumer-group coordinator (kafka/groups/coordinator.h), outliving every
+  // session; null: the group APIs are not answered (the connection closes).
+  groups::GroupCoordinator* groups = nullptr;
 };
 
 }  // namespace polymq::kafka

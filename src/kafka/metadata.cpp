@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kafka/error_codes.h"
+#include "kafka/groups/group_records.h"
 
 namespace polymq::kafka {
 namespace {
@@ -14,6 +15,7 @@ constexpr size_t kMaxTopicNameLength = 249;
 MetadataResponse::MetadataResponseTopic describe(const core::Stream& stream, const Config& config) {
   MetadataResponse::MetadataResponseTopic topic;
   topic.name = stream.name();
+  topic.is_internal = stream.name() == groups::kOffsetsTopic;
   for (uint32_t p = 0; p < stream.partition_count(); ++p) {
     MetadataResponse::MetadataResponsePartition partition;
     partition.partition_index = static_cast<int32_t>(p);
@@ -68,6 +70,9 @@ MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
       std::sort(streams.begin(), streams.end(),
                 [](const core::Stream* a, const core::Stream* b) { return a->name() < b->name(); });
       for (const core::Stream* stream : streams) {
+        // As Kafka's listing for clients that exclude internal topics: the coordinator's
+        // offsets stream is described only when asked for by name.
+        if (stream->name() == groups::kOffsetsTopic) continue;
         response.topics.push_back(describe(*stream, config));
       }
     }

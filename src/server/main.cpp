@@ -8,6 +8,7 @@
 #include "amqp/session.h"
 #include "core/broker.h"
 #include "kafka/config.h"
+#include "kafka/groups/coordinator.h"
 #include "kafka/session.h"
 #include "net/listener.h"
 #include "rabbit/model.h"
@@ -150,12 +151,20 @@ int main(int argc, char** argv) {
   kafka_config.vhost = config->kafka_vhost;
   kafka_config.auto_create_topics = config->kafka_auto_create_topics;
   kafka_config.default_partitions = config->kafka_num_partitions;
+  // Consumer groups: one coordinator for the broker, its offsets in the Kafka vhost's
+  // __consumer_offsets stream (loaded below); outlives the listener and so every session.
+  kafka::groups::GroupCoordinator kafka_groups(timers, broker.commits());
+  kafka_config.groups = &kafka_groups;
   net::Listener kafka_listener(io, "Kafka", [&](net::Connection& connection) {
     return std::make_unique<kafka::Session>(broker, connection, kafka_config);
   });
   if (config->kafka_port != 0) {
     if (broker.find_vhost(config->kafka_vhost) == nullptr) {
       spdlog::critical("the Kafka vhost '{}' does not exist", config->kafka_vhost);
+      return 1;
+    }
+    if (core::Status st = kafka_groups.load(*broker.find_vhost(config->kafka_vhost)); !st.ok()) {
+      spdlog::critical("cannot load the Kafka consumer groups: {}", st.message());
       return 1;
     }
     std::string err;

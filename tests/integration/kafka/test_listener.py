@@ -13,6 +13,10 @@ import pytest
 import kafka_raw
 
 UNSUPPORTED_VERSION = 35
+# The consumer-group APIs by key: OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup,
+# Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, DeleteGroups, OffsetDelete.
+GROUP_APIS = {8: (0, 8), 9: (0, 8), 10: (0, 4), 11: (0, 9), 12: (0, 4), 13: (0, 5), 14: (0, 5),
+              15: (0, 5), 16: (0, 4), 42: (0, 2), 47: (0, 0)}
 
 
 def kcat_list(port, topic=None):
@@ -111,6 +115,8 @@ def test_unsupported_api_versions_version_is_answered_in_v0(kafka_broker, versio
         # Entries, not the whole list: the list grows as APIs are served.
         assert apis[kafka_raw.API_VERSIONS] == (0, 3)
         assert apis[kafka_raw.METADATA] == (0, 12)
+        for key, versions in GROUP_APIS.items():
+            assert apis[key] == versions, key
         # The client retries in a version from the list, on the same connection.
         s.sendall(kafka_raw.request_bytes(kafka_raw.API_VERSIONS, 0, 78))
         correlation_id, error_code, apis = kafka_raw.parse_api_versions_v0(

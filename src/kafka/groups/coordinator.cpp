@@ -1,0 +1,312 @@
+#include "kafka/groups/coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <span>
+
+#include "kafka/error_codes.h"
+#include "kafka/groups/group_errors.h"
+
+namespace polymq::kafka::groups {
+namespace {
+
+// Replay reads the offsets stream in chunks of about this many bytes.
+constexpr uint64_t kReplayChunkBytes = 1024 * 1024;
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+GroupCoordinator::GroupCoordinator(core::TimerService& timers, core::CommitTracker& commits,
+                                   const GroupLimits& limits)
+    : timers_(timers), commits_(commits), limits_(limits) {}
+
+GroupCoordinator::~GroupCoordinator() { commits_.cancel_wait(this); }
+
+core::Status GroupCoordinator::load(core::VHost& vhost) {
+  core::StreamSettings settings;
+  settings.partitions = 1;
+  core::Stream* stream = nullptr;
+  if (core::Status st = vhost.declare_stream(std::string(kOffsetsTopic), settings, stream);
+      !st.ok()) {
+    return st;
+  }
+  vhost_ = &vhost;
+  // Replay: the last record per key wins; groups' memberships are restored at the end, once
+  // the last of each is known.
+  uint64_t offset = stream->first_offset(0);
+  const uint64_t end = stream->next_offset(0);
+  std::map<std::string, StoredGroup> memberships;
+  while (offset < end) {
+    uint64_t next = offset;
+    core::Status st = stream->read(
+        0, offset, kReplayChunkBytes,
+        [&](const storage::RecordView& view) {
+          GroupRecord record;
+          if (view.batch_count != 0 || !decode_record(view.payload, record)) {
+            ++skipped_;
+            return true;
+          }
+          ++replayed_;
+          if (record.kind == RecordKind::kGroup) {
+            memberships[record.group] = record.stored;
+            group(record.group);
+          } else if (record.kind == RecordKind::kGroupRemoved) {
+            memberships.erase(record.group);
+          }
+          apply(record);
+          return true;
+        },
+        next);
+    if (!st.ok()) return st;
+    if (next <= offset) break;
+    offset = next;
+  }
+  for (const auto& [group_id, stored] : memberships) {
+    if (Group* g = find(group_id)) g->restore(stored);
+  }
+  log_ = stream;
+  spdlog::info("kafka: group coordinator loaded {} group(s) from {} record(s) of {}{}",
+               groups_.size(), replayed_, kOffsetsTopic,
+               skipped_ == 0 ? std::string() : " (" + std::to_string(skipped_) + " skipped)");
+  return core::Status::Ok();
+}
+
+void GroupCoordinator::apply(const GroupRecord& record) {
+  switch (record.kind) {
+    case RecordKind::kOffset:
+      group(record.group).offsets()[record.partition] = record.offset;
+      break;
+    case RecordKind::kOffsetRemoved:
+      if (Group* g = find(record.group)) g->offsets().erase(record.partition);
+      break;
+    case RecordKind::kGroup:
+      break;  // restored by load() once the last one is known
+    case RecordKind::kGroupRemoved:
+      if (auto it = groups_.find(record.group); it != groups_.end()) {
+        it->second->mark_dead();
+        groups_.erase(it);
+      }
+      break;
+  }
+}
+
+Group& GroupCoordinator::group(const std::string& group_id) {
+  auto it = groups_.find(group_id);
+  if (it == groups_.end()) {
+    auto g = std::make_unique<Group>(group_id, timers_, limits_,
+                                     [this](Group& changed) { store_membership(changed); });
+    it = groups_.emplace(group_id, std::move(g)).first;
+  }
+  return *it->second;
+}
+
+Group* GroupCoordinator::find(const std::string& group_id) {
+  auto it = groups_.find(group_id);
+  return it == groups_.end() ? nullptr : it->second.get();
+}
+
+const Group* GroupCoordinator::find_group(const std::string& group_id) const {
+  auto it = groups_.find(group_id);
+  return it == groups_.end() ? nullptr : it->second.get();
+}
+
+void GroupCoordinator::store_membership(Group& group) {
+  GroupRecord record;
+  record.kind = RecordKind::kGroup;
+  record.group = group.id();
+  record.stored = group.snapshot();
+  append({record});
+}
+
+bool GroupCoordinator::append(const std::vector<GroupRecord>& records) {
+  if (log_ == nullptr || records.empty()) return true;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  std::vector<std::string> payloads;
+  payloads.reserve(records.size());
+  for (const GroupRecord& r : records) payloads.push_back(encode_record(r));
+  std::vector<storage::RecordInput> inputs;
+  inputs.reserve(payloads.size());
+  for (const std::string& p : payloads) inputs.push_back(storage::RecordInput{p, now_ms});
+  uint64_t base = 0;
+  if (core::Status st = log_->append(0, inputs, base); !st.ok()) {
+    spdlog::error("kafka: cannot append to {}: {}", kOffsetsTopic, st.message());
+    return false;
+  }
+  return true;
+}
+
+void GroupCoordinator::after_durable(std::function<void(bool ok)> then) {
+  const uint64_t round = log_ != nullptr ? commits_.covering_round() : 0;
+  if (round == 0 || round <= commits_.completed_round()) {
+    then(true);
+    return;
+  }
+  waiting_.push_back(Waiting{round, std::move(then)});
+  commits_.wait(this);
+}
+
+void GroupCoordinator::round_done(uint64_t round, bool ok) {
+  std::vector<std::function<void(bool)>> ready;
+  while (!waiting_.empty() && waiting_.front().round <= round) {
+    ready.push_back(std::move(waiting_.front().then));
+    waiting_.pop_front();
+  }
+  if (!waiting_.empty()) commits_.wait(this);
+  for (auto& then : ready) then(ok);
+}
+
+// --- membership ---
+
+void GroupCoordinator::join(const JoinGroupRequest& request, int16_t version,
+                            const ClientInfo& client, JoinDone done) {
+  if (request.group_id.empty()) {
+    JoinGroupResponse r;
+    r.error_code = error::kInvalidGroupId;
+    r.member_id = request.member_id;
+    done(r);
+    return;
+  }
+  Group* existing = find(request.group_id);
+  if (existing == nullptr && !request.member_id.empty()) {
+    JoinGroupResponse r;
+    r.error_code = error::kUnknownMemberId;
+    r.member_id = request.member_id;
+    done(r);
+    return;
+  }
+  group(request.group_id).join(request, version, client, std::move(done));
+}
+
+void GroupCoordinator::sync(const SyncGroupRequest& request, int16_t version, SyncDone done) {
+  Group* g = request.group_id.empty() ? nullptr : find(request.group_id);
+  if (g == nullptr) {
+    SyncGroupResponse r;
+    r.error_code = request.group_id.empty() ? error::kInvalidGroupId : error::kUnknownMemberId;
+    done(r);
+    return;
+  }
+  g->sync(request, version, std::move(done));
+}
+
+HeartbeatResponse GroupCoordinator::heartbeat(const HeartbeatRequest& request) {
+  HeartbeatResponse r;
+  Group* g = request.group_id.empty() ? nullptr : find(request.group_id);
+  if (g == nullptr) {
+    r.error_code = request.group_id.empty() ? error::kInvalidGroupId : error::kUnknownMemberId;
+    return r;
+  }
+  r.error_code = g->heartbeat(request);
+  return r;
+}
+
+LeaveGroupResponse GroupCoordinator::leave(const LeaveGroupRequest& request, int16_t version) {
+  LeaveGroupResponse r;
+  if (request.group_id.empty()) {
+    r.error_code = error::kInvalidGroupId;
+    return r;
+  }
+  Group* g = find(request.group_id);
+  if (version < 3) {
+    r.error_code =
+        g == nullptr ? error::kUnknownMemberId : g->leave(request.member_id, std::nullopt);
+    return r;
+  }
+  for (const auto& identity : request.members) {
+    LeaveGroupResponse::MemberResponse m;
+    m.member_id = identity.member_id;
+    m.group_instance_id = identity.group_instance_id;
+    m.error_code = g == nullptr ? error::kUnknownMemberId
+                                : g->leave(identity.member_id, identity.group_instance_id);
+    r.members.push_back(std::move(m));
+  }
+  if (g == nullptr) r.error_code = error::kUnknownMemberId;
+  return r;
+}
+
+ListGroupsResponse GroupCoordinator::list(const ListGroupsRequest& request, int16_t version) const {
+  ListGroupsResponse r;
+  for (const auto& [group_id, g] : groups_) {
+    const char* state = state_name(g->state());
+    if (version >= 4 && !request.states_filter.empty() &&
+        std::none_of(request.states_filter.begin(), request.states_filter.end(),
+                     [&](const std::string& s) { return equals_ignoring_case(s, state); })) {
+      continue;
+    }
+    ListGroupsResponse::ListedGroup listed;
+    listed.group_id = group_id;
+    listed.protocol_type = g->protocol_type();
+    listed.group_state = state;
+    r.groups.push_back(std::move(listed));
+  }
+  return r;
+}
+
+DescribeGroupsResponse GroupCoordinator::describe(const DescribeGroupsRequest& request) const {
+  DescribeGroupsResponse r;
+  for (const std::string& group_id : request.groups) {
+    if (const Group* g = find_group(group_id)) {
+      r.groups.push_back(g->describe());
+      continue;
+    }
+    // As Kafka: a group it does not know is described as Dead, without an error.
+    DescribeGroupsResponse::DescribedGroup dead;
+    dead.group_id = group_id;
+    dead.group_state = state_name(GroupState::kDead);
+    r.groups.push_back(std::move(dead));
+  }
+  return r;
+}
+
+void GroupCoordinator::delete_groups(const DeleteGroupsRequest& request,
+                                     Respond<DeleteGroupsResponse> done) {
+  DeleteGroupsResponse r;
+  std::vector<GroupRecord> records;
+  std::vector<size_t> deleted;  // indexes into r.results
+  for (const std::string& group_id : request.groups_names) {
+    DeleteGroupsResponse::DeletableGroupResult result;
+    result.group_id = group_id;
+    auto it = groups_.find(group_id);
+    if (group_id.empty()) {
+      result.error_code = error::kInvalidGroupId;
+    } else if (it == groups_.end()) {
+      result.error_code = error::kGroupIdNotFound;
+    } else if (it->second->member_count() != 0) {
+      result.error_code = error::kNonEmptyGroup;
+    } else {
+      it->second->mark_dead();
+      groups_.erase(it);
+      GroupRecord record;
+      record.kind = RecordKind::kGroupRemoved;
+      record.group = group_id;
+      records.push_back(std::move(record));
+      deleted.push_back(r.results.size());
+      spdlog::info("kafka group '{}': deleted", group_id);
+    }
+    r.results.push_back(std::move(result));
+  }
+  if (records.empty()) return done(r);  // nothing to make durable
+  if (!append(records)) {
+    for (size_t i : deleted) r.results[i].error_code = error::kUnknownServerError;
+    done(r);
+    return;
+  }
+  after_durable([r, deleted, done = std::move(done)](bool ok) mutable {
+    if (!ok) {
+      for (size_t i : deleted) r.results[i].error_code = error::kUnknownServerError;
+    }
+    done(r);
+  });
+}
+
+}  // namespace polymq::kafka::groups
