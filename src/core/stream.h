@@ -7,7 +7,8 @@
 // durable queue's: an acknowledged append survives kill -9. A writer's batch (a Kafka
 // RecordBatch) is appended as one batch entry, stored as received and read back whole.
 // Readers see every appended record; what a protocol exposes (Kafka's high watermark) is up to
-// durable_offset().
+// durable_offset(). A reader waiting for more (a long-polling Kafka fetch, a stream consumer)
+// registers a StreamWatch, told when a partition's end or durable offset moves.
 //
 // REQUIRES: all calls on the owner thread (the shard's event loop); the committer's syncing
 // thread only runs the tickets the logs hand it.
@@ -25,6 +26,21 @@
 #include "storage/log.h"
 
 namespace polymq::core {
+
+class Stream;
+
+// Wakes readers waiting for a partition to grow. Told on the owner thread, after an append to
+// the partition and after a group-commit round that covered it (its durable offset may have
+// moved; without a committer appends are never made durable by rounds). A watch may add or
+// remove watches, itself included, from inside a call.
+class StreamWatch {
+ public:
+  virtual ~StreamWatch() = default;
+  virtual void stream_advanced(Stream& stream, uint32_t partition) = 0;
+  // The stream is going away (deleted, or the broker stops): the watch was removed already
+  // and must not touch the stream after this call.
+  virtual void stream_closing(Stream& stream) = 0;
+};
 
 struct StreamSettings {
   uint32_t partitions = 1;
@@ -79,6 +95,11 @@ class Stream final : public storage::SyncParticipant {
   }
   Status offset_for_time(uint32_t partition, int64_t timestamp_ms, uint64_t& offset) const;
 
+  // Registers `watch` for every partition until remove_watch() or stream_closing(). Adding
+  // a watch twice registers it once.
+  void add_watch(StreamWatch* watch);
+  void remove_watch(StreamWatch* watch);
+
   // Deletes whole segments past retention; returns the bytes reclaimed.
   uint64_t apply_retention(int64_t now_ms);
   // Deletes the stream's files (the stream was deleted). REQUIRES: nothing reads it after.
@@ -92,13 +113,17 @@ class Stream final : public storage::SyncParticipant {
   Stream(std::string name, std::string dir, const StreamSettings& settings,
          storage::GroupCommitter* committer);
   Status check_partition(uint32_t partition) const;
+  void notify(uint32_t partition);
+  void notify_closing();
 
   std::string name_;
   std::string dir_;
   StreamSettings settings_;
   storage::GroupCommitter* committer_;
   std::vector<std::unique_ptr<storage::Log>> partitions_;
-  std::vector<bool> dirty_;  // appended since the last round began
+  std::vector<bool> dirty_;     // appended since the last round began
+  std::vector<bool> in_round_;  // handed to the round in flight
+  std::vector<StreamWatch*> watches_;
 };
 
 }  // namespace polymq::core

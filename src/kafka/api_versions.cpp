@@ -6,10 +6,14 @@ namespace polymq::kafka {
 namespace {
 
 // ApiVersions v4 (KIP-511's successor fields) is left out until a client needs it: v3 carries
-// everything PolyMQ has to say. Metadata: every version the codec reads.
+// everything PolyMQ has to say. Metadata: every version the codec reads. The data path
+// (kafka/session_data.cpp): Produce v3+ and Fetch v4+ carry RecordBatch v2 only; Fetch stops
+// at v12 (v13 names topics by id, which PolyMQ's topics do not have yet); ListOffsets stops at
+// v6 (v7 adds the max-timestamp query, not served).
 constexpr SupportedApi kSupported[] = {
-    {api_key::kMetadata, 0, 12},
-    {api_key::kApiVersions, 0, 3},
+    {api_key::kProduce, 3, 9},     {api_key::kFetch, 4, 12},
+    {api_key::kListOffsets, 1, 6}, {api_key::kMetadata, 0, 12},
+    {api_key::kApiVersions, 0, 3}, {api_key::kOffsetForLeaderEpoch, 0, 4},
 };
 
 }  // namespace

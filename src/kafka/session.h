@@ -19,6 +19,8 @@
 
 #include "core/broker.h"
 #include "kafka/config.h"
+#include "kafka/durable_answers.h"
+#include "kafka/fetch.h"
 #include "kafka/protocol/frame.h"
 #include "kafka/reply_queue.h"
 #include "net/connection.h"
@@ -58,6 +60,9 @@ class Session final : public net::Handler {
   const Config& config_;
   uint32_t max_request_bytes_;
   std::shared_ptr<ReplyQueue> replies_;
+  // The data path's waits: produces for their sync round, fetches for data (session_data.cpp).
+  std::unique_ptr<DurableAnswers> durable_;
+  std::unique_ptr<Fetcher> fetcher_;
 };
 
 }  // namespace polymq::kafka
