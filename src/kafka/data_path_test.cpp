@@ -273,6 +273,48 @@ TEST(KafkaDataPath, AWaitingFetchIsAnsweredEmptyAtMaxWait) {
   EXPECT_EQ(d.high_watermark, 1);
 }
 
+TEST(KafkaDataPath, AWaitingFetchOfADeletedTopicIsAnsweredWithTheTopicsError) {
+  TestBroker broker;
+  KafkaTestClient client(broker);
+  produce(client, 1, "doomed", batch_of({{"a", "first"}}));
+  client.request(kFetchVersion, 2, fetch_request("doomed", 1, /*max_wait_ms=*/60000));
+  client.run_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(broker.broker.find_vhost("/")->delete_stream("doomed").ok());
+  auto r = client.response<FetchResponse>(api_key::kFetch, kFetchVersion, 2);
+  EXPECT_EQ(r.responses.at(0).partitions.at(0).error_code, error::kUnknownTopicOrPartition);
+}
+
+TEST(KafkaDataPath, AClientThatLeavesWhileItsFetchWaitsLeavesNothingBehind) {
+  TestBroker broker;
+  KafkaTestClient producer(broker);
+  produce(producer, 1, "t", batch_of({{"a", "first"}}));
+  {
+    KafkaTestClient consumer(broker);
+    consumer.request(kFetchVersion, 2, fetch_request("t", 1, /*max_wait_ms=*/60000));
+    consumer.run_for(std::chrono::milliseconds(50));
+  }
+  producer.run_for(std::chrono::milliseconds(50));
+  // The stream no longer tells the gone fetch (AddressSanitizer would catch it).
+  EXPECT_EQ(produce(producer, 3, "t", batch_of({{"b", "second"}})).base_offset, 1);
+}
+
+TEST(KafkaDataPath, FetchSessionsAreNotKept) {
+  TestBroker broker;
+  KafkaTestClient client(broker);
+  FetchRequest req = fetch_request("t", 0);
+  req.session_id = 42;
+  req.session_epoch = 3;
+  client.request(kFetchVersion, 1, req);
+  EXPECT_EQ(client.response<FetchResponse>(api_key::kFetch, kFetchVersion, 1).error_code,
+            error::kFetchSessionIdNotFound);
+  req.session_id = 0;
+  req.session_epoch = 0;  // asks for a session: answered in full, without one
+  client.request(kFetchVersion, 2, req);
+  auto r = client.response<FetchResponse>(api_key::kFetch, kFetchVersion, 2);
+  EXPECT_EQ(r.error_code, error::kNone);
+  EXPECT_EQ(r.session_id, 0);
+}
+
 TEST(KafkaDataPath, ListOffsetsEarliestLatestAndByTimestamp) {
   TestBroker broker;
   KafkaTestClient client(broker);
