@@ -158,6 +158,26 @@ TEST(KafkaDataPath, ProducedBatchesAreFetchedBackWithTheirOffsets) {
   EXPECT_EQ(beyond.error_code, error::kOffsetOutOfRange);
 }
 
+TEST(KafkaDataPath, LargeFetchedRecordsAreSentFromTheirBufferWithTheRightFrameSize) {
+  TestBroker broker;
+  KafkaTestClient client(broker);
+  const std::string big(300 * 1024, 'x');
+  for (int i = 0; i < 3; ++i) produce(client, i, "t", batch_of({{"k", big + std::to_string(i)}}));
+  // Two fetches in one write: the second frame must start exactly where the first ends.
+  std::string both;
+  append_request(both, kFetchVersion, 10, std::string("c"), fetch_request("t", 0));
+  append_request(both, kFetchVersion, 11, std::string("c"), fetch_request("t", 2));
+  client.send(both);
+  auto first = client.response<FetchResponse>(api_key::kFetch, kFetchVersion, 10);
+  auto second = client.response<FetchResponse>(api_key::kFetch, kFetchVersion, 11);
+  auto all = records_of(*first.responses.at(0).partitions.at(0).records);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].value, big + "2");
+  auto last = records_of(*second.responses.at(0).partitions.at(0).records);
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].offset, 2);
+}
+
 TEST(KafkaDataPath, PartitionMaxBytesStopsAfterTheFirstBatchButNeverBeforeIt) {
   TestBroker broker;
   KafkaTestClient client(broker);

@@ -52,10 +52,10 @@ class Fetcher::Waiting final : public core::StreamWatch {
       owner_.finish(this);
       return;
     }
-    FetchRead read;
-    read_fetch(owner_.broker_, owner_.config_, request_, read);
-    if (!final && !read.error && read.bytes < static_cast<size_t>(request_.min_bytes)) return;
-    reply_.send(read.response);
+    auto read = std::make_shared<FetchRead>();
+    read_fetch(owner_.broker_, owner_.config_, request_, *read);
+    if (!final && !read->error && read->bytes < static_cast<size_t>(request_.min_bytes)) return;
+    reply_.send_sharing_records(read->response, read);
     owner_.finish(this);
   }
 
@@ -72,12 +72,14 @@ Fetcher::Fetcher(core::Broker& broker, const Config& config) : broker_(broker), 
 Fetcher::~Fetcher() = default;
 
 void Fetcher::handle(const FetchRequest& request, const Reply& reply) {
-  FetchRead read;
-  read_fetch(broker_, config_, request, read);
+  // Shared with the connection's output until its records are written: they are sent from
+  // the buffers they were read into, not copied again.
+  auto read = std::make_shared<FetchRead>();
+  read_fetch(broker_, config_, request, *read);
   core::TimerService* timers = broker_.hooks().timers;
-  const bool enough = read.bytes >= static_cast<size_t>(std::max(request.min_bytes, 0));
-  if (read.error || enough || request.max_wait_ms <= 0 || timers == nullptr) {
-    reply.send(read.response);
+  const bool enough = read->bytes >= static_cast<size_t>(std::max(request.min_bytes, 0));
+  if (read->error || enough || request.max_wait_ms <= 0 || timers == nullptr) {
+    reply.send_sharing_records(read->response, read);
     return;
   }
   waiting_.push_back(std::make_unique<Waiting>(*this, request, reply));

@@ -7,6 +7,8 @@
 // served as a one-record batch (kafka/message_records.h). Limits as Kafka's: about
 // partition_max_bytes per partition and max_bytes in all, but the first entry of the first
 // partition with data goes out whatever its size, so a consumer always makes progress.
+// Record bytes are copied once, from storage into `data`; the answer is sent with its records
+// spliced in from there (Reply::send_sharing_records), not copied into the frame.
 #pragma once
 
 #include <cstddef>
