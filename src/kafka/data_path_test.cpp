@@ -209,6 +209,8 @@ TEST(KafkaDataPath, BadBatchesGetKafkasErrors) {
   auto no_partition = client.response<ProduceResponse>(api_key::kProduce, kProduceVersion, 3);
   EXPECT_EQ(no_partition.responses.at(0).partition_responses.at(0).error_code,
             error::kUnknownTopicOrPartition);
+  EXPECT_EQ(produce(client, 5, "bad/name", batch_of({{"a", "b"}})).error_code,
+            error::kInvalidTopicException);
 
   std::vector<RecordInput> in(1);
   in[0].value = "v";
@@ -220,7 +222,7 @@ TEST(KafkaDataPath, BadBatchesGetKafkasErrors) {
   EXPECT_EQ(t.error_code, error::kInvalidTxnState);
 
   // None of it was appended.
-  EXPECT_EQ(fetch(client, 5, fetch_request("t", 0)).high_watermark, 0);
+  EXPECT_EQ(fetch(client, 6, fetch_request("t", 0)).high_watermark, 0);
 }
 
 TEST(KafkaDataPath, NoTopicIsCreatedOnProduceWhenAutoCreationIsOff) {

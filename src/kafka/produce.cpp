@@ -105,12 +105,15 @@ bool handle_produce(core::Broker& broker, const Config& config, DurableAnswers& 
     ProduceResponse::TopicProduceResponse out;
     out.name = topic.name;
     core::Stream* stream = nullptr;
-    if (acks_valid && valid_topic_name(topic.name)) {
+    const bool valid_name = valid_topic_name(topic.name);
+    if (acks_valid && valid_name) {
       stream = find_topic(broker, config, topic.name, config.auto_create_topics);
     }
     for (const ProduceRequest::PartitionProduceData& data : topic.partition_data) {
-      PartitionResponse r = acks_valid ? produce_partition(stream, transactional, data)
-                                       : partition_error(data.index, error::kInvalidRequiredAcks);
+      PartitionResponse r = !acks_valid ? partition_error(data.index, error::kInvalidRequiredAcks)
+                            : valid_name
+                                ? produce_partition(stream, transactional, data)
+                                : partition_error(data.index, error::kInvalidTopicException);
       if (r.error_code != error::kNone) {
         any_error = true;
         spdlog::debug("kafka: produce to {}-{} refused ({}): {}", topic.name, data.index,
