@@ -190,6 +190,41 @@ TEST(KafkaDataPath, PartitionMaxBytesStopsAfterTheFirstBatchButNeverBeforeIt) {
   EXPECT_EQ(got[0].key, "a");
 }
 
+TEST(KafkaDataPath, MaxBytesCountsAcrossPartitionsAfterTheFirstBatch) {
+  TestBroker broker;
+  broker.config.default_partitions = 2;
+  KafkaTestClient client(broker);
+  const std::string big(3000, 'x');
+  // Two batches in one records field: each is its own entry, with consecutive offsets.
+  client.request(kProduceVersion, 1,
+                 produce_request("wide", batch_of({{"a", big}}) + batch_of({{"b", big}})));
+  auto p0 = client.response<ProduceResponse>(api_key::kProduce, kProduceVersion, 1);
+  EXPECT_EQ(p0.responses.at(0).partition_responses.at(0).base_offset, 0);
+  client.request(kProduceVersion, 2, produce_request("wide", batch_of({{"c", big}}), -1, 1));
+  client.response<ProduceResponse>(api_key::kProduce, kProduceVersion, 2);
+
+  FetchRequest req = fetch_request("wide", 0);
+  FetchRequest::FetchPartition second = req.topics[0].partitions[0];
+  second.partition = 1;
+  req.topics[0].partitions.push_back(second);
+  req.max_bytes = 100;  // below one batch: only the first batch of the first partition
+  client.request(kFetchVersion, 3, req);
+  auto r = client.response<FetchResponse>(api_key::kFetch, kFetchVersion, 3);
+  const auto& parts = r.responses.at(0).partitions;
+  ASSERT_EQ(parts.size(), 2u);
+  auto first = records_of(*parts[0].records);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].key, "a");
+  EXPECT_TRUE(parts[1].records->empty());
+  EXPECT_EQ(parts[1].high_watermark, 1);
+
+  req.max_bytes = 1 << 20;
+  client.request(kFetchVersion, 4, req);
+  auto all = client.response<FetchResponse>(api_key::kFetch, kFetchVersion, 4);
+  EXPECT_EQ(records_of(*all.responses.at(0).partitions.at(0).records).size(), 2u);
+  EXPECT_EQ(records_of(*all.responses.at(0).partitions.at(1).records).size(), 1u);
+}
+
 TEST(KafkaDataPath, BadBatchesGetKafkasErrors) {
   TestBroker broker;
   KafkaTestClient client(broker);
