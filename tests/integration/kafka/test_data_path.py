@@ -207,3 +207,13 @@ def test_acks_all_records_survive_kill_9(make_broker):
     kcat(broker, "-L", "-t", "durable")
     records = consume_all(broker, "durable", 500)
     assert [r.value for r in records] == [b"record %d" % i for i in range(500)]
+
+
+@pytest.mark.parametrize("policy", ["never", "interval"])
+def test_produce_and_consume_under_the_other_sync_policies(make_broker, policy):
+    # never: acks are answered at once and records become visible with the next (syncless)
+    # round; interval: both wait for the periodic sync.
+    broker = make_broker("--sync-policy", policy, kafka=True).start()
+    kcat(broker, "-P", "-t", "p", "-X", "acks=all", stdin=b"one\ntwo\n")
+    out = kcat(broker, "-C", "-t", "p", "-o", "beginning", "-e", "-f", "%o %s\n")
+    assert out.splitlines() == ["0 one", "1 two"]
