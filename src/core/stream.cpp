@@ -56,13 +56,15 @@ void Stream::notify_closing() {
 }
 
 Status Stream::open(std::string name, std::string dir, const StreamSettings& settings,
-                    storage::GroupCommitter* committer, std::unique_ptr<Stream>& out) {
+                    storage::GroupCommitter* committer, std::unique_ptr<Stream>& out,
+                    const storage::FaultHooks& hooks) {
   if (settings.partitions == 0) return {ErrorCode::kInvalidArgument, "a stream needs a partition"};
   std::unique_ptr<Stream> s(new Stream(std::move(name), std::move(dir), settings, committer));
   storage::LogOptions options;
   options.segment_bytes = settings.segment_bytes;
   options.retention_ms = settings.retention_ms;
   options.retention_bytes = settings.retention_bytes;
+  options.hooks = hooks;
   for (uint32_t p = 0; p < settings.partitions; ++p) {
     const std::string path = s->dir_ + "/" + std::to_string(p);
     auto log = storage::Log::open(path, options);

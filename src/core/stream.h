@@ -53,9 +53,11 @@ class Stream final : public storage::SyncParticipant {
  public:
   // Opens the stream's partitions under `dir` (partition N in dir/N), creating missing ones
   // and recovering existing ones (a torn tail is cut). `committer` may be null: appends are
-  // then never synced by rounds (tests, sync policy never).
+  // then never synced by rounds (tests, sync policy never). `hooks`: fault injection for
+  // tests (storage/file.h), empty in production.
   static Status open(std::string name, std::string dir, const StreamSettings& settings,
-                     storage::GroupCommitter* committer, std::unique_ptr<Stream>& out);
+                     storage::GroupCommitter* committer, std::unique_ptr<Stream>& out,
+                     const storage::FaultHooks& hooks = {});
   ~Stream() override;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;

@@ -260,6 +260,32 @@ TEST(KafkaDataPath, BadBatchesGetKafkasErrors) {
   EXPECT_EQ(fetch(client, 6, fetch_request("t", 0)).high_watermark, 0);
 }
 
+// A failed write (a full disk): the partition gets KAFKA_STORAGE_ERROR and nothing of the
+// batch is stored; later produces go on once the disk takes writes again. (A failed sync, which
+// poisons the partition until restart, is answered the same way by the round's listener; the
+// storage's fault hooks cannot fail a group-commit sync, so that path is not exercised here.)
+TEST(KafkaDataPath, AProduceWhoseWriteFailsGetsAStorageErrorAndStoresNothing) {
+  bool fail_writes = false;
+  core::QueueStoreOptions options;
+  options.hooks.on_write = [&](std::string_view, size_t) -> std::optional<storage::WriteFault> {
+    if (!fail_writes) return std::nullopt;
+    return storage::WriteFault{0, ENOSPC};
+  };
+  TestBroker broker(options);
+  KafkaTestClient client(broker);
+  EXPECT_EQ(produce(client, 1, "t", batch_of({{"a", "kept"}})).error_code, error::kNone);
+  fail_writes = true;
+  auto lost = produce(client, 2, "t", batch_of({{"b", "lost"}}));
+  EXPECT_EQ(lost.error_code, error::kKafkaStorageError);
+  EXPECT_EQ(lost.base_offset, -1);
+  fail_writes = false;
+  EXPECT_EQ(produce(client, 3, "t", batch_of({{"c", "later"}})).base_offset, 1);
+  auto got = records_of(*fetch(client, 4, fetch_request("t", 0)).records);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].value, "kept");
+  EXPECT_EQ(got[1].value, "later");
+}
+
 TEST(KafkaDataPath, NoTopicIsCreatedOnProduceWhenAutoCreationIsOff) {
   TestBroker broker;
   broker.config.auto_create_topics = false;

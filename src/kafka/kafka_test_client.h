@@ -31,12 +31,13 @@ inline constexpr auto kWaitLimit = std::chrono::seconds(10);
 // uses.
 struct TestBroker {
   asio::io_context io{1};
-  core::testing::TestStorage storage{"kafka"};
+  core::testing::TestStorage storage;
   server::AsioTimerService timers{io};
   core::Broker broker;
   Config config;
 
-  TestBroker() {
+  // `options`: e.g. fault hooks for the streams' files.
+  explicit TestBroker(core::QueueStoreOptions options = {}) : storage("kafka", std::move(options)) {
     broker.hooks().queue_stores = &storage.stores();
     broker.hooks().timers = &timers;
     broker.set_commits(&storage.stores().tracker());
