@@ -491,7 +491,7 @@ Status QueueStoreFactory::open_stream(const std::string& vhost, const std::strin
                                       const StreamSettings& settings,
                                       std::unique_ptr<Stream>& out) {
   const std::string dir = options_.root + "/streams/" + hex_digest(vhost + '\0' + name);
-  return Stream::open(name, dir, settings, &committer_, out);
+  return Stream::open(name, dir, settings, &committer_, out, options_.hooks);
 }
 
 Status QueueStoreFactory::open_durable(const std::string& vhost, const std::string& queue,

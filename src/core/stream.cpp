@@ -1,5 +1,6 @@
 #include "core/stream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -24,12 +25,42 @@ Stream::Stream(std::string name, std::string dir, const StreamSettings& settings
 
 Stream::~Stream() {
   if (committer_ != nullptr) committer_->forget(this);
+  notify_closing();
+}
+
+void Stream::add_watch(StreamWatch* watch) {
+  if (std::find(watches_.begin(), watches_.end(), watch) == watches_.end()) {
+    watches_.push_back(watch);
+  }
+}
+
+void Stream::remove_watch(StreamWatch* watch) {
+  watches_.erase(std::remove(watches_.begin(), watches_.end(), watch), watches_.end());
+}
+
+void Stream::notify(uint32_t partition) {
+  if (watches_.empty()) return;
+  // A watch may remove itself or others while told: each is told only if still registered.
+  const std::vector<StreamWatch*> snapshot = watches_;
+  for (StreamWatch* watch : snapshot) {
+    if (std::find(watches_.begin(), watches_.end(), watch) != watches_.end()) {
+      watch->stream_advanced(*this, partition);
+    }
+  }
+}
+
+void Stream::notify_closing() {
+  std::vector<StreamWatch*> closing;
+  closing.swap(watches_);
+  for (StreamWatch* watch : closing) watch->stream_closing(*this);
 }
 
 Status Stream::open(std::string name, std::string dir, const StreamSettings& settings,
-                    storage::GroupCommitter* committer, std::unique_ptr<Stream>& out) {
+                    storage::GroupCommitter* committer, std::unique_ptr<Stream>& out,
+                    const storage::FaultHooks& hooks) {
   if (settings.partitions == 0) return {ErrorCode::kInvalidArgument, "a stream needs a partition"};
   std::unique_ptr<Stream> s(new Stream(std::move(name), std::move(dir), settings, committer));
+  s->hooks_ = hooks;
   if (Status st = s->open_partitions(settings.partitions); !st.ok()) return st;
   out = std::move(s);
   return Status::Ok();
@@ -40,12 +71,14 @@ Status Stream::open_partitions(uint32_t count) {
   options.segment_bytes = settings_.segment_bytes;
   options.retention_ms = settings_.retention_ms;
   options.retention_bytes = settings_.retention_bytes;
+  options.hooks = hooks_;
   for (auto p = static_cast<uint32_t>(partitions_.size()); p < count; ++p) {
     const std::string path = dir_ + "/" + std::to_string(p);
     auto log = storage::Log::open(path, options);
     if (!log.ok()) return from_storage(log.status(), "cannot open " + path);
     partitions_.push_back(std::move(*log));
     dirty_.push_back(false);
+    in_round_.push_back(false);
   }
   return Status::Ok();
 }
@@ -83,6 +116,7 @@ Status Stream::append(uint32_t partition, std::span<const storage::RecordInput> 
     dirty_[partition] = true;
     if (committer_ != nullptr) committer_->mark_dirty(this);
   }
+  notify(partition);
   return Status::Ok();
 }
 
@@ -144,6 +178,7 @@ uint64_t Stream::apply_retention(int64_t now_ms) {
 
 void Stream::destroy() {
   if (committer_ != nullptr) committer_->forget(this);
+  notify_closing();
   committer_ = nullptr;
   partitions_.clear();
   std::error_code ec;
@@ -154,13 +189,20 @@ void Stream::begin_round(storage::GroupCommitter& committer) {
   for (size_t p = 0; p < partitions_.size(); ++p) {
     if (!dirty_[p]) continue;
     dirty_[p] = false;
+    in_round_[p] = true;
     committer.add_log(partitions_[p].get());
   }
 }
 
 void Stream::end_round(bool /*ok*/) {
   // A failed sync poisons the partition's log (storage::Log::end_sync); its appends then fail
-  // with that error, and the round's waiters were told it failed.
+  // with that error, and the round's waiters were told it failed. Either way the durable
+  // offsets of the partitions in the round may have moved: readers waiting on them recheck.
+  for (uint32_t p = 0; p < in_round_.size(); ++p) {
+    if (!in_round_[p]) continue;
+    in_round_[p] = false;
+    notify(p);
+  }
 }
 
 }  // namespace polymq::core

@@ -7,7 +7,8 @@
 // durable queue's: an acknowledged append survives kill -9. A writer's batch (a Kafka
 // RecordBatch) is appended as one batch entry, stored as received and read back whole.
 // Readers see every appended record; what a protocol exposes (Kafka's high watermark) is up to
-// durable_offset().
+// durable_offset(). A reader waiting for more (a long-polling Kafka fetch, a stream consumer)
+// registers a StreamWatch, told when a partition's end or durable offset moves.
 //
 // REQUIRES: all calls on the owner thread (the shard's event loop); the committer's syncing
 // thread only runs the tickets the logs hand it.
@@ -26,6 +27,21 @@
 
 namespace polymq::core {
 
+class Stream;
+
+// Wakes readers waiting for a partition to grow. Told on the owner thread, after an append to
+// the partition and after a group-commit round that covered it (its durable offset may have
+// moved; without a committer appends are never made durable by rounds). A watch may add or
+// remove watches, itself included, from inside a call.
+class StreamWatch {
+ public:
+  virtual ~StreamWatch() = default;
+  virtual void stream_advanced(Stream& stream, uint32_t partition) = 0;
+  // The stream is going away (deleted, or the broker stops): the watch was removed already
+  // and must not touch the stream after this call.
+  virtual void stream_closing(Stream& stream) = 0;
+};
+
 struct StreamSettings {
   uint32_t partitions = 1;
   uint64_t segment_bytes = 64ull * 1024 * 1024;
@@ -37,9 +53,11 @@ class Stream final : public storage::SyncParticipant {
  public:
   // Opens the stream's partitions under `dir` (partition N in dir/N), creating missing ones
   // and recovering existing ones (a torn tail is cut). `committer` may be null: appends are
-  // then never synced by rounds (tests, sync policy never).
+  // then never synced by rounds (tests, sync policy never). `hooks`: fault injection for
+  // tests (storage/file.h), empty in production.
   static Status open(std::string name, std::string dir, const StreamSettings& settings,
-                     storage::GroupCommitter* committer, std::unique_ptr<Stream>& out);
+                     storage::GroupCommitter* committer, std::unique_ptr<Stream>& out,
+                     const storage::FaultHooks& hooks = {});
   ~Stream() override;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -79,6 +97,11 @@ class Stream final : public storage::SyncParticipant {
   }
   Status offset_for_time(uint32_t partition, int64_t timestamp_ms, uint64_t& offset) const;
 
+  // Registers `watch` for every partition until remove_watch() or stream_closing(). Adding
+  // a watch twice registers it once.
+  void add_watch(StreamWatch* watch);
+  void remove_watch(StreamWatch* watch);
+
   // Deletes whole segments past retention; returns the bytes reclaimed.
   uint64_t apply_retention(int64_t now_ms);
   // Applies new settings to the open stream: more partitions (created empty), a retention
@@ -99,13 +122,18 @@ class Stream final : public storage::SyncParticipant {
   Status check_partition(uint32_t partition) const;
   // Opens (creating when missing) partitions partitions_.size() .. count - 1.
   Status open_partitions(uint32_t count);
+  void notify(uint32_t partition);
+  void notify_closing();
 
   std::string name_;
   std::string dir_;
   StreamSettings settings_;
   storage::GroupCommitter* committer_;
   std::vector<std::unique_ptr<storage::Log>> partitions_;
-  std::vector<bool> dirty_;  // appended since the last round began
+  std::vector<bool> dirty_;     // appended since the last round began
+  std::vector<bool> in_round_;  // handed to the round in flight
+  std::vector<StreamWatch*> watches_;
+  storage::FaultHooks hooks_;  // for partitions opened after open() (reconfigure)
 };
 
 }  // namespace polymq::core

@@ -160,6 +160,57 @@ TEST_F(StreamTest, DestroyRemovesTheFiles) {
   EXPECT_FALSE(fs::exists(dir_));
 }
 
+// Records what a watch was told; removes itself when told to.
+struct RecordingWatch final : StreamWatch {
+  std::vector<std::pair<uint32_t, uint64_t>> advanced;  // partition, durable offset then
+  int closing = 0;
+  bool remove_when_told = false;
+  void stream_advanced(Stream& stream, uint32_t partition) override {
+    advanced.emplace_back(partition, stream.durable_offset(partition));
+    if (remove_when_told) stream.remove_watch(this);
+  }
+  void stream_closing(Stream&) override { ++closing; }
+};
+
+TEST_F(StreamTest, WatchesAreToldOfAppendsAndOfTheRoundThatMadeThemDurable) {
+  Stream& s = open(2);
+  RecordingWatch watch;
+  s.add_watch(&watch);
+  s.add_watch(&watch);  // once only
+  append(1, "a");
+  ASSERT_EQ(watch.advanced.size(), 1u);
+  EXPECT_EQ(watch.advanced[0], std::make_pair(1u, uint64_t{0}));  // appended, not yet durable
+  const uint64_t round = committer_->covering_round();
+  ASSERT_TRUE(loop_.run_until([&] { return committer_->completed_round() >= round; }));
+  ASSERT_EQ(watch.advanced.size(), 2u);
+  EXPECT_EQ(watch.advanced[1], std::make_pair(1u, uint64_t{1}));  // told after the sync
+  s.remove_watch(&watch);
+  append(0, "b");
+  EXPECT_EQ(watch.advanced.size(), 2u);
+}
+
+TEST_F(StreamTest, AWatchMayRemoveItselfWhileToldAndOthersAreStillTold) {
+  Stream& s = open(1);
+  RecordingWatch first;
+  RecordingWatch second;
+  first.remove_when_told = true;
+  s.add_watch(&first);
+  s.add_watch(&second);
+  append(0, "a");
+  append(0, "b");
+  EXPECT_EQ(first.advanced.size(), 1u);
+  EXPECT_EQ(second.advanced.size(), 2u);
+  s.remove_watch(&second);
+}
+
+TEST_F(StreamTest, WatchesAreToldWhenTheStreamCloses) {
+  open(1);
+  RecordingWatch watch;
+  stream_->add_watch(&watch);
+  stream_.reset();
+  EXPECT_EQ(watch.closing, 1);
+}
+
 }  // namespace
 }  // namespace polymq::core
 

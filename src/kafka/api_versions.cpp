@@ -6,12 +6,18 @@ namespace polymq::kafka {
 namespace {
 
 // ApiVersions v4 (KIP-511's successor fields) is left out until a client needs it: v3 carries
-// everything PolyMQ has to say. Metadata: every version the codec reads.
+// everything PolyMQ has to say. Metadata: every version the codec reads. The data path
+// (kafka/session_data.cpp): Produce v3+ and Fetch v4+ carry RecordBatch v2 only; Fetch stops
+// at v12 (v13 names topics by id, which PolyMQ's topics do not have yet); ListOffsets stops at
+// v6 (v7 adds the max-timestamp query, not served).
 // Consumer groups (kafka/groups/): the classic group protocol; OffsetCommit and OffsetFetch
 // v9 (KIP-848's member epochs), ListGroups v5 (group types) and FindCoordinator v5+ are left
 // out.
 // clang-format off
 constexpr SupportedApi kSupported[] = {
+    {api_key::kProduce, 3, 9},
+    {api_key::kFetch, 4, 12},
+    {api_key::kListOffsets, 1, 6},
     {api_key::kMetadata, 0, 12},
     {api_key::kOffsetCommit, 0, 8},
     {api_key::kOffsetFetch, 0, 8},
@@ -26,6 +32,7 @@ constexpr SupportedApi kSupported[] = {
     {api_key::kApiVersions, 0, 3},
     {api_key::kCreateTopics, 0, 7},
     {api_key::kDeleteTopics, 0, 6},
+    {api_key::kOffsetForLeaderEpoch, 0, 4},
     {api_key::kDescribeConfigs, 0, 4},
     {api_key::kAlterConfigs, 0, 2},
     {api_key::kSaslAuthenticate, 0, 2},

@@ -1,6 +1,7 @@
 // Test helper: a real kafka::Session on a real net::Connection over a connected loopback
 // socket pair, in a real core::Broker with storage (topics are streams, which live on disk).
-// Everything runs on the test's thread: the client's waits run the io_context until what they
+// Everything runs on the test's thread: the client's waits run the io_context (and the
+// storage's group-commit completions, so produces get their durable answers) until what they
 // wait for has arrived or the socket closed. kWaitLimit turns a hang into a failure; no test
 // asserts on time.
 #pragma once
@@ -9,6 +10,7 @@
 
 #include <asio.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,20 +21,26 @@
 #include "kafka/protocol/frame.h"
 #include "kafka/session.h"
 #include "net/connection.h"
+#include "server/asio_timers.h"
 
 namespace polymq::kafka::testing {
 
 inline constexpr auto kWaitLimit = std::chrono::seconds(10);
 
-// Members in this order: the broker (and its streams) goes before the storage it uses.
+// Members in this order: the broker (and its streams) goes before the storage and timers it
+// uses.
 struct TestBroker {
   asio::io_context io{1};
-  core::testing::TestStorage storage{"kafka"};
+  core::testing::TestStorage storage;
+  server::AsioTimerService timers{io};
   core::Broker broker;
   Config config;
 
-  TestBroker() {
+  // `options`: e.g. fault hooks for the streams' files.
+  explicit TestBroker(core::QueueStoreOptions options = {}) : storage("kafka", std::move(options)) {
     broker.hooks().queue_stores = &storage.stores();
+    broker.hooks().timers = &timers;
+    broker.set_commits(&storage.stores().tracker());
     broker.add_vhost("/");
     // Loopback clients without a SASL login are the guest user.
     broker.users().add("guest", "guest", true);
@@ -45,7 +53,7 @@ struct TestBroker {
 class KafkaTestClient {
  public:
   explicit KafkaTestClient(TestBroker& broker, uint32_t max_request_bytes = kDefaultMaxRequestBytes)
-      : io_(broker.io), socket_(broker.io) {
+      : io_(broker.io), storage_(broker.storage), socket_(broker.io) {
     asio::ip::tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
     socket_.connect(acceptor.local_endpoint());
     asio::ip::tcp::socket accepted(io_);
@@ -100,19 +108,35 @@ class KafkaTestClient {
   }
 
   // Reads the response to `api_key`/`version`; fails the test when none comes or it does not
-  // parse.
+  // parse. Its records fields (Fetch) are views into a payload the client keeps.
   template <class M>
   M response(int16_t api_key, int16_t version, int32_t expected_correlation_id) {
     std::optional<std::string> payload = read_frame();
     EXPECT_TRUE(payload.has_value()) << "the server closed the connection";
     if (!payload) return M{};
+    const std::string& kept = kept_payloads_.emplace_back(std::move(*payload));
     ResponseHeader header;
     ResponseBody body;
-    EXPECT_TRUE(parse_response(*payload, api_key, version, header, body));
+    EXPECT_TRUE(parse_response(kept, api_key, version, header, body));
     EXPECT_EQ(header.correlation_id, expected_correlation_id);
     const M* m = std::get_if<M>(&body);
     EXPECT_NE(m, nullptr);
     return m != nullptr ? *m : M{};
+  }
+
+  // Runs the server side for a while (a client that waits without reading).
+  void run_for(std::chrono::milliseconds time) {
+    const auto deadline = std::chrono::steady_clock::now() + time;
+    while (std::chrono::steady_clock::now() < deadline) run_a_little();
+  }
+
+  // Whether any response bytes arrived (without waiting for them).
+  bool anything_received() {
+    char buf[65536];
+    asio::error_code ec;
+    const size_t got = socket_.read_some(asio::buffer(buf), ec);
+    if (got > 0) in_.append(buf, got);
+    return !in_.empty();
   }
 
   // True when the server closes the connection without sending anything more.
@@ -123,6 +147,7 @@ class KafkaTestClient {
 
  private:
   void run_a_little() {
+    storage_.loop().run_pending();
     if (io_.stopped()) io_.restart();
     io_.run_one_for(std::chrono::milliseconds(5));
   }
@@ -146,9 +171,11 @@ class KafkaTestClient {
   }
 
   asio::io_context& io_;
+  core::testing::TestStorage& storage_;
   asio::ip::tcp::socket socket_;
   net::ConnectionPtr server_;
   std::string in_;
+  std::deque<std::string> kept_payloads_;
   bool eof_ = false;
 };
 

@@ -6,6 +6,7 @@
 
 #include "kafka/error_codes.h"
 #include "kafka/groups/group_records.h"
+#include "kafka/topics.h"
 
 namespace polymq::kafka {
 namespace {
@@ -96,18 +97,7 @@ MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
       response.topics.push_back(topic_error(name, error::kInvalidTopicException));
       continue;
     }
-    core::Stream* stream = vhost != nullptr ? vhost->find_stream(name) : nullptr;
-    if (stream == nullptr && may_create && vhost != nullptr) {
-      core::StreamSettings settings;
-      settings.partitions = config.default_partitions;
-      if (core::Status st = vhost->declare_stream(name, settings, stream); !st.ok()) {
-        // E.g. a queue holds the name (streams and queues share a vhost's namespace).
-        spdlog::warn("kafka: cannot auto-create topic '{}': {}", name, st.message());
-        stream = nullptr;
-      } else {
-        spdlog::info("kafka: created topic '{}' with {} partition(s)", name, settings.partitions);
-      }
-    }
+    core::Stream* stream = find_topic(broker, config, name, may_create);
     if (stream == nullptr) {
       response.topics.push_back(topic_error(name, error::kUnknownTopicOrPartition));
       continue;

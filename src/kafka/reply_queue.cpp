@@ -5,8 +5,12 @@
 namespace polymq::kafka {
 
 ReplyQueue::ReplyQueue(std::function<std::string&()> output, std::function<void()> flush,
-                       std::function<void()> room, size_t limit)
-    : output_(std::move(output)), flush_(std::move(flush)), room_(std::move(room)), limit_(limit) {}
+                       std::function<void()> room, size_t limit, AppendShared append_shared)
+    : output_(std::move(output)),
+      flush_(std::move(flush)),
+      room_(std::move(room)),
+      limit_(limit),
+      append_shared_(std::move(append_shared)) {}
 
 uint64_t ReplyQueue::open() {
   slots_.emplace_back();
@@ -30,12 +34,19 @@ void ReplyQueue::filled_directly(uint64_t slot) {
 }
 
 void ReplyQueue::fill(uint64_t slot, std::string frame) {
+  fill_spliced(slot, std::move(frame), {}, nullptr);
+}
+
+void ReplyQueue::fill_spliced(uint64_t slot, std::string frame, std::vector<Splice> splices,
+                              std::shared_ptr<const void> owner) {
   if (detached_ || slot < head_ || slot >= next_) return;
   Slot& s = slots_[slot - head_];
   if (s.answered) return;
   const bool was_full = full();
   s.answered = true;
   s.frame = std::move(frame);
+  s.splices = std::move(splices);
+  s.owner = std::move(owner);
   ++answered_in_queue_;
   if (slot == head_) {
     write_ready_head();
@@ -46,11 +57,25 @@ void ReplyQueue::fill(uint64_t slot, std::string frame) {
 
 void ReplyQueue::write_ready_head() {
   while (!slots_.empty() && slots_.front().answered) {
-    if (!slots_.front().frame.empty()) output_().append(slots_.front().frame);
+    write(slots_.front());
     slots_.pop_front();
     --answered_in_queue_;
     ++head_;
   }
+}
+
+void ReplyQueue::write(Slot& slot) {
+  size_t at = 0;
+  for (const Splice& splice : slot.splices) {
+    output_().append(slot.frame, at, splice.position - at);
+    if (append_shared_) {
+      append_shared_(slot.owner, splice.bytes);
+    } else {
+      output_().append(splice.bytes);
+    }
+    at = splice.position;
+  }
+  if (at < slot.frame.size()) output_().append(slot.frame, at, std::string::npos);
 }
 
 void ReplyQueue::answered_one(bool was_full) {
@@ -80,6 +105,15 @@ void Reply::send_body(const ResponseBody& body) const {
   std::string frame;
   append_response(frame, version_, correlation_id_, body);
   queue_->fill(slot_, std::move(frame));
+}
+
+void Reply::send_spliced(const ResponseBody& body, std::shared_ptr<const void> owner) const {
+  if (queue_ == nullptr || queue_->detached()) return;
+  // Encoded apart even at the head: the frame's pieces go out around the shared records.
+  std::string frame;
+  std::vector<Splice> splices;
+  append_response(frame, version_, correlation_id_, body, &splices);
+  queue_->fill_spliced(slot_, std::move(frame), std::move(splices), std::move(owner));
 }
 
 }  // namespace polymq::kafka

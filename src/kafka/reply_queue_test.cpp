@@ -90,5 +90,33 @@ TEST(KafkaReplyQueue, DetachedQueueDropsLateAnswers) {
   EXPECT_EQ(h.flushes, 0);
 }
 
+TEST(KafkaReplyQueue, SplicedBytesGoOutBetweenTheFramesPiecesFromTheirOwner) {
+  std::string out;
+  std::vector<std::pair<long, std::string>> shared;  // owner use count, bytes
+  auto queue =
+      std::make_shared<ReplyQueue>([&]() -> std::string& { return out; }, [] {}, [] {}, 3,
+                                   [&](std::shared_ptr<const void> owner, std::string_view bytes) {
+                                     shared.emplace_back(owner.use_count(), std::string(bytes));
+                                     out.append("<").append(bytes).append(">");
+                                   });
+  const uint64_t a = queue->open();
+  const uint64_t b = queue->open();
+  auto owner = std::make_shared<std::string>("records");
+  const std::string_view records(*owner);
+  queue->fill_spliced(b, "b1b2b3", {Splice{2, records.substr(0, 3)}, Splice{4, records.substr(3)}},
+                      owner);
+  queue->fill(a, "A");
+  EXPECT_EQ(out, "Ab1<rec>b2<ords>b3");
+  ASSERT_EQ(shared.size(), 2u);
+  EXPECT_GE(shared[0].first, 2) << "the owner is held until the bytes are handed on";
+}
+
+TEST(KafkaReplyQueue, WithoutSharedOutputSplicedBytesAreCopied) {
+  Harness h;
+  const uint64_t a = h.queue->open();
+  h.queue->fill_spliced(a, "xy", {Splice{1, "123"}}, nullptr);
+  EXPECT_EQ(h.out, "x123y");
+}
+
 }  // namespace
 }  // namespace polymq::kafka

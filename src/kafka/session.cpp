@@ -21,10 +21,12 @@ Session::Session(core::Broker& broker, net::Connection& connection, const Config
       connection_(connection),
       config_(config),
       max_request_bytes_(max_request_bytes),
-      replies_(std::make_shared<ReplyQueue>(
-          [this]() -> std::string& { return connection_.output(); },
-          [this] { connection_.flush_soon(); }, [this] { connection_.set_reading(true); },
-          kMaxUnanswered)) {}
+      replies_(
+          std::make_shared<ReplyQueue>([this]() -> std::string& { return connection_.output(); },
+                                       [this] { connection_.flush_soon(); },
+                                       [this] { connection_.set_reading(true); }, kMaxUnanswered)),
+      durable_(std::make_unique<DurableAnswers>(broker.commits())),
+      fetcher_(std::make_unique<Fetcher>(broker, config)) {}
 
 Session::~Session() { replies_->detach(); }
 
@@ -172,6 +174,11 @@ void Session::on_tick(net::Clock::time_point) {}
 
 void Session::on_shutdown() { connection_.close_after_flush(); }
 
-void Session::on_closed() { replies_->detach(); }
+void Session::on_closed() {
+  replies_->detach();
+  // Nothing is answered any more: stop waiting for streams and rounds.
+  fetcher_.reset();
+  durable_.reset();
+}
 
 }  // namespace polymq::kafka

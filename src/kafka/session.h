@@ -19,6 +19,8 @@
 
 #include "core/broker.h"
 #include "kafka/config.h"
+#include "kafka/durable_answers.h"
+#include "kafka/fetch.h"
 #include "kafka/protocol/frame.h"
 #include "kafka/reply_queue.h"
 #include "kafka/sasl.h"
@@ -84,6 +86,9 @@ class Session final : public net::Handler {
   std::unique_ptr<SaslServer> sasl_;
   // After a v0 handshake the SASL tokens come as bare size-prefixed frames.
   bool sasl_raw_ = false;
+  // The data path's waits: produces for their sync round, fetches for data (session_data.cpp).
+  std::unique_ptr<DurableAnswers> durable_;
+  std::unique_ptr<Fetcher> fetcher_;
 };
 
 }  // namespace polymq::kafka

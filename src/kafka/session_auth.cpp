@@ -49,7 +49,6 @@ bool Session::dispatch_auth(const Request& request, const Reply& reply) {
   }
   const auto& body = std::get<SaslAuthenticateRequest>(request.body);
   SaslAuthenticateResponse response;
-  response.error_message.reset();
   if (sasl_ == nullptr || sasl_raw_ || !user_.empty()) {
     response.error_code = error::kIllegalSaslState;
     response.error_message = "SaslAuthenticate without a SaslHandshake v1 first";
@@ -74,6 +73,7 @@ bool Session::dispatch_auth(const Request& request, const Reply& reply) {
     spdlog::info("kafka {}: user '{}' logged in with {}", connection_.remote_address(), user_,
                  sasl_->mechanism());
   }
+  response.error_message = std::nullopt;
   reply.send(response);
   return true;
 }

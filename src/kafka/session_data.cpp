@@ -1,8 +1,36 @@
 // The data path of a Kafka session: the APIs that write and read the topics' partitions.
+#include <variant>
+
+#include "kafka/offsets.h"
+#include "kafka/produce.h"
 #include "kafka/session.h"
 
 namespace polymq::kafka {
 
-bool Session::dispatch_data(const Request&, const Reply&) { return false; }
+bool Session::dispatch_data(const Request& request, const Reply& reply) {
+  switch (request.header.request_api_key) {
+    case api_key::kProduce: {
+      // Unanswered by design after on_closed (durable_ gone): the client left.
+      if (durable_ == nullptr) return true;
+      const auto& body = std::get<ProduceRequest>(request.body);
+      if (!handle_produce(broker_, config_, *durable_, body, reply)) {
+        close("an acks=0 produce failed");
+      }
+      return true;
+    }
+    case api_key::kFetch:
+      if (fetcher_ != nullptr) fetcher_->handle(std::get<FetchRequest>(request.body), reply);
+      return true;
+    case api_key::kListOffsets:
+      reply.send(handle_list_offsets(broker_, config_, std::get<ListOffsetsRequest>(request.body)));
+      return true;
+    case api_key::kOffsetForLeaderEpoch:
+      reply.send(handle_offset_for_leader_epoch(
+          broker_, config_, std::get<OffsetForLeaderEpochRequest>(request.body)));
+      return true;
+    default:
+      return false;
+  }
+}
 
 }  // namespace polymq::kafka

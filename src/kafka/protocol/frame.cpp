@@ -47,14 +47,16 @@ RequestParse parse_request(std::string_view payload, Request& out) {
 
 namespace {
 
-// Writes a zero size, then lets `fill` append, then patches the size.
+// Writes a zero size, then lets `fill` append, then patches the size (spliced records
+// included).
 template <class Fill>
-void framed(std::string& out, Fill&& fill) {
-  Writer w(out);
+void framed(std::string& out, std::vector<Splice>* splices, Fill&& fill) {
+  Writer w(out, splices);
   const size_t size_pos = w.position();
   w.int32(0);
   fill(w);
-  w.patch_int32(size_pos, static_cast<int32_t>(w.position() - size_pos - kSizePrefixBytes));
+  w.patch_int32(size_pos, static_cast<int32_t>(w.position() + w.spliced_bytes() - size_pos -
+                                               kSizePrefixBytes));
 }
 
 }  // namespace
@@ -63,7 +65,7 @@ void append_request(std::string& out, int16_t version, int32_t correlation_id,
                     const std::optional<std::string>& client_id, const RequestBody& body) {
   const int16_t key = api_key_of(body);
   if (key < 0) return;
-  framed(out, [&](Writer& w) {
+  framed(out, nullptr, [&](Writer& w) {
     RequestHeader h;
     h.request_api_key = key;
     h.request_api_version = version;
@@ -75,10 +77,10 @@ void append_request(std::string& out, int16_t version, int32_t correlation_id,
 }
 
 void append_response(std::string& out, int16_t version, int32_t correlation_id,
-                     const ResponseBody& body) {
+                     const ResponseBody& body, std::vector<Splice>* splices) {
   const int16_t key = api_key_of(body);
   if (key < 0) return;
-  framed(out, [&](Writer& w) {
+  framed(out, splices, [&](Writer& w) {
     ResponseHeader h;
     h.correlation_id = correlation_id;
     h.encode(w, response_header_version(key, version));

@@ -59,8 +59,10 @@ RequestParse parse_request(std::string_view payload, Request& out);
 // broker's answer to a request of `version`.
 void append_request(std::string& out, int16_t version, int32_t correlation_id,
                     const std::optional<std::string>& client_id, const RequestBody& body);
+// With `splices`, records fields are not copied into `out` but listed there (Writer): the
+// frame is `out` with each splice's bytes inserted at its position.
 void append_response(std::string& out, int16_t version, int32_t correlation_id,
-                     const ResponseBody& body);
+                     const ResponseBody& body, std::vector<Splice>* splices = nullptr);
 
 template <class M>
 void append_request(std::string& out, int16_t version, int32_t correlation_id,

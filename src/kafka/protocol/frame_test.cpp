@@ -244,5 +244,37 @@ TEST(KafkaDefaults, ComeFromTheSchema) {
   EXPECT_FALSE(p.transactional_id.has_value());
 }
 
+// A response whose records are left out as splices is, once they are put back, the same frame
+// as one encoded whole, in a classic (v4) and a flexible (v12) version.
+TEST(KafkaFrame, ASplicedResponseIsTheWholeFrameWithItsRecordsPutBack) {
+  const std::string records_a(5000, 'a');
+  const std::string records_b = "bb";
+  FetchResponse response;
+  FetchResponse::FetchableTopicResponse topic;
+  topic.topic = "t";
+  for (const std::string* r : {&records_a, &records_b}) {
+    FetchResponse::PartitionData p;
+    p.records = *r;
+    topic.partitions.push_back(p);
+  }
+  response.responses.push_back(topic);
+  for (int16_t version : {int16_t{4}, int16_t{12}}) {
+    std::string whole;
+    append_response(whole, version, 9, ResponseBody(response));
+    std::string frame;
+    std::vector<Splice> splices;
+    append_response(frame, version, 9, ResponseBody(response), &splices);
+    ASSERT_EQ(splices.size(), 2u);
+    std::string joined;
+    size_t at = 0;
+    for (const Splice& s : splices) {
+      joined.append(frame, at, s.position - at).append(s.bytes);
+      at = s.position;
+    }
+    joined.append(frame, at);
+    EXPECT_EQ(joined, whole) << "v" << version;
+  }
+}
+
 }  // namespace
 }  // namespace polymq::kafka

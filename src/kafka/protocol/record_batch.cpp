@@ -180,4 +180,13 @@ void set_partition_leader_epoch(char* batch, int32_t epoch) {
   put_be(batch + kBatchLogOverhead, static_cast<uint32_t>(epoch), 4);
 }
 
+void set_log_append_time(char* batch, size_t size, int64_t now_ms) {
+  const auto* p = reinterpret_cast<const uint8_t*>(batch + kBatchAttributesOffset);
+  const auto attributes = static_cast<uint16_t>(p[0] << 8 | p[1]);
+  put_be(batch + kBatchAttributesOffset,
+         static_cast<uint16_t>(attributes | static_cast<uint16_t>(batch_attr::kLogAppendTime)), 2);
+  put_be(batch + kBatchMaxTimestampOffset, static_cast<uint64_t>(now_ms), 8);
+  put_be(batch + kBatchCrcOffset, compute_batch_crc(std::string_view(batch, size)), 4);
+}
+
 }  // namespace polymq::kafka

@@ -46,6 +46,7 @@ constexpr size_t kBatchHeaderSize = 61;
 constexpr size_t kBatchMagicOffset = 16;
 constexpr size_t kBatchCrcOffset = 17;
 constexpr size_t kBatchAttributesOffset = 21;
+constexpr size_t kBatchMaxTimestampOffset = 35;
 
 struct RecordBatchHeader {
   int64_t base_offset = 0;
@@ -164,5 +165,9 @@ std::string build_batch(const BatchOptions& options, std::span<const RecordInput
 // REQUIRES: batch points at a whole batch.
 void set_base_offset(char* batch, int64_t base_offset);
 void set_partition_leader_epoch(char* batch, int32_t epoch);
+// Marks the batch's timestamps as the broker's append time `now_ms` (the max timestamp, which
+// consumers then give every record) and recomputes the CRC, which covers both.
+// REQUIRES: batch points at a whole batch of `size` bytes.
+void set_log_append_time(char* batch, size_t size, int64_t now_ms);
 
 }  // namespace polymq::kafka

@@ -129,7 +129,11 @@ void Writer::nullable_bytes(const std::optional<std::string>& b, bool compact, b
 }
 
 void Writer::records(const std::optional<std::string_view>& r, bool compact, bool nullable) {
-  if (r) {
+  if (r && splices_ != nullptr && !r->empty() && r->size() <= INT32_MAX) {
+    length(static_cast<int64_t>(r->size()), compact, true);
+    splices_->push_back(Splice{out_.size(), *r});
+    spliced_bytes_ += r->size();
+  } else if (r) {
     bytes(*r, compact);
   } else if (nullable) {
     length(-1, compact, true);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace polymq::kafka {
 
@@ -150,9 +151,19 @@ class Reader {
   WireError error_ = WireError::kNone;
 };
 
+// A records field left out of an encoded message so it can be sent from its own buffer (a
+// fetched partition's batches) instead of being copied: its bytes belong at `position` of the
+// output, right after its length prefix, which was written.
+struct Splice {
+  size_t position = 0;
+  std::string_view bytes;
+};
+
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
+  // Records fields are not copied into `out` but listed in `splices` (in output order).
+  Writer(std::string& out, std::vector<Splice>* splices) : out_(out), splices_(splices) {}
 
   void int8(int8_t v) { out_.push_back(static_cast<char>(v)); }
   void int16(int16_t v) { put_be(static_cast<uint16_t>(v)); }
@@ -195,6 +206,8 @@ class Writer {
 
   // Offset in the output string (which may have held data before this Writer was made).
   size_t position() const { return out_.size(); }
+  // Bytes of the records fields left out as splices: the message is position() plus these.
+  size_t spliced_bytes() const { return spliced_bytes_; }
   // Overwrites four bytes written earlier, e.g. a size known only after its content.
   void patch_int32(size_t pos, int32_t v);
 
@@ -217,6 +230,8 @@ class Writer {
   void length(int64_t n, bool compact, bool wide);
 
   std::string& out_;
+  std::vector<Splice>* splices_ = nullptr;
+  size_t spliced_bytes_ = 0;
 };
 
 }  // namespace polymq::kafka

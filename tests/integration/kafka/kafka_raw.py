@@ -7,6 +7,10 @@ import struct
 
 API_VERSIONS = 18
 METADATA = 3
+PRODUCE = 0
+FETCH = 1
+LIST_OFFSETS = 2
+OFFSET_FOR_LEADER_EPOCH = 23
 
 
 def connect(port):

@@ -68,9 +68,9 @@ def test_kafka_python_bootstraps_and_lists_topics(kafka_broker):
     bootstrap = "127.0.0.1:%d" % kafka_broker.kafka_port
     client = KafkaClient(bootstrap_servers=bootstrap, api_version_auto_timeout_ms=10000)
     try:
-        # Inferred from the ApiVersions v0 answer: Metadata up to v5 is served, nothing of
-        # 1.1+ (Fetch v7) is, so kafka-python takes the broker for a 1.0.
-        assert client.check_version() == (1, 0, 0)
+        # Inferred from the ApiVersions v0 answer: Produce v8 is served (and DescribeAcls
+        # v2 is not), so kafka-python takes the broker for a 2.4 and uses its modern requests.
+        assert client.check_version() == (2, 4, 0)
     finally:
         client.close()
     kcat_list(kafka_broker.kafka_port, "events")
@@ -115,6 +115,10 @@ def test_unsupported_api_versions_version_is_answered_in_v0(kafka_broker, versio
         # Entries, not the whole list: the list grows as APIs are served.
         assert apis[kafka_raw.API_VERSIONS] == (0, 3)
         assert apis[kafka_raw.METADATA] == (0, 12)
+        assert apis[kafka_raw.PRODUCE] == (3, 9)
+        assert apis[kafka_raw.FETCH] == (4, 12)
+        assert apis[kafka_raw.LIST_OFFSETS] == (1, 6)
+        assert apis[kafka_raw.OFFSET_FOR_LEADER_EPOCH] == (0, 4)
         for key, versions in GROUP_APIS.items():
             assert apis[key] == versions, key
         # The client retries in a version from the list, on the same connection.
@@ -150,8 +154,8 @@ def test_advertised_host_is_what_metadata_names(make_broker):
     kafka_raw.request_bytes(999, 0, 1),                 # unknown api key
     kafka_raw.request_bytes(kafka_raw.METADATA, 1, 1, b"\x00\x00\x00\x01"),  # truncated
     kafka_raw.request_bytes(kafka_raw.METADATA, 13, 1, b"\x00", flexible=True),  # version
-    kafka_raw.request_bytes(0, 9, 1, b"\x00" * 16, flexible=True),  # Produce: not served yet
-], ids=["too-large", "negative", "unknown-api", "truncated", "metadata-v13", "produce"])
+    kafka_raw.request_bytes(kafka_raw.FETCH, 13, 1, b"\x00" * 16, flexible=True),  # version
+], ids=["too-large", "negative", "unknown-api", "truncated", "metadata-v13", "fetch-v13"])
 def test_bad_input_closes_the_connection_and_nothing_else(kafka_broker, bad):
     with kafka_raw.connect(kafka_broker.kafka_port) as s:
         s.sendall(bad)

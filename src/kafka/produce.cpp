@@ -1,0 +1,154 @@
+#include "kafka/produce.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kafka/batch_validation.h"
+#include "kafka/error_codes.h"
+#include "kafka/groups/group_records.h"
+#include "kafka/metadata.h"
+#include "kafka/topics.h"
+
+namespace polymq::kafka {
+namespace {
+
+using PartitionResponse = ProduceResponse::PartitionProduceResponse;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+PartitionResponse partition_error(int32_t index, int16_t code, std::string message = {}) {
+  PartitionResponse r;
+  r.index = index;
+  r.error_code = code;
+  r.base_offset = -1;
+  if (!message.empty()) r.error_message = std::move(message);
+  return r;
+}
+
+// Appends the validated batches of one partition, each as one stream entry with its offsets
+// assigned. All batches are appended or, on the first failure, the rest are not.
+PartitionResponse append_batches(core::Stream& stream, uint32_t partition,
+                                 const std::vector<ProducedBatch>& batches) {
+  PartitionResponse r;
+  r.index = static_cast<int32_t>(partition);
+  std::string copy;
+  bool first = true;
+  for (const ProducedBatch& batch : batches) {
+    const RecordBatchHeader& h = batch.header;
+    const uint64_t base = stream.next_offset(partition);
+    copy.assign(batch.bytes);
+    set_base_offset(copy.data(), static_cast<int64_t>(base));
+    // One replica that never changes leader: every partition's leader epoch is 0.
+    set_partition_leader_epoch(copy.data(), 0);
+    int64_t timestamp = h.max_timestamp;
+    if (h.timestamp_type() == TimestampType::kLogAppendTime) {
+      timestamp = now_ms();
+      set_log_append_time(copy.data(), copy.size(), timestamp);
+      if (first) r.log_append_time_ms = timestamp;
+    } else if (timestamp < 0) {
+      timestamp = now_ms();  // no timestamp: the entry is kept by retention as if written now
+    }
+    const storage::RecordInput entry{copy, timestamp, static_cast<uint32_t>(h.record_count)};
+    uint64_t stored_at = 0;
+    if (core::Status st =
+            stream.append(partition, std::span<const storage::RecordInput>(&entry, 1), stored_at);
+        !st.ok()) {
+      spdlog::error("kafka: append to {}-{} failed: {}", stream.name(), partition, st.message());
+      return partition_error(r.index, error::kKafkaStorageError, st.message());
+    }
+    if (first) r.base_offset = static_cast<int64_t>(stored_at);
+    first = false;
+  }
+  r.log_start_offset = static_cast<int64_t>(stream.first_offset(partition));
+  return r;
+}
+
+PartitionResponse produce_partition(core::Stream* stream, bool transactional,
+                                    const ProduceRequest::PartitionProduceData& data) {
+  if (stream == nullptr || data.index < 0 ||
+      static_cast<uint32_t>(data.index) >= stream->partition_count()) {
+    return partition_error(data.index, error::kUnknownTopicOrPartition);
+  }
+  std::vector<ProducedBatch> batches;
+  const BatchCheck check = check_produced_records(data.records.value_or(""), batches);
+  if (check.error_code != error::kNone) {
+    return partition_error(data.index, check.error_code, check.message);
+  }
+  for (const ProducedBatch& batch : batches) {
+    if (transactional || batch.header.transactional()) {
+      // Transactions are not served (no InitProducerId, AddPartitionsToTxn or EndTxn).
+      return partition_error(data.index, error::kInvalidTxnState,
+                             "transactions are not supported by this broker");
+    }
+  }
+  return append_batches(*stream, static_cast<uint32_t>(data.index), batches);
+}
+
+}  // namespace
+
+bool handle_produce(core::Broker& broker, const Config& config, DurableAnswers& durable,
+                    const ProduceRequest& request, const Reply& reply) {
+  const int16_t acks = request.acks;
+  const bool acks_valid = acks == 0 || acks == 1 || acks == -1;
+  const bool transactional = request.transactional_id.has_value();
+  ProduceResponse response;
+  bool any_error = false;
+  bool appended = false;
+  for (const ProduceRequest::TopicProduceData& topic : request.topic_data) {
+    ProduceResponse::TopicProduceResponse out;
+    out.name = topic.name;
+    core::Stream* stream = nullptr;
+    // As Kafka: "Cannot append to internal topic": the coordinator owns what is written there.
+    const bool valid_name = valid_topic_name(topic.name) && topic.name != groups::kOffsetsTopic;
+    if (acks_valid && valid_name) {
+      stream = find_topic(broker, config, topic.name, config.auto_create_topics);
+    }
+    for (const ProduceRequest::PartitionProduceData& data : topic.partition_data) {
+      PartitionResponse r = !acks_valid ? partition_error(data.index, error::kInvalidRequiredAcks)
+                            : valid_name
+                                ? produce_partition(stream, transactional, data)
+                                : partition_error(data.index, error::kInvalidTopicException);
+      if (r.error_code != error::kNone) {
+        any_error = true;
+        spdlog::debug("kafka: produce to {}-{} refused ({}): {}", topic.name, data.index,
+                      r.error_code, r.error_message.value_or(""));
+      } else {
+        appended = true;
+      }
+      out.partition_responses.push_back(std::move(r));
+    }
+    response.responses.push_back(std::move(out));
+  }
+
+  if (acks == 0) {
+    reply.send_nothing();
+    return !any_error;
+  }
+  const uint64_t round = appended ? durable.covering_round() : 0;
+  if (round == 0) {
+    reply.send(response);
+    return true;
+  }
+  durable.after_round(round, [reply, response = std::move(response)](bool ok) mutable {
+    if (!ok) {
+      for (auto& topic : response.responses) {
+        for (PartitionResponse& r : topic.partition_responses) {
+          if (r.error_code != error::kNone) continue;
+          r = partition_error(r.index, error::kKafkaStorageError, "the write could not be synced");
+        }
+      }
+    }
+    reply.send(response);
+  });
+  return true;
+}
+
+}  // namespace polymq::kafka
