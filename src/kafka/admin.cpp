@@ -151,6 +151,20 @@ void set_error(Entry& entry, const Failure& f) {
   entry.error_message = f.ok() ? std::optional<std::string>() : f.message;
 }
 
+// The answer entry of a config resource: its type and name, and the outcome.
+template <class Result, class Resource>
+Result resource_result(const Resource& r) {
+  Result out;
+  out.resource_type = r.resource_type;
+  out.resource_name = r.resource_name;
+  return out;
+}
+template <class Result>
+void set_outcome(Result& result, const Failure& f) {
+  set_error(result, f);
+  if (f.ok()) result.error_message.reset();
+}
+
 }  // namespace
 
 CreateTopicsResponse handle_create_topics(core::Broker& broker, const Config& config,
@@ -288,9 +302,7 @@ DescribeConfigsResponse handle_describe_configs(core::Broker& broker, const Conf
                                                 int16_t version) {
   DescribeConfigsResponse response;
   for (const auto& r : request.resources) {
-    DescribeConfigsResponse::DescribeConfigsResult result;
-    result.resource_type = r.resource_type;
-    result.resource_name = r.resource_name;
+    auto result = resource_result<DescribeConfigsResponse::DescribeConfigsResult>(r);
     std::vector<TopicConfig> configs;
     Failure f;
     if (r.resource_type == resource_type::kBroker) {
@@ -310,8 +322,7 @@ DescribeConfigsResponse handle_describe_configs(core::Broker& broker, const Conf
       f = find_topic(broker, config, r.resource_type, r.resource_name, stream);
       if (f.ok()) configs = describe_topic_configs(stream->settings());
     }
-    set_error(result, f);
-    if (f.ok()) result.error_message.reset();
+    set_outcome(result, f);
     for (const TopicConfig& c : configs) {
       if (r.configuration_keys && !r.configuration_keys->empty() &&
           std::find(r.configuration_keys->begin(), r.configuration_keys->end(), c.name) ==
@@ -340,9 +351,7 @@ AlterConfigsResponse handle_alter_configs(core::Broker& broker, const Config& co
                                           const AlterConfigsRequest& request) {
   AlterConfigsResponse response;
   for (const auto& r : request.resources) {
-    AlterConfigsResponse::AlterConfigsResourceResponse result;
-    result.resource_type = r.resource_type;
-    result.resource_name = r.resource_name;
+    auto result = resource_result<AlterConfigsResponse::AlterConfigsResourceResponse>(r);
     core::Stream* stream = nullptr;
     Failure f = find_changeable_topic(broker, config, r.resource_type, r.resource_name, stream);
     if (f.ok()) {
@@ -354,8 +363,7 @@ AlterConfigsResponse handle_alter_configs(core::Broker& broker, const Config& co
         f = reconfigure(*broker.find_vhost(config.vhost), r.resource_name, settings);
       }
     }
-    set_error(result, f);
-    if (f.ok()) result.error_message.reset();
+    set_outcome(result, f);
     response.responses.push_back(std::move(result));
   }
   return response;
@@ -367,9 +375,7 @@ IncrementalAlterConfigsResponse handle_incremental_alter_configs(
   constexpr int8_t kSet = 0, kDelete = 1, kAppend = 2, kSubtract = 3;
   IncrementalAlterConfigsResponse response;
   for (const auto& r : request.resources) {
-    IncrementalAlterConfigsResponse::AlterConfigsResourceResponse result;
-    result.resource_type = r.resource_type;
-    result.resource_name = r.resource_name;
+    auto result = resource_result<IncrementalAlterConfigsResponse::AlterConfigsResourceResponse>(r);
     core::Stream* stream = nullptr;
     Failure f = find_changeable_topic(broker, config, r.resource_type, r.resource_name, stream);
     core::StreamSettings settings = stream != nullptr ? stream->settings() : core::StreamSettings{};
@@ -400,8 +406,7 @@ IncrementalAlterConfigsResponse handle_incremental_alter_configs(
     if (f.ok() && !request.validate_only) {
       f = reconfigure(*broker.find_vhost(config.vhost), r.resource_name, settings);
     }
-    set_error(result, f);
-    if (f.ok()) result.error_message.reset();
+    set_outcome(result, f);
     response.responses.push_back(std::move(result));
   }
   return response;
