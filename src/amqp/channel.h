@@ -159,6 +159,9 @@ class Channel final : public core::Publisher::Listener {
   // Delivers a message published to the default exchange to the requesters it names.
   void route_replies(const core::Message& message, const std::vector<std::string>& bcc);
   AmqpStatus declare_reply_queue(const spec::QueueDeclare& m);
+  // A RabbitMQ stream queue ("x-queue-type": "stream"): a core stream, which Kafka clients see
+  // as a topic of the same name.
+  AmqpStatus declare_stream_queue(const spec::QueueDeclare& m);
 
   template <class M>
   void send(const M& method) {

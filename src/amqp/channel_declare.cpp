@@ -1,6 +1,7 @@
 // Channel methods that declare, bind and delete exchanges and queues.
 #include "amqp/channel.h"
 #include "amqp/session.h"
+#include "rabbit/stream_arguments.h"
 
 namespace polymq::amqp {
 namespace {
@@ -35,7 +36,60 @@ AmqpStatus Channel::use_queue(const std::string& given, uint16_t class_id, uint1
   std::string name;
   if (AmqpStatus s = resolve_queue_name(given, name, class_id, method_id); !s.ok()) return s;
   core::Status s = session_.vhost().use_queue(name, session_.owner_id(), out);
+  if (!s.ok() && session_.vhost().find_stream(name) != nullptr) {
+    // A channel error (RabbitMQ refuses a stream consume it cannot serve with 406 too), so
+    // the connection's other channels go on.
+    return AmqpStatus(spec::kPreconditionFailed,
+                      "consuming from stream queue '" + name +
+                          "' over AMQP 0-9-1 is not supported yet; read it with a Kafka client",
+                      class_id, method_id);
+  }
   return AmqpStatus::From(s, class_id, method_id);
+}
+
+AmqpStatus Channel::declare_stream_queue(const spec::QueueDeclare& m) {
+  using M = spec::QueueDeclare;
+  core::VHost& vhost = session_.vhost();
+  const std::string where = "queue '" + m.queue + "' in vhost '" + vhost.name() + "'";
+  core::Stream* stream = vhost.find_stream(m.queue);
+  if (m.passive) {
+    if (stream == nullptr)
+      return AmqpStatus(spec::kNotFound, "no " + where, M::kClassId, M::kMethodId);
+  } else {
+    // RabbitMQ's rules for stream queues, with its texts.
+    const char* bad = !m.durable      ? "non-durable"
+                      : m.exclusive   ? "exclusive"
+                      : m.auto_delete ? "auto-delete"
+                                      : nullptr;
+    if (bad != nullptr) {
+      return AmqpStatus(spec::kPreconditionFailed,
+                        std::string("invalid property '") + bad + "' for " + where, M::kClassId,
+                        M::kMethodId);
+    }
+    core::StreamSettings settings;
+    if (core::Status st = rabbit::stream_settings(m.arguments, settings); !st.ok()) {
+      return AmqpStatus(spec::kPreconditionFailed, "invalid arg for " + where + ": " + st.message(),
+                        M::kClassId, M::kMethodId);
+    }
+    const uint64_t before = session_.definitions_recorded();
+    if (core::Status st = vhost.declare_stream(m.queue, settings, stream); !st.ok()) {
+      return AmqpStatus::From(st, M::kClassId, M::kMethodId);
+    }
+    last_queue_ = stream->name();
+    if (!m.nowait) {
+      spec::QueueDeclareOk ok;
+      ok.queue = stream->name();
+      reply_durably(session_, id(), before, ok);
+    }
+    return AmqpStatus::Ok();
+  }
+  last_queue_ = stream->name();
+  if (!m.nowait) {
+    spec::QueueDeclareOk ok;
+    ok.queue = stream->name();
+    send(ok);
+  }
+  return AmqpStatus::Ok();
 }
 
 AmqpStatus Channel::on(const spec::ExchangeDeclare& m) {
@@ -86,6 +140,10 @@ AmqpStatus Channel::on(const spec::QueueDeclare& m) {
   if (names_reply_queue(m.queue) && session_.reply_channels() != nullptr) {
     return declare_reply_queue(m);
   }
+  if (rabbit::is_stream_queue(m.arguments) ||
+      (m.passive && session_.vhost().find_stream(m.queue) != nullptr)) {
+    return declare_stream_queue(m);
+  }
   core::QueueOptions options;
   options.durable = m.durable;
   options.exclusive = m.exclusive;
@@ -117,7 +175,9 @@ AmqpStatus Channel::on(const spec::QueueBind& m) {
   const std::string& key = m.queue.empty() && m.routing_key.empty() ? queue : m.routing_key;
   const uint64_t before = session_.definitions_recorded();
   core::Status s =
-      session_.vhost().bind_queue(queue, m.exchange, key, m.arguments, session_.owner_id());
+      session_.vhost().find_stream(queue) != nullptr
+          ? session_.vhost().bind_stream(queue, m.exchange, key, m.arguments)
+          : session_.vhost().bind_queue(queue, m.exchange, key, m.arguments, session_.owner_id());
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   if (!m.nowait) reply_durably(session_, id(), before, spec::QueueBindOk{});
   return AmqpStatus::Ok();
@@ -130,8 +190,11 @@ AmqpStatus Channel::on(const spec::QueueUnbind& m) {
     return s;
   }
   const uint64_t before = session_.definitions_recorded();
-  core::Status s = session_.vhost().unbind_queue(queue, m.exchange, m.routing_key, m.arguments,
-                                                 session_.owner_id());
+  core::Status s =
+      session_.vhost().find_stream(queue) != nullptr
+          ? session_.vhost().unbind_stream(queue, m.exchange, m.routing_key, m.arguments)
+          : session_.vhost().unbind_queue(queue, m.exchange, m.routing_key, m.arguments,
+                                          session_.owner_id());
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   reply_durably(session_, id(), before, spec::QueueUnbindOk{});
   return AmqpStatus::Ok();
@@ -162,8 +225,10 @@ AmqpStatus Channel::on(const spec::QueueDelete& m) {
   }
   size_t count = 0;
   const uint64_t before = session_.definitions_recorded();
-  core::Status s =
-      session_.vhost().delete_queue(queue, m.if_unused, m.if_empty, session_.owner_id(), count);
+  core::Status s = session_.vhost().find_stream(queue) != nullptr
+                       ? session_.vhost().delete_stream(queue)
+                       : session_.vhost().delete_queue(queue, m.if_unused, m.if_empty,
+                                                       session_.owner_id(), count);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
   if (!m.nowait) {
     spec::QueueDeleteOk ok;

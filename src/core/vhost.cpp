@@ -431,11 +431,22 @@ void VHost::route_keys(Exchange* start, const Message& message, std::vector<Stre
       out.push_back(q);
     }
   };
-  if (start == nullptr) {
-    if (Queue* q = find_queue(message.routing_key)) add(q);
-    for (const std::string& key : extra_keys) {
-      if (Queue* q = find_queue(key)) add(q);
+  auto add_stream = [&](Stream* st) {
+    if (streams != nullptr && std::find(streams->begin(), streams->end(), st) == streams->end()) {
+      streams->push_back(st);
     }
+  };
+  if (start == nullptr) {
+    // The default exchange: the queue or stream named by the key (a name is one or the other).
+    auto add_named = [&](const std::string& key) {
+      if (Queue* q = find_queue(key)) {
+        add(q);
+      } else if (Stream* st = find_stream(key)) {
+        add_stream(st);
+      }
+    };
+    add_named(message.routing_key);
+    for (const std::string& key : extra_keys) add_named(key);
     return;
   }
   // Breadth-first over exchange-to-exchange bindings; `visited` breaks cycles.
@@ -468,10 +479,7 @@ void VHost::route_keys(Exchange* start, const Message& message, std::vector<Stre
       if (Queue* q = b->queue()) {
         add(q);
       } else if (Stream* st = b->stream()) {
-        if (streams != nullptr &&
-            std::find(streams->begin(), streams->end(), st) == streams->end()) {
-          streams->push_back(st);
-        }
+        add_stream(st);
       } else {
         visit(b->exchange());
       }
