@@ -23,14 +23,6 @@ const EVP_MD* scram_md(ScramHash hash) {
   return hash == ScramHash::kSha256 ? EVP_sha256() : EVP_sha512();
 }
 
-std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
 void fill_scram(User& user, std::string_view password) {
   for (ScramHash hash : {ScramHash::kSha256, ScramHash::kSha512}) {
     std::string salt(16, '\0');
@@ -42,6 +34,21 @@ void fill_scram(User& user, std::string_view password) {
 
 }  // namespace
 
+std::string scram_hmac(ScramHash hash, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(scram_md(hash), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string scram_digest(ScramHash hash, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, scram_md(hash), nullptr);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
 ScramCredentials make_scram_credentials(ScramHash hash, std::string_view password, std::string salt,
                                         uint32_t iterations) {
   const EVP_MD* md = scram_md(hash);
@@ -51,15 +58,11 @@ ScramCredentials make_scram_credentials(ScramHash hash, std::string_view passwor
                     reinterpret_cast<const unsigned char*>(salt.data()),
                     static_cast<int>(salt.size()), static_cast<int>(iterations), md,
                     static_cast<int>(size), reinterpret_cast<unsigned char*>(salted.data()));
-  const std::string client_key = hmac(md, salted, "Client Key");
-  unsigned char stored[EVP_MAX_MD_SIZE];
-  unsigned int stored_len = 0;
-  EVP_Digest(client_key.data(), client_key.size(), stored, &stored_len, md, nullptr);
   ScramCredentials out;
   out.salt = std::move(salt);
   out.iterations = iterations;
-  out.stored_key.assign(reinterpret_cast<const char*>(stored), stored_len);
-  out.server_key = hmac(md, salted, "Server Key");
+  out.stored_key = scram_digest(hash, scram_hmac(hash, salted, "Client Key"));
+  out.server_key = scram_hmac(hash, salted, "Server Key");
   return out;
 }
 

@@ -32,6 +32,9 @@ struct ScramCredentials {
 // RFC 5802's derivation: SaltedPassword = PBKDF2-HMAC-H(password, salt, iterations).
 ScramCredentials make_scram_credentials(ScramHash hash, std::string_view password, std::string salt,
                                         uint32_t iterations);
+// RFC 5802's HMAC(key, data) and H(data) with the mechanism's hash, for the login's proof.
+std::string scram_hmac(ScramHash hash, std::string_view key, std::string_view data);
+std::string scram_digest(ScramHash hash, std::string_view data);
 // Kafka's default and minimum for SCRAM: 4096 iterations.
 inline constexpr uint32_t kScramIterations = 4096;
 

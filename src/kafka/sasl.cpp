@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <optional>
@@ -36,25 +35,6 @@ std::optional<std::string> unbase64(std::string_view in) {
   if (in.size() > 1 && in[in.size() - 2] == '=') ++padding;
   out.resize(static_cast<size_t>(n) - padding);
   return out;
-}
-
-const EVP_MD* md_for(core::ScramHash hash) {
-  return hash == core::ScramHash::kSha256 ? EVP_sha256() : EVP_sha512();
-}
-
-std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
-std::string hash_of(const EVP_MD* md, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
-  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 bool equal_secret(std::string_view a, std::string_view b) {
@@ -198,22 +178,22 @@ SaslServer::Step SaslServer::scram_final(std::string_view token, std::string& se
   // depends on it: it sends its own nonce again in front of the server's whole nonce.
   if (!nonce || !nonce->ends_with(nonce_)) return fail("SCRAM: nonce mismatch");
   const auto proof = unbase64(token.substr(proof_at + 3));
-  const EVP_MD* md =
-      md_for(mechanism_ == "SCRAM-SHA-256" ? core::ScramHash::kSha256 : core::ScramHash::kSha512);
+  const core::ScramHash hash =
+      mechanism_ == "SCRAM-SHA-256" ? core::ScramHash::kSha256 : core::ScramHash::kSha512;
   if (!proof || proof->size() != credentials_.stored_key.size()) {
     return fail("SCRAM: malformed proof");
   }
   const std::string auth_message =
       client_first_bare_ + "," + server_first_ + "," + std::string(without_proof);
-  const std::string signature = hmac(md, credentials_.stored_key, auth_message);
+  const std::string signature = core::scram_hmac(hash, credentials_.stored_key, auth_message);
   std::string client_key = *proof;
   for (size_t i = 0; i < client_key.size(); ++i) client_key[i] ^= signature[i];
-  if (!equal_secret(hash_of(md, client_key), credentials_.stored_key)) {
+  if (!equal_secret(core::scram_digest(hash, client_key), credentials_.stored_key)) {
     const std::string name = user_;
     user_.clear();
     return fail("invalid credentials for user '" + name + "'");
   }
-  server_token = "v=" + base64(hmac(md, credentials_.server_key, auth_message));
+  server_token = "v=" + base64(core::scram_hmac(hash, credentials_.server_key, auth_message));
   stage_ = 2;
   return Step::kDone;
 }
