@@ -11,6 +11,8 @@ namespace polymq::kafka {
 namespace groups {
 class GroupCoordinator;
 }  // namespace groups
+class IdempotentProducers;
+class ProducerIdSource;
 
 struct Config {
   // Metadata tells clients to (re)connect to this broker at advertised_host:advertised_port.
@@ -29,6 +31,12 @@ struct Config {
   // The broker-wide consumer-group coordinator (kafka/groups/coordinator.h), outliving every
   // session; null: the group APIs are not answered (the connection closes).
   groups::GroupCoordinator* groups = nullptr;
+  // The idempotent producers' sequence state (kafka/idempotent_producers.h) and where their
+  // ids come from (kafka/producer_ids.h), both outliving every session; null: InitProducerId
+  // is not answered (the connection closes) and batches with a producer id are appended
+  // unchecked.
+  IdempotentProducers* producers = nullptr;
+  ProducerIdSource* producer_ids = nullptr;
 };
 
 }  // namespace polymq::kafka

@@ -10,6 +10,7 @@
 #include "kafka/batch_validation.h"
 #include "kafka/error_codes.h"
 #include "kafka/groups/group_records.h"
+#include "kafka/idempotent_producers.h"
 #include "kafka/metadata.h"
 #include "kafka/topics.h"
 
@@ -34,15 +35,31 @@ PartitionResponse partition_error(int32_t index, int16_t code, std::string messa
 }
 
 // Appends the validated batches of one partition, each as one stream entry with its offsets
-// assigned. All batches are appended or, on the first failure, the rest are not.
+// assigned. All batches are appended or, on the first failure, the rest are not. A batch from
+// an idempotent producer is checked against `producers` first (null: the partition has no
+// batch from a producer): a duplicate of one of its last batches is not appended again but
+// answered with the offset it got the first time.
 PartitionResponse append_batches(core::Stream& stream, uint32_t partition,
-                                 const std::vector<ProducedBatch>& batches) {
+                                 const std::vector<ProducedBatch>& batches,
+                                 PartitionProducers* producers) {
   PartitionResponse r;
   r.index = static_cast<int32_t>(partition);
   std::string copy;
   bool first = true;
   for (const ProducedBatch& batch : batches) {
     const RecordBatchHeader& h = batch.header;
+    const bool idempotent = producers != nullptr && h.producer_id >= 0;
+    if (idempotent) {
+      const ProducerCheck check = producers->check(h);
+      if (check.verdict == ProducerCheck::Verdict::kRefuse) {
+        return partition_error(r.index, check.error_code);
+      }
+      if (check.verdict == ProducerCheck::Verdict::kDuplicate) {
+        if (first) r.base_offset = check.base_offset;
+        first = false;
+        continue;
+      }
+    }
     const uint64_t base = stream.next_offset(partition);
     copy.assign(batch.bytes);
     set_base_offset(copy.data(), static_cast<int64_t>(base));
@@ -64,6 +81,7 @@ PartitionResponse append_batches(core::Stream& stream, uint32_t partition,
       spdlog::error("kafka: append to {}-{} failed: {}", stream.name(), partition, st.message());
       return partition_error(r.index, error::kKafkaStorageError, st.message());
     }
+    if (idempotent) producers->record(h, static_cast<int64_t>(stored_at), timestamp);
     if (first) r.base_offset = static_cast<int64_t>(stored_at);
     first = false;
   }
@@ -72,6 +90,7 @@ PartitionResponse append_batches(core::Stream& stream, uint32_t partition,
 }
 
 PartitionResponse produce_partition(core::Stream* stream, bool transactional,
+                                    IdempotentProducers* idempotent,
                                     const ProduceRequest::PartitionProduceData& data) {
   if (stream == nullptr || data.index < 0 ||
       static_cast<uint32_t>(data.index) >= stream->partition_count()) {
@@ -82,14 +101,20 @@ PartitionResponse produce_partition(core::Stream* stream, bool transactional,
   if (check.error_code != error::kNone) {
     return partition_error(data.index, check.error_code, check.message);
   }
+  bool from_producer = false;
   for (const ProducedBatch& batch : batches) {
     if (transactional || batch.header.transactional()) {
-      // Transactions are not served (no InitProducerId, AddPartitionsToTxn or EndTxn).
+      // Transactions are not served (no AddPartitionsToTxn or EndTxn).
       return partition_error(data.index, error::kInvalidTxnState,
                              "transactions are not supported by this broker");
     }
+    from_producer = from_producer || batch.header.producer_id >= 0;
   }
-  return append_batches(*stream, static_cast<uint32_t>(data.index), batches);
+  const auto partition = static_cast<uint32_t>(data.index);
+  PartitionProducers* producers = from_producer && idempotent != nullptr
+                                      ? &idempotent->partition(*stream, partition, now_ms())
+                                      : nullptr;
+  return append_batches(*stream, partition, batches, producers);
 }
 
 }  // namespace
@@ -114,7 +139,7 @@ bool handle_produce(core::Broker& broker, const Config& config, DurableAnswers& 
     for (const ProduceRequest::PartitionProduceData& data : topic.partition_data) {
       PartitionResponse r = !acks_valid ? partition_error(data.index, error::kInvalidRequiredAcks)
                             : valid_name
-                                ? produce_partition(stream, transactional, data)
+                                ? produce_partition(stream, transactional, config.producers, data)
                                 : partition_error(data.index, error::kInvalidTopicException);
       if (r.error_code != error::kNone) {
         any_error = true;

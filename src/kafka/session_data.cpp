@@ -1,6 +1,7 @@
 // The data path of a Kafka session: the APIs that write and read the topics' partitions.
 #include <variant>
 
+#include "kafka/init_producer_id.h"
 #include "kafka/offsets.h"
 #include "kafka/produce.h"
 #include "kafka/session.h"
@@ -27,6 +28,10 @@ bool Session::dispatch_data(const Request& request, const Reply& reply) {
     case api_key::kOffsetForLeaderEpoch:
       reply.send(handle_offset_for_leader_epoch(
           broker_, config_, std::get<OffsetForLeaderEpochRequest>(request.body)));
+      return true;
+    case api_key::kInitProducerId:
+      if (config_.producer_ids == nullptr) return false;
+      reply.send(handle_init_producer_id(config_, std::get<InitProducerIdRequest>(request.body)));
       return true;
     default:
       return false;

@@ -24,9 +24,10 @@ std::string client_host(const std::string& remote_address) {
   return "/" + host;
 }
 
-// This broker for groups. Transactions are not served (no InitProducerId), so a transaction
-// key is answered COORDINATOR_NOT_AVAILABLE with a message saying why; any other key type is
-// an invalid request, as in Kafka.
+// This broker for groups. Transactions are not served, so a transaction key is answered
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED with a message saying why: clients give up at once
+// with it, where COORDINATOR_NOT_AVAILABLE would have them retry until their timeout. Any
+// other key type is an invalid request, as in Kafka.
 void find_coordinator(const Config& config, int8_t key_type, int16_t& error_code,
                       std::optional<std::string>& error_message, int32_t& node_id,
                       std::string& host, int32_t& port) {
@@ -38,10 +39,11 @@ void find_coordinator(const Config& config, int8_t key_type, int16_t& error_code
     port = config.advertised_port;
     return;
   }
-  error_code =
-      key_type == kTransactionKey ? error::kCoordinatorNotAvailable : error::kInvalidRequest;
-  error_message = key_type == kTransactionKey ? "PolyMQ has no transaction coordinator"
-                                              : "unknown coordinator key type";
+  error_code = key_type == kTransactionKey ? error::kTransactionalIdAuthorizationFailed
+                                           : error::kInvalidRequest;
+  error_message = key_type == kTransactionKey
+                      ? "PolyMQ does not support Kafka transactions (no transaction coordinator)"
+                      : "unknown coordinator key type";
   node_id = -1;
   host.clear();
   port = -1;

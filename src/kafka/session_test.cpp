@@ -45,6 +45,7 @@ void expect_supported_list(const ApiVersionsResponse& r) {
       {api_key::kFetch, {4, 12}},
       {api_key::kListOffsets, {1, 6}},
       {api_key::kOffsetForLeaderEpoch, {0, 4}},
+      {api_key::kInitProducerId, {0, 4}},
       // Consumer groups (kafka/groups/).
       {api_key::kOffsetCommit, {0, 8}},
       {api_key::kOffsetFetch, {0, 8}},

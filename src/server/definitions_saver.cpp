@@ -65,7 +65,7 @@ DefinitionsSaver::DefinitionsSaver(core::Broker& broker, const std::string& data
       data_dir_(data_dir.empty() ? "." : data_dir),
       post_(std::move(post)),
       options_(options),
-      file_(data_dir_, options.hooks) {}
+      file_(data_dir_, "definitions.json", options.hooks) {}
 
 DefinitionsSaver::~DefinitionsSaver() {
   if (broker_.hooks().definitions == this) broker_.hooks().definitions = nullptr;

@@ -41,7 +41,7 @@
 #include "core/definitions_log.h"
 #include "server/config.h"
 #include "storage/change_log.h"
-#include "storage/definitions_file.h"
+#include "storage/replaced_file.h"
 
 namespace polymq::server {
 
@@ -86,7 +86,7 @@ class DefinitionsSaver final : public core::DefinitionsLog {
   std::string data_dir_;
   storage::ChangeLog::Post post_;
   DefinitionsSaverOptions options_;
-  storage::DefinitionsFile file_;  // the change log's thread writes it after start()
+  storage::ReplacedFile file_;  // the change log's thread writes it after start()
   std::unique_ptr<storage::ChangeLog> log_;
   uint64_t snapshot_bytes_ = 0;
   bool compacting_ = false;

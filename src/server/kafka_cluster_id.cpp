@@ -1,12 +1,9 @@
 #include "server/kafka_cluster_id.h"
 
 #include <array>
-#include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 
-#include "storage/file.h"
+#include "storage/replaced_file.h"
 
 namespace polymq::server {
 namespace {
@@ -46,37 +43,25 @@ bool valid_kafka_cluster_id(const std::string& id) {
 
 bool load_or_create_kafka_cluster_id(const std::string& data_dir, std::string& id,
                                      std::string& error) {
-  const std::string path = data_dir + "/" + kFileName;
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    std::ifstream in(path);
-    std::string text;
-    if (!in || !std::getline(in, text)) {
-      error = "cannot read the Kafka cluster id from " + path;
-      return false;
-    }
+  storage::ReplacedFile file(data_dir, kFileName);
+  auto stored = file.read();
+  if (!stored.ok()) {
+    error =
+        "cannot read the Kafka cluster id from " + file.path() + ": " + stored.status().message();
+    return false;
+  }
+  if (!stored->empty()) {
+    std::string text = stored->substr(0, stored->find('\n'));
     if (!valid_kafka_cluster_id(text)) {
-      error = path + " holds no valid Kafka cluster id ('" + text.substr(0, 64) + "')";
+      error = file.path() + " holds no valid Kafka cluster id ('" + text.substr(0, 64) + "')";
       return false;
     }
-    id = text;
+    id = std::move(text);
     return true;
   }
   const std::string fresh = new_kafka_cluster_id();
-  const std::string tmp = path + ".tmp";
-  const std::string line = fresh + "\n";
-  auto file = storage::File::open(tmp, storage::File::Mode::kReplace);
-  storage::Status st =
-      file.ok() ? file.value().write_at(0, line.data(), line.size()) : file.status();
-  if (st.ok()) st = file.value().sync();
-  if (st.ok()) st = file.value().close();
-  if (st.ok()) {
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) st = storage::Status::IOError("rename " + tmp, ec.value());
-  }
-  if (st.ok()) st = storage::sync_dir(data_dir);
-  if (!st.ok()) {
-    error = "cannot store the Kafka cluster id in " + path + ": " + st.message();
+  if (storage::Status st = file.replace(fresh + "\n"); !st.ok()) {
+    error = "cannot store the Kafka cluster id in " + file.path() + ": " + st.message();
     return false;
   }
   id = fresh;

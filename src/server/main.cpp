@@ -9,6 +9,7 @@
 #include "core/broker.h"
 #include "kafka/config.h"
 #include "kafka/groups/coordinator.h"
+#include "kafka/idempotent_producers.h"
 #include "kafka/session.h"
 #include "net/listener.h"
 #include "rabbit/model.h"
@@ -16,6 +17,7 @@
 #include "server/config.h"
 #include "server/definitions_saver.h"
 #include "server/kafka_cluster_id.h"
+#include "server/kafka_producer_ids.h"
 #include "server/resource_monitor.h"
 #include "server/stream_retention.h"
 #include "storage/file.h"
@@ -155,6 +157,11 @@ int main(int argc, char** argv) {
   // __consumer_offsets stream (loaded below); outlives the listener and so every session.
   kafka::groups::GroupCoordinator kafka_groups(timers, broker.commits());
   kafka_config.groups = &kafka_groups;
+  // Idempotent producers: ids reserved in the data directory (opened below), sequence state
+  // read back from the partitions' logs as producers come back.
+  kafka::IdempotentProducers kafka_producers;
+  std::unique_ptr<server::KafkaProducerIds> kafka_producer_ids;
+  kafka_config.producers = &kafka_producers;
   net::Listener kafka_listener(io, "Kafka", [&](net::Connection& connection) {
     return std::make_unique<kafka::Session>(broker, connection, kafka_config);
   });
@@ -172,6 +179,11 @@ int main(int argc, char** argv) {
       spdlog::critical("{}", err);
       return 1;
     }
+    if (!server::KafkaProducerIds::open(config->data_dir, kafka_producer_ids, err)) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+    kafka_config.producer_ids = kafka_producer_ids.get();
     if (err = kafka_listener.listen(config->bind, config->kafka_port); !err.empty()) {
       spdlog::critical("{}", err);
       return 1;

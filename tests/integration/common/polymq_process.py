@@ -90,11 +90,13 @@ class Broker:
 
     # -- life cycle ---------------------------------------------------------------------
 
-    def spawn(self):
-        """Starts the process without waiting for the port."""
+    def spawn(self, same_ports=False):
+        """Starts the process without waiting for the port. `same_ports`: listen where the
+        last start did, so connected clients find the restarted broker where they left it."""
         assert self.proc is None or self.proc.poll() is not None, "broker already running"
-        self.port = free_port()
-        self.kafka_port = free_port() if self.kafka else None
+        if not (same_ports and self.port is not None):
+            self.port = free_port()
+            self.kafka_port = free_port() if self.kafka else None
         self.starts += 1
         log_path = os.path.join(self.workdir, "%s-%d.log" % (self.name, self.starts))
         self.logs.append(log_path)
@@ -121,8 +123,8 @@ class Broker:
         raise BrokerStartError("broker did not listen on %d within %d s:\n%s"
                                % (self.port, timeout, self.log_tail()))
 
-    def start(self, timeout=60):
-        self.spawn()
+    def start(self, timeout=60, same_ports=False):
+        self.spawn(same_ports)
         return self.wait_ready(timeout)
 
     @property

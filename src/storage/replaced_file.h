@@ -1,6 +1,6 @@
 // A small file replaced as a whole and atomically: the broker's definitions (exchanges, queues,
-// bindings, vhosts, users) live in one such file. The storage layer only moves bytes; it knows
-// nothing of their format.
+// bindings, vhosts, users) live in one such file, the Kafka producer-id reservation in
+// another. The storage layer only moves bytes; it knows nothing of their format.
 //
 // Replacing writes `<path>.tmp`, fdatasyncs it, renames it over `<path>` and fsyncs the
 // directory, so after a crash at any point the file holds either the old or the new contents,
@@ -17,13 +17,13 @@
 
 namespace polymq::storage {
 
-class DefinitionsFile {
+class ReplacedFile {
  public:
   // Larger files are refused as corrupt rather than read into memory.
   static constexpr uint64_t kMaxSize = 256ull * 1024 * 1024;
 
-  // The file `definitions.json` in `dir`. `hooks` (may be null) must outlive the object.
-  explicit DefinitionsFile(const std::string& dir, const FaultHooks* hooks = nullptr);
+  // The file `name` in `dir`. `hooks` (may be null) must outlive the object.
+  ReplacedFile(const std::string& dir, const std::string& name, const FaultHooks* hooks = nullptr);
 
   const std::string& path() const { return path_; }
 

@@ -1,4 +1,4 @@
-#include "storage/definitions_file.h"
+#include "storage/replaced_file.h"
 
 #include <gtest/gtest.h>
 
@@ -17,18 +17,18 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-TEST(DefinitionsFileTest, MissingFileReadsEmpty) {
+TEST(ReplacedFileTest, MissingFileReadsEmpty) {
   TempDir dir;
-  DefinitionsFile file(dir.path());
+  ReplacedFile file(dir.path(), "definitions.json");
   EXPECT_EQ(file.path(), dir.file("definitions.json"));
   auto r = file.read();
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(*r, "");
 }
 
-TEST(DefinitionsFileTest, ReplaceThenReadRoundTrips) {
+TEST(ReplacedFileTest, ReplaceThenReadRoundTrips) {
   TempDir dir;
-  DefinitionsFile file(dir.path());
+  ReplacedFile file(dir.path(), "definitions.json");
   ASSERT_TRUE(file.replace("{\"first\": 1}").ok());
   EXPECT_EQ(*file.read(), "{\"first\": 1}");
   // A shorter second version leaves nothing of the first behind.
@@ -40,7 +40,7 @@ TEST(DefinitionsFileTest, ReplaceThenReadRoundTrips) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("definitions.json.tmp")));
 }
 
-TEST(DefinitionsFileTest, FailedWriteKeepsThePreviousContents) {
+TEST(ReplacedFileTest, FailedWriteKeepsThePreviousContents) {
   TempDir dir;
   FaultHooks hooks;
   bool fail = false;
@@ -48,7 +48,7 @@ TEST(DefinitionsFileTest, FailedWriteKeepsThePreviousContents) {
     if (!fail) return std::nullopt;
     return WriteFault{3, ENOSPC};  // a torn write
   };
-  DefinitionsFile file(dir.path(), &hooks);
+  ReplacedFile file(dir.path(), "definitions.json", &hooks);
   ASSERT_TRUE(file.replace("old contents").ok());
   fail = true;
   Status s = file.replace("new contents");
@@ -57,53 +57,53 @@ TEST(DefinitionsFileTest, FailedWriteKeepsThePreviousContents) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("definitions.json.tmp")));
 }
 
-TEST(DefinitionsFileTest, FailedSyncKeepsThePreviousContents) {
+TEST(ReplacedFileTest, FailedSyncKeepsThePreviousContents) {
   TempDir dir;
   FaultHooks hooks;
   bool fail = false;
   hooks.on_sync = [&](std::string_view) { return fail ? EIO : 0; };
-  DefinitionsFile file(dir.path(), &hooks);
+  ReplacedFile file(dir.path(), "definitions.json", &hooks);
   ASSERT_TRUE(file.replace("old").ok());
   fail = true;
   EXPECT_EQ(file.replace("new").sys_errno(), EIO);
   EXPECT_EQ(*file.read(), "old");
 }
 
-TEST(DefinitionsFileTest, StaleTmpFromACrashIsIgnoredAndReplaced) {
+TEST(ReplacedFileTest, StaleTmpFromACrashIsIgnoredAndReplaced) {
   TempDir dir;
   {
     std::ofstream tmp(dir.file("definitions.json.tmp"));
     tmp << "half a file";
   }
-  DefinitionsFile file(dir.path());
+  ReplacedFile file(dir.path(), "definitions.json");
   EXPECT_EQ(*file.read(), "");  // the tmp file is never read
   ASSERT_TRUE(file.replace("whole").ok());
   EXPECT_EQ(slurp(dir.file("definitions.json")), "whole");
   EXPECT_FALSE(std::filesystem::exists(dir.file("definitions.json.tmp")));
 }
 
-TEST(DefinitionsFileTest, EmptyFileIsCorruptionNotNothingStored) {
+TEST(ReplacedFileTest, EmptyFileIsCorruptionNotNothingStored) {
   TempDir dir;
   { std::ofstream f(dir.file("definitions.json")); }
-  DefinitionsFile file(dir.path());
+  ReplacedFile file(dir.path(), "definitions.json");
   auto r = file.read();
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().is_corruption());
   EXPECT_NE(r.status().message().find("empty"), std::string::npos);
 }
 
-TEST(DefinitionsFileTest, MissingDirectoryIsAnError) {
+TEST(ReplacedFileTest, MissingDirectoryIsAnError) {
   TempDir dir;
-  DefinitionsFile file(dir.file("no/such/dir"));
+  ReplacedFile file(dir.file("no/such/dir"), "definitions.json");
   EXPECT_FALSE(file.replace("x").ok());
   // Reading from a missing directory is "nothing stored", like a missing file.
   EXPECT_EQ(*file.read(), "");
 }
 
-TEST(DefinitionsFileTest, UnreadableFileIsAnError) {
+TEST(ReplacedFileTest, UnreadableFileIsAnError) {
   TempDir dir;
   std::filesystem::create_directory(dir.file("definitions.json"));  // a directory, not a file
-  DefinitionsFile file(dir.path());
+  ReplacedFile file(dir.path(), "definitions.json");
   EXPECT_FALSE(file.read().ok());
 }
 

@@ -1,13 +1,13 @@
-#include "storage/definitions_file.h"
+#include "storage/replaced_file.h"
 
 #include <cstdio>
 
 namespace polymq::storage {
 
-DefinitionsFile::DefinitionsFile(const std::string& dir, const FaultHooks* hooks)
-    : dir_(dir.empty() ? "." : dir), path_(dir_ + "/definitions.json"), hooks_(hooks) {}
+ReplacedFile::ReplacedFile(const std::string& dir, const std::string& name, const FaultHooks* hooks)
+    : dir_(dir.empty() ? "." : dir), path_(dir_ + "/" + name), hooks_(hooks) {}
 
-Result<std::string> DefinitionsFile::read() const {
+Result<std::string> ReplacedFile::read() const {
   auto file = File::open(path_, File::Mode::kRead);
   if (!file.ok()) {
     if (file.status().code() == Code::kNotFound) return std::string();
@@ -27,7 +27,7 @@ Result<std::string> DefinitionsFile::read() const {
   return contents;
 }
 
-Status DefinitionsFile::replace(std::string_view contents) {
+Status ReplacedFile::replace(std::string_view contents) {
   const std::string tmp = path_ + ".tmp";
   {
     auto file = File::open(tmp, File::Mode::kReplace, hooks_);
