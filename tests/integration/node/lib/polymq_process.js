@@ -57,14 +57,25 @@ function portAccepts(port) {
   });
 }
 
-// Brokers still running when this process exits (a crash, a timeout of the test runner)
-// are killed with their process group, so that none outlives the run.
+// Brokers still running when this process exits or is told to (a crash, the run's timeout:
+// `timeout` and CTest signal the test processes, not the brokers, which have their own
+// process group) are killed with their process group, so that none outlives the run.
 const live = new Set();
-process.on('exit', () => {
+function killLive() {
   for (const broker of live) {
     broker.killGroupSync();
   }
-});
+}
+process.on('exit', killLive);
+for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]]) {
+  process.once(signal, () => {
+    for (const broker of live) {
+      process.stderr.write(`${signal}: killing the broker; work directory kept: ${broker.workdir}\n`);
+    }
+    killLive();
+    process.exit(128 + number);
+  });
+}
 
 class Broker {
   /**
