@@ -1,6 +1,7 @@
 'use strict';
 // Produce and consume with kafkajs: keys, headers and timestamps kept, order per partition,
-// GZIP and Snappy batches, acks -1, 1 and 0. Each test has a broker of its own.
+// GZIP and Snappy batches, acks -1, 1 and 0, the idempotent producer. Each test has a broker of
+// its own.
 
 const { test } = require('node:test');
 const fs = require('node:fs');
@@ -210,5 +211,32 @@ test('acks -1, 1 and 0: records are appended and read back', TEST_OPTIONS, async
   assert.deepEqual(
     collector.messages.map((m) => [m.offset, str(m.value)]),
     [[0, 'all-0'], [1, 'all-1'], [2, 'one-0'], [3, 'one-1'], [4, 'one-2'], [5, 'zero-0'], [6, 'all-2']],
+  );
+});
+
+test('an idempotent producer (InitProducerId, sequences) and a transactional one refused', TEST_OPTIONS, async (t) => {
+  const ctx = await KafkaTest.start(t);
+  const topic = uniqueName('idempotent');
+  const producer = await ctx.producer({ idempotent: true, maxInFlightRequests: 1 });
+  for (let i = 0; i < 5; i += 1) {
+    const r = await producer.send({ topic, acks: -1, messages: [{ value: `i-${2 * i}` }, { value: `i-${2 * i + 1}` }] });
+    assert.equal(r[0].errorCode, 0);
+    assert.equal(Number(r[0].baseOffset), 2 * i);
+  }
+  // A transactional producer fails at once: PolyMQ does not serve transactions. The broker
+  // answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which kafkajs does not retry; it reports
+  // that it found no coordinator.
+  const tx = await ctx.producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+  const started = Date.now();
+  await assert.rejects(tx.transaction(), { name: 'KafkaJSGroupCoordinatorNotFound' });
+  assert.ok(Date.now() - started < 10000, 'refused at once, not after retries');
+
+  const { collector } = await consumeAll(ctx, topic, 'idempotent');
+  await collector.waitForCount(10);
+  await sleep(300);
+  ctx.assertNoCrash();
+  assert.deepEqual(
+    collector.messages.map((m) => str(m.value)),
+    Array.from({ length: 10 }, (_, i) => `i-${i}`),
   );
 });
