@@ -239,18 +239,7 @@ void Group::replace_static_member(const std::string& old_id, const JoinGroupRequ
   auto node = members_.extract(old_id);
   Member& old = node.mapped();
   // The member it replaces is fenced: whatever it still waits for is answered now.
-  if (old.awaiting_join) {
-    auto callback = std::move(old.awaiting_join);
-    old.awaiting_join = nullptr;
-    callback(join_error(old_id, error::kFencedInstanceId));
-  }
-  if (old.awaiting_sync) {
-    auto callback = std::move(old.awaiting_sync);
-    old.awaiting_sync = nullptr;
-    SyncGroupResponse r;
-    r.error_code = error::kFencedInstanceId;
-    callback(r);
-  }
+  fail_waiting(old, error::kFencedInstanceId);
   node.key() = new_id;
   old.id = new_id;
   old.client = client;
@@ -439,6 +428,21 @@ void Group::answer_syncs_with_error(int16_t error) {
 
 // --- members ---
 
+void Group::fail_waiting(Member& member, int16_t error) {
+  if (member.awaiting_join) {
+    auto callback = std::move(member.awaiting_join);
+    member.awaiting_join = nullptr;
+    callback(join_error(member.id, error));
+  }
+  if (member.awaiting_sync) {
+    auto callback = std::move(member.awaiting_sync);
+    member.awaiting_sync = nullptr;
+    SyncGroupResponse r;
+    r.error_code = error;
+    callback(r);
+  }
+}
+
 void Group::arm_session_timer(Member& member) {
   if (member.session_timer) {
     member.session_timer->arm(timers_.now() + std::chrono::milliseconds(member.session_timeout_ms));
@@ -463,18 +467,7 @@ void Group::remove_member(const std::string& member_id) {
   auto it = members_.find(member_id);
   if (it == members_.end()) return;
   Member& member = it->second;
-  if (member.awaiting_join) {
-    auto callback = std::move(member.awaiting_join);
-    member.awaiting_join = nullptr;
-    callback(join_error(member_id, error::kUnknownMemberId));
-  }
-  if (member.awaiting_sync) {
-    auto callback = std::move(member.awaiting_sync);
-    member.awaiting_sync = nullptr;
-    SyncGroupResponse r;
-    r.error_code = error::kUnknownMemberId;
-    callback(r);
-  }
+  fail_waiting(member, error::kUnknownMemberId);
   if (member.instance_id) {
     auto s = static_members_.find(*member.instance_id);
     if (s != static_members_.end() && s->second == member_id) static_members_.erase(s);
@@ -697,14 +690,7 @@ void Group::restore(const StoredGroup& stored) {
 
 void Group::mark_dead() {
   rebalance_timer_->cancel();
-  for (auto& [mid, m] : members_) {
-    if (m.awaiting_join) {
-      auto callback = std::move(m.awaiting_join);
-      m.awaiting_join = nullptr;
-      callback(join_error(mid, error::kCoordinatorNotAvailable));
-    }
-  }
-  answer_syncs_with_error(error::kCoordinatorNotAvailable);
+  for (auto& [mid, m] : members_) fail_waiting(m, error::kCoordinatorNotAvailable);
   members_.clear();
   state_ = GroupState::kDead;
 }

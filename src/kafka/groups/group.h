@@ -140,6 +140,8 @@ class Group {
                                 const ClientInfo& client, JoinDone done);
   void update_member(Member& member, const JoinGroupRequest& request, JoinDone done);
   void remove_member(const std::string& member_id);
+  // Answers the member's waiting JoinGroup and SyncGroup, if any, with `error`.
+  void fail_waiting(Member& member, int16_t error);
 
   void prepare_rebalance();
   void maybe_complete_join();
