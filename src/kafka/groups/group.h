@@ -167,7 +167,6 @@ class Group {
   std::map<std::string, std::string> static_members_;  // instance id -> member id
   std::unique_ptr<core::Timer> rebalance_timer_;
   std::map<TopicPartition, CommittedOffset> offsets_;
-  uint64_t ids_ = 0;
 };
 
 }  // namespace polymq::kafka::groups
