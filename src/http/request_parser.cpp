@@ -84,6 +84,13 @@ RequestParser::Step RequestParser::parse(const uint8_t* data, size_t size) {
     }
     if (n == 0) break;
   }
+  // Beast bounds the header by header_limit, but waits for a chunk-size line (extensions
+  // included) or the trailer fields however long they grow: bound them by the same limit, so
+  // that what the connection buffers stays bounded.
+  if (size - step.consumed > limits_.max_header_bytes) {
+    return p.is_header_done() ? fail(step, 400, "chunk line or trailer too long")
+                              : fail(step, 431, "request header too large");
+  }
   return step;
 }
 

@@ -116,6 +116,11 @@ TEST(RequestParser, RefusesWhatCannotBeServed) {
   EXPECT_EQ(feed("GET / HTTP/1.1\r\nX: " + std::string(200, 'a') + "\r\n\r\n", 1000, small).error,
             431);
   EXPECT_EQ(feed("GET / HTTP/1.1\r\nX: " + std::string(200, 'a'), 1, small).error, 431);
+  // A chunk-size line that never ends (found by the fuzzer: Beast waits for it unbounded).
+  EXPECT_EQ(feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;" + std::string(200, 'x'),
+                 7, small)
+                .error,
+            400);
   EXPECT_EQ(feed("GARBAGE\r\n\r\n", 1000).error, 400);
   EXPECT_EQ(feed("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 1000).error, 400);
   EXPECT_EQ(feed("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 1000).error,
