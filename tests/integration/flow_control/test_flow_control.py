@@ -56,7 +56,12 @@ class Producer(threading.Thread):
                 conn.process_data_events(0)
                 if self.notes.blocked and self.published_at_first_block is None:
                     self.published_at_first_block = self.published
-            # A blocked connection does not read our connection.close: wait for the release.
+            # Everything may be written before the broker read enough to raise the alarm: its
+            # connection.blocked then arrives after the last publish, and pika dispatches it
+            # only while the connection is serviced. More than the watermark was published,
+            # so the block comes; wait for it, then for the release (a blocked connection
+            # does not read our connection.close).
+            wait_until(lambda: self.notes.blocked, 30, conn=conn)
             wait_until(lambda: not self.notes.is_blocked, 60, conn=conn)
             conn.close()
         except Exception as e:  # noqa: BLE001 - reported to the test
@@ -69,7 +74,10 @@ def test_memory_watermark_blocks_the_publisher_until_consumers_drain(make_broker
     broker = make_broker("--memory-high-watermark", "1MB")
     observer = broker.connect()        # never publishes: never blocked
     observer.channel().queue_declare("flow-mem")
-    total = 300                        # about 3x the watermark
+    # 2x the watermark: enough that the block must come before the end (the queue holds at
+    # most 1.5x at the block), and what pika writes after the broker stopped reading stays
+    # well within the sockets' buffers, so basic_publish never waits on a full socket.
+    total = 200
     producer = Producer(broker.port, "flow-mem", total)
     producer.start()
     assert producer.ready.wait(30) and producer.error is None, producer.error
