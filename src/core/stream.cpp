@@ -176,6 +176,18 @@ uint64_t Stream::apply_retention(int64_t now_ms) {
   return bytes;
 }
 
+Status Stream::delete_records(uint32_t partition, uint64_t offset, uint64_t& start) {
+  if (Status st = check_partition(partition); !st.ok()) return st;
+  storage::Log& log = *partitions_[partition];
+  auto deleted = log.set_start_offset(offset);
+  start = log.first_offset();
+  if (!deleted.ok()) {
+    return from_storage(deleted.status(),
+                        "delete records of " + dir_ + "/" + std::to_string(partition));
+  }
+  return Status::Ok();
+}
+
 void Stream::destroy() {
   if (committer_ != nullptr) committer_->forget(this);
   notify_closing();

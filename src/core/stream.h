@@ -89,6 +89,7 @@ class Stream final : public storage::SyncParticipant {
   Status read(uint32_t partition, uint64_t offset, uint64_t max_bytes,
               const storage::ReadCallback& fn, uint64_t& next) const;
 
+  // The first offset served: records below it were deleted (retention, delete_records).
   uint64_t first_offset(uint32_t partition) const { return partitions_[partition]->first_offset(); }
   uint64_t next_offset(uint32_t partition) const { return partitions_[partition]->next_offset(); }
   // Every record below is on disk.
@@ -104,6 +105,13 @@ class Stream final : public storage::SyncParticipant {
 
   // Deletes whole segments past retention; returns the bytes reclaimed.
   uint64_t apply_retention(int64_t now_ms);
+  // Deletes the records of `partition` below `offset` (Kafka's DeleteRecords): the partition
+  // then starts at `offset` (first_offset()), durably so once this returns, and its whole
+  // segments below it are gone. `start` is the partition's first offset after the call; an
+  // offset at or below it already changes nothing. kInvalidArgument for a partition out of
+  // range; kNotFound for an offset past durable_offset(); kInternal for a storage failure
+  // (the new start may stand even then: `start` says). Syncs on the owner thread; rare.
+  Status delete_records(uint32_t partition, uint64_t offset, uint64_t& start);
   // Applies new settings to the open stream: more partitions (created empty), a retention
   // and a segment size for what is written from now on. kInvalidArgument for fewer
   // partitions than it has (Kafka cannot shrink a topic either); on a storage error the

@@ -153,6 +153,37 @@ TEST_F(StreamTest, MessagesRoutedIntoAStreamKeepTheirProperties) {
   EXPECT_EQ(stored.message->body, "{}");
 }
 
+TEST_F(StreamTest, DeleteRecordsMovesAPartitionsStartDurably) {
+  Stream& s = open(2);
+  for (int i = 0; i < 5; ++i) append(0, "r" + std::to_string(i));
+  append(1, "other");
+  uint64_t start = 99;
+  EXPECT_EQ(s.delete_records(0, 3, start).code(), ErrorCode::kNotFound) << "not durable yet";
+  EXPECT_EQ(start, 0u);
+  const uint64_t round = committer_->covering_round();
+  ASSERT_TRUE(loop_.run_until([&] { return committer_->completed_round() >= round; }));
+
+  ASSERT_TRUE(s.delete_records(0, 3, start).ok());
+  EXPECT_EQ(start, 3u);
+  EXPECT_EQ(s.first_offset(0), 3u);
+  EXPECT_EQ(s.first_offset(1), 0u) << "the other partition keeps its records";
+  EXPECT_EQ(read(0, 3), (std::vector<Read>{{3, 0, "r3"}, {4, 0, "r4"}}));
+  uint64_t next = 0;
+  EXPECT_EQ(s.read(
+                 0, 2, 100, [](const storage::RecordView&) { return true; }, next)
+                .code(),
+            ErrorCode::kNotFound);
+  // Below the start: nothing changes. Past the durable end, or no such partition: refused.
+  ASSERT_TRUE(s.delete_records(0, 1, start).ok());
+  EXPECT_EQ(start, 3u);
+  EXPECT_EQ(s.delete_records(0, 6, start).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(s.delete_records(2, 0, start).code(), ErrorCode::kInvalidArgument);
+
+  Stream& again = open(2);
+  EXPECT_EQ(again.first_offset(0), 3u);
+  EXPECT_EQ(again.next_offset(0), 5u);
+}
+
 TEST_F(StreamTest, DestroyRemovesTheFiles) {
   Stream& s = open(1);
   append(0, "a");

@@ -32,6 +32,7 @@ constexpr SupportedApi kSupported[] = {
     {api_key::kApiVersions, 0, 3},
     {api_key::kCreateTopics, 0, 7},
     {api_key::kDeleteTopics, 0, 6},
+    {api_key::kDeleteRecords, 0, 2},
     {api_key::kInitProducerId, 0, 4},
     {api_key::kOffsetForLeaderEpoch, 0, 4},
     {api_key::kDescribeConfigs, 0, 4},

@@ -1,5 +1,7 @@
 #include "kafka/offsets.h"
 
+#include <algorithm>
+
 #include "kafka/error_codes.h"
 #include "kafka/protocol/record_batch.h"
 #include "kafka/topics.h"
@@ -12,15 +14,16 @@ constexpr int64_t kEarliest = -2;
 
 using OffsetAnswer = ListOffsetsResponse::ListOffsetsPartitionResponse;
 
-// The first record at or after `timestamp` within the entry at `entry_offset`, when it is an
-// uncompressed Kafka batch; otherwise the entry itself.
+// The first record at or after `timestamp` within the entry that holds `entry_offset`, when it
+// is an uncompressed Kafka batch; otherwise the entry itself. Records of the entry below
+// `entry_offset` do not count: the entry may straddle the log start offset (DeleteRecords).
 void refine_in_entry(const core::Stream& stream, uint32_t partition, uint64_t entry_offset,
                      int64_t timestamp, OffsetAnswer& answer) {
   uint64_t next = 0;
   (void)stream.read(
       partition, entry_offset, 1,
       [&](const storage::RecordView& v) {
-        answer.offset = static_cast<int64_t>(v.offset);
+        answer.offset = static_cast<int64_t>(std::max(v.offset, entry_offset));
         answer.timestamp = v.timestamp;
         RecordBatchHeader h;
         if (v.batch_count == 0 || parse_batch_header(v.payload, h) != BatchParse::kOk ||
@@ -32,6 +35,7 @@ void refine_in_entry(const core::Stream& stream, uint32_t partition, uint64_t en
         Record r;
         while (reader.next(r)) {
           const int64_t ts = h.base_timestamp + r.timestamp_delta;
+          if (h.base_offset + r.offset_delta < static_cast<int64_t>(entry_offset)) continue;
           if (ts >= timestamp) {
             answer.offset = h.base_offset + r.offset_delta;
             answer.timestamp = ts;

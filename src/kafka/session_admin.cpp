@@ -1,6 +1,8 @@
 // Topic administration in a Kafka session: each answer leaves once the definitions it changed
-// are durable (Session::send_when_durable).
+// are durable (Session::send_when_durable). DeleteRecords changes no definition: its handler
+// returns once the new start offsets are synced.
 #include "kafka/admin.h"
+#include "kafka/delete_records.h"
 #include "kafka/session.h"
 
 namespace polymq::kafka {
@@ -38,6 +40,10 @@ bool Session::dispatch_admin(const Request& request, const Reply& reply) {
           before, reply,
           handle_incremental_alter_configs(broker_, config_,
                                            std::get<IncrementalAlterConfigsRequest>(request.body)));
+      return true;
+    case api_key::kDeleteRecords:
+      reply.send(
+          handle_delete_records(broker_, config_, std::get<DeleteRecordsRequest>(request.body)));
       return true;
     case api_key::kDescribeCluster:
       reply.send(handle_describe_cluster(config_, std::get<DescribeClusterRequest>(request.body)));

@@ -61,6 +61,7 @@ void expect_supported_list(const ApiVersionsResponse& r) {
       // Topic administration (kafka/admin.h).
       {api_key::kCreateTopics, {0, 7}},
       {api_key::kDeleteTopics, {0, 6}},
+      {api_key::kDeleteRecords, {0, 2}},
       {api_key::kDescribeConfigs, {0, 4}},
       {api_key::kAlterConfigs, {0, 2}},
       {api_key::kCreatePartitions, {0, 3}},

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "storage/log_format.h"
+#include "storage/start_offset.h"
 
 namespace polymq::storage {
 
@@ -73,6 +74,7 @@ Result<std::unique_ptr<Log>> Log::open(const std::string& dir, LogOptions option
   if (report == nullptr) report = &local;
   *report = RecoveryReport{};
   if (Status st = log->load(report); !st.ok()) return st;
+  if (Status st = log->load_start_offset(report); !st.ok()) return st;
   return log;
 }
 
@@ -164,7 +166,51 @@ Status Log::load(RecoveryReport* report) {
   return Status::Ok();
 }
 
-uint64_t Log::first_offset() const { return segments_.front()->base_offset(); }
+Status Log::load_start_offset(RecoveryReport* report) {
+  auto checkpoint = read_start_offset(dir_);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (!checkpoint->has_value()) return Status::Ok();
+  start_offset_ = **checkpoint;
+  report->start_offset = start_offset_;
+  if (start_offset_ > next_offset()) {
+    // Only records that no sync covered can have been lost, and the start never passes the
+    // durable offset; so this is a tail lost under sync policy never (or by the disk).
+    report->removed_below_start = segments_.size();
+    return restart_at(start_offset_);
+  }
+  // An interrupted set_start_offset: the checkpoint was written, the deletion was not done.
+  const size_t below = segments_below(start_offset_);
+  auto deleted = delete_front(below);
+  if (!deleted.ok()) return deleted.status();
+  report->removed_below_start = below;
+  return Status::Ok();
+}
+
+Status Log::restart_at(uint64_t offset) {
+  // All segments go before the new one is made: a crash in between leaves fewer segments (or
+  // none, and then open() makes segment 0), still ending below the start, and the next open
+  // finishes the job.
+  for (auto& seg : segments_) {
+    if (Status st = seg->remove(); !st.ok()) return st;
+  }
+  segments_.clear();
+  pending_seals_.clear();
+  auto seg = Segment::create(dir_, offset, segment_options());  // syncs the directory
+  if (!seg.ok()) return seg.status();
+  segments_.push_back(std::move(*seg));
+  durable_offset_ = offset;
+  return Status::Ok();
+}
+
+size_t Log::segments_below(uint64_t offset) const {
+  size_t count = 0;
+  while (count + 1 < segments_.size() && segments_[count + 1]->base_offset() <= offset) ++count;
+  return count;
+}
+
+uint64_t Log::first_offset() const {
+  return std::max(start_offset_, segments_.front()->base_offset());
+}
 
 uint64_t Log::next_offset() const { return segments_.back()->next_offset(); }
 
@@ -366,10 +412,14 @@ Result<IndexLookup> Log::lookup(uint64_t offset) const {
 }
 
 Result<uint64_t> Log::offset_for_time(int64_t timestamp_ms) const {
+  const uint64_t first = first_offset();
   for (const auto& seg : segments_) {
-    if (!seg->empty() && seg->max_timestamp() >= timestamp_ms) {
-      return seg->offset_for_time(timestamp_ms);
-    }
+    if (seg->empty() || seg->max_timestamp() < timestamp_ms) continue;
+    auto found = seg->offset_for_time(timestamp_ms, first);
+    if (!found.ok()) return found;
+    // Without a match from `first` on (the newest records of the first segment may lie below
+    // the start), the next segment may have one.
+    if (*found < seg->next_offset()) return std::max(*found, first);
   }
   return next_offset();
 }
@@ -386,7 +436,7 @@ Result<DeleteStats> Log::delete_front(size_t count) {
     stats.bytes += bytes;
   }
   segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(removed));
-  const uint64_t first = first_offset();
+  const uint64_t first = segments_.front()->base_offset();
   std::erase_if(pending_seals_, [first](const SealWork& w) { return w.base_offset() < first; });
   if (removed > 0 && st.ok()) st = sync_dir(dir_);
   if (!st.ok()) return st;
@@ -401,9 +451,22 @@ Result<DeleteStats> Log::delete_segments_before(uint64_t offset) {
     if (!failed_.ok()) return failed_;
     if (Status st = roll(); !st.ok()) return st;
   }
-  size_t count = 0;
-  while (count + 1 < segments_.size() && segments_[count + 1]->base_offset() <= offset) ++count;
-  return delete_front(count);
+  return delete_front(segments_below(offset));
+}
+
+Result<DeleteStats> Log::set_start_offset(uint64_t offset) {
+  if (offset > durable_offset_) {
+    return Status::OutOfRange("start offset " + std::to_string(offset) +
+                              " is past the durable end of the log (" +
+                              std::to_string(durable_offset_) + ")");
+  }
+  if (offset > first_offset()) {
+    // The checkpoint first: deleting segments before it is durable could, after a crash,
+    // serve again the records of the first segment left that lie below the start.
+    if (Status st = write_start_offset(dir_, offset, &options_.hooks); !st.ok()) return st;
+    start_offset_ = offset;
+  }
+  return delete_segments_before(first_offset());
 }
 
 Result<DeleteStats> Log::apply_retention(int64_t now_ms) {

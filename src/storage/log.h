@@ -1,7 +1,11 @@
 // An offset-addressable, append-only log of records, kept as a directory of segments (format
-// in log_format.h, rationale in docs/storage-format.md). The storage under durable queues and,
-// later, Kafka partitions and SQS queues: offsets are dense and never reused, space is
+// in log_format.h, rationale in docs/storage-format.md). The storage under durable queues,
+// Kafka partitions and, later, SQS queues: offsets are dense and never reused, space is
 // reclaimed a whole segment at a time from the front, and open() recovers from a crash.
+//
+// Its first offset is the larger of the first segment's base and a logical start offset
+// (set_start_offset, Kafka's log start offset): records below the start may still sit in the
+// first segment, but no read, lookup or time lookup reaches them.
 //
 // REQUIRES: external synchronization. A Log belongs to one owner thread; nothing in it locks.
 #pragma once
@@ -52,6 +56,11 @@ struct RecoveryReport {
   std::vector<uint64_t> rebuilt_indexes;  // base offsets of sealed segments scanned on open
   std::vector<CorruptSegment> corrupt_segments;
   size_t removed_orphan_files = 0;  // index files whose .log was gone (an interrupted delete)
+  // The start offset checkpoint found (0 without one), and the segments removed because all
+  // their records lie below it: what an interrupted set_start_offset left, or the whole log
+  // when its recovered end fell below the start (then it restarts empty at the start).
+  uint64_t start_offset = 0;
+  size_t removed_below_start = 0;
 };
 
 // Space reclaimed by retention or prefix deletion.
@@ -122,8 +131,9 @@ class Log {
   // would take the framed bytes delivered past max_bytes (the first record is delivered
   // whatever its size), or the log ends. Returns the offset after the last record delivered.
   // offset == next_offset() delivers nothing; outside [first_offset(), next_offset()] is
-  // kOutOfRange. A record that fails a check is never delivered: the read stops there with
-  // kCorruption (the records delivered before it are intact).
+  // kOutOfRange. A batch entry that covers `offset` is delivered whole, even when it starts
+  // below first_offset(). A record that fails a check is never delivered: the read stops
+  // there with kCorruption (the records delivered before it are intact).
   Result<uint64_t> read(uint64_t offset, uint64_t max_bytes, const ReadCallback& fn) const;
 
   // The file range that read(offset, max_bytes) would read first, within the segment that
@@ -142,6 +152,7 @@ class Log {
   Result<SyncTicket> begin_sync();
   Status end_sync(const SyncTicket& ticket, const Status& result);
 
+  // The first offset served: max(start offset, the first segment's base).
   uint64_t first_offset() const;
   uint64_t next_offset() const;
   // Every record below this offset is on disk (synced by flush(), a sync round, or open()). A
@@ -154,8 +165,21 @@ class Log {
 
   // Deletes every segment all of whose records are below `offset` (whole segments only; the
   // active one is rolled first if `offset` is next_offset()). first_offset() becomes the base
-  // of the first segment left. REQUIRES offset <= next_offset(), else kOutOfRange.
+  // of the first segment left (or stays the start offset, if that is larger).
+  // REQUIRES offset <= next_offset(), else kOutOfRange.
   Result<DeleteStats> delete_segments_before(uint64_t offset);
+
+  // Moves the start of the log up to `offset` (Kafka's DeleteRecords): first_offset() becomes
+  // `offset` and nothing below it is served again. The start is written to the start-offset
+  // checkpoint and synced (with the directory) before anything else, so it survives a crash;
+  // then the segments wholly below it are deleted as by delete_segments_before. An offset at
+  // or below first_offset() moves nothing (the deletion is still tried). kOutOfRange above
+  // durable_offset(): a start beyond what is on disk could outlive the records below it.
+  // When the checkpoint cannot be written nothing changes; when the segments cannot be
+  // deleted after it was, the new start stands and the error is returned (the segments go at
+  // the next call, retention, or open). Blocks on two syncs on the owner thread: meant for
+  // rare administrative calls, not the data path.
+  Result<DeleteStats> set_start_offset(uint64_t offset);
 
   // Deletes the oldest segments that retention no longer keeps: those whose newest record is
   // older than retention_ms at `now_ms`, then, oldest first, sealed segments while the rest
@@ -169,12 +193,13 @@ class Log {
     options_.retention_bytes = retention_bytes;
   }
 
-  // Drops the records at and after `offset` (e.g. an uncommitted suffix).
-  // REQUIRES first_offset() <= offset <= next_offset(), else kOutOfRange.
+  // Drops the records at and after `offset` (e.g. an uncommitted suffix). Never below the
+  // start offset: REQUIRES first_offset() <= offset <= next_offset(), else kOutOfRange.
   Status truncate_to(uint64_t offset);
 
-  // The first offset whose record has a timestamp >= ts (next_offset() if none), searching
-  // from the first segment whose newest record is >= ts.
+  // The first offset from first_offset() on whose record has a timestamp >= ts (next_offset()
+  // if none), searching from the first segment whose newest record is >= ts. A batch entry
+  // that covers first_offset() and qualifies answers first_offset().
   Result<uint64_t> offset_for_time(int64_t timestamp_ms) const;
 
   // The index lookup behind a read of `offset`. REQUIRES first_offset() <= offset < next_offset()
@@ -191,6 +216,13 @@ class Log {
   // The segment holding `offset`. REQUIRES first_offset() <= offset < next_offset()
   const Segment& segment_for(uint64_t offset) const;
   Status load(RecoveryReport* report);
+  // After the segments are loaded: applies the start offset checkpoint (see RecoveryReport).
+  Status load_start_offset(RecoveryReport* report);
+  // Replaces every segment with one empty segment at `offset`: the recovered log ends below
+  // its start, so all it holds is below the start anyway.
+  Status restart_at(uint64_t offset);
+  // How many segments from the front hold only records below `offset`.
+  size_t segments_below(uint64_t offset) const;
   // Starts a new segment. The old one is sealed in memory at once; its sync and index files,
   // and the sync of the directory that makes the new file's name durable, are left to the
   // next begin_sync() (or flush()), off the owner thread.
@@ -204,6 +236,9 @@ class Log {
   LogOptions options_;
   DirLock lock_;
   std::vector<std::unique_ptr<Segment>> segments_;  // by base offset; never empty
+  // The logical start (set_start_offset, or the checkpoint read by open()); first_offset() is
+  // the larger of it and the first segment's base. Invariant: <= next_offset().
+  uint64_t start_offset_ = 0;
   uint64_t durable_offset_ = 0;
   Status failed_;                        // a failed sync poisons the log
   std::vector<SealWork> pending_seals_;  // rolled segments not yet synced, oldest first

@@ -24,6 +24,7 @@ namespace polymq::storage::format {
 //   00000000000000000000.index      sparse offset index (written when the segment is sealed)
 //   00000000000000000000.timeindex  sparse time index   (written when the segment is sealed)
 //   LOCK                            flock()ed by the process that has the log open
+//   start-offset                    the logical start offset, when one was set (below)
 //
 // The last segment is the active one: appends go there, its indexes live in memory and are
 // rebuilt by scanning it on open. Every other segment is sealed: immutable, with both index
@@ -33,6 +34,7 @@ inline constexpr std::string_view kLogSuffix = ".log";
 inline constexpr std::string_view kIndexSuffix = ".index";
 inline constexpr std::string_view kTimeIndexSuffix = ".timeindex";
 inline constexpr std::string_view kLockFileName = "LOCK";
+inline constexpr std::string_view kStartOffsetFileName = "start-offset";
 
 // ---------------------------------------------------------------------------------------------
 // Record (in .log files)
@@ -120,6 +122,22 @@ inline constexpr size_t kTimeEntrySize = 12;
 inline constexpr size_t kFooterSize = 16;
 inline constexpr uint32_t kIndexMagic = 0x31584950;      // "PIX1" read as bytes
 inline constexpr uint32_t kTimeIndexMagic = 0x31585450;  // "PTX1"
+
+// ---------------------------------------------------------------------------------------------
+// Start offset checkpoint (start-offset): the log's logical start, below which no record is
+// served although it may still sit in the first segment (Kafka's log start offset, moved by
+// DeleteRecords). Absent until Log::set_start_offset first moves the start past the first
+// segment's base; replaced whole, atomically (storage::ReplacedFile).
+//
+//   0     4     magic        u32: kStartOffsetMagic
+//   4     8     offset       u64: the start offset
+//   12    4     crc          u32: CRC-32C of bytes [0, 12)
+//
+// The log's first offset is max(this offset, the first segment's base): retention deleting
+// segments moves the start without rewriting the file. A file of another size, magic or CRC
+// fails Log::open with kCorruption (serving the records it hid would undo a deletion).
+inline constexpr size_t kStartOffsetFileSize = 16;
+inline constexpr uint32_t kStartOffsetMagic = 0x314f5350;  // "PSO1" read as bytes
 
 // Timestamp value meaning "no record yet" (an empty segment's largest timestamp).
 inline constexpr int64_t kNoTimestamp = std::numeric_limits<int64_t>::min();

@@ -252,7 +252,7 @@ Status Segment::read(ReadCursor* cursor, uint64_t max_bytes, const ReadCallback&
   return Status::Ok();
 }
 
-Result<uint64_t> Segment::offset_for_time(int64_t ts) const {
+Result<uint64_t> Segment::offset_for_time(int64_t ts, uint64_t from) const {
   if (empty() || max_ts_ < ts) return next_offset_;
   // Every record up to a time entry's offset is no newer than the entry: start after the last
   // entry that is older than ts.
@@ -260,6 +260,8 @@ Result<uint64_t> Segment::offset_for_time(int64_t ts) const {
   auto it = std::lower_bound(time_index_.begin(), time_index_.end(), ts,
                              [](const TimeEntry& e, int64_t t) { return e.ts < t; });
   if (it != time_index_.begin()) start = base_ + std::prev(it)->rel + 1;
+  start = std::max(start, from);
+  if (start >= next_offset_) return next_offset_;
   RecordReader reader = reader_at(start, 64 * 1024);
   if (Status st = seek(&reader, start); !st.ok()) return st;
   RecordView rec;

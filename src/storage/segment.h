@@ -136,8 +136,9 @@ class Segment {
   // REQUIRES: base_offset() <= cursor->next_offset <= next_offset()
   Status read(ReadCursor* cursor, uint64_t max_bytes, const ReadCallback& fn) const;
 
-  // The first offset whose record has a timestamp >= ts, or next_offset() if there is none.
-  Result<uint64_t> offset_for_time(int64_t ts) const;
+  // The first offset whose record has a timestamp >= ts, or next_offset() if there is none,
+  // looking only at the records from `from` on (a batch entry that covers `from` included).
+  Result<uint64_t> offset_for_time(int64_t ts, uint64_t from = 0) const;
 
   // Makes the appended records durable (fdatasync of the .log).
   Status sync();

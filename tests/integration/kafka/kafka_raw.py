@@ -1,6 +1,7 @@
 """A raw Kafka client for what the real clients cannot be made to send: requests in versions
-they would never pick, bad sizes, unknown API keys. Only the few fields the tests read are
-decoded."""
+they would never pick, bad sizes, unknown API keys, and DeleteRecords (which Debian's
+confluent-kafka 1.7 and kafka-python 2.0.2 do not have). Only the few fields the tests read
+are decoded."""
 
 import socket
 import struct
@@ -10,6 +11,7 @@ METADATA = 3
 PRODUCE = 0
 FETCH = 1
 LIST_OFFSETS = 2
+DELETE_RECORDS = 21
 OFFSET_FOR_LEADER_EPOCH = 23
 
 
@@ -95,3 +97,91 @@ def metadata_v2_cluster(port):
     cluster_id, pos = _string(payload, pos)
     (controller,) = struct.unpack_from(">i", payload, pos)
     return brokers, cluster_id, controller
+
+
+def _uvarint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def _read_uvarint(payload, pos):
+    n, shift = 0, 0
+    while True:
+        b = payload[pos]
+        pos += 1
+        n |= (b & 0x7F) << shift
+        if b < 0x80:
+            return n, pos
+        shift += 7
+
+
+def _array_length(payload, pos, flexible):
+    if flexible:
+        n, pos = _read_uvarint(payload, pos)
+        return n - 1, pos
+    return struct.unpack_from(">i", payload, pos)[0], pos + 4
+
+
+def _read_string(payload, pos, flexible):
+    if flexible:
+        n, pos = _read_uvarint(payload, pos)
+        return payload[pos:pos + n - 1].decode(), pos + n - 1
+    return _string(payload, pos)
+
+
+def _skip_tags(payload, pos):
+    count, pos = _read_uvarint(payload, pos)
+    for _ in range(count):
+        _tag, pos = _read_uvarint(payload, pos)
+        size, pos = _read_uvarint(payload, pos)
+        pos += size
+    return pos
+
+
+def delete_records(port, topic, offsets, version=2, timeout_ms=30000):
+    """DeleteRecords of `topic` for {partition: offset}: {partition: (low watermark, error
+    code)}. v2 is flexible: compact arrays and strings, tagged fields."""
+    flexible = version >= 2
+    name = topic.encode()
+    if flexible:
+        body = _uvarint(2) + _uvarint(len(name) + 1) + name + _uvarint(len(offsets) + 1)
+        for partition, offset in offsets.items():
+            body += struct.pack(">iq", partition, offset) + b"\x00"
+        body += b"\x00" + struct.pack(">i", timeout_ms) + b"\x00"
+    else:
+        body = struct.pack(">i", 1) + struct.pack(">h", len(name)) + name
+        body += struct.pack(">i", len(offsets))
+        for partition, offset in offsets.items():
+            body += struct.pack(">iq", partition, offset)
+        body += struct.pack(">i", timeout_ms)
+    with connect(port) as s:
+        s.sendall(request_bytes(DELETE_RECORDS, version, 5, body, flexible=flexible))
+        payload = read_frame(s)
+    assert payload is not None, "no DeleteRecords response"
+    (correlation_id,) = struct.unpack_from(">i", payload, 0)
+    assert correlation_id == 5
+    pos = 4
+    if flexible:
+        pos = _skip_tags(payload, pos)  # the response header's
+    pos += 4  # throttle_time_ms
+    result = {}
+    topics, pos = _array_length(payload, pos, flexible)
+    for _ in range(topics):
+        got_name, pos = _read_string(payload, pos, flexible)
+        assert got_name == topic
+        partitions, pos = _array_length(payload, pos, flexible)
+        for _ in range(partitions):
+            partition, low, error = struct.unpack_from(">iqh", payload, pos)
+            pos += 14
+            if flexible:
+                pos = _skip_tags(payload, pos)
+            result[partition] = (low, error)
+        if flexible:
+            pos = _skip_tags(payload, pos)
+    if flexible:
+        pos = _skip_tags(payload, pos)
+    assert pos == len(payload), "trailing bytes in a DeleteRecords response"
+    return result
