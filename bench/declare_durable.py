@@ -79,7 +79,8 @@ class PolyMQ:
                                       str(self.port), "--data-dir", self.data, "--log-level",
                                       "warn", "--sync-policy", self.sync_policy],
                                      # AMQP only: Kafka's default port may be taken.
-                                     env=dict(os.environ, POLYMQ_KAFKA_PORT="0"))
+                                     env=dict(os.environ, POLYMQ_KAFKA_PORT="0",
+                                              POLYMQ_SQS_PORT="0"))
         deadline = started + 60
         while True:
             try:

@@ -34,6 +34,10 @@ struct QueuedMessage {
   uint32_t delivery_count = 0;       // times handed out before (SQS: receive count - 1)
   uint64_t log_offset = kNotStored;  // its record in the queue's store, if it has one
   Clock::time_point expires_at = Clock::time_point::max();  // message TTL; max() = never
+  // When it was first handed to a receiver, or to a subscriber that asks for it
+  // (ConsumerOptions::stamp_first_delivery); {} = not recorded (SQS's
+  // ApproximateFirstReceiveTimestamp). Not kept across a restart.
+  Clock::time_point first_delivered{};
   bool redelivered() const { return delivery_count > 0; }
 };
 
@@ -41,7 +45,8 @@ struct QueuedMessage {
 struct Delivery {
   LeaseId lease = 0;  // 0: settled on delivery (no-ack)
   MessagePtr message;
-  uint32_t delivery_count = 0;  // times it was handed out before this delivery
+  uint32_t delivery_count = 0;          // times it was handed out before this delivery
+  Clock::time_point first_delivered{};  // QueuedMessage::first_delivered
   bool redelivered() const { return delivery_count > 0; }
 };
 
@@ -64,6 +69,9 @@ struct ConsumerOptions {
   bool auto_settle = false;  // no-ack: a delivery is settled as it is handed out
   bool exclusive = false;    // the only consumer of the queue
   int32_t priority = 0;      // x-priority: higher ones are served first
+  // Records when a message is first delivered (QueuedMessage::first_delivered); off for AMQP
+  // consumers, whose deliveries then read no clock.
+  bool stamp_first_delivery = false;
 };
 
 }  // namespace polymq::core

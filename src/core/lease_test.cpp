@@ -62,6 +62,19 @@ TEST_F(LeaseTest, ReceivedMessageIsInvisibleUntilItsDeadlineThenReturnsWithACoun
   EXPECT_EQ(q_.message_count(), 0u);
 }
 
+TEST_F(LeaseTest, FirstDeliveryTimeIsKeptAcrossReturns) {
+  q_.enqueue(make("a"));
+  const Clock::time_point first = timers_.now();
+  Delivery d;
+  ASSERT_TRUE(q_.receive(d, visible_for(10s)));
+  EXPECT_EQ(d.first_delivered, first);
+  timers_.advance(10s);
+  Delivery again;
+  ASSERT_TRUE(q_.receive(again, visible_for(10s)));
+  EXPECT_EQ(again.delivery_count, 1u);
+  EXPECT_EQ(again.first_delivered, first);
+}
+
 TEST_F(LeaseTest, ExtendMovesTheDeadline) {
   q_.enqueue(make("a"));
   Delivery d;

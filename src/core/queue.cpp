@@ -368,6 +368,10 @@ void Queue::deliver_to(const ConsumerEntry& entry, QueuedMessage message) {
   Delivery d;
   d.message = message.message;
   d.delivery_count = message.delivery_count;
+  if (entry.options.stamp_first_delivery && message.first_delivered == Clock::time_point{}) {
+    message.first_delivered = now();
+  }
+  d.first_delivered = message.first_delivered;
   if (entry.options.auto_settle) {
     settle_for_good(message);
   } else {

@@ -14,6 +14,8 @@ bool Queue::receive(Delivery& out, const ReceiveOptions& options) {
   QueuedMessage m = pop_ready();
   out.message = m.message;
   out.delivery_count = m.delivery_count;
+  if (m.first_delivered == Clock::time_point{}) m.first_delivered = now();
+  out.first_delivered = m.first_delivered;
   if (options.auto_settle) {
     out.lease = 0;
     settle_for_good(m);

@@ -74,6 +74,7 @@ void UserStore::add(std::string_view name, std::string_view password, bool loopb
   RAND_bytes(reinterpret_cast<unsigned char*>(user.salt.data()), 4);
   user.password_digest = digest(user.salt, password);
   fill_scram(user, password);
+  user.password = std::string(password);
   user.tags = std::move(tags);
   user.loopback_only = loopback_only;
   users_[user.name] = std::move(user);
@@ -101,12 +102,19 @@ bool UserStore::remember_password(std::string_view name, std::string_view passwo
     return false;
   }
   if (!user.scram[0] || !user.scram[1]) fill_scram(user, password);
+  if (!user.password) user.password = std::string(password);
   return true;
 }
 
 const User* UserStore::find(std::string_view name) const {
   auto it = users_.find(name);
   return it == users_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> UserStore::known_password(std::string_view name) const {
+  const User* user = find(name);
+  if (user == nullptr) return std::nullopt;
+  return user->password;
 }
 
 std::vector<const User*> UserStore::list() const {

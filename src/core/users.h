@@ -7,6 +7,12 @@
 // password has them; a user restored from a stored digest (a definitions file) gets them the
 // next time its password is known again (remember_password: the configured users at start, a
 // successful PLAIN login).
+//
+// AWS Signature Version 4 (the SQS front-end) cannot be verified from a digest: the signing key
+// is derived from the secret itself. So a user whose password is known in this process (added
+// with it, or remembered as above) also keeps the plain password, `User::password`. It is a
+// password-equivalent held in memory only: never written to the definitions file (which keeps
+// the salted digest), and absent for a restored user until its password is known again.
 #pragma once
 
 #include <array>
@@ -47,6 +53,8 @@ struct User {
   bool loopback_only = false;
   // Indexed by ScramHash; empty until the password is known (see the file comment).
   std::array<std::optional<ScramCredentials>, 2> scram;
+  // The plain password, for SigV4 only; unset until known (see the file comment).
+  std::optional<std::string> password;
 };
 
 class UserStore {
@@ -59,9 +67,12 @@ class UserStore {
   void insert(User user);
   bool remove(std::string_view name);
   // Makes the user's SCRAM credentials from `password` when it is the user's password and
-  // they are missing; false when it is not the password (or no such user).
+  // they are missing, and keeps the password for SigV4; false when it is not the password (or
+  // no such user).
   bool remember_password(std::string_view name, std::string_view password);
   const User* find(std::string_view name) const;
+  // The password of `name` when this process knows it (User::password), for SigV4.
+  std::optional<std::string> known_password(std::string_view name) const;
   // Every user, ordered by name.
   std::vector<const User*> list() const;
   // kAccessRefused for an unknown user, a wrong password, or a loopback-only user connecting

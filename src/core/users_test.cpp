@@ -101,5 +101,23 @@ TEST(ScramCredentialsTest, MadeFromThePasswordOnly) {
   EXPECT_FALSE(users.remember_password("nobody", "secret"));
 }
 
+TEST(UserStoreTest, KnownPasswordForSigV4) {
+  UserStore users;
+  users.add("app", "secret", false);
+  EXPECT_EQ(users.known_password("app"), "secret");
+  EXPECT_EQ(users.known_password("nobody"), std::nullopt);
+
+  // Restored from its digest: unknown until remembered, and only the right one is kept.
+  User restored = *users.find("app");
+  restored.name = "restored";
+  restored.password.reset();
+  users.insert(restored);
+  EXPECT_EQ(users.known_password("restored"), std::nullopt);
+  EXPECT_FALSE(users.remember_password("restored", "wrong"));
+  EXPECT_EQ(users.known_password("restored"), std::nullopt);
+  EXPECT_TRUE(users.remember_password("restored", "secret"));
+  EXPECT_EQ(users.known_password("restored"), "secret");
+}
+
 }  // namespace
 }  // namespace polymq::core

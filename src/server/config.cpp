@@ -239,6 +239,24 @@ std::string apply_toml(const std::string& path, Config& config) {
       err = "'kafka.num_partitions' must be at least 1";
     }
   }
+  auto sqs = doc["sqs"];
+  if (err.empty()) err = read_int(sqs["port"], "sqs.port", config.sqs_port);
+  if (const toml::node* n = sqs["vhost"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<std::string>();
+    if (!v || v->empty()) {
+      err = "'sqs.vhost' must be a non-empty string";
+    } else {
+      config.sqs_vhost = *v;
+    }
+  }
+  if (const toml::node* n = sqs["account_id"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<std::string>();
+    if (!v || v->size() != 12 || v->find_first_not_of("0123456789") != std::string::npos) {
+      err = "'sqs.account_id' must be a string of 12 digits";
+    } else {
+      config.sqs_account_id = *v;
+    }
+  }
   auto storage = doc["storage"];
   if (auto v = storage["sync_policy"].value<std::string>()) config.sync_policy = *v;
   if (err.empty()) {
@@ -368,6 +386,9 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
                                       "Host Kafka clients are told to connect to (default: the "
                                       "bind address, 127.0.0.1 when bound to 0.0.0.0)")
                            ->envname("POLYMQ_KAFKA_ADVERTISED_HOST");
+  uint16_t sqs_port = 0;
+  auto* o_sqs_port = app.add_option("--sqs-port", sqs_port, "SQS port (default 9324, 0: off)")
+                         ->envname("POLYMQ_SQS_PORT");
   auto* o_level = app.add_option("--log-level", log_level,
                                  "trace, debug, info, warn, error or off (default info)")
                       ->envname("POLYMQ_LOG_LEVEL")
@@ -446,6 +467,7 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_port->count() > 0) config.amqp_port = amqp_port;
   if (o_kafka_port->count() > 0) config.kafka_port = kafka_port;
   if (o_kafka_host->count() > 0) config.kafka_advertised_host = kafka_host;
+  if (o_sqs_port->count() > 0) config.sqs_port = sqs_port;
   if (o_level->count() > 0) config.log_level = log_level;
   if (o_max->count() > 0) config.max_message_size = max_message_size;
   if (o_sync->count() > 0) config.sync_policy = sync_policy;

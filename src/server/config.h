@@ -54,6 +54,12 @@ struct Config {
   bool kafka_auto_create_topics = true;
   uint32_t kafka_num_partitions = 1;
 
+  // SQS (the AWS query and JSON 1.0 protocols over HTTP/1.1): 0 disables the listener. Queues
+  // are the queues of sqs_vhost (which must exist); QueueUrls and ARNs name sqs_account_id.
+  uint16_t sqs_port = 9324;
+  std::string sqs_vhost = "/";
+  std::string sqs_account_id = "000000000000";
+
   // Storage: when publisher confirms of persistent messages wait for fdatasync.
   std::string sync_policy = "batch";  // batch | interval | never
   uint32_t sync_interval_ms = 10;     // for "interval"

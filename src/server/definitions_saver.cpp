@@ -158,7 +158,12 @@ void DefinitionsSaver::apply_config(const Config& config) {
   for (const auto& vhost : config.vhosts) broker_.add_vhost(vhost);
   core::UserStore& users = broker_.users();
   const bool defaults = same_users(config.users, Config{}.users);
-  if (defaults && !users.list().empty()) return;
+  if (defaults && !users.list().empty()) {
+    // The stored users stay as they are; a default user whose stored password is still the
+    // default one gets its SCRAM credentials and SigV4 password back (users.h).
+    for (const auto& u : config.users) users.remember_password(u.name, u.password);
+    return;
+  }
   for (const auto& u : config.users) {
     const core::User* existing = users.find(u.name);
     if (existing != nullptr && users.authenticate(u.name, u.password, true).ok()) {

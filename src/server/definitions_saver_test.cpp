@@ -113,6 +113,24 @@ TEST(DefinitionsSaverTest, ChangesAreDurableAndReplayedAtTheNextStart) {
   EXPECT_EQ(saver.last_recorded(), 4u);
 }
 
+TEST(DefinitionsSaverTest, StoredGuestGetsItsPasswordBackButNotOnDisk) {
+  TempDir dir;
+  Loop loop;
+  {
+    ModelBroker broker;
+    DefinitionsSaver saver(broker, dir.path(), loop.post_task());
+    ASSERT_TRUE(saver.start(Config{}));
+    EXPECT_EQ(broker.users().known_password("guest"), "guest");
+  }
+  // The password (a SigV4 secret) is never written: only its salted digest is.
+  EXPECT_EQ(read_file(dir.path() + "/definitions.json").find("\"password\":"), std::string::npos);
+  // Restored from the snapshot, the default guest's password is known again.
+  ModelBroker broker;
+  DefinitionsSaver saver(broker, dir.path(), loop.post_task());
+  ASSERT_TRUE(saver.start(Config{}));
+  EXPECT_EQ(broker.users().known_password("guest"), "guest");
+}
+
 TEST(DefinitionsSaverTest, CompactionFoldsTheChangeLogIntoTheSnapshot) {
   TempDir dir;
   Loop loop;

@@ -7,6 +7,7 @@
 
 #include "amqp/session.h"
 #include "core/broker.h"
+#include "http/session.h"
 #include "kafka/config.h"
 #include "kafka/groups/coordinator.h"
 #include "kafka/idempotent_producers.h"
@@ -20,6 +21,7 @@
 #include "server/kafka_producer_ids.h"
 #include "server/resource_monitor.h"
 #include "server/stream_retention.h"
+#include "sqs/service.h"
 #include "storage/file.h"
 #include "storage/group_commit.h"
 
@@ -192,6 +194,25 @@ int main(int argc, char** argv) {
                  kafka_config.advertised_host, kafka_config.advertised_port,
                  kafka_config.cluster_id);
   }
+  // SQS: the queues of one vhost over HTTP/1.1 (SigV4 against the broker's users); the
+  // listener is off with port 0. The service outlives the listener and so every session.
+  sqs::ServiceConfig sqs_config;
+  sqs_config.vhost = config->sqs_vhost;
+  sqs_config.account_id = config->sqs_account_id;
+  sqs::Service sqs_service(broker, timers, sqs_config);
+  net::Listener sqs_listener(io, "SQS", [&](net::Connection& connection) {
+    return std::make_unique<http::Session>(connection, sqs_service);
+  });
+  if (config->sqs_port != 0) {
+    if (broker.find_vhost(config->sqs_vhost) == nullptr) {
+      spdlog::critical("the SQS vhost '{}' does not exist", config->sqs_vhost);
+      return 1;
+    }
+    if (std::string err = sqs_listener.listen(config->bind, config->sqs_port); !err.empty()) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+  }
   spdlog::info("PolyMQ started (data directory {})", config->data_dir);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -199,7 +220,8 @@ int main(int argc, char** argv) {
   asio::steady_timer idle_poll_timer(io);
   // Stops the loop as soon as every connection has gone, without waiting out the grace.
   std::function<void()> stop_when_idle = [&] {
-    if (amqp_listener.connection_count() == 0 && kafka_listener.connection_count() == 0) {
+    if (amqp_listener.connection_count() == 0 && kafka_listener.connection_count() == 0 &&
+        sqs_listener.connection_count() == 0) {
       io.stop();
       return;
     }
@@ -214,6 +236,7 @@ int main(int argc, char** argv) {
     retention.stop();
     amqp_listener.shutdown();
     kafka_listener.shutdown();
+    sqs_listener.shutdown();
     shutdown_timer.expires_after(kShutdownGrace);
     shutdown_timer.async_wait([&](const asio::error_code& e) {
       if (!e) io.stop();

@@ -124,6 +124,24 @@ TEST_F(ConfigFile, KafkaKeys) {
   EXPECT_NE(apply_toml(write("[kafka]\nvhost = \"\"\n"), c), "");
 }
 
+TEST_F(ConfigFile, SqsKeys) {
+  Config c;
+  EXPECT_EQ(c.sqs_port, 9324);
+  EXPECT_EQ(c.sqs_vhost, "/");
+  EXPECT_EQ(c.sqs_account_id, "000000000000");
+  EXPECT_EQ(apply_toml(write("[sqs]\nport = 19324\nvhost = \"aws\"\n"
+                             "account_id = \"123456789012\"\n"),
+                       c),
+            "");
+  EXPECT_EQ(c.sqs_port, 19324);
+  EXPECT_EQ(c.sqs_vhost, "aws");
+  EXPECT_EQ(c.sqs_account_id, "123456789012");
+  EXPECT_NE(apply_toml(write("[sqs]\nport = 70000\n"), c), "");
+  EXPECT_NE(apply_toml(write("[sqs]\nvhost = \"\"\n"), c), "");
+  EXPECT_NE(apply_toml(write("[sqs]\naccount_id = \"12ab\"\n"), c), "");
+  EXPECT_NE(apply_toml(write("[sqs]\naccount_id = 123456789012\n"), c), "");
+}
+
 TEST(KafkaAdvertisedHost, TheBindAddressUnlessConfigured) {
   Config c;
   c.bind = "0.0.0.0";

@@ -68,7 +68,7 @@ class Broker:
     """A PolyMQ process over ``data_dir``; ``start()`` may be called again after a stop."""
 
     def __init__(self, workdir, args=(), env=None, binary=None, wrapper=(), name="broker",
-                 kafka=False):
+                 kafka=False, sqs=False):
         self.workdir = str(workdir)
         self.data_dir = os.path.join(self.workdir, "data")
         self.args = list(args)
@@ -76,9 +76,13 @@ class Broker:
         # Brokers run side by side (suites, other builds): none takes Kafka's default port
         # 9092. With kafka=True each start listens for Kafka on a free port (kafka_port).
         self.env["POLYMQ_KAFKA_PORT"] = "0"
+        # Likewise SQS's 9324: with sqs=True each start listens for SQS on a free port (sqs_port).
+        self.env["POLYMQ_SQS_PORT"] = "0"
         self.env.update(env or {})
         self.kafka = kafka
         self.kafka_port = None
+        self.sqs = sqs
+        self.sqs_port = None
         self.binary = binary or broker_binary()
         self.wrapper = list(wrapper)   # e.g. ["strace", "-f", ...,  "--"]
         self.name = name
@@ -97,6 +101,7 @@ class Broker:
         if not (same_ports and self.port is not None):
             self.port = free_port()
             self.kafka_port = free_port() if self.kafka else None
+            self.sqs_port = free_port() if self.sqs else None
         self.starts += 1
         log_path = os.path.join(self.workdir, "%s-%d.log" % (self.name, self.starts))
         self.logs.append(log_path)
@@ -104,6 +109,8 @@ class Broker:
                               "--data-dir", self.data_dir] + self.args
         if self.kafka:
             cmd += ["--kafka-port", str(self.kafka_port)]
+        if self.sqs:
+            cmd += ["--sqs-port", str(self.sqs_port)]
         with open(log_path, "wb") as log:
             self._t_spawn = time.monotonic()
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
@@ -116,7 +123,8 @@ class Broker:
             if self.proc.poll() is not None:
                 raise BrokerStartError("broker exited with %s before listening:\n%s"
                                        % (self.proc.returncode, self.log_tail()))
-            if port_accepts(self.port) and (not self.kafka or port_accepts(self.kafka_port)):
+            if (port_accepts(self.port) and (not self.kafka or port_accepts(self.kafka_port))
+                    and (not self.sqs or port_accepts(self.sqs_port))):
                 self.start_seconds = time.monotonic() - self._t_spawn
                 return self
             time.sleep(0.02)
@@ -208,7 +216,7 @@ class Broker:
 
 def make_broker_fixture(start=False):
     """Returns a pytest fixture for a conftest.py (``make_broker = make_broker_fixture()``):
-    ``make_broker(*args, env=None, wrapper=(), name="broker", kafka=False)`` makes a Broker with these
+    ``make_broker(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False)`` makes a Broker with these
     extra arguments over a new work directory under tmp_path, started already when
     ``start`` is true. At teardown every broker is killed, whatever happened, and a
     sanitizer report in any broker's log fails the test, even after SIGKILL."""
@@ -218,10 +226,11 @@ def make_broker_fixture(start=False):
     def make_broker(tmp_path):
         made = []
 
-        def make(*args, env=None, wrapper=(), name="broker", kafka=False):
+        def make(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False):
             workdir = tmp_path / ("%s%d" % (name, len(made)))
             workdir.mkdir()
-            broker = Broker(workdir, args=args, env=env, wrapper=wrapper, name=name, kafka=kafka)
+            broker = Broker(workdir, args=args, env=env, wrapper=wrapper, name=name, kafka=kafka,
+                            sqs=sqs)
             made.append(broker)
             return broker.start() if start else broker
 

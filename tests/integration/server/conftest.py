@@ -37,6 +37,10 @@ class Broker:
             cmd += ["--amqp-port", str(self.port)]
         cmd += list(args)
         full_env = dict(os.environ)
+        # Brokers run side by side (suites, other builds): none takes Kafka's 9092 or SQS's
+        # 9324 unless the caller's environment asks for it.
+        full_env.setdefault("POLYMQ_KAFKA_PORT", "0")
+        full_env.setdefault("POLYMQ_SQS_PORT", "0")
         full_env.update(env or {})
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=full_env)

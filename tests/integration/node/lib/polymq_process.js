@@ -97,8 +97,9 @@ class Broker {
       this.args.push('--config', configPath);
     }
     // Brokers run side by side (suites, other builds): none takes Kafka's default port
-    // 9092. With kafka: true each start listens for Kafka on a free port (kafkaPort).
-    this.env = { ...process.env, POLYMQ_KAFKA_PORT: '0', ...env };
+    // 9092, nor SQS's 9324. With kafka: true each start listens for Kafka on a free port
+    // (kafkaPort).
+    this.env = { ...process.env, POLYMQ_KAFKA_PORT: '0', POLYMQ_SQS_PORT: '0', ...env };
     this.kafka = kafka;
     this.binary = binary || brokerBinary();
     this.name = name;

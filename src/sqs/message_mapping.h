@@ -1,0 +1,47 @@
+// An SQS message as the core's neutral message, both ways, so a message sent over SQS is
+// consumed over AMQP (and Kafka, when routed to a stream) and the other way round:
+// - MessageBody is the body; the message is persistent and timestamped (SentTimestamp);
+//   MessageId is the AMQP message-id property.
+// - A message attribute is a header: String and Number values as text, Binary as bytes. Its
+//   data type is kept in the annotation "sqs.DataType.<name>" when it is not what the header's
+//   own type says ("Number", custom types such as "String.url").
+// - Headers of other publishers become message attributes: text is String, bytes Binary,
+//   numbers Number (decimal text), booleans String ("true"/"false"); tables, arrays and void
+//   are not representable and are left out.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/message.h"
+#include "sqs/errors.h"
+#include "sqs/request.h"
+
+namespace polymq::sqs {
+
+// Checks SendMessage's message attributes as AWS does (names, data types, values, at most
+// 10); nullopt when they are fine.
+std::optional<Error> check_message_attributes(const std::vector<MessageAttribute>& attributes);
+// Checks the body's characters: AWS accepts #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to
+// #xFFFD | #x10000 to #x10FFFF in UTF-8, nothing else.
+std::optional<Error> check_body(const std::string& body);
+// The bytes the MaximumMessageSize limit counts: the body and every attribute's name, data
+// type and value.
+size_t message_size(const std::string& body, const std::vector<MessageAttribute>& attributes);
+
+core::Message to_core_message(const std::string& queue, std::string body,
+                              const std::vector<MessageAttribute>& attributes,
+                              const std::string& message_id, int64_t now_ms);
+
+// The message attributes of a core message, in header order.
+std::vector<MessageAttribute> message_attributes_of(const core::Message& message);
+// Whether MessageAttributeNames selects `name`: "All", ".*", the name, or a "prefix.*".
+bool selected(const std::vector<std::string>& names, const std::string& name);
+
+// SentTimestamp in ms: the message's own timestamp (ms, else the AMQP timestamp property in
+// seconds), else `fallback_ms`.
+int64_t sent_timestamp_ms(const core::Message& message, int64_t fallback_ms);
+
+}  // namespace polymq::sqs

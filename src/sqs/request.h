@@ -1,0 +1,77 @@
+// What an SQS request asks and what an action answers, in neither wire format: the query
+// codec (form parameters in, XML out) and the JSON 1.0 codec (a JSON object in and out) both
+// decode into ActionInput and render the result values below, so an action is written once.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace polymq::sqs {
+
+enum class Protocol { kQuery, kJson };
+
+// One message attribute: a data type ("String", "Number", "Binary", or one of those followed
+// by "." and a custom label) and its value; a Binary value is the decoded bytes.
+struct MessageAttribute {
+  std::string name;
+  std::string data_type;
+  std::string value;
+  bool binary() const { return data_type.rfind("Binary", 0) == 0; }
+};
+
+struct ActionInput {
+  // Every scalar member by its model name (QueueName, QueueUrl, MessageBody, DelaySeconds,
+  // MaxNumberOfMessages ...), numbers as their decimal text.
+  std::map<std::string, std::string> scalars;
+  // The Attributes map (CreateQueue, SetQueueAttributes), name to value.
+  std::map<std::string, std::string> attributes;
+  // The AttributeNames, MessageSystemAttributeNames and MessageAttributeNames lists.
+  std::vector<std::string> attribute_names;
+  std::vector<std::string> system_attribute_names;
+  std::vector<std::string> message_attribute_names;
+  // SendMessage's MessageAttributes, in the order given.
+  std::vector<MessageAttribute> message_attributes;
+
+  std::optional<std::string> get(const std::string& name) const {
+    auto it = scalars.find(name);
+    if (it == scalars.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+// --- results ---
+struct EmptyResult {};
+struct QueueUrlResult {  // CreateQueue, GetQueueUrl
+  std::string queue_url;
+};
+struct ListQueuesResult {
+  std::vector<std::string> queue_urls;
+};
+struct AttributesResult {  // GetQueueAttributes
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+struct SendMessageResult {
+  std::string message_id;
+  std::string md5_of_body;
+  std::string md5_of_attributes;  // "" when the message has none
+};
+struct ReceivedMessage {
+  std::string message_id;
+  std::string receipt_handle;
+  std::string md5_of_body;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> attributes;  // system attributes asked for
+  std::string md5_of_attributes;                                // "" when none are returned
+  std::vector<MessageAttribute> message_attributes;
+};
+struct ReceiveMessageResult {
+  std::vector<ReceivedMessage> messages;
+};
+
+using Result = std::variant<EmptyResult, QueueUrlResult, ListQueuesResult, AttributesResult,
+                            SendMessageResult, ReceiveMessageResult>;
+
+}  // namespace polymq::sqs

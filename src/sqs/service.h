@@ -1,0 +1,136 @@
+// The SQS front-end: an http::Service that verifies each request's SigV4 signature against
+// the broker's users, decodes it in the protocol it came in (the query protocol or AWS JSON
+// 1.0, request.h), performs the action on the core's queues of one vhost, and answers in the
+// same protocol.
+//
+// - Queues are the core's durable queues of `ServiceConfig::vhost`, the same ones AMQP clients
+//   use; a QueueUrl is http://<Host header>/<account id>/<name>.
+// - A received message is a lease with a deadline (the visibility timeout); its receipt handle
+//   names the lease (receipt_handle.h). DeleteMessage settles it, ChangeMessageVisibility
+//   moves its deadline.
+// - SendMessage answers once the message is durable (core::Publisher's completions);
+//   CreateQueue and DeleteQueue once the definition change is (core::DefinitionsLog).
+// - A ReceiveMessage that finds nothing waits up to WaitTimeSeconds as a subscriber of the
+//   queue, and answers as soon as messages arrive (receive_wait.h).
+//
+// REQUIRES: every call on the broker's event loop thread; the service outlives no broker.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "aws/sigv4_verifier.h"
+#include "core/broker.h"
+#include "core/publisher.h"
+#include "core/timer.h"
+#include "http/service.h"
+#include "sqs/errors.h"
+#include "sqs/queue_attributes.h"
+#include "sqs/request.h"
+
+namespace polymq::sqs {
+
+class ReceiveWait;
+
+struct ServiceConfig {
+  std::string vhost = "/";
+  std::string account_id = "000000000000";
+  aws::VerifierOptions verifier;
+};
+
+// One request being answered.
+struct Call {
+  Protocol protocol = Protocol::kQuery;
+  std::string action;
+  ActionInput input;
+  std::string request_id;
+  std::string host;  // the Host header, for QueueUrls
+  std::string path;  // the request path, which may name the queue ("/<account>/<name>")
+  std::string region;
+  http::Responder responder;
+};
+using CallPtr = std::shared_ptr<Call>;
+
+class Service final : public http::Service, private core::Publisher::Listener {
+ public:
+  Service(core::Broker& broker, core::TimerService& timers, ServiceConfig config);
+  ~Service() override;
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  void handle(http::Request request, http::Responder responder) override;
+
+  // ReceiveMessage calls waiting for messages now.
+  size_t waiting_receives() const { return waits_.size(); }
+
+  // The answers, rendered in the call's protocol.
+  static http::Response result_response(const Call& call, const Result& result);
+  static http::Response error_response(const Call& call, const Error& error);
+
+ private:
+  friend class ReceiveWait;
+
+  void dispatch(const CallPtr& call);
+  void reply(const Call& call, const Result& result) {
+    call.responder.send(result_response(call, result));
+  }
+  void fail(const Call& call, const Error& error) {
+    call.responder.send(error_response(call, error));
+  }
+  // Sends `result` once the definition changes recorded since `before` are durable.
+  void reply_when_durable(const Call& call, uint64_t before, const Result& result);
+  uint64_t definitions_seq() const;
+
+  core::VHost* vhost() const { return broker_.find_vhost(config_.vhost); }
+  // The queue the call addresses (QueueUrl, else the request path); null after fail().
+  core::Queue* resolve_queue(const Call& call);
+  std::string queue_url(const Call& call, const std::string& name) const;
+  QueueConfig queue_config(const core::Queue& queue) const;
+
+  // --- actions (queue_actions.cpp, message_actions.cpp) ---
+  void create_queue(const CallPtr& call);
+  void get_queue_url(const CallPtr& call);
+  void list_queues(const CallPtr& call);
+  void delete_queue(const CallPtr& call);
+  void get_queue_attributes(const CallPtr& call);
+  void purge_queue(const CallPtr& call);
+  void send_message(const CallPtr& call);
+  void receive_message(const CallPtr& call);
+  void delete_message(const CallPtr& call);
+  void change_message_visibility(const CallPtr& call);
+
+  // The messages of a receive, as the call asked for them (attributes, message attributes).
+  ReceiveMessageResult received(const Call& call, const core::Queue& queue,
+                                std::vector<core::Delivery>& deliveries);
+  // A waiting receive is done (receive_wait.h); answers it and forgets it.
+  void finish_wait(ReceiveWait* wait);
+
+  // core::Publisher::Listener
+  void publishes_completed() override;
+  void drain_publishes();
+
+  std::string new_request_id();
+  std::string message_id_for(const core::Message& message);
+
+  core::Broker& broker_;
+  core::TimerService& timers_;
+  ServiceConfig config_;
+  aws::Verifier verifier_;
+  uint64_t incarnation_;  // receipt handles of an earlier process name nothing
+  std::mt19937_64 random_;
+  core::Publisher publisher_;
+  // SendMessage calls waiting for their publish to complete, by publish id, with the answer
+  // to send when it succeeds.
+  struct PendingSend {
+    CallPtr call;
+    SendMessageResult result;
+  };
+  std::map<uint64_t, PendingSend> pending_sends_;
+  std::list<std::unique_ptr<ReceiveWait>> waits_;
+};
+
+}  // namespace polymq::sqs
