@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a Node client suite with Node's test runner.
 #
-#   run.sh [amqplib|kafkajs] [node --test arguments...]
+#   run.sh [amqplib|kafkajs|awssdk] [node --test arguments...]
 #
 # amqplib (the default): test/*.test.js against an AMQP 0-9-1 broker that is already running:
 #   AMQP_HOST (127.0.0.1) AMQP_PORT (5672) AMQP_USER (guest) AMQP_PASSWORD (guest)
@@ -12,7 +12,12 @@
 #   KAFKAJS_LOG_LEVEL   kafkajs's logging: NOTHING (default), ERROR, WARN, INFO, DEBUG
 #   KAFKAJS_TEST_CASE_TIMEOUT_MS  milliseconds for each test (default 60000)
 #   POLYMQ_KEEP_WORKDIR set: keep each broker's data directory and log (else kept on failure)
-# Both:
+# awssdk: awssdk/*.test.js, the AWS SDK for JavaScript v3 (@aws-sdk/client-sqs speaks AWS JSON
+# 1.0, @aws-sdk/client-sns the query protocol); every test starts a broker of its own with its
+# SQS/SNS endpoint on a free port:
+#   POLYMQ_BIN          the broker binary (default: polymq on PATH)
+#   AWSSDK_TEST_CASE_TIMEOUT_MS  milliseconds for each test (default 60000)
+# All:
 #   NODE_TEST_TIMEOUT   seconds for the whole run (default 240)
 #   Extra arguments are passed to `node --test` (e.g. --test-name-pattern=topic).
 set -euo pipefail
@@ -22,7 +27,7 @@ cd "$here"
 timeout_s="${NODE_TEST_TIMEOUT:-240}"
 
 suite=amqplib
-if [[ $# -gt 0 && ( "$1" == amqplib || "$1" == kafkajs ) ]]; then
+if [[ $# -gt 0 && ( "$1" == amqplib || "$1" == kafkajs || "$1" == awssdk ) ]]; then
     suite=$1
     shift
 fi
@@ -66,12 +71,12 @@ case "$suite" in
     amqplib)
         tests=(test/*.test.js)
         ;;
-    kafkajs)
+    kafkajs|awssdk)
         if ! command -v "${POLYMQ_BIN:-polymq}" >/dev/null 2>&1; then
             echo "error: broker binary '${POLYMQ_BIN:-polymq}' not found; set POLYMQ_BIN." >&2
             exit 2
         fi
-        tests=(kafkajs/*.test.js)
+        tests=("$suite"/*.test.js)
         ;;
 esac
 

@@ -83,11 +83,12 @@ class Broker {
    * @param {string[]} [options.args]   extra command-line arguments
    * @param {object} [options.env]      extra environment variables
    * @param {boolean} [options.kafka]   listen for Kafka too (on kafkaPort)
+   * @param {boolean} [options.sqs]     listen for SQS and SNS too (on sqsPort)
    * @param {string} [options.config]   text of a TOML file passed with --config
    * @param {string} [options.name]     prefix of the log files
    * @param {string} [options.binary]   default: POLYMQ_BIN
    */
-  constructor({ args = [], env = {}, kafka = false, config = null, name = 'broker', binary } = {}) {
+  constructor({ args = [], env = {}, kafka = false, sqs = false, config = null, name = 'broker', binary } = {}) {
     this.workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'polymq-node-'));
     this.dataDir = path.join(this.workdir, 'data');
     this.args = [...args];
@@ -98,15 +99,17 @@ class Broker {
     }
     // Brokers run side by side (suites, other builds): none takes Kafka's default port
     // 9092, nor SQS's 9324. With kafka: true each start listens for Kafka on a free port
-    // (kafkaPort).
+    // (kafkaPort), with sqs: true for SQS and SNS (sqsPort).
     this.env = { ...process.env, POLYMQ_KAFKA_PORT: '0', POLYMQ_SQS_PORT: '0', ...env };
     this.kafka = kafka;
+    this.sqs = sqs;
     this.binary = binary || brokerBinary();
     this.name = name;
     this.proc = null;
     this.exit = null; // { code, signal } once the process has exited
     this.port = null;
     this.kafkaPort = null;
+    this.sqsPort = null;
     this.starts = 0;
     this.logs = []; // one log file per start
     this.startSeconds = null; // spawn -> ports accept, of the last start
@@ -119,6 +122,7 @@ class Broker {
     }
     this.port = await freePort();
     this.kafkaPort = this.kafka ? await freePort() : null;
+    this.sqsPort = this.sqs ? await freePort() : null;
     this.starts += 1;
     const logPath = path.join(this.workdir, `${this.name}-${this.starts}.log`);
     this.logs.push(logPath);
@@ -128,6 +132,9 @@ class Broker {
     ];
     if (this.kafka) {
       cmd.push('--kafka-port', String(this.kafkaPort));
+    }
+    if (this.sqs) {
+      cmd.push('--sqs-port', String(this.sqsPort));
     }
     const log = fs.openSync(logPath, 'w');
     try {
@@ -164,13 +171,17 @@ class Broker {
       if (this.exit !== null) {
         throw new Error(`broker exited with ${describeExit(this.exit)} before listening:\n${this.logTail()}`);
       }
-      if ((await portAccepts(this.port)) && (!this.kafka || (await portAccepts(this.kafkaPort)))) {
+      if (
+        (await portAccepts(this.port)) &&
+        (!this.kafka || (await portAccepts(this.kafkaPort))) &&
+        (!this.sqs || (await portAccepts(this.sqsPort)))
+      ) {
         this.startSeconds = Number(process.hrtime.bigint() - this.spawnedAt) / 1e9;
         return this;
       }
       await sleep(20);
     }
-    throw new Error(`broker did not listen on ${this.port}/${this.kafkaPort} within ${timeoutMs} ms:\n${this.logTail()}`);
+    throw new Error(`broker did not listen on ${this.port}/${this.kafkaPort}/${this.sqsPort} within ${timeoutMs} ms:\n${this.logTail()}`);
   }
 
   async start(timeoutMs = 60000) {
@@ -180,6 +191,11 @@ class Broker {
 
   running() {
     return this.proc !== null && this.exit === null;
+  }
+
+  /** The SQS and SNS endpoint, for an AWS SDK client's `endpoint`. */
+  get sqsEndpoint() {
+    return `http://127.0.0.1:${this.sqsPort}`;
   }
 
   /** `host:port` of the Kafka listener, for a client's `brokers`. */
