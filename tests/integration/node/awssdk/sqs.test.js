@@ -30,6 +30,10 @@ async function receive(sqs, QueueUrl, options = {}) {
   return Messages || [];
 }
 
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 async function rejection(promise) {
   try {
     await promise;
@@ -170,8 +174,8 @@ test('long polling answers as soon as a message arrives, and empty after WaitTim
 
   started = Date.now();
   const waiting = receive(sqs, url, { WaitTimeSeconds: 20 });
-  setTimeout(() => sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'wake up' })), 300);
-  const messages = await waiting;
+  const sending = sleep(300).then(() => sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'wake up' })));
+  const [messages] = await Promise.all([waiting, sending]);
   assert.deepEqual(messages.map((m) => m.Body), ['wake up']);
   assert.ok(Date.now() - started < 15000, 'the poll returned when the message came, not at its end');
 });
