@@ -175,8 +175,10 @@ std::optional<Clock::time_point> parse_amz_date(std::string_view s) {
   };
   const int year = number(0, 4), month = number(4, 2), day = number(6, 2);
   const int hour = number(9, 2), minute = number(11, 2), second = number(13, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-      second < 0 || second > 60) {
+  // Years past 2200 are refused: the clock's nanoseconds end in 2262, and no honest request
+  // is dated that far from now.
+  if (year < 1970 || year > 2200 || month < 0 || day < 0 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
   }
   const std::chrono::year_month_day ymd{std::chrono::year(year),
