@@ -8,6 +8,8 @@ namespace polymq::core {
 
 bool Queue::receive(Delivery& out, const ReceiveOptions& options) {
   touch();
+  // The timer releases held messages; a receive just after their time need not wait for it.
+  if (!delayed_.empty()) release_due();
   if (timed_) expire_head(now());
   if (ready_.empty()) refill();
   if (ready_.empty()) return false;
