@@ -254,5 +254,26 @@ TEST_F(DelayedDeliveryTest, HeldMessagesBeyondTheWindowArePagedAndHeldWhenReadBa
   EXPECT_EQ(q.delayed_count() + q.message_count(), 0u);
 }
 
+TEST_F(DelayedDeliveryTest, LengthLimitWithAWindowFullOfHeldMessagesDropsOnlyWhatIsReady) {
+  QueueStoreOptions store_options;
+  store_options.window_bytes = 8 * 1024;
+  TestStorage storage("delayed-limit", store_options);
+  Queue q("q", "/", QueueOptions{}, 0);
+  QueueSettings settings;
+  settings.max_length = 5;
+  q.configure(settings, nullptr, &timers_);
+  ASSERT_TRUE(q.attach_storage(&storage.stores()).ok());
+  // Paged held messages count as ready, over the limit, but none can be dropped before the
+  // window's held ones are due: the enqueue returns instead of looping.
+  for (int i = 0; i < 40; ++i) q.enqueue(message("held-" + std::to_string(i), 1000));
+  EXPECT_GT(q.message_count(), 5u);
+  advance(1000);
+  // Due, they are ready, and the limit drops from the head down to five.
+  EXPECT_EQ(q.delayed_count(), 0u);
+  std::vector<std::string> left = drain(q);
+  ASSERT_EQ(left.size(), 5u);
+  EXPECT_EQ(left.back(), "held-39");
+}
+
 }  // namespace
 }  // namespace polymq::core

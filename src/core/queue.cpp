@@ -121,15 +121,17 @@ void Queue::expire_head(Clock::time_point now, bool at_deadline) {
   }
 }
 
-void Queue::drop_head(DeadLetterReason reason) {
+bool Queue::drop_head(DeadLetterReason reason) {
   if (ready_.empty()) refill();
-  if (ready_.empty()) return;
+  // Nothing ready to drop: a window full of held messages keeps the paged ones on disk.
+  if (ready_.empty()) return false;
   QueuedMessage m = std::move(ready_.front());
   ready_.pop_front();
   ready_bytes_ -= m.message->body.size();
   ready_footprint_ -= m.message->footprint();
   if (m.log_offset != kNotStored && store_ != nullptr) store_->settle(m.log_offset);
   dead_letter(m.message, reason);
+  return true;
 }
 
 void Queue::dead_letter(const MessagePtr& message, DeadLetterReason reason) {
@@ -253,7 +255,8 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
   // A TTL of 0 keeps only what a consumer took at once (RabbitMQ's rule), so what is still
   // ready now is expired; so is anything else that has reached its deadline.
   expire_head(t, true);
-  while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
+  while (over_limit() && drop_head(DeadLetterReason::kMaxLen)) {
+  }
   arm_ttl_timer();
   return persist ? EnqueueOutcome::kQueuedPendingSync : EnqueueOutcome::kQueued;
 }

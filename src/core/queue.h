@@ -234,8 +234,9 @@ class Queue {
   // Whether a new message is refused by reject-publish(-dlx) (RabbitMQ: limit already reached).
   bool full() const;
   bool over_limit() const;
-  // Removes the head message for good (store settled) and dead-letters it for `reason`.
-  void drop_head(DeadLetterReason reason);
+  // Removes the head message for good (store settled) and dead-letters it for `reason`;
+  // false when there is no ready message to remove.
+  bool drop_head(DeadLetterReason reason);
   void dead_letter(const MessagePtr& message, DeadLetterReason reason);
   uint64_t message_bytes() const { return ready_bytes_ + paged_bytes_; }
   // A delivered message left the leased set (acked, rejected or requeued).

@@ -19,7 +19,8 @@ int64_t Queue::due_at_enqueue(const Message& message, int64_t wall) const {
   if (message.not_before_ms) {
     due = *message.not_before_ms;
   } else if (settings_.delivery_delay_ms.value_or(0) > 0) {
-    due = wall + static_cast<int64_t>(std::min<uint64_t>(*settings_.delivery_delay_ms, INT32_MAX));
+    // Bounded so the sum cannot overflow (the model allows at most about 49 days).
+    due = wall + static_cast<int64_t>(std::min<uint64_t>(*settings_.delivery_delay_ms, 1ull << 40));
   }
   return due > wall ? due : 0;
 }
@@ -59,7 +60,8 @@ bool Queue::release_due() {
     released = true;
   }
   if (released) {
-    while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
+    while (over_limit() && drop_head(DeadLetterReason::kMaxLen)) {
+  }
     arm_ttl_timer();
   }
   return released;

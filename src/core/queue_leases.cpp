@@ -167,7 +167,8 @@ void Queue::return_to_ready(QueuedMessage message) {
   ready_footprint_ += message.message->footprint();
   ready_.insert(std::move(message));
   // Back at the head of a full queue, it is the first to go (RabbitMQ).
-  while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
+  while (over_limit() && drop_head(DeadLetterReason::kMaxLen)) {
+  }
   arm_ttl_timer();
 }
 
