@@ -214,16 +214,14 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
   }
   const Clock::time_point expires_at = has_ttl ? expiry_for(*message, t) : Clock::time_point::max();
   // Likewise the wall clock, only when a delay is involved.
-  const int64_t due_ms =
-      message->not_before_ms || settings_.delivery_delay_ms.value_or(0) > 0
-          ? due_at_enqueue(*message, wall_now())
-          : 0;
+  const int64_t due_ms = message->not_before_ms || settings_.delivery_delay_ms.value_or(0) > 0
+                             ? due_at_enqueue(*message, wall_now())
+                             : 0;
   const uint64_t sequence = next_sequence_++;
   const bool persist = stores_messages() && message->persistent();
-  const bool page = paged_count_ > 0 || (ready_footprint_ + delayed_footprint_ +
-                                                 message->footprint() >
-                                             window_bytes_ &&
-                                         ensure_store());
+  const bool page = paged_count_ > 0 ||
+                    (ready_footprint_ + delayed_footprint_ + message->footprint() > window_bytes_ &&
+                     ensure_store());
   uint64_t offset = kNotStored;
   if (persist || page) {
     if (!storage_error_.ok()) return EnqueueOutcome::kRefused;

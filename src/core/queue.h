@@ -25,10 +25,10 @@
 // Behaviour (QueueSettings): messages expire at the head, as in RabbitMQ's classic queues (a
 // message behind a longer-lived one waits for it; a held message's TTL counts from the
 // enqueue, and one that expires while held is dropped when it is due); length limits count
-// ready messages, in memory and paged, not held ones (a held message counts once it is due); a priority queue keeps every ready message in memory (no paging), so
-// its order is exact. Messages that leave for a reason RabbitMQ dead-letters (rejected,
-// expired, maxlen, delivery_limit) go to the QueueHost when the queue has a dead-letter
-// exchange, and are dropped otherwise.
+// ready messages, in memory and paged, not held ones (a held message counts once it is due); a
+// priority queue keeps every ready message in memory (no paging), so its order is exact. Messages
+// that leave for a reason RabbitMQ dead-letters (rejected, expired, maxlen, delivery_limit) go to
+// the QueueHost when the queue has a dead-letter exchange, and are dropped otherwise.
 //
 // REQUIRES: all calls on the thread that owns the queue's vhost.
 #pragma once

@@ -61,7 +61,7 @@ bool Queue::release_due() {
   }
   if (released) {
     while (over_limit() && drop_head(DeadLetterReason::kMaxLen)) {
-  }
+    }
     arm_ttl_timer();
   }
   return released;

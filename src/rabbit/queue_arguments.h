@@ -1,7 +1,7 @@
 // RabbitMQ's queue x-arguments: the ones that change how a queue behaves (TTLs, limits,
-// dead-lettering, priorities, single active consumer, and PolyMQ's x-delivery-delay), validated with RabbitMQ's rules and
-// texts into the core's typed QueueSettings, and merged with the operator policy that applies
-// to the queue.
+// dead-lettering, priorities, single active consumer, and PolyMQ's x-delivery-delay), validated
+// with RabbitMQ's rules and texts into the core's typed QueueSettings, and merged with the operator
+// policy that applies to the queue.
 //
 // Precedence, as RabbitMQ's: for the numeric limits (message-ttl, expires, max-length,
 // max-length-bytes, delivery-limit) the smaller of argument and policy applies; for the rest

@@ -2,7 +2,8 @@
 // core queue: as declare arguments, so they are durable definitions like any queue's. The
 // retention period is the queue's message TTL (x-message-ttl, in ms, counted from the send as
 // SQS counts it), the delay is the core's queue-level delay (x-delivery-delay, in ms); the
-// others are PolyMQ's own x-sqs-* arguments, which RabbitMQ's model passes over. A queue declared without them (by an AMQP client) has SQS's defaults.
+// others are PolyMQ's own x-sqs-* arguments, which RabbitMQ's model passes over. A queue declared
+// without them (by an AMQP client) has SQS's defaults.
 #pragma once
 
 #include <cstdint>
