@@ -1,5 +1,5 @@
 // A manual clock and timers for unit tests: time moves only when advance() is called, and
-// timers due by then fire in deadline order.
+// timers due by then fire in deadline order. The wall clock moves with the monotonic one.
 #pragma once
 
 #include <map>
@@ -12,6 +12,10 @@ namespace polymq::core {
 class FakeTimers final : public TimerService {
  public:
   Clock::time_point now() const override { return now_; }
+  int64_t wall_ms() const override {
+    return kWallStartMs +
+           std::chrono::duration_cast<std::chrono::milliseconds>(now_ - kStart).count();
+  }
 
   std::unique_ptr<Timer> create(std::function<void()> on_fire) override {
     return std::make_unique<FakeTimer>(*this, std::move(on_fire));
@@ -52,7 +56,9 @@ class FakeTimers final : public TimerService {
     friend class FakeTimers;
   };
 
-  Clock::time_point now_{std::chrono::hours(1)};
+  static constexpr Clock::time_point kStart{std::chrono::hours(1)};
+  static constexpr int64_t kWallStartMs = 1'700'000'000'000;  // November 2023
+  Clock::time_point now_{kStart};
   uint64_t next_id_ = 0;
   std::map<uint64_t, FakeTimer*> armed_;
 };

@@ -50,6 +50,10 @@ struct Message {
   Properties properties;
   std::optional<std::string> key;       // a record key (Kafka), bytes
   std::optional<int64_t> timestamp_ms;  // when it was produced, ms since the epoch (Kafka)
+  // Not handed out by a queue before this wall-clock time, ms since the epoch (a delayed
+  // message: SQS DelaySeconds). Unset: the queue's default delay applies (usually none).
+  // Queues only; a stream serves the message at once.
+  std::optional<int64_t> not_before_ms;
   Table annotations;
   Body body;  // shared, immutable (core/body.h)
 

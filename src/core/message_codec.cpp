@@ -21,6 +21,9 @@ enum Tag : uint8_t {
   kTagTimestampMs = 5,  // i64
   kTagAnnotations = 6,  // a table
   kTagBody = 7,         // always present, and last
+  // i64 ms since the epoch: not handed out before (Message::not_before_ms). An older build
+  // skips it and serves the message without waiting, which loses nothing.
+  kTagNotBeforeMs = 8,
 };
 
 // Stored value kinds: the code is the index here. Frozen: codes already on disk never change
@@ -329,6 +332,12 @@ bool decode_v2(std::string_view in, Message& message) {
       case kTagAnnotations:
         ok = decode_table_entries(field, message.annotations, 1) && field.empty();
         break;
+      case kTagNotBeforeMs: {
+        int64_t ms = 0;
+        ok = get(field, ms) && field.empty();
+        message.not_before_ms = ms;
+        break;
+      }
       case kTagBody:
         message.body = Body(field);
         body = true;
@@ -344,7 +353,7 @@ bool decode_v2(std::string_view in, Message& message) {
 }  // namespace
 
 void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
-                           const Message& message) {
+                           const Message& message, std::optional<int64_t> not_before_ms) {
   out.reserve(out.size() + message.body.size() + message.routing_key.size() + 64);
   put<uint8_t>(out, kVersion2);
   put<uint8_t>(out, transient ? kFlagTransient : 0);
@@ -357,6 +366,10 @@ void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
   if (message.key) put_field(out, kTagKey, [&] { out.append(*message.key); });
   if (message.timestamp_ms) {
     put_field(out, kTagTimestampMs, [&] { put<int64_t>(out, *message.timestamp_ms); });
+  }
+  if (!not_before_ms) not_before_ms = message.not_before_ms;
+  if (not_before_ms) {
+    put_field(out, kTagNotBeforeMs, [&] { put<int64_t>(out, *not_before_ms); });
   }
   if (!message.annotations.empty()) {
     put_field(out, kTagAnnotations, [&] { encode_table_entries(out, message.annotations); });

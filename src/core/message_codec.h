@@ -6,13 +6,14 @@
 //
 // Version 2 (written): u8 version | u8 flags | u64 sequence | tagged fields, each
 //   u8 tag | u32 length | bytes: exchange, routing key, properties, key, timestamp_ms,
-//   annotations, body. Unknown tags are skipped.
+//   not_before_ms, annotations, body. Unknown tags are skipped.
 // Version 1 (read, so data directories of earlier builds still open): u8 version | u8 flags |
 //   u64 sequence | str exchange | str routing_key | u16 property presence bits | present
 //   properties in Properties' field order | str body
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,11 @@ struct StoredMessage {
   MessagePtr message;
 };
 
+// `not_before_ms`, when given, is stored in place of the message's own not-before time: the
+// time a queue computed from its default delay, so that a restart keeps it.
 void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
-                           const Message& message);
+                           const Message& message,
+                           std::optional<int64_t> not_before_ms = std::nullopt);
 // False when `in` is not a well-formed record of this layout (never reads past it).
 bool decode_stored_message(std::string_view in, StoredMessage& out);
 

@@ -157,6 +157,49 @@ TEST(MessageCodecTest, SkipsFieldsOfALaterBuildAndRefusesUnknownVersions) {
   EXPECT_FALSE(decode_stored_message(v9, out));
 }
 
+TEST(MessageCodecTest, StoresTheNotBeforeTimeAndReadsRecordsWithoutOne) {
+  Message m;
+  m.routing_key = "q";
+  m.not_before_ms = 1'700'000'005'000;
+  m.body = "late";
+  std::string encoded;
+  encode_stored_message(encoded, 3, false, m);
+  StoredMessage out;
+  ASSERT_TRUE(decode_stored_message(encoded, out));
+  EXPECT_EQ(out.message->not_before_ms, 1'700'000'005'000);
+  EXPECT_EQ(out.message->body, "late");
+  // A queue stores the due time it computed from its default delay in place of the message's.
+  Message plain;
+  plain.body = "x";
+  std::string queued;
+  encode_stored_message(queued, 4, false, plain, 1'700'000'009'000);
+  ASSERT_TRUE(decode_stored_message(queued, out));
+  EXPECT_EQ(out.message->not_before_ms, 1'700'000'009'000);
+  // A version 2 record as builds before the field wrote it (routing key, empty properties,
+  // body): no not-before time, served at once.
+  auto u32 = [](uint32_t v) {
+    std::string s(4, '\0');
+    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>(v >> (8 * i));
+    return s;
+  };
+  std::string older;
+  older += '\x02';
+  older += '\x00';
+  older += std::string("\x07\0\0\0\0\0\0\0", 8);
+  older += '\x02' + u32(1) + "q";                     // routing key
+  older += '\x03' + u32(2) + std::string("\0\0", 2);  // properties: none present
+  older += '\x07' + u32(2) + "ok";                    // body
+  ASSERT_TRUE(decode_stored_message(older, out));
+  EXPECT_EQ(out.sequence, 7u);
+  EXPECT_FALSE(out.message->not_before_ms.has_value());
+  EXPECT_EQ(out.message->body, "ok");
+  ASSERT_TRUE(decode_stored_message(version1_record(), out));
+  EXPECT_FALSE(out.message->not_before_ms.has_value());
+  // A not-before field of the wrong size is malformed.
+  std::string bad = older.substr(0, 10) + '\x08' + u32(4) + "abcd" + older.substr(10);
+  EXPECT_FALSE(decode_stored_message(bad, out));
+}
+
 TEST(MessageCodecTest, ValueKindsHaveStableCodes) {
   // Codes are on disk: check two of them byte for byte through a header.
   Message m;

@@ -121,15 +121,17 @@ void Queue::expire_head(Clock::time_point now, bool at_deadline) {
   }
 }
 
-void Queue::drop_head(DeadLetterReason reason) {
+bool Queue::drop_head(DeadLetterReason reason) {
   if (ready_.empty()) refill();
-  if (ready_.empty()) return;
+  // Nothing ready to drop: a window full of held messages keeps the paged ones on disk.
+  if (ready_.empty()) return false;
   QueuedMessage m = std::move(ready_.front());
   ready_.pop_front();
   ready_bytes_ -= m.message->body.size();
   ready_footprint_ -= m.message->footprint();
   if (m.log_offset != kNotStored && store_ != nullptr) store_->settle(m.log_offset);
   dead_letter(m.message, reason);
+  return true;
 }
 
 void Queue::dead_letter(const MessagePtr& message, DeadLetterReason reason) {
@@ -211,53 +213,76 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
     return EnqueueOutcome::kRefused;
   }
   const Clock::time_point expires_at = has_ttl ? expiry_for(*message, t) : Clock::time_point::max();
-  if (expires_at != Clock::time_point::max()) timed_ = true;
+  // Likewise the wall clock, only when a delay is involved.
+  const int64_t due_ms = message->not_before_ms || settings_.delivery_delay_ms.value_or(0) > 0
+                             ? due_at_enqueue(*message, wall_now())
+                             : 0;
   const uint64_t sequence = next_sequence_++;
   const bool persist = stores_messages() && message->persistent();
   const bool page = paged_count_ > 0 ||
-                    (ready_footprint_ + message->footprint() > window_bytes_ && ensure_store());
+                    (ready_footprint_ + delayed_footprint_ + message->footprint() > window_bytes_ &&
+                     ensure_store());
+  uint64_t offset = kNotStored;
   if (persist || page) {
     if (!storage_error_.ok()) return EnqueueOutcome::kRefused;
-    uint64_t offset = 0;
-    if (Status st = store_->append(sequence, !persist, *message, offset); !st.ok()) {
+    // The due time is stored with the record: a restart, or the read back of a paged
+    // message, holds it again until then.
+    const std::optional<int64_t> stored_due =
+        due_ms != 0 ? std::optional<int64_t>(due_ms) : std::nullopt;
+    if (Status st = store_->append(sequence, !persist, *message, offset, stored_due); !st.ok()) {
       // The store logs why; a write error (disk full) passes, a failed sync does not.
       return EnqueueOutcome::kRefused;
     }
-    if (page) {
-      if (paged_count_++ == 0) paged_from_ = offset;
-      paged_bytes_ += message->body.size();
-      if (expires_at != Clock::time_point::max()) {
-        paged_deadlines_.push_back(PagedDeadline{offset, expires_at});
-      }
-    } else {
-      ready_bytes_ += message->body.size();
-      ready_footprint_ += message->footprint();
-      ready_.push_back(QueuedMessage{std::move(message), sequence, 0, offset, expires_at});
+  }
+  // A held message's deadline counts once it is released (release_due).
+  if (expires_at != Clock::time_point::max() && (page || due_ms == 0)) timed_ = true;
+  if (page) {
+    if (paged_count_++ == 0) paged_from_ = offset;
+    paged_bytes_ += message->body.size();
+    if (expires_at != Clock::time_point::max()) {
+      paged_deadlines_.push_back(PagedDeadline{offset, expires_at});
     }
+  } else if (due_ms != 0) {
+    hold(QueuedMessage{std::move(message), sequence, 0, offset, expires_at}, due_ms);
   } else {
     ready_bytes_ += message->body.size();
     ready_footprint_ += message->footprint();
-    ready_.push_back(QueuedMessage{std::move(message), sequence, 0, kNotStored, expires_at});
+    ready_.push_back(QueuedMessage{std::move(message), sequence, 0, offset, expires_at});
   }
   if (!consumers_.empty()) dispatch_at(t);
   // A TTL of 0 keeps only what a consumer took at once (RabbitMQ's rule), so what is still
   // ready now is expired; so is anything else that has reached its deadline.
   expire_head(t, true);
-  while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
+  while (over_limit() && drop_head(DeadLetterReason::kMaxLen)) {
+  }
   arm_ttl_timer();
   return persist ? EnqueueOutcome::kQueuedPendingSync : EnqueueOutcome::kQueued;
 }
 
 void Queue::refill() {
-  if (paged_count_ == 0 || store_ == nullptr || !storage_error_.ok()) return;
-  if (ready_footprint_ > window_bytes_ / 2) return;
+  // A chunk of held messages only adds nothing ready: read on while the window has room.
+  do {
+    if (!refill_chunk()) return;
+  } while (ready_.empty());
+}
+
+bool Queue::refill_chunk() {
+  if (paged_count_ == 0 || store_ == nullptr || !storage_error_.ok()) return false;
+  if (ready_footprint_ + delayed_footprint_ > window_bytes_ / 2) return false;
   const uint64_t chunk = std::max(kMinRefillBytes, window_bytes_ / 4);
   uint64_t next = paged_from_;
+  std::optional<int64_t> wall;  // read once, for the first record with a not-before time
   Status st = store_->read(
       paged_from_, chunk,
       [&](uint64_t offset, StoredMessage& stored) {
         const bool recovered = offset < recovered_end_;
-        const bool seen = recovered && offset < recovered_delivered_upto_;
+        int64_t due_ms = 0;
+        if (stored.message->not_before_ms) {
+          if (!wall) wall = wall_now();
+          if (*stored.message->not_before_ms > *wall) due_ms = *stored.message->not_before_ms;
+        }
+        // A message still held was never handed out, whatever delivered-up-to says.
+        const bool seen = recovered && offset < recovered_delivered_upto_ && due_ms == 0;
         // paged_bytes_ counts what was paged in this process only.
         if (!recovered) {
           paged_bytes_ -= std::min<uint64_t>(paged_bytes_, stored.message->body.size());
@@ -275,30 +300,37 @@ void Queue::refill() {
                    (settings_.message_ttl_ms || stored.message->properties.expiration)) {
           expires_at = expiry_for(*stored.message, now());
         }
-        if (expires_at != Clock::time_point::max()) timed_ = true;
-        ready_bytes_ += stored.message->body.size();
-        ready_footprint_ += stored.message->footprint();
-        ready_.push_back(QueuedMessage{std::move(stored.message), stored.sequence, seen ? 1u : 0u,
-                                       offset, expires_at});
+        QueuedMessage m{std::move(stored.message), stored.sequence, seen ? 1u : 0u, offset,
+                        expires_at};
         if (paged_count_ > 0) --paged_count_;
+        if (due_ms != 0) {
+          hold(std::move(m), due_ms);
+          return;
+        }
+        if (expires_at != Clock::time_point::max()) timed_ = true;
+        ready_bytes_ += m.message->body.size();
+        ready_footprint_ += m.message->footprint();
+        ready_.push_back(std::move(m));
       },
       next);
   if (!st.ok()) {
     // Paged records not yet written (disk full) are read once the write succeeds; anything
     // else (corruption) stops the queue from serving what it cannot read correctly.
     if (st.code() != ErrorCode::kResourceError) storage_failed(st);
-    return;
+    return false;
   }
+  const bool progressed = next != paged_from_;
   paged_from_ = next;
   // Transient records from before a restart were counted at recovery but are skipped.
   if (paged_from_ >= store_->next_offset()) {
     paged_count_ = 0;
     paged_bytes_ = 0;
     paged_deadlines_.clear();
-    return;
+    return false;
   }
   // The next refill reads the next chunk: have it read from the disk now, off this thread.
   if (paged_count_ > 0) store_->read_ahead(paged_from_, chunk);
+  return progressed && paged_count_ > 0;
 }
 
 QueuedMessage Queue::pop_ready() {
@@ -312,7 +344,8 @@ QueuedMessage Queue::pop_ready() {
 }
 
 size_t Queue::purge() {
-  size_t n = ready_.size() + paged_count_;
+  size_t n = ready_.size() + paged_count_ + delayed_.size();
+  drop_delayed();
   if (store_ != nullptr) {
     ready_.for_each([&](const QueuedMessage& m) {
       if (m.log_offset != kNotStored) store_->settle(m.log_offset);
@@ -443,6 +476,7 @@ void Queue::mark_deleted() {
   if (ttl_timer_ != nullptr) ttl_timer_->cancel();
   if (expires_timer_ != nullptr) expires_timer_->cancel();
   if (lease_timer_ != nullptr) lease_timer_->cancel();
+  drop_delayed();
   leases_.take_all([](Lease) {});
   lease_deadlines_.clear();
   unacked_footprint_ = 0;

@@ -11,18 +11,31 @@
 // paged_from_) and are read back in order as consumers drain the queue. While a queue pages,
 // every new message goes to the paged region, so log order stays queue order.
 //
+// Delayed delivery: a message whose not-before time (Message::not_before_ms, else the
+// queue's delivery_delay_ms counted from the enqueue) is still ahead is *held*: in the queue,
+// stored like any other message, but not handed out. Held messages wait in memory in
+// `delayed_`, ordered by due time; one timer, made on first need, is armed for the earliest.
+// When it fires, the due messages join `ready_` at their place by sequence, as a requeued
+// message does, so the invariant above holds. Queues that never see a delay read no wall clock
+// and hold no timer. Held messages count towards the window: beyond it, a delayed message
+// is paged like any other, and is held when it is read back (so, while a queue pages, held
+// messages on disk count as ready and a ready message on disk may wait behind held ones in
+// the window). Due times are wall-clock, stored with the record, so a restart keeps them.
+//
 // Behaviour (QueueSettings): messages expire at the head, as in RabbitMQ's classic queues (a
-// message behind a longer-lived one waits for it); length limits count ready messages,
-// in memory and paged; a priority queue keeps every ready message in memory (no paging), so
-// its order is exact. Messages that leave for a reason RabbitMQ dead-letters (rejected,
-// expired, maxlen, delivery_limit) go to the QueueHost when the queue has a dead-letter
-// exchange, and are dropped otherwise.
+// message behind a longer-lived one waits for it; a held message's TTL counts from the
+// enqueue, and one that expires while held is dropped when it is due); length limits count
+// ready messages, in memory and paged, not held ones (a held message counts once it is due); a
+// priority queue keeps every ready message in memory (no paging), so its order is exact. Messages
+// that leave for a reason RabbitMQ dead-letters (rejected, expired, maxlen, delivery_limit) go to
+// the QueueHost when the queue has a dead-letter exchange, and are dropped otherwise.
 //
 // REQUIRES: all calls on the thread that owns the queue's vhost.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -92,17 +105,22 @@ class Queue {
   bool stores_messages() const { return store_ != nullptr && store_->durable(); }
   const Status& storage_error() const { return storage_error_; }
 
+  // Messages that can be handed out now (ready, in memory and paged).
   size_t message_count() const { return ready_.size() + paged_count_; }
+  // Messages held until their not-before time (in memory; see above for paging).
+  size_t delayed_count() const { return delayed_.size(); }
   size_t consumer_count() const { return consumers_.size(); }
   // Messages handed out and not yet settled (leases).
   size_t unacked_count() const { return leases_.size(); }
   uint64_t ready_bytes() const { return ready_bytes_; }
   // Memory the queue's messages account for (Message::footprint), ready and unacked; what
   // the memory watermark counts. A message routed to several queues counts in each.
-  uint64_t memory_bytes() const { return ready_footprint_ + unacked_footprint_; }
+  uint64_t memory_bytes() const {
+    return ready_footprint_ + unacked_footprint_ + delayed_footprint_;
+  }
 
   EnqueueOutcome enqueue(MessagePtr message);
-  // Drops every ready message; returns how many.
+  // Drops every ready and held message; returns how many.
   size_t purge();
   // The queue was used (declared again, consumed from): restarts its x-expires countdown.
   void touch();
@@ -190,6 +208,16 @@ class Queue {
   void return_to_ready(QueuedMessage message);
   void arm_lease_timer();
   void on_lease_timer();
+  // --- delayed delivery (queue_delays.cpp) ---
+  int64_t wall_now() const;
+  // The time `message` is due when enqueued at wall time `wall`: 0 when not in the future.
+  int64_t due_at_enqueue(const Message& message, int64_t wall) const;
+  // Holds `message` until wall time `due_ms`.
+  void hold(QueuedMessage message, int64_t due_ms);
+  // Moves the held messages that are due to ready_ (or drops the expired); true if any.
+  bool release_due();
+  void arm_delay_timer();
+  void drop_delayed();
   // The consumer to hand the next message to, or nullptr when none can take one.
   const ConsumerEntry* next_ready_consumer();
   // dispatch() at time `t` (the enqueue that asks has read the clock already).
@@ -206,15 +234,18 @@ class Queue {
   // Whether a new message is refused by reject-publish(-dlx) (RabbitMQ: limit already reached).
   bool full() const;
   bool over_limit() const;
-  // Removes the head message for good (store settled) and dead-letters it for `reason`.
-  void drop_head(DeadLetterReason reason);
+  // Removes the head message for good (store settled) and dead-letters it for `reason`;
+  // false when there is no ready message to remove.
+  bool drop_head(DeadLetterReason reason);
   void dead_letter(const MessagePtr& message, DeadLetterReason reason);
   uint64_t message_bytes() const { return ready_bytes_ + paged_bytes_; }
   // A delivered message left the leased set (acked, rejected or requeued).
   void settled(const QueuedMessage& message);
   bool ensure_store();
-  // Reads paged messages back while the in-memory window has room.
+  // Reads paged messages back while the in-memory window has room, until one is ready.
   void refill();
+  // Reads one chunk; true when there is more to read and the window has room.
+  bool refill_chunk();
   void storage_failed(Status status);
 
   QueueId id_;
@@ -249,6 +280,12 @@ class Queue {
   std::set<std::pair<Clock::time_point, LeaseId>> lease_deadlines_;
   std::unique_ptr<Timer> lease_timer_;
   Clock::time_point lease_timer_at_ = Clock::time_point::max();
+
+  // Held messages by due time (wall ms); equal times in enqueue order.
+  std::multimap<int64_t, QueuedMessage> delayed_;
+  uint64_t delayed_footprint_ = 0;
+  std::unique_ptr<Timer> delay_timer_;  // made on first need, as lease_timer_
+  int64_t delay_timer_at_ = INT64_MAX;  // the due time it is armed for
 
   QueueStoreFactory* stores_ = nullptr;
   std::unique_ptr<QueueStore> store_;

@@ -8,6 +8,8 @@ namespace polymq::core {
 
 bool Queue::receive(Delivery& out, const ReceiveOptions& options) {
   touch();
+  // The timer releases held messages; a receive just after their time need not wait for it.
+  if (!delayed_.empty()) release_due();
   if (timed_) expire_head(now());
   if (ready_.empty()) refill();
   if (ready_.empty()) return false;
@@ -165,7 +167,8 @@ void Queue::return_to_ready(QueuedMessage message) {
   ready_footprint_ += message.message->footprint();
   ready_.insert(std::move(message));
   // Back at the head of a full queue, it is the first to go (RabbitMQ).
-  while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
+  while (over_limit() && drop_head(DeadLetterReason::kMaxLen)) {
+  }
   arm_ttl_timer();
 }
 

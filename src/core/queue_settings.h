@@ -32,6 +32,9 @@ struct DeadLetterTarget {
 
 struct QueueSettings {
   std::optional<uint64_t> message_ttl_ms;
+  // Messages without their own not-before time (Message::not_before_ms) are held back this
+  // long after they are enqueued (SQS's queue DelaySeconds). Unset or 0: no delay.
+  std::optional<uint64_t> delivery_delay_ms;
   std::optional<uint64_t> expires_ms;  // deleted after this long unused
   std::optional<uint64_t> max_length;
   std::optional<uint64_t> max_length_bytes;

@@ -237,7 +237,7 @@ void QueueStore::mark_dirty() {
 }
 
 Status QueueStore::append(uint64_t sequence, bool transient, const Message& message,
-                          uint64_t& offset) {
+                          uint64_t& offset, std::optional<int64_t> not_before_ms) {
   if (!failed_.ok()) return failed_;
   if (!write_error_.ok()) return write_error_;
   if (log_ == nullptr) {
@@ -251,7 +251,7 @@ Status QueueStore::append(uint64_t sequence, bool transient, const Message& mess
   }
   offset = next_offset();
   const size_t before = pending_bytes_.size();
-  encode_stored_message(pending_bytes_, sequence, transient, message);
+  encode_stored_message(pending_bytes_, sequence, transient, message, not_before_ms);
   pending_records_.push_back(static_cast<uint32_t>(pending_bytes_.size() - before));
   mark_dirty();
   if (pending_bytes_.size() >= kMaxPendingBytes) {

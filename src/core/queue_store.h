@@ -75,7 +75,9 @@ class QueueStore final : public storage::SyncParticipant {
   // Buffers a message; returns its offset. An error means the store takes nothing now: the
   // message is not stored. kResourceError while writes fail (disk full), retried every
   // second until they succeed; kInternal after a failed sync, until a restart.
-  Status append(uint64_t sequence, bool transient, const Message& message, uint64_t& offset);
+  // `not_before_ms` overrides the message's own (encode_stored_message).
+  Status append(uint64_t sequence, bool transient, const Message& message, uint64_t& offset,
+                std::optional<int64_t> not_before_ms = std::nullopt);
   // The record at `offset` is settled for good and will not come back after a restart.
   void settle(uint64_t offset);
   // Every record in [from, to) is settled (purge).

@@ -1,10 +1,13 @@
 // Time for the core: a monotonic clock and one-shot timers, provided by the server's event
-// loop (asio) and by a manual fake in unit tests, so the core needs no I/O library.
+// loop (asio) and by a manual fake in unit tests, so the core needs no I/O library. Timers run
+// on the monotonic clock; the wall clock is only for times that must outlive the process (a
+// delayed message's not-before time, core/message.h).
 //
 // REQUIRES: timers are armed, cancelled and fire on the owner thread of the vhost using them.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -26,6 +29,12 @@ class TimerService {
  public:
   virtual ~TimerService() = default;
   virtual Clock::time_point now() const = 0;
+  // Milliseconds since the epoch (the system clock).
+  virtual int64_t wall_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
   virtual std::unique_ptr<Timer> create(std::function<void()> on_fire) = 0;
 };
 

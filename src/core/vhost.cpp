@@ -285,10 +285,11 @@ Status VHost::delete_queue(const std::string& requested, bool if_unused, bool if
   if (if_unused && queue->consumer_count() > 0) {
     return {ErrorCode::kPreconditionFailed, describe_queue(name) + " in use"};
   }
-  if (if_empty && queue->message_count() > 0) {
+  // Held (delayed) messages are in the queue too: it is not empty, and they go with it.
+  if (if_empty && queue->message_count() + queue->delayed_count() > 0) {
     return {ErrorCode::kPreconditionFailed, describe_queue(name) + " not empty"};
   }
-  message_count = queue->message_count();
+  message_count = queue->message_count() + queue->delayed_count();
   remove_queue(queue);
   return Status::Ok();
 }

@@ -74,8 +74,8 @@ std::string check_one_of(const Value& v, std::initializer_list<std::string_view>
 }
 
 // In RabbitMQ's order, so the first bad argument reported is the same one.
-const std::array<std::pair<std::string_view, Check>, 11>& checks() {
-  static const std::array<std::pair<std::string_view, Check>, 11> table = {{
+const std::array<std::pair<std::string_view, Check>, 12>& checks() {
+  static const std::array<std::pair<std::string_view, Check>, 12> table = {{
       {"x-expires",
        [](const Value& v, const Table&) {
          if (std::string e = check_int(v); !e.empty()) return e;
@@ -117,6 +117,12 @@ const std::array<std::pair<std::string_view, Check>, 11>& checks() {
          return check_one_of(v, {"classic", "quorum"}, "invalid_queue_type");
        }},
       {"x-delivery-limit", [](const Value& v, const Table&) { return check_non_negative(v); }},
+      // PolyMQ's own (RabbitMQ has no queue-level delay): checked as x-message-ttl is.
+      {kDeliveryDelayArgument,
+       [](const Value& v, const Table&) {
+         if (std::string e = check_int(v); !e.empty()) return e;
+         return check_expiry(integer(v));
+       }},
   }};
   return table;
 }
@@ -185,6 +191,7 @@ Status parse_queue_arguments(const Table& args, const std::string& queue, const 
     }
   }
   out.delivery_limit = non_negative(args, "x-delivery-limit");
+  out.delivery_delay_ms = non_negative(args, kDeliveryDelayArgument);
   out.max_priority = static_cast<uint8_t>(non_negative(args, "x-max-priority").value_or(0));
   out.single_active_consumer = find_bool(args, "x-single-active-consumer").value_or(false);
   out.always_count_deliveries = is_quorum(args);

@@ -1,7 +1,7 @@
 // RabbitMQ's queue x-arguments: the ones that change how a queue behaves (TTLs, limits,
-// dead-lettering, priorities, single active consumer), validated with RabbitMQ's rules and
-// texts into the core's typed QueueSettings, and merged with the operator policy that applies
-// to the queue.
+// dead-lettering, priorities, single active consumer, and PolyMQ's x-delivery-delay), validated
+// with RabbitMQ's rules and texts into the core's typed QueueSettings, and merged with the operator
+// policy that applies to the queue.
 //
 // Precedence, as RabbitMQ's: for the numeric limits (message-ttl, expires, max-length,
 // max-length-bytes, delivery-limit) the smaller of argument and policy applies; for the rest
@@ -18,6 +18,11 @@
 #include "rabbit/policy.h"
 
 namespace polymq::rabbit {
+
+// PolyMQ's own argument, for every protocol: messages without a not-before time of their own
+// are held this many milliseconds after they are enqueued (QueueSettings::delivery_delay_ms;
+// SQS's queue DelaySeconds is stored as this).
+inline constexpr const char* kDeliveryDelayArgument = "x-delivery-delay";
 
 // Whether `args` declare a quorum queue (x-queue-type "quorum"): durable and shared only, and
 // its redeliveries carry x-delivery-count (QueueSettings::always_count_deliveries).

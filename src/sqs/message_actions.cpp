@@ -49,12 +49,6 @@ void Service::send_message(const CallPtr& call) {
   if (queue == nullptr) return;
   std::optional<std::string> body = call->input.get("MessageBody");
   if (!body || body->empty()) return fail(*call, missing_parameter("MessageBody"));
-  int64_t delay = 0;
-  if (auto e = int_param(call->input, "DelaySeconds", 0, 900, delay)) return fail(*call, *e);
-  if (delay != 0) {
-    return fail(*call, unsupported_operation("DelaySeconds other than 0 is not supported by "
-                                             "PolyMQ yet (no delayed delivery)."));
-  }
   const std::vector<MessageAttribute>& attributes = call->input.message_attributes;
   if (auto e = check_message_attributes(attributes)) return fail(*call, *e);
   if (auto e = check_body(*body)) return fail(*call, *e);
@@ -70,8 +64,12 @@ void Service::send_message(const CallPtr& call) {
   result.message_id = new_request_id();
   result.md5_of_body = md5_hex(*body);
   result.md5_of_attributes = md5_of_message_attributes(attributes);
+  const int64_t now = now_ms();
   auto message = std::make_shared<core::Message>(
-      to_core_message(queue->name(), std::move(*body), attributes, result.message_id, now_ms()));
+      to_core_message(queue->name(), std::move(*body), attributes, result.message_id, now));
+  if (auto e = apply_delay_seconds(call->input.get("DelaySeconds"), now, *message)) {
+    return fail(*call, *e);
+  }
   core::PublishResult published = publisher_.publish(*vhost(), "", message, nullptr, true);
   if (!published.status.ok()) return fail(*call, internal_error(published.status.message()));
   pending_sends_[published.id] = PendingSend{call, std::move(result)};

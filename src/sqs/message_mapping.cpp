@@ -178,6 +178,21 @@ core::Message to_core_message(const std::string& queue, std::string body,
   return m;
 }
 
+std::optional<Error> apply_delay_seconds(const std::optional<std::string>& text, int64_t now_ms,
+                                         core::Message& message) {
+  if (!text) return std::nullopt;
+  int64_t seconds = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), seconds);
+  if (ec != std::errc() || p != text->data() + text->size() || text->empty() || seconds < 0 ||
+      seconds > 900) {
+    return invalid_parameter_value("Value " + *text +
+                                   " for parameter DelaySeconds is invalid. Reason: DelaySeconds "
+                                   "must be >= 0 and <= 900.");
+  }
+  message.not_before_ms = now_ms + seconds * 1000;
+  return std::nullopt;
+}
+
 std::vector<MessageAttribute> message_attributes_of(const core::Message& message) {
   std::vector<MessageAttribute> out;
   if (!message.properties.headers) return out;

@@ -35,6 +35,13 @@ core::Message to_core_message(const std::string& queue, std::string body,
                               const std::vector<MessageAttribute>& attributes,
                               const std::string& message_id, int64_t now_ms);
 
+// A message's DelaySeconds (SendMessage, a SendMessageBatch entry), `text` as sent or nullopt
+// when absent: 0 to 900, else InvalidParameterValue. Given, it sets the message's not-before
+// time to now_ms + the delay, which overrides the queue's DelaySeconds (an explicit 0 too, as
+// AWS does); absent, the queue's DelaySeconds applies when the message is enqueued.
+std::optional<Error> apply_delay_seconds(const std::optional<std::string>& text, int64_t now_ms,
+                                         core::Message& message);
+
 // The message attributes of a core message, in header order.
 std::vector<MessageAttribute> message_attributes_of(const core::Message& message);
 // Whether MessageAttributeNames selects `name`: "All", ".*", the name, or a "prefix.*".

@@ -119,7 +119,7 @@ void Service::get_queue_attributes(const CallPtr& call) {
   add("QueueArn", "arn:aws:sqs:" + call->region + ":" + config_.account_id + ":" + queue->name());
   add("ApproximateNumberOfMessages", std::to_string(queue->message_count()));
   add("ApproximateNumberOfMessagesNotVisible", std::to_string(queue->unacked_count()));
-  add("ApproximateNumberOfMessagesDelayed", "0");
+  add("ApproximateNumberOfMessagesDelayed", std::to_string(queue->delayed_count()));
   add("VisibilityTimeout", std::to_string(config.visibility_timeout));
   add("MessageRetentionPeriod", std::to_string(config.message_retention_period));
   add("DelaySeconds", std::to_string(config.delay_seconds));

@@ -9,6 +9,8 @@ constexpr const char* kVisibility = "x-sqs-visibility-timeout";
 constexpr const char* kWait = "x-sqs-receive-wait-time-seconds";
 constexpr const char* kMaxSize = "x-sqs-maximum-message-size";
 constexpr const char* kTtl = "x-message-ttl";
+// The core's queue-level delay, in ms (rabbit/queue_arguments.h names it for every protocol).
+constexpr const char* kDelay = "x-delivery-delay";
 
 struct Range {
   const char* name;
@@ -62,10 +64,6 @@ std::optional<Error> apply_attributes(const std::map<std::string, std::string>& 
       if (!v || *v < r->min || *v > r->max) {
         return invalid_parameter_value("Invalid value for the parameter " + name + ".");
       }
-      if (r->field == &QueueConfig::delay_seconds && *v != 0) {
-        return unsupported_operation(
-            "DelaySeconds other than 0 is not supported by PolyMQ yet (no delayed delivery).");
-      }
       config.*(r->field) = *v;
       continue;
     }
@@ -95,6 +93,7 @@ bool matches(const QueueConfig& existing, const std::map<std::string, std::strin
 core::Table to_arguments(const QueueConfig& config) {
   core::Table t;
   core::set(t, kTtl, core::Value::Int64(config.message_retention_period * 1000));
+  core::set(t, kDelay, core::Value::Int64(config.delay_seconds * 1000));
   core::set(t, kVisibility, core::Value::Int64(config.visibility_timeout));
   core::set(t, kWait, core::Value::Int64(config.receive_message_wait_time));
   core::set(t, kMaxSize, core::Value::Int64(config.maximum_message_size));
@@ -104,6 +103,7 @@ core::Table to_arguments(const QueueConfig& config) {
 QueueConfig from_arguments(const core::Table& arguments) {
   QueueConfig c;
   if (auto v = core::find_int(arguments, kTtl)) c.message_retention_period = *v / 1000;
+  if (auto v = core::find_int(arguments, kDelay)) c.delay_seconds = *v / 1000;
   if (auto v = core::find_int(arguments, kVisibility)) c.visibility_timeout = *v;
   if (auto v = core::find_int(arguments, kWait)) c.receive_message_wait_time = *v;
   if (auto v = core::find_int(arguments, kMaxSize)) c.maximum_message_size = *v;

@@ -1,8 +1,9 @@
 // An SQS queue's settings (the CreateQueue attributes served so far) and how they live on a
 // core queue: as declare arguments, so they are durable definitions like any queue's. The
 // retention period is the queue's message TTL (x-message-ttl, in ms, counted from the send as
-// SQS counts it); the others are PolyMQ's own x-sqs-* arguments, which RabbitMQ's model
-// passes over. A queue declared without them (by an AMQP client) has SQS's defaults.
+// SQS counts it), the delay is the core's queue-level delay (x-delivery-delay, in ms); the
+// others are PolyMQ's own x-sqs-* arguments, which RabbitMQ's model passes over. A queue declared
+// without them (by an AMQP client) has SQS's defaults.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,7 @@ namespace polymq::sqs {
 struct QueueConfig {
   int64_t visibility_timeout = 30;            // s, 0 .. 43200
   int64_t message_retention_period = 345600;  // s, 60 .. 1209600
-  int64_t delay_seconds = 0;                  // s, only 0 is served (no delayed delivery yet)
+  int64_t delay_seconds = 0;                  // s, 0 .. 900
   int64_t receive_message_wait_time = 0;      // s, 0 .. 20
   int64_t maximum_message_size = 262144;      // bytes, 1024 .. 1048576
   bool operator==(const QueueConfig&) const = default;

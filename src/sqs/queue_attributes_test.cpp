@@ -11,9 +11,10 @@ TEST(QueueAttributesTest, AppliesServedAttributesInRange) {
                                  {"MessageRetentionPeriod", "60"},
                                  {"ReceiveMessageWaitTimeSeconds", "20"},
                                  {"MaximumMessageSize", "1048576"},
-                                 {"DelaySeconds", "0"},
+                                 {"DelaySeconds", "900"},
                                  {"FifoQueue", "false"}},
                                 c));
+  EXPECT_EQ(c.delay_seconds, 900);
   EXPECT_EQ(c.visibility_timeout, 5);
   EXPECT_EQ(c.message_retention_period, 60);
   EXPECT_EQ(c.receive_message_wait_time, 20);
@@ -33,8 +34,7 @@ TEST(QueueAttributesTest, RefusesWithAwsErrors) {
             "AWS.SimpleQueueService.UnsupportedOperation");
   EXPECT_EQ(apply_attributes({{"RedrivePolicy", "{}"}}, c)->query_code,
             "AWS.SimpleQueueService.UnsupportedOperation");
-  EXPECT_EQ(apply_attributes({{"DelaySeconds", "5"}}, c)->query_code,
-            "AWS.SimpleQueueService.UnsupportedOperation");
+  EXPECT_EQ(apply_attributes({{"DelaySeconds", "901"}}, c)->query_code, "InvalidParameterValue");
   EXPECT_EQ(c, QueueConfig{});
 }
 
@@ -44,8 +44,10 @@ TEST(QueueAttributesTest, ArgumentsRoundTripAndDefaultsForOtherQueues) {
   c.message_retention_period = 120;
   c.receive_message_wait_time = 3;
   c.maximum_message_size = 2048;
+  c.delay_seconds = 900;
   const core::Table args = to_arguments(c);
   EXPECT_EQ(core::find_int(args, "x-message-ttl"), 120000);
+  EXPECT_EQ(core::find_int(args, "x-delivery-delay"), 900000);
   EXPECT_EQ(from_arguments(args), c);
   EXPECT_EQ(from_arguments({}), QueueConfig{});  // a queue AMQP declared
 }
