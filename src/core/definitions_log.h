@@ -33,6 +33,7 @@ struct DefinitionChange {
     kExchangeRemoved,  // exchange (its bindings, as source or destination, went with it)
     kQueueAdded,       // queue
     kQueueRemoved,     // queue (its bindings went with it)
+    kQueueChanged,     // queue (its arguments now: VHost::change_queue_arguments)
     kStreamAdded,      // stream
     kStreamChanged,    // stream (its settings now)
     kStreamRemoved,    // stream (its bindings went with it)

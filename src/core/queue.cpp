@@ -49,6 +49,12 @@ void Queue::configure(const QueueSettings& settings, QueueHost* host, TimerServi
   }
 }
 
+void Queue::reconfigure(Table arguments, const QueueSettings& settings) {
+  options_.arguments = std::move(arguments);
+  settings_ = settings;
+  while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
+}
+
 Clock::time_point Queue::now() const { return timers_ != nullptr ? timers_->now() : Clock::now(); }
 
 Clock::time_point Queue::expiry_for(const Message& message, Clock::time_point now) const {

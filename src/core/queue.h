@@ -96,6 +96,10 @@ class Queue {
   // Sets the behaviour (what the broker model derived from the declaration and policies),
   // the host and timers. Call once, before attach_storage.
   void configure(const QueueSettings& settings, QueueHost* host, TimerService* timers);
+  // New declare arguments and the settings the model derived from them
+  // (VHost::change_queue_arguments), with the same priorities, expiry and single active
+  // consumer as before. A lowered length limit applies at once.
+  void reconfigure(Table arguments, const QueueSettings& settings);
   OwnerId owner() const { return owner_; }
   bool deleted() const { return deleted_; }
 

@@ -265,6 +265,31 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
   return Status::Ok();
 }
 
+Status VHost::change_queue_arguments(const std::string& name, const Table& arguments) {
+  auto it = queues_.find(name);
+  if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(name)};
+  Queue& queue = *it->second;
+  QueueOptions options = queue.options();
+  options.arguments = arguments;
+  QueueSettings settings;
+  if (const QueueSettingsSource* source = hooks_ != nullptr ? hooks_->queue_settings : nullptr) {
+    if (Status s = source->parse(name_, name, options, settings); !s.ok()) return s;
+    source->complete(name_, name, options, settings);
+  }
+  const QueueSettings& now = queue.settings();
+  if (settings.max_priority != now.max_priority || settings.expires_ms != now.expires_ms ||
+      settings.single_active_consumer != now.single_active_consumer) {
+    return {ErrorCode::kPreconditionFailed,
+            "the priorities, expiry and single active consumer of " + describe_queue(name) +
+                " cannot change while it exists"};
+  }
+  queue.reconfigure(std::move(options.arguments), settings);
+  if (survives_restart(queue.options())) {
+    record({.kind = DefinitionChange::Kind::kQueueChanged, .queue = &queue});
+  }
+  return Status::Ok();
+}
+
 Status VHost::use_queue(std::string_view name, OwnerId owner, QueuePtr& out) {
   auto it = queues_.find(std::string(name));
   if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(name)};

@@ -101,6 +101,14 @@ class VHost final : public QueueHost {
                     const Table& arguments, OwnerId owner);
   Status unbind_queue(const std::string& queue, const std::string& exchange, const std::string& key,
                       const Table& arguments, OwnerId owner);
+  // Gives the existing queue `name` new declare arguments, as though it had been declared
+  // with them: the model derives its settings again (its error, if any, changes nothing), the
+  // queue behaves by them from now on (messages already queued keep the expiry they were
+  // given) and a durable queue's change is recorded (kQueueChanged). What a queue cannot
+  // change while it exists (priorities, x-expires, single active consumer, exclusivity) is
+  // kPreconditionFailed; a missing queue kNotFound. For front-ends whose protocol changes a
+  // queue's settings in place (SQS SetQueueAttributes) and for replaying such a change.
+  Status change_queue_arguments(const std::string& name, const Table& arguments);
   // Recreates a stored queue at startup: declare_queue without an owner, also accepting a
   // name the model reserves (server-named durable queues survive restarts).
   Status restore_queue(const std::string& name, const QueueOptions& options);

@@ -652,8 +652,15 @@ std::string export_change(const DefinitionChange& change) {
                      change.kind == Kind::kBindingAdded;
   w.StartObject();
   w.Key("op");
-  w.String(added ? "add" : "remove");
+  // A queue's new arguments replace its old ones on replay (VHost::change_queue_arguments).
+  w.String(change.kind == Kind::kQueueChanged ? "change" : added ? "add" : "remove");
   switch (change.kind) {
+    case Kind::kQueueChanged:
+      w.Key("queues");
+      w.StartArray();
+      write_queue(w, vhost, *change.queue);
+      w.EndArray();
+      break;
     case Kind::kExchangeAdded:
     case Kind::kExchangeRemoved:
     case Kind::kQueueAdded:
@@ -715,6 +722,21 @@ Status remove_entity(const Entry& e, Broker& broker, bool exchange) {
   return Status::Ok();
 }
 
+// A replayed change of a queue's arguments.
+Status change_queue(const Entry& e, Broker& broker) {
+  std::string name;
+  Table arguments;
+  if (Status s = e.string("name", name); !s.ok()) return s;
+  if (Status s = e.arguments(arguments); !s.ok()) return s;
+  Status status;
+  VHost* vhost = entry_vhost(e, broker, status);
+  if (vhost == nullptr) return status;
+  if (Status s = vhost->change_queue_arguments(name, arguments); !s.ok()) {
+    return e.error(s.message());
+  }
+  return Status::Ok();
+}
+
 Status remove_binding(const Entry& e, Broker& broker) {
   BindingEntry b;
   if (Status s = read_binding(e, b); !s.ok()) return s;
@@ -745,6 +767,9 @@ Status apply_change(std::string_view json, Broker& broker) {
   if (op == root.MemberEnd() || !op->value.IsString()) return invalid("change", "no \"op\"");
   const std::string kind = json_string(op->value);
   if (kind == "add") return import_definitions(json, broker);
+  if (kind == "change") {
+    return for_each_entry(doc, "queues", [&](const Entry& e) { return change_queue(e, broker); });
+  }
   if (kind != "remove") return invalid("change", "unknown op '" + kind + "'");
   if (Status s = for_each_entry(doc, "bindings",
                                 [&](const Entry& e) { return remove_binding(e, broker); });

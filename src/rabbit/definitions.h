@@ -49,12 +49,14 @@ core::Status import_definitions(std::string_view json, core::Broker& broker);
 
 // One change as a small document of the same layout, for the definitions change log:
 // {"op": "add", "<section>": [entry]} with the entry as export_definitions writes it, or
-// {"op": "remove", ...} naming the exchange or queue ({"name", "vhost"}) or the full binding.
+// {"op": "remove", ...} naming the exchange or queue ({"name", "vhost"}) or the full binding,
+// or {"op": "change", "queues": [entry]} for a queue's new arguments.
 std::string export_change(const core::DefinitionChange& change);
 
 // Applies a document written by export_change: "add" imports the entry (as
 // import_definitions), "remove" deletes the exchange or queue (with its bindings, as a delete
-// does) or the binding; removing what is not there is not an error. Replaying the changes
+// does) or the binding; removing what is not there is not an error; "change" gives the
+// existing queue the entry's arguments (VHost::change_queue_arguments). Replaying the changes
 // recorded after a snapshot, in order, over that snapshot rebuilds the state they led to.
 core::Status apply_change(std::string_view json, core::Broker& broker);
 

@@ -434,6 +434,40 @@ class RecordingLog final : public DefinitionsLog {
   QueueStoreFactory* stores_;
 };
 
+TEST(DefinitionsHookTest, AChangedQueueReplaysWithItsNewArguments) {
+  ModelBroker b;
+  RecordingLog log(b);
+  b.hooks().definitions = &log;
+  VHost& v = b.add_vhost("/");
+  declare_queue(v, "dq", durable());
+  QueueOptions transient;
+  declare_queue(v, "tq", transient);
+  const Table args = {{"x-dead-letter-exchange", Value::String("")},
+                      {"x-delivery-limit", Value::Int64(2)},
+                      {"x-sqs-tags", Value::Tab({{"team", Value::String("blue")}})}};
+  expect_ok(v.change_queue_arguments("dq", args));
+  expect_ok(v.change_queue_arguments("tq", args));  // not durable: nothing recorded
+  ASSERT_EQ(log.changes.size(), 2u);
+  EXPECT_NE(log.changes[1].find(R"("op":"change")"), std::string::npos) << log.changes[1];
+
+  ModelBroker replayed;
+  replayed.add_vhost("/");
+  for (const std::string& change : log.changes) {
+    Status s = apply_change(change, replayed);
+    EXPECT_TRUE(s.ok()) << change << ": " << s.message();
+  }
+  EXPECT_EQ(export_definitions(replayed), export_definitions(b));
+  Queue* q = replayed.find_vhost("/")->find_queue("dq");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->settings().delivery_limit, 2u);
+  ASSERT_TRUE(q->settings().dead_letter);
+  EXPECT_EQ(q->settings().dead_letter->exchange, "");
+  // A change of a queue that is not there is the replay's error.
+  ModelBroker empty;
+  empty.add_vhost("/");
+  EXPECT_FALSE(apply_change(log.changes[1], empty).ok());
+}
+
 TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
   ModelBroker b;
   RecordingLog log(b);

@@ -220,6 +220,39 @@ TEST_F(QueueFeaturesTest, DeliveryLimitDeadLettersThePoisonMessage) {
   EXPECT_EQ(*find_string(newest_death(parked), "reason"), "delivery_limit");
 }
 
+TEST_F(QueueFeaturesTest, ChangedArgumentsApplyAtOnce) {
+  declare("parking", {});
+  Queue& q = declare("q", {{"x-max-length", Value::Int32(5)}});
+  publish("q", "poison");
+  Delivery m;
+  ASSERT_TRUE(take(q, m));  // leased before the change: the new limit applies at its return
+  ASSERT_TRUE(
+      vhost()
+          .change_queue_arguments("q", {{"x-delivery-limit", Value::Int32(0)},
+                                        {"x-dead-letter-exchange", Value::String("")},
+                                        {"x-dead-letter-routing-key", Value::String("parking")},
+                                        {"x-max-length", Value::Int32(5)}})
+          .ok());
+  EXPECT_EQ(q.settings().delivery_limit, 0u);
+  EXPECT_EQ(find_int(q.options().arguments, "x-delivery-limit"), 0);
+  q.requeue(m.lease);
+  EXPECT_EQ(q.message_count(), 0u);
+  EXPECT_EQ(vhost().find_queue("parking")->message_count(), 1u);
+
+  // A lowered length limit drops the surplus now; an invalid argument changes nothing.
+  for (const char* b : {"1", "2", "3"}) publish("q", b);
+  ASSERT_TRUE(vhost().change_queue_arguments("q", {{"x-max-length", Value::Int32(1)}}).ok());
+  EXPECT_EQ(q.message_count(), 1u);
+  EXPECT_FALSE(q.settings().dead_letter);
+  Status bad = vhost().change_queue_arguments("q", {{"x-max-length", Value::String("x")}});
+  EXPECT_EQ(bad.code(), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(q.settings().max_length, 1u);
+  // What a queue cannot change while it exists.
+  EXPECT_EQ(vhost().change_queue_arguments("q", {{"x-max-priority", Value::Int32(3)}}).code(),
+            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(vhost().change_queue_arguments("none", {}).code(), ErrorCode::kNotFound);
+}
+
 TEST_F(QueueFeaturesTest, DropHeadDeadLettersTheOldest) {
   declare("dead", {});
   Queue& q = declare("q", {{"x-max-length", Value::Int32(2)},

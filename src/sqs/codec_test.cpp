@@ -78,6 +78,120 @@ TEST(QueryCodecTest, RendersResultsAndErrors) {
             "does not exist.</Message><Detail/></Error><RequestId>r</RequestId></ErrorResponse>");
 }
 
+TEST(QueryCodecTest, ParsesBatchEntriesAndTags) {
+  const http::Params params = {
+      {"Action", "SendMessageBatch"},
+      {"SendMessageBatchRequestEntry.2.Id", "second"},
+      {"SendMessageBatchRequestEntry.2.MessageBody", "two"},
+      {"SendMessageBatchRequestEntry.1.Id", "first"},
+      {"SendMessageBatchRequestEntry.1.MessageBody", "one"},
+      {"SendMessageBatchRequestEntry.1.DelaySeconds", "0"},
+      {"SendMessageBatchRequestEntry.1.MessageAttribute.2.Name", "b"},
+      {"SendMessageBatchRequestEntry.1.MessageAttribute.2.Value.DataType", "Binary"},
+      {"SendMessageBatchRequestEntry.1.MessageAttribute.2.Value.BinaryValue", "AAE="},
+      {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Name", "a"},
+      {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType", "String"},
+      {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue", "x"},
+      {"DeleteMessageBatchRequestEntry.3.ReceiptHandle", "h"},
+      {"Tag.1.Key", "team"},
+      {"Tag.1.Value", "blue"},
+      {"Tag.2.Key", "cost"},
+      {"Tag.2.Value", ""},
+      {"TagKey.1", "old"},
+  };
+  auto parsed = parse_query_input(params);
+  ASSERT_TRUE(std::holds_alternative<ActionInput>(parsed));
+  const ActionInput& in = std::get<ActionInput>(parsed);
+  EXPECT_TRUE(in.scalars.empty());
+  ASSERT_EQ(in.entries.size(), 3u);  // by index: 1, 2, 3
+  EXPECT_EQ(in.entries[0].get("Id"), "first");
+  EXPECT_EQ(in.entries[0].get("DelaySeconds"), "0");
+  ASSERT_EQ(in.entries[0].message_attributes.size(), 2u);
+  EXPECT_EQ(in.entries[0].message_attributes[0].name, "a");
+  EXPECT_EQ(in.entries[0].message_attributes[1].value, std::string("\0\x01", 2));
+  EXPECT_EQ(in.entries[1].get("MessageBody"), "two");
+  EXPECT_TRUE(in.entries[1].message_attributes.empty());
+  EXPECT_EQ(in.entries[2].get("ReceiptHandle"), "h");
+  EXPECT_EQ(in.tags, (std::map<std::string, std::string>{{"team", "blue"}, {"cost", ""}}));
+  EXPECT_EQ(in.tag_keys, std::vector<std::string>{"old"});
+
+  auto bad = parse_query_input(
+      {{"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.BinaryValue", "%%%"}});
+  EXPECT_TRUE(std::holds_alternative<Error>(bad));
+}
+
+TEST(QueryCodecTest, RendersBatchResultsTagsAndPages) {
+  BatchResult r;
+  r.successful.push_back({"a", SendMessageResult{"m1", "md5", ""}});
+  r.failed.push_back({"b", true, "InvalidParameterValue", "no <good>"});
+  const std::string xml = render_query_result("SendMessageBatch", r, "r");
+  EXPECT_NE(xml.find("<SendMessageBatchResult><SendMessageBatchResultEntry><Id>a</Id>"
+                     "<MessageId>m1</MessageId><MD5OfMessageBody>md5</MD5OfMessageBody>"
+                     "</SendMessageBatchResultEntry><BatchResultErrorEntry><Id>b</Id>"
+                     "<SenderFault>true</SenderFault><Code>InvalidParameterValue</Code>"
+                     "<Message>no &lt;good&gt;</Message></BatchResultErrorEntry>"
+                     "</SendMessageBatchResult>"),
+            std::string::npos)
+      << xml;
+  BatchResult deleted;
+  deleted.successful.push_back({"x", std::nullopt});
+  EXPECT_NE(render_query_result("DeleteMessageBatch", deleted, "r")
+                .find("<DeleteMessageBatchResult><DeleteMessageBatchResultEntry><Id>x</Id>"
+                      "</DeleteMessageBatchResultEntry></DeleteMessageBatchResult>"),
+            std::string::npos);
+  EXPECT_NE(render_query_result("ListQueueTags", TagsResult{{{"k", "v"}}}, "r")
+                .find("<ListQueueTagsResult><Tag><Key>k</Key><Value>v</Value></Tag>"
+                      "</ListQueueTagsResult>"),
+            std::string::npos);
+  EXPECT_NE(render_query_result("ListQueues", ListQueuesResult{{"u"}, "tok"}, "r")
+                .find("<ListQueuesResult><QueueUrl>u</QueueUrl><NextToken>tok</NextToken>"
+                      "</ListQueuesResult>"),
+            std::string::npos);
+  EXPECT_NE(
+      render_query_result("ListDeadLetterSourceQueues", DeadLetterSourcesResult{{"u"}, ""}, "r")
+          .find("<ListDeadLetterSourceQueuesResult><QueueUrl>u</QueueUrl>"
+                "</ListDeadLetterSourceQueuesResult>"),
+      std::string::npos);
+}
+
+TEST(JsonCodecTest, ParsesBatchEntriesAndTags) {
+  auto parsed =
+      parse_json_input(R"({"QueueUrl":"u","Entries":[{"Id":"a","MessageBody":"x","DelaySeconds":0,)"
+                       R"("MessageAttributes":{"n":{"DataType":"Number","StringValue":"1"}}},)"
+                       R"({"Id":"b","ReceiptHandle":"h","VisibilityTimeout":30}],"Tags":{"k":"v"},)"
+                       R"("tags":{"k2":"v2"},"TagKeys":["k3"]})");
+  ASSERT_TRUE(std::holds_alternative<ActionInput>(parsed));
+  const ActionInput& in = std::get<ActionInput>(parsed);
+  ASSERT_EQ(in.entries.size(), 2u);
+  EXPECT_EQ(in.entries[0].get("Id"), "a");
+  EXPECT_EQ(in.entries[0].get("DelaySeconds"), "0");
+  ASSERT_EQ(in.entries[0].message_attributes.size(), 1u);
+  EXPECT_EQ(in.entries[0].message_attributes[0].data_type, "Number");
+  EXPECT_EQ(in.entries[1].get("VisibilityTimeout"), "30");
+  EXPECT_EQ(in.tags, (std::map<std::string, std::string>{{"k", "v"}, {"k2", "v2"}}));
+  EXPECT_EQ(in.tag_keys, std::vector<std::string>{"k3"});
+  EXPECT_TRUE(std::holds_alternative<Error>(parse_json_input(R"({"Entries":{}})")));
+  EXPECT_TRUE(std::holds_alternative<Error>(parse_json_input(R"({"Entries":[1]})")));
+  EXPECT_TRUE(std::holds_alternative<Error>(parse_json_input(R"({"Entries":[{"Id":[1]}]})")));
+  EXPECT_TRUE(std::holds_alternative<Error>(parse_json_input(R"({"Tags":{"k":1}})")));
+}
+
+TEST(JsonCodecTest, RendersBatchResultsTagsAndPages) {
+  BatchResult r;
+  r.successful.push_back({"a", SendMessageResult{"m1", "md5", "amd5"}});
+  r.failed.push_back({"b", false, "InternalError", "disk"});
+  EXPECT_EQ(render_json_result(r),
+            R"({"Successful":[{"Id":"a","MessageId":"m1","MD5OfMessageBody":"md5",)"
+            R"("MD5OfMessageAttributes":"amd5"}],"Failed":[{"Id":"b","SenderFault":false,)"
+            R"("Code":"InternalError","Message":"disk"}]})");
+  EXPECT_EQ(render_json_result(BatchResult{}), R"({"Successful":[],"Failed":[]})");
+  EXPECT_EQ(render_json_result(TagsResult{}), "{}");
+  EXPECT_EQ(render_json_result(TagsResult{{{"k", "v"}}}), R"({"Tags":{"k":"v"}})");
+  EXPECT_EQ(render_json_result(ListQueuesResult{{"a"}, "t"}),
+            R"({"QueueUrls":["a"],"NextToken":"t"})");
+  EXPECT_EQ(render_json_result(DeadLetterSourcesResult{{"a"}, ""}), R"({"queueUrls":["a"]})");
+}
+
 TEST(JsonCodecTest, ParsesTheInputObject) {
   auto parsed =
       parse_json_input(R"({"QueueUrl":"u","MaxNumberOfMessages":10,"AttributeNames":["All"],)"

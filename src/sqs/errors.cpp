@@ -73,6 +73,34 @@ Error internal_error(std::string message) {
   return make("InternalError", "InternalError", 500, std::move(message), false);
 }
 
+Error empty_batch_request(std::string_view entry) {
+  return make("AWS.SimpleQueueService.EmptyBatchRequest", "EmptyBatchRequest", 400,
+              "There should be at least one " + std::string(entry) + " in the request.");
+}
+
+Error too_many_entries_in_batch_request(size_t count) {
+  return make(
+      "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", "TooManyEntriesInBatchRequest", 400,
+      "Maximum number of entries per request are 10. You have sent " + std::to_string(count) + ".");
+}
+
+Error batch_entry_ids_not_distinct(std::string_view id) {
+  return make("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "BatchEntryIdsNotDistinct", 400,
+              "Id " + std::string(id) + " repeated.");
+}
+
+Error invalid_batch_entry_id() {
+  return make("AWS.SimpleQueueService.InvalidBatchEntryId", "InvalidBatchEntryId", 400,
+              "A batch entry id can only contain alphanumeric characters, hyphens and "
+              "underscores. It can be at most 80 letters long.");
+}
+
+Error batch_request_too_long(size_t limit, size_t size) {
+  return make("AWS.SimpleQueueService.BatchRequestTooLong", "BatchRequestTooLong", 400,
+              "Batch requests cannot be longer than " + std::to_string(limit) +
+                  " bytes. You have sent " + std::to_string(size) + " bytes.");
+}
+
 Error auth_error(const aws::AuthFailure& failure) {
   Error e;
   e.query_code = std::string(aws::error_code(failure.error));

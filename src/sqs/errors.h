@@ -31,6 +31,13 @@ Error receipt_handle_is_invalid(std::string_view handle);
 Error invalid_message_contents(std::string message);
 Error access_denied(std::string message);
 Error internal_error(std::string message);
+// The request-level errors of the batch actions; `entry` is the entry shape's name
+// (SendMessageBatchRequestEntry ...).
+Error empty_batch_request(std::string_view entry);
+Error too_many_entries_in_batch_request(size_t count);
+Error batch_entry_ids_not_distinct(std::string_view id);
+Error invalid_batch_entry_id();
+Error batch_request_too_long(size_t limit, size_t size);
 // A SigV4 failure (aws/auth_error.h) with AWS's code and status.
 Error auth_error(const aws::AuthFailure& failure);
 

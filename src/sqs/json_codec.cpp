@@ -29,6 +29,43 @@ bool string_list(const rapidjson::Value& v, std::vector<std::string>& out) {
   return true;
 }
 
+// A string, integer or boolean member as the decimal or literal text ActionInput keeps.
+std::optional<std::string> scalar_text(const rapidjson::Value& v) {
+  if (v.IsString()) return view(v);
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return std::nullopt;
+}
+
+// A MessageAttributes object: name to {DataType, StringValue | BinaryValue (base64)}.
+std::optional<Error> message_attributes(const rapidjson::Value& v,
+                                        std::vector<MessageAttribute>& out) {
+  if (!v.IsObject()) return malformed("MessageAttributes must be an object.");
+  for (const auto& a : v.GetObject()) {
+    if (!a.value.IsObject()) return malformed("A message attribute must be an object.");
+    MessageAttribute attr;
+    attr.name = view(a.name);
+    for (const auto& f : a.value.GetObject()) {
+      const std::string field = view(f.name);
+      if (!f.value.IsString()) continue;  // the list members nobody serves
+      if (field == "DataType") {
+        attr.data_type = view(f.value);
+      } else if (field == "StringValue") {
+        attr.value = view(f.value);
+      } else if (field == "BinaryValue") {
+        std::optional<std::string> bytes = base64_decode(view(f.value));
+        if (!bytes) {
+          return malformed("The binary value of message attribute " + attr.name +
+                           " is not valid base64.");
+        }
+        attr.value = std::move(*bytes);
+      }
+    }
+    out.push_back(std::move(attr));
+  }
+  return std::nullopt;
+}
+
 void key(Writer& w, std::string_view k) {
   w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
 }
@@ -52,10 +89,67 @@ struct ResultBody {
     key(w, "QueueUrl");
     str(w, r.queue_url);
   }
-  void operator()(const ListQueuesResult& r) const {
-    key(w, "QueueUrls");
+  void url_list(std::string_view name, const std::vector<std::string>& urls,
+                const std::string& token) const {
+    key(w, name);
     w.StartArray();
-    for (const std::string& url : r.queue_urls) str(w, url);
+    for (const std::string& url : urls) str(w, url);
+    w.EndArray();
+    if (!token.empty()) {
+      key(w, "NextToken");
+      str(w, token);
+    }
+  }
+  void operator()(const ListQueuesResult& r) const {
+    url_list("QueueUrls", r.queue_urls, r.next_token);
+  }
+  void operator()(const DeadLetterSourcesResult& r) const {
+    url_list("queueUrls", r.queue_urls, r.next_token);
+  }
+  void operator()(const TagsResult& r) const {
+    if (r.tags.empty()) return;  // AWS leaves Tags out for an untagged queue
+    key(w, "Tags");
+    w.StartObject();
+    for (const auto& [k, v] : r.tags) {
+      key(w, k);
+      str(w, v);
+    }
+    w.EndObject();
+  }
+  void operator()(const BatchResult& r) const {
+    key(w, "Successful");
+    w.StartArray();
+    for (const BatchSuccess& s : r.successful) {
+      w.StartObject();
+      key(w, "Id");
+      str(w, s.id);
+      if (s.sent) {
+        key(w, "MessageId");
+        str(w, s.sent->message_id);
+        key(w, "MD5OfMessageBody");
+        str(w, s.sent->md5_of_body);
+        if (!s.sent->md5_of_attributes.empty()) {
+          key(w, "MD5OfMessageAttributes");
+          str(w, s.sent->md5_of_attributes);
+        }
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    key(w, "Failed");
+    w.StartArray();
+    for (const BatchFailure& f : r.failed) {
+      w.StartObject();
+      key(w, "Id");
+      str(w, f.id);
+      key(w, "SenderFault");
+      w.Bool(f.sender_fault);
+      key(w, "Code");
+      str(w, f.code);
+      key(w, "Message");
+      str(w, f.message);
+      w.EndObject();
+    }
     w.EndArray();
   }
   void operator()(const AttributesResult& r) const {
@@ -144,35 +238,35 @@ std::variant<ActionInput, Error> parse_json_input(std::string_view body) {
         return malformed("MessageAttributeNames must be strings.");
       }
     } else if (name == "MessageAttributes") {
-      if (!v.IsObject()) return malformed("MessageAttributes must be an object.");
-      for (const auto& a : v.GetObject()) {
-        if (!a.value.IsObject()) return malformed("A message attribute must be an object.");
-        MessageAttribute attr;
-        attr.name = view(a.name);
-        for (const auto& f : a.value.GetObject()) {
+      if (auto e = message_attributes(v, in.message_attributes)) return *e;
+    } else if (name == "Entries") {
+      if (!v.IsArray()) return malformed("Entries must be an array.");
+      for (const auto& item : v.GetArray()) {
+        if (!item.IsObject()) return malformed("A batch entry must be an object.");
+        BatchEntry entry;
+        for (const auto& f : item.GetObject()) {
           const std::string field = view(f.name);
-          if (!f.value.IsString()) continue;  // the list members nobody serves
-          if (field == "DataType") {
-            attr.data_type = view(f.value);
-          } else if (field == "StringValue") {
-            attr.value = view(f.value);
-          } else if (field == "BinaryValue") {
-            std::optional<std::string> bytes = base64_decode(view(f.value));
-            if (!bytes) {
-              return malformed("The binary value of message attribute " + attr.name +
-                               " is not valid base64.");
-            }
-            attr.value = std::move(*bytes);
+          if (field == "MessageAttributes") {
+            if (auto e = message_attributes(f.value, entry.message_attributes)) return *e;
+          } else if (auto text = scalar_text(f.value)) {
+            entry.scalars[field] = std::move(*text);
+          } else if (!f.value.IsNull() && !f.value.IsObject()) {
+            // Objects: the members nobody serves (MessageSystemAttributes).
+            return malformed("The member " + field + " has an unexpected type.");
           }
         }
-        in.message_attributes.push_back(std::move(attr));
+        in.entries.push_back(std::move(entry));
       }
-    } else if (v.IsString()) {
-      in.scalars[name] = view(v);
-    } else if (v.IsInt64()) {
-      in.scalars[name] = std::to_string(v.GetInt64());
-    } else if (v.IsBool()) {
-      in.scalars[name] = v.GetBool() ? "true" : "false";
+    } else if (name == "Tags" || name == "tags") {
+      if (!v.IsObject()) return malformed(name + " must be an object.");
+      for (const auto& t : v.GetObject()) {
+        if (!t.value.IsString()) return malformed("Tag values must be strings.");
+        in.tags[view(t.name)] = view(t.value);
+      }
+    } else if (name == "TagKeys") {
+      if (!string_list(v, in.tag_keys)) return malformed("TagKeys must be strings.");
+    } else if (auto text = scalar_text(v)) {
+      in.scalars[name] = std::move(*text);
     } else if (!v.IsNull()) {
       return malformed("The member " + name + " has an unexpected type.");
     }

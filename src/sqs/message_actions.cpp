@@ -1,10 +1,10 @@
 // The message actions: SendMessage, ReceiveMessage (and the end of its long poll),
 // DeleteMessage, ChangeMessageVisibility.
-#include <charconv>
 #include <chrono>
 
 #include "sqs/digests.h"
 #include "sqs/message_mapping.h"
+#include "sqs/params.h"
 #include "sqs/receipt_handle.h"
 #include "sqs/receive_wait.h"
 #include "sqs/service.h"
@@ -16,23 +16,6 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// An optional integer parameter in [min, max]; `out` keeps its default when absent.
-std::optional<Error> int_param(const ActionInput& in, const std::string& name, int64_t min,
-                               int64_t max, int64_t& out) {
-  std::optional<std::string> text = in.get(name);
-  if (!text) return std::nullopt;
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || p != text->data() + text->size() || text->empty() || v < min ||
-      v > max) {
-    return invalid_parameter_value("Value " + *text + " for parameter " + name +
-                                   " is invalid. Reason: Must be between " + std::to_string(min) +
-                                   " and " + std::to_string(max) + ", if provided.");
-  }
-  out = v;
-  return std::nullopt;
 }
 
 bool wants(const std::vector<std::string>& names, std::string_view name) {

@@ -52,12 +52,71 @@ void render_message_attribute(std::string& out, const MessageAttribute& a) {
   out += "</Value></MessageAttribute>";
 }
 
+// One member of MessageAttribute.<n>: "Name", "Value.DataType", "Value.StringValue" or
+// "Value.BinaryValue" (base64, decoded here); an Error for a BinaryValue that is not base64.
+std::optional<Error> message_attribute_field(MessageAttribute& a, int n, std::string_view field,
+                                             const std::string& value) {
+  if (field == "Name") {
+    a.name = value;
+  } else if (field == "Value.DataType") {
+    a.data_type = value;
+  } else if (field == "Value.StringValue") {
+    a.value = value;
+  } else if (field == "Value.BinaryValue") {
+    std::optional<std::string> bytes = base64_decode(value);
+    if (!bytes) {
+      return invalid_parameter_value("The binary value of message attribute number " +
+                                     std::to_string(n) + " is not valid base64.");
+    }
+    a.value = std::move(*bytes);
+  }
+  return std::nullopt;
+}
+
+void url_list(std::string& out, const std::vector<std::string>& urls, const std::string& token) {
+  for (const std::string& url : urls) element(out, "QueueUrl", url);
+  if (!token.empty()) element(out, "NextToken", token);
+}
+
 struct ResultBody {
   std::string& out;
+  std::string_view action;
   void operator()(const EmptyResult&) const {}
   void operator()(const QueueUrlResult& r) const { element(out, "QueueUrl", r.queue_url); }
-  void operator()(const ListQueuesResult& r) const {
-    for (const std::string& url : r.queue_urls) element(out, "QueueUrl", url);
+  void operator()(const ListQueuesResult& r) const { url_list(out, r.queue_urls, r.next_token); }
+  void operator()(const DeadLetterSourcesResult& r) const {
+    url_list(out, r.queue_urls, r.next_token);
+  }
+  void operator()(const TagsResult& r) const {
+    for (const auto& [key, value] : r.tags) {
+      out += "<Tag>";
+      element(out, "Key", key);
+      element(out, "Value", value);
+      out += "</Tag>";
+    }
+  }
+  void operator()(const BatchResult& r) const {
+    const std::string entry = std::string(action) + "ResultEntry";
+    for (const BatchSuccess& s : r.successful) {
+      out += '<' + entry + '>';
+      element(out, "Id", s.id);
+      if (s.sent) {
+        element(out, "MessageId", s.sent->message_id);
+        element(out, "MD5OfMessageBody", s.sent->md5_of_body);
+        if (!s.sent->md5_of_attributes.empty()) {
+          element(out, "MD5OfMessageAttributes", s.sent->md5_of_attributes);
+        }
+      }
+      out += "</" + entry + '>';
+    }
+    for (const BatchFailure& f : r.failed) {
+      out += "<BatchResultErrorEntry>";
+      element(out, "Id", f.id);
+      element(out, "SenderFault", f.sender_fault ? "true" : "false");
+      element(out, "Code", f.code);
+      element(out, "Message", f.message);
+      out += "</BatchResultErrorEntry>";
+    }
   }
   void operator()(const AttributesResult& r) const {
     for (const auto& [name, value] : r.attributes) {
@@ -131,14 +190,23 @@ std::string xml_escape(std::string_view text) {
 std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
   ActionInput in;
   std::map<int, std::pair<std::string, std::string>> attributes;  // Attribute.N.Name/Value
-  std::map<int, std::string> names, system_names, message_names;
+  std::map<int, std::pair<std::string, std::string>> tags;        // Tag.N.Key/Value
+  std::map<int, std::string> names, system_names, message_names, tag_keys;
   std::map<int, MessageAttribute> message_attributes;
+  // <Action>RequestEntry.N.<member>, and each entry's MessageAttribute.M.*
+  std::map<int, BatchEntry> entries;
+  std::map<int, std::map<int, MessageAttribute>> entry_attributes;
   for (const auto& [name, value] : params) {
     int n = 0;
     std::string_view rest;
     if (indexed(name, "Attribute", n, rest)) {
       if (rest == "Name") attributes[n].first = value;
       if (rest == "Value") attributes[n].second = value;
+    } else if (indexed(name, "Tag", n, rest)) {
+      if (rest == "Key") tags[n].first = value;
+      if (rest == "Value") tags[n].second = value;
+    } else if (indexed(name, "TagKey", n, rest) && rest.empty()) {
+      tag_keys[n] = value;
     } else if (indexed(name, "AttributeName", n, rest) && rest.empty()) {
       names[n] = value;
     } else if (indexed(name, "MessageSystemAttributeName", n, rest) && rest.empty()) {
@@ -146,20 +214,18 @@ std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
     } else if (indexed(name, "MessageAttributeName", n, rest) && rest.empty()) {
       message_names[n] = value;
     } else if (indexed(name, "MessageAttribute", n, rest)) {
-      MessageAttribute& a = message_attributes[n];
-      if (rest == "Name") {
-        a.name = value;
-      } else if (rest == "Value.DataType") {
-        a.data_type = value;
-      } else if (rest == "Value.StringValue") {
-        a.value = value;
-      } else if (rest == "Value.BinaryValue") {
-        std::optional<std::string> bytes = base64_decode(value);
-        if (!bytes) {
-          return invalid_parameter_value("The binary value of message attribute number " +
-                                         std::to_string(n) + " is not valid base64.");
-        }
-        a.value = std::move(*bytes);
+      if (auto e = message_attribute_field(message_attributes[n], n, rest, value)) return *e;
+    } else if (indexed(name, "SendMessageBatchRequestEntry", n, rest) ||
+               indexed(name, "DeleteMessageBatchRequestEntry", n, rest) ||
+               indexed(name, "ChangeMessageVisibilityBatchRequestEntry", n, rest)) {
+      int m = 0;
+      std::string_view field;
+      if (indexed(rest, "MessageAttribute", m, field)) {
+        if (auto e = message_attribute_field(entry_attributes[n][m], m, field, value)) return *e;
+      } else if (!rest.empty() && rest.find('.') == std::string_view::npos) {
+        entries[n].scalars.emplace(std::string(rest), value);
+      } else {
+        entries[n];  // a member nobody serves (MessageSystemAttribute): the entry exists
       }
     } else if (name == "Action" || name == "Version" || name.rfind("X-Amz-", 0) == 0) {
       continue;
@@ -168,10 +234,16 @@ std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
     }
   }
   for (auto& [n, nv] : attributes) in.attributes[nv.first] = nv.second;
+  for (auto& [n, kv] : tags) in.tags[kv.first] = kv.second;
+  for (auto& [n, v] : tag_keys) in.tag_keys.push_back(v);
   for (auto& [n, v] : names) in.attribute_names.push_back(v);
   for (auto& [n, v] : system_names) in.system_attribute_names.push_back(v);
   for (auto& [n, v] : message_names) in.message_attribute_names.push_back(v);
   for (auto& [n, a] : message_attributes) in.message_attributes.push_back(std::move(a));
+  for (auto& [n, a] : entry_attributes) {
+    for (auto& [m, attribute] : a) entries[n].message_attributes.push_back(std::move(attribute));
+  }
+  for (auto& [n, entry] : entries) in.entries.push_back(std::move(entry));
   return in;
 }
 
@@ -186,7 +258,7 @@ std::string render_query_result(std::string_view action, const Result& result,
     out += '<';
     out += action;
     out += "Result>";
-    std::visit(ResultBody{out}, result);
+    std::visit(ResultBody{out, action}, result);
     out += "</";
     out += action;
     out += "Result>";

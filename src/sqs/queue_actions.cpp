@@ -1,8 +1,10 @@
 // The queue actions: CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, GetQueueAttributes,
-// PurgeQueue.
+// PurgeQueue, ListDeadLetterSourceQueues.
 #include <algorithm>
 #include <charconv>
 
+#include "sqs/digests.h"
+#include "sqs/queue_tags.h"
 #include "sqs/service.h"
 
 namespace polymq::sqs {
@@ -26,6 +28,40 @@ std::optional<Error> check_queue_name(const std::string& name) {
   return std::nullopt;
 }
 
+// A page of `names` (sorted) as ListQueues and ListDeadLetterSourceQueues give it: from after
+// the name NextToken ends at, at most MaxResults (1 .. 1000, default 1000). `next_token` is
+// set when MaxResults was given and names remain: the base64 of the last name returned,
+// opaque to clients.
+std::optional<Error> page(const ActionInput& in, std::vector<std::string>& names,
+                          std::string& next_token) {
+  size_t max = 1000;
+  const std::optional<std::string> max_text = in.get("MaxResults");
+  if (max_text) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(max_text->data(), max_text->data() + max_text->size(), n);
+    if (ec != std::errc() || p != max_text->data() + max_text->size() || n < 1 || n > 1000) {
+      return invalid_parameter_value("Value " + *max_text +
+                                     " for parameter MaxResults is invalid. Reason: must be "
+                                     "between 1 and 1000.");
+    }
+    max = static_cast<size_t>(n);
+  }
+  std::sort(names.begin(), names.end());
+  if (std::optional<std::string> token = in.get("NextToken")) {
+    std::optional<std::string> after = base64_decode(*token);
+    if (!after || after->rfind("q:", 0) != 0) {
+      return invalid_parameter_value("Invalid NextToken value.");
+    }
+    const std::string last = after->substr(2);
+    names.erase(names.begin(), std::upper_bound(names.begin(), names.end(), last));
+  }
+  if (names.size() > max) {
+    names.resize(max);
+    if (max_text) next_token = base64_encode("q:" + names.back());
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void Service::create_queue(const CallPtr& call) {
@@ -34,6 +70,7 @@ void Service::create_queue(const CallPtr& call) {
   if (auto e = check_queue_name(*name)) return fail(*call, *e);
   QueueConfig config;
   if (auto e = apply_attributes(call->input.attributes, config)) return fail(*call, *e);
+  if (auto e = check_tags(*name, {}, call->input.tags)) return fail(*call, *e);
 
   core::VHost& v = *vhost();
   if (core::Queue* existing = v.find_queue(*name)) {
@@ -43,10 +80,11 @@ void Service::create_queue(const CallPtr& call) {
     }
     return reply(*call, QueueUrlResult{queue_url(*call, *name)});
   }
+  if (auto e = check_redrive(*call, *name, config)) return fail(*call, *e);
   const uint64_t before = definitions_seq();
   core::QueueOptions options;
   options.durable = true;
-  options.arguments = to_arguments(config);
+  options.arguments = with_tags(to_arguments(config), call->input.tags);
   core::QueueDeclareOutcome out;
   if (core::Status st = v.declare_queue(*name, options, false, 0, out); !st.ok()) {
     return fail(*call, invalid_parameter_value(st.message()));
@@ -64,25 +102,30 @@ void Service::get_queue_url(const CallPtr& call) {
 
 void Service::list_queues(const CallPtr& call) {
   const std::string prefix = call->input.get("QueueNamePrefix").value_or("");
-  size_t max = 1000;
-  if (std::optional<std::string> text = call->input.get("MaxResults")) {
-    int n = 0;
-    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-    if (ec != std::errc() || p != text->data() + text->size() || n < 1 || n > 1000) {
-      return fail(*call, invalid_parameter_value("Value " + *text +
-                                                 " for parameter MaxResults is invalid. Reason: "
-                                                 "must be between 1 and 1000."));
-    }
-    max = static_cast<size_t>(n);
-  }
   std::vector<std::string> names;
   for (const core::Queue* q : vhost()->queues()) {
     if (q->options().exclusive || q->name().compare(0, prefix.size(), prefix) != 0) continue;
     names.push_back(q->name());
   }
-  std::sort(names.begin(), names.end());
-  if (names.size() > max) names.resize(max);
   ListQueuesResult result;
+  if (auto e = page(call->input, names, result.next_token)) return fail(*call, *e);
+  for (const std::string& n : names) result.queue_urls.push_back(queue_url(*call, n));
+  reply(*call, result);
+}
+
+void Service::list_dead_letter_source_queues(const CallPtr& call) {
+  core::Queue* dlq = resolve_queue(*call);
+  if (dlq == nullptr) return;
+  std::vector<std::string> names;
+  for (const core::Queue* q : vhost()->queues()) {
+    if (q->options().exclusive) continue;
+    const QueueConfig config = queue_config(*q);
+    if (config.redrive_policy && config.redrive_policy->dead_letter_queue == dlq->name()) {
+      names.push_back(q->name());
+    }
+  }
+  DeadLetterSourcesResult result;
+  if (auto e = page(call->input, names, result.next_token)) return fail(*call, *e);
   for (const std::string& n : names) result.queue_urls.push_back(queue_url(*call, n));
   reply(*call, result);
 }
@@ -116,7 +159,7 @@ void Service::get_queue_attributes(const CallPtr& call) {
   auto add = [&](std::string_view n, std::string value) {
     if (wanted(n)) result.attributes.emplace_back(std::string(n), std::move(value));
   };
-  add("QueueArn", "arn:aws:sqs:" + call->region + ":" + config_.account_id + ":" + queue->name());
+  add("QueueArn", queue_arn(*call, queue->name()));
   add("ApproximateNumberOfMessages", std::to_string(queue->message_count()));
   add("ApproximateNumberOfMessagesNotVisible", std::to_string(queue->unacked_count()));
   add("ApproximateNumberOfMessagesDelayed", std::to_string(queue->delayed_count()));
@@ -125,6 +168,9 @@ void Service::get_queue_attributes(const CallPtr& call) {
   add("DelaySeconds", std::to_string(config.delay_seconds));
   add("ReceiveMessageWaitTimeSeconds", std::to_string(config.receive_message_wait_time));
   add("MaximumMessageSize", std::to_string(config.maximum_message_size));
+  // Only when set, as AWS answers them.
+  if (config.redrive_policy) add("RedrivePolicy", render(*config.redrive_policy));
+  if (config.redrive_allow_policy) add("RedriveAllowPolicy", render(*config.redrive_allow_policy));
   reply(*call, result);
 }
 

@@ -11,6 +11,11 @@ constexpr const char* kMaxSize = "x-sqs-maximum-message-size";
 constexpr const char* kTtl = "x-message-ttl";
 // The core's queue-level delay, in ms (rabbit/queue_arguments.h names it for every protocol).
 constexpr const char* kDelay = "x-delivery-delay";
+constexpr const char* kRedrive = "x-sqs-redrive-policy";
+constexpr const char* kRedriveAllow = "x-sqs-redrive-allow-policy";
+constexpr const char* kDeadLetterExchange = "x-dead-letter-exchange";
+constexpr const char* kDeadLetterRoutingKey = "x-dead-letter-routing-key";
+constexpr const char* kDeliveryLimit = "x-delivery-limit";
 
 struct Range {
   const char* name;
@@ -29,8 +34,6 @@ constexpr Range kRanges[] = {
 
 // Attributes AWS knows that PolyMQ does not serve yet.
 constexpr const char* kNotServed[] = {
-    "RedrivePolicy",
-    "RedriveAllowPolicy",
     "Policy",
     "KmsMasterKeyId",
     "KmsDataKeyReusePeriodSeconds",
@@ -67,6 +70,26 @@ std::optional<Error> apply_attributes(const std::map<std::string, std::string>& 
       config.*(r->field) = *v;
       continue;
     }
+    if (name == "RedrivePolicy") {
+      if (value.empty()) {
+        config.redrive_policy.reset();
+        continue;
+      }
+      auto parsed = parse_redrive_policy(value);
+      if (auto* e = std::get_if<Error>(&parsed)) return *e;
+      config.redrive_policy = std::get<RedrivePolicy>(std::move(parsed));
+      continue;
+    }
+    if (name == "RedriveAllowPolicy") {
+      if (value.empty()) {
+        config.redrive_allow_policy.reset();
+        continue;
+      }
+      auto parsed = parse_redrive_allow_policy(value);
+      if (auto* e = std::get_if<Error>(&parsed)) return *e;
+      config.redrive_allow_policy = std::get<RedriveAllowPolicy>(std::move(parsed));
+      continue;
+    }
     if (name == "FifoQueue") {
       if (value == "false") continue;
       return unsupported_operation("FIFO queues are not supported by PolyMQ yet.");
@@ -85,9 +108,61 @@ bool matches(const QueueConfig& existing, const std::map<std::string, std::strin
   for (const auto& [name, value] : attributes) {
     if (const Range* r = find_range(name)) {
       if (parse_int(value) != existing.*(r->field)) return false;
+    } else if (name == "RedrivePolicy" || name == "RedriveAllowPolicy") {
+      QueueConfig given = existing;
+      if (apply_attributes({{name, value}}, given) || !(given == existing)) return false;
     }
   }
   return true;
+}
+
+namespace {
+
+void erase_key(core::Table& t, std::string_view key) {
+  std::erase_if(t, [&](const auto& entry) { return entry.first == key; });
+}
+
+// Sets (or, for an attribute that is unset, erases) the arguments that carry `attribute`.
+void set_attribute_arguments(core::Table& t, const std::string& attribute,
+                             const QueueConfig& config) {
+  if (attribute == "MessageRetentionPeriod") {
+    core::set(t, kTtl, core::Value::Int64(config.message_retention_period * 1000));
+  } else if (attribute == "VisibilityTimeout") {
+    core::set(t, kVisibility, core::Value::Int64(config.visibility_timeout));
+  } else if (attribute == "ReceiveMessageWaitTimeSeconds") {
+    core::set(t, kWait, core::Value::Int64(config.receive_message_wait_time));
+  } else if (attribute == "MaximumMessageSize") {
+    core::set(t, kMaxSize, core::Value::Int64(config.maximum_message_size));
+  } else if (attribute == "RedrivePolicy") {
+    if (const auto& p = config.redrive_policy) {
+      core::set(t, kRedrive, core::Value::String(render(*p)));
+      core::set(t, kDeadLetterExchange, core::Value::String(""));
+      core::set(t, kDeadLetterRoutingKey, core::Value::String(p->dead_letter_queue));
+      core::set(t, kDeliveryLimit, core::Value::Int64(p->max_receive_count - 1));
+    } else if (core::find(t, kRedrive) != nullptr) {
+      // Only the dead-lettering a redrive policy set goes with it.
+      for (const char* key :
+           {kRedrive, kDeadLetterExchange, kDeadLetterRoutingKey, kDeliveryLimit}) {
+        erase_key(t, key);
+      }
+    }
+  } else if (attribute == "RedriveAllowPolicy") {
+    if (const auto& p = config.redrive_allow_policy) {
+      core::set(t, kRedriveAllow, core::Value::String(render(*p)));
+    } else {
+      erase_key(t, kRedriveAllow);
+    }
+  }
+}
+
+}  // namespace
+
+core::Table updated_arguments(const core::Table& existing,
+                              const std::map<std::string, std::string>& attributes,
+                              const QueueConfig& config) {
+  core::Table t = existing;
+  for (const auto& [name, value] : attributes) set_attribute_arguments(t, name, config);
+  return t;
 }
 
 core::Table to_arguments(const QueueConfig& config) {
@@ -97,6 +172,8 @@ core::Table to_arguments(const QueueConfig& config) {
   core::set(t, kVisibility, core::Value::Int64(config.visibility_timeout));
   core::set(t, kWait, core::Value::Int64(config.receive_message_wait_time));
   core::set(t, kMaxSize, core::Value::Int64(config.maximum_message_size));
+  set_attribute_arguments(t, "RedrivePolicy", config);
+  set_attribute_arguments(t, "RedriveAllowPolicy", config);
   return t;
 }
 
@@ -107,6 +184,15 @@ QueueConfig from_arguments(const core::Table& arguments) {
   if (auto v = core::find_int(arguments, kVisibility)) c.visibility_timeout = *v;
   if (auto v = core::find_int(arguments, kWait)) c.receive_message_wait_time = *v;
   if (auto v = core::find_int(arguments, kMaxSize)) c.maximum_message_size = *v;
+  // Written by set_attribute_arguments, so well-formed; anything else reads as unset.
+  if (const std::string* s = core::find_string(arguments, kRedrive)) {
+    auto parsed = parse_redrive_policy(*s);
+    if (auto* p = std::get_if<RedrivePolicy>(&parsed)) c.redrive_policy = std::move(*p);
+  }
+  if (const std::string* s = core::find_string(arguments, kRedriveAllow)) {
+    auto parsed = parse_redrive_allow_policy(*s);
+    if (auto* p = std::get_if<RedriveAllowPolicy>(&parsed)) c.redrive_allow_policy = std::move(*p);
+  }
   return c;
 }
 

@@ -4,6 +4,12 @@
 // SQS counts it), the delay is the core's queue-level delay (x-delivery-delay, in ms); the
 // others are PolyMQ's own x-sqs-* arguments, which RabbitMQ's model passes over. A queue declared
 // without them (by an AMQP client) has SQS's defaults.
+//
+// A RedrivePolicy is also the core's dead-lettering: x-dead-letter-exchange "" (the default
+// exchange) with the dead-letter queue's name as x-dead-letter-routing-key, and
+// x-delivery-limit maxReceiveCount - 1 (the core dead-letters a message returned more often
+// than its delivery limit: after maxReceiveCount receives, at the end of the last one's
+// visibility timeout, it goes to the dead-letter queue instead of becoming visible again).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +19,7 @@
 
 #include "core/value.h"
 #include "sqs/errors.h"
+#include "sqs/redrive_policy.h"
 
 namespace polymq::sqs {
 
@@ -22,12 +29,16 @@ struct QueueConfig {
   int64_t delay_seconds = 0;                  // s, 0 .. 900
   int64_t receive_message_wait_time = 0;      // s, 0 .. 20
   int64_t maximum_message_size = 262144;      // bytes, 1024 .. 1048576
+  std::optional<RedrivePolicy> redrive_policy;
+  std::optional<RedriveAllowPolicy> redrive_allow_policy;  // unset: allowAll
   bool operator==(const QueueConfig&) const = default;
 };
 
 // Applies CreateQueue's Attributes over `config`: InvalidAttributeName for an unknown name,
 // InvalidParameterValue for a value out of range, UnsupportedOperation for an attribute not
-// served yet (FIFO queues, dead-letter redrive, policies, encryption).
+// served yet (FIFO queues, policies, encryption). An empty RedrivePolicy or
+// RedriveAllowPolicy removes it (SetQueueAttributes). Whether a dead-letter queue exists and
+// allows the queue is for the caller to check.
 std::optional<Error> apply_attributes(const std::map<std::string, std::string>& attributes,
                                       QueueConfig& config);
 // Whether an existing queue's config matches the attributes a CreateQueue gave (only the
@@ -36,6 +47,12 @@ bool matches(const QueueConfig& existing, const std::map<std::string, std::strin
 
 core::Table to_arguments(const QueueConfig& config);
 QueueConfig from_arguments(const core::Table& arguments);
+// `existing` (a queue's arguments) with those of the attributes named in `attributes` set
+// from `config` (SetQueueAttributes): arguments of attributes not named stay as they are,
+// whoever declared them.
+core::Table updated_arguments(const core::Table& existing,
+                              const std::map<std::string, std::string>& attributes,
+                              const QueueConfig& config);
 
 // The names GetQueueAttributes knows, in the order "All" lists them.
 bool is_queue_attribute_name(const std::string& name);

@@ -22,6 +22,25 @@ struct MessageAttribute {
   bool binary() const { return data_type.rfind("Binary", 0) == 0; }
 };
 
+// One entry of a batch action (SendMessageBatch, DeleteMessageBatch,
+// ChangeMessageVisibilityBatch): its scalar members by model name (Id, MessageBody,
+// ReceiptHandle, VisibilityTimeout ...) and a send's MessageAttributes, in the order given.
+struct BatchEntry {
+  std::map<std::string, std::string> scalars;
+  std::vector<MessageAttribute> message_attributes;
+  // A batch action's Entries, in the order given (by index in the query protocol).
+  std::vector<BatchEntry> entries;
+  // TagQueue's Tags and CreateQueue's tags, key to value; UntagQueue's TagKeys.
+  std::map<std::string, std::string> tags;
+  std::vector<std::string> tag_keys;
+
+  std::optional<std::string> get(const std::string& name) const {
+    auto it = scalars.find(name);
+    if (it == scalars.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
 struct ActionInput {
   // Every scalar member by its model name (QueueName, QueueUrl, MessageBody, DelaySeconds,
   // MaxNumberOfMessages ...), numbers as their decimal text.
@@ -34,6 +53,11 @@ struct ActionInput {
   std::vector<std::string> message_attribute_names;
   // SendMessage's MessageAttributes, in the order given.
   std::vector<MessageAttribute> message_attributes;
+  // A batch action's Entries, in the order given (by index in the query protocol).
+  std::vector<BatchEntry> entries;
+  // TagQueue's Tags and CreateQueue's tags, key to value; UntagQueue's TagKeys.
+  std::map<std::string, std::string> tags;
+  std::vector<std::string> tag_keys;
 
   std::optional<std::string> get(const std::string& name) const {
     auto it = scalars.find(name);
@@ -49,6 +73,16 @@ struct QueueUrlResult {  // CreateQueue, GetQueueUrl
 };
 struct ListQueuesResult {
   std::vector<std::string> queue_urls;
+  std::string next_token;  // "" when this is the last page
+};
+// ListDeadLetterSourceQueues: the same as ListQueues, but the model names the list
+// "queueUrls" (JSON).
+struct DeadLetterSourcesResult {
+  std::vector<std::string> queue_urls;
+  std::string next_token;
+};
+struct TagsResult {  // ListQueueTags
+  std::map<std::string, std::string> tags;
 };
 struct AttributesResult {  // GetQueueAttributes
   std::vector<std::pair<std::string, std::string>> attributes;
@@ -71,7 +105,25 @@ struct ReceiveMessageResult {
   std::vector<ReceivedMessage> messages;
 };
 
-using Result = std::variant<EmptyResult, QueueUrlResult, ListQueuesResult, AttributesResult,
-                            SendMessageResult, ReceiveMessageResult>;
+// A batch action's answer: one entry per request entry, in Successful or Failed. The entry
+// element of the query protocol is "<Action>ResultEntry" (SendMessageBatchResultEntry ...).
+struct BatchSuccess {
+  std::string id;
+  std::optional<SendMessageResult> sent;  // SendMessageBatch only
+};
+struct BatchFailure {
+  std::string id;
+  bool sender_fault = true;
+  std::string code;
+  std::string message;
+};
+struct BatchResult {
+  std::vector<BatchSuccess> successful;
+  std::vector<BatchFailure> failed;
+};
+
+using Result =
+    std::variant<EmptyResult, QueueUrlResult, ListQueuesResult, AttributesResult, SendMessageResult,
+                 ReceiveMessageResult, DeadLetterSourcesResult, TagsResult, BatchResult>;
 
 }  // namespace polymq::sqs

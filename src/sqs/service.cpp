@@ -145,6 +145,14 @@ void Service::dispatch(const CallPtr& call) {
       {"ReceiveMessage", &Service::receive_message},
       {"DeleteMessage", &Service::delete_message},
       {"ChangeMessageVisibility", &Service::change_message_visibility},
+      {"SendMessageBatch", &Service::send_message_batch},
+      {"DeleteMessageBatch", &Service::delete_message_batch},
+      {"ChangeMessageVisibilityBatch", &Service::change_message_visibility_batch},
+      {"SetQueueAttributes", &Service::set_queue_attributes},
+      {"TagQueue", &Service::tag_queue},
+      {"UntagQueue", &Service::untag_queue},
+      {"ListQueueTags", &Service::list_queue_tags},
+      {"ListDeadLetterSourceQueues", &Service::list_dead_letter_source_queues},
   };
   auto it = kActions.find(call->action);
   if (it == kActions.end()) {
@@ -253,11 +261,7 @@ void Service::drain_publishes() {
     for (uint64_t id = first; id <= last; ++id) {
       auto it = pending_sends_.find(id);
       if (it == pending_sends_.end()) continue;
-      if (ok) {
-        reply(*it->second.call, it->second.result);
-      } else {
-        fail(*it->second.call, internal_error("The message could not be stored."));
-      }
+      publish_done(it->second, ok);
       pending_sends_.erase(it);
     }
   });

@@ -30,6 +30,7 @@
 #include "http/service.h"
 #include "sqs/errors.h"
 #include "sqs/queue_attributes.h"
+#include "sqs/receipt_handle.h"
 #include "sqs/request.h"
 
 namespace polymq::sqs {
@@ -89,6 +90,7 @@ class Service final : public http::Service, private core::Publisher::Listener {
   // The queue the call addresses (QueueUrl, else the request path); null after fail().
   core::Queue* resolve_queue(const Call& call);
   std::string queue_url(const Call& call, const std::string& name) const;
+  std::string queue_arn(const Call& call, const std::string& name) const;
   QueueConfig queue_config(const core::Queue& queue) const;
 
   // --- actions (queue_actions.cpp, message_actions.cpp) ---
@@ -102,6 +104,28 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void receive_message(const CallPtr& call);
   void delete_message(const CallPtr& call);
   void change_message_visibility(const CallPtr& call);
+  void send_message_batch(const CallPtr& call);  // batch_actions.cpp
+  void delete_message_batch(const CallPtr& call);
+  void change_message_visibility_batch(const CallPtr& call);
+  void set_queue_attributes(const CallPtr& call);  // queue_settings_actions.cpp
+  void tag_queue(const CallPtr& call);
+  void untag_queue(const CallPtr& call);
+  void list_queue_tags(const CallPtr& call);
+  void list_dead_letter_source_queues(const CallPtr& call);
+
+  // Whether `config`'s RedrivePolicy (if any) of the queue `source` names an existing queue
+  // whose RedriveAllowPolicy lets `source` use it.
+  std::optional<Error> check_redrive(const Call& call, const std::string& source,
+                                     const QueueConfig& config);
+  // Gives the queue `queue` new declare arguments (VHost::change_queue_arguments) and answers
+  // once the change is durable.
+  void change_arguments(const Call& call, const std::string& queue, const core::Table& arguments);
+
+  // The receipt handle `text` of a message of `queue`, from this process: MissingParameter
+  // when absent, ReceiptHandleIsInvalid when it names nothing of this queue.
+  std::optional<Error> check_receipt_handle(const core::Queue& queue,
+                                            const std::optional<std::string>& text,
+                                            ReceiptHandle& out) const;
 
   // The messages of a receive, as the call asked for them (attributes, message attributes).
   ReceiveMessageResult received(const Call& call, const core::Queue& queue,
@@ -123,12 +147,23 @@ class Service final : public http::Service, private core::Publisher::Listener {
   uint64_t incarnation_;  // receipt handles of an earlier process name nothing
   std::mt19937_64 random_;
   core::Publisher publisher_;
+  // A SendMessageBatch waiting for the publishes of its accepted entries; answered when the
+  // last completes (a failed one moves its entry from Successful to Failed).
+  struct PendingBatch {
+    CallPtr call;
+    BatchResult result;
+    size_t outstanding = 0;
+  };
   // SendMessage calls waiting for their publish to complete, by publish id, with the answer
-  // to send when it succeeds.
+  // to send when it succeeds; or an entry of a SendMessageBatch (`batch` set).
   struct PendingSend {
     CallPtr call;
     SendMessageResult result;
+    std::shared_ptr<PendingBatch> batch;
+    std::string entry_id;
   };
+  // The publish of `pending` completed: answers its call, or its batch when it was the last.
+  void publish_done(PendingSend& pending, bool ok);
   std::map<uint64_t, PendingSend> pending_sends_;
   std::list<std::unique_ptr<ReceiveWait>> waits_;
 };

@@ -102,3 +102,30 @@ def test_queues_survive_a_restart(sqs_broker):
     assert attrs["Attributes"]["VisibilityTimeout"] == "9"
     got = sqs.receive_message(QueueUrl=url)["Messages"]
     assert [m["Body"] for m in got] == ["durable"]
+
+
+def test_list_queues_pages(sqs):
+    names = ["page-%02d" % i for i in range(7)]
+    for name in names:
+        sqs.create_queue(QueueName=name)
+    sqs.create_queue(QueueName="other")
+    seen = []
+    token = None
+    pages = 0
+    while True:
+        kwargs = {"QueueNamePrefix": "page-", "MaxResults": 3}
+        if token:
+            kwargs["NextToken"] = token
+        out = sqs.list_queues(**kwargs)
+        pages += 1
+        seen += [u.rsplit("/", 1)[1] for u in out["QueueUrls"]]
+        token = out.get("NextToken")
+        if not token:
+            break
+    assert (seen, pages) == (names, 3)
+    # Without MaxResults there is no NextToken; with a bad one, AWS's error.
+    assert "NextToken" not in sqs.list_queues()
+    for bad in ({"MaxResults": 0}, {"MaxResults": 1001}, {"NextToken": "%%%"}):
+        with pytest.raises(ClientError) as e:
+            sqs.list_queues(**bad)
+        assert error_code(e) == "InvalidParameterValue", bad
