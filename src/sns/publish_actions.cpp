@@ -87,23 +87,22 @@ std::variant<std::string, Error> message_body(const http::Params& fields) {
   if (doc.HasParseError() || !doc.IsObject()) {
     return invalid_parameter("Message Structure - JSON message body failed to parse");
   }
-  for (const char* key : {"sqs", "default"}) {
-    auto m = doc.FindMember(key);
-    if (m == doc.MemberEnd()) continue;
-    if (!m->value.IsString()) {
-      return invalid_parameter("Message Structure - the " + std::string(key) +
-                               " entry must be a string");
-    }
-    return std::string(m->value.GetString(), m->value.GetStringLength());
+  // AWS requires the "default" member whatever else is there.
+  auto fallback = doc.FindMember("default");
+  if (fallback == doc.MemberEnd()) {
+    return invalid_parameter("Message Structure - No default entry in JSON message body");
   }
-  return invalid_parameter("Message Structure - No default entry in JSON message body");
+  auto sqs = doc.FindMember("sqs");
+  const rapidjson::Value& chosen = sqs != doc.MemberEnd() ? sqs->value : fallback->value;
+  if (!chosen.IsString()) {
+    return invalid_parameter("Message Structure - the message for SQS must be a string");
+  }
+  return std::string(chosen.GetString(), chosen.GetStringLength());
 }
-
-}  // namespace
 
 // The core message of one publish to `topic` (fields: Message, Subject, MessageStructure,
 // MessageAttributes), or why it is refused.
-static std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
+std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
                                                            const std::string& topic,
                                                            const std::string& arn,
                                                            const std::string& message_id) {
@@ -135,6 +134,8 @@ static std::variant<core::MessagePtr, Error> build_message(const http::Params& f
   }
   return core::MessagePtr(std::move(m));
 }
+
+}  // namespace
 
 void Service::publish(const CallPtr& call) {
   if (call->get("PhoneNumber")) {
