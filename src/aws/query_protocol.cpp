@@ -76,8 +76,7 @@ void xml_element(std::string& out, std::string_view name, std::string_view text)
 }
 
 std::string render_query_error(std::string_view xml_namespace, std::string_view code,
-                               std::string_view message, bool sender,
-                               std::string_view request_id) {
+                               std::string_view message, bool sender, std::string_view request_id) {
   std::string out = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"";
   out += xml_namespace;
   out += "\"><Error>";

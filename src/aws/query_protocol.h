@@ -21,8 +21,7 @@ std::optional<http::Params> query_parameters(const http::Request& request);
 
 // "Prefix.<n>.Rest" -> n and Rest ("" when there is no ".Rest"); false when `name` is not of
 // that form.
-bool indexed_member(std::string_view name, std::string_view prefix, int& n,
-                    std::string_view& rest);
+bool indexed_member(std::string_view name, std::string_view prefix, int& n, std::string_view& rest);
 
 // `text` escaped for XML character data and attribute values (&, <, >, ", ', and CR as
 // &#xD; so a body's line endings survive the XML parser).
@@ -32,8 +31,7 @@ void xml_element(std::string& out, std::string_view name, std::string_view text)
 
 // <ErrorResponse xmlns=ns><Error><Type/><Code/><Message/><Detail/></Error><RequestId/>
 std::string render_query_error(std::string_view xml_namespace, std::string_view code,
-                               std::string_view message, bool sender,
-                               std::string_view request_id);
+                               std::string_view message, bool sender, std::string_view request_id);
 
 // The service the request was signed for: the <service> of the credential scope
 // "<key>/<date>/<region>/<service>/aws4_request" in the Authorization header or the

@@ -44,7 +44,9 @@ struct Binding {
   std::shared_ptr<const BindingPredicate> filter;
 
   // Whether a message the exchange matched to this binding goes through it.
-  bool passes(const Message& message) const { return filter == nullptr || filter->matches(message); }
+  bool passes(const Message& message) const {
+    return filter == nullptr || filter->matches(message);
+  }
   Queue* queue() const { return to.queue(); }
   Stream* stream() const { return to.stream(); }
   Exchange* exchange() const { return to.exchange(); }

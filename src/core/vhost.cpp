@@ -349,8 +349,8 @@ Status VHost::bind_queue(const std::string& queue_requested, const std::string& 
   if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
   std::shared_ptr<const BindingPredicate> filter;
   if (Status s = compile_filter(arguments, filter); !s.ok()) return s;
-  if (exchange->bind(queue.get(), key, arguments, std::move(filter)) && survives_restart(exchange->options()) &&
-      survives_restart(queue->options())) {
+  if (exchange->bind(queue.get(), key, arguments, std::move(filter)) &&
+      survives_restart(exchange->options()) && survives_restart(queue->options())) {
     record({.kind = DefinitionChange::Kind::kBindingAdded,
             .exchange = exchange,
             .queue = queue.get(),

@@ -27,11 +27,12 @@ TEST(Envelope, FieldsInAwsOrder) {
   doc.Parse(json.c_str());
   ASSERT_FALSE(doc.HasParseError());
   std::vector<std::string> keys;
-  for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m) keys.emplace_back(m->name.GetString());
-  EXPECT_EQ(keys, (std::vector<std::string>{"Type", "MessageId", "TopicArn", "Subject", "Message",
-                                            "Timestamp", "SignatureVersion", "Signature",
-                                            "SigningCertURL", "UnsubscribeURL",
-                                            "MessageAttributes"}));
+  for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m)
+    keys.emplace_back(m->name.GetString());
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"Type", "MessageId", "TopicArn", "Subject", "Message",
+                                      "Timestamp", "SignatureVersion", "Signature",
+                                      "SigningCertURL", "UnsubscribeURL", "MessageAttributes"}));
   EXPECT_STREQ(doc["Message"].GetString(), "Hello \"world\"\n");
   EXPECT_STREQ(doc["Timestamp"].GetString(), "2025-12-01T16:26:25.123Z");
   EXPECT_STREQ(doc["SignatureVersion"].GetString(), "1");

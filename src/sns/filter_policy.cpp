@@ -111,8 +111,9 @@ class Parser {
       key.name = name;
       if (m->value.IsObject()) {
         if (scope_ == FilterScope::kMessageAttributes) {
-          return fail("Filter policy scope MessageAttributes does not support nested filter "
-                      "policy");
+          return fail(
+              "Filter policy scope MessageAttributes does not support nested filter "
+              "policy");
         }
         key.nested = object(m->value, depth + 1);
         if (!key.nested) return nullptr;
@@ -202,7 +203,8 @@ class Parser {
       return true;
     };
     if (arg.IsObject()) {
-      if (arg.MemberCount() != 1) return bad("Value of anything-but must be an array or single string/number value.");
+      if (arg.MemberCount() != 1)
+        return bad("Value of anything-but must be an array or single string/number value.");
       const std::string_view op = view(arg.MemberBegin()->name);
       const rapidjson::Value& p = arg.MemberBegin()->value;
       if ((op != "prefix" && op != "suffix") || !p.IsString()) {
@@ -220,7 +222,8 @@ class Parser {
       }
       return out;
     }
-    if (!add(arg)) return bad("Value of anything-but must be an array or single string/number value.");
+    if (!add(arg))
+      return bad("Value of anything-but must be an array or single string/number value.");
     return out;
   }
 
@@ -232,7 +235,8 @@ class Parser {
     }
     for (rapidjson::SizeType i = 0; i < arg.Size(); i += 2) {
       if (!arg[i].IsString()) return bad("Unrecognized numeric range operator");
-      if (!arg[i + 1].IsNumber()) return bad("Value of " + std::string(view(arg[i])) + " must be numeric");
+      if (!arg[i + 1].IsNumber())
+        return bad("Value of " + std::string(view(arg[i])) + " must be numeric");
       const std::string_view op = view(arg[i]);
       const double v = arg[i + 1].GetDouble();
       if (op == "=") {
@@ -281,7 +285,8 @@ bool matches_value(const Condition& c, const FilterValue& v) {
     case K::kEqualsIgnoreCase:
       return is_string && iequals(v.text, c.text);
     case K::kAnythingBut:
-      if (is_string) return std::find(c.strings.begin(), c.strings.end(), v.text) == c.strings.end();
+      if (is_string)
+        return std::find(c.strings.begin(), c.strings.end(), v.text) == c.strings.end();
       if (v.kind == VK::kNumber) {
         return std::find(c.numbers.begin(), c.numbers.end(), v.number) == c.numbers.end();
       }
@@ -365,8 +370,8 @@ void collect(const rapidjson::Value& v, const std::vector<std::string>& path, si
     return;
   }
   if (!v.IsObject()) return;
-  auto m = v.FindMember(rapidjson::Value(path[at].data(),
-                                         static_cast<rapidjson::SizeType>(path[at].size())));
+  auto m = v.FindMember(
+      rapidjson::Value(path[at].data(), static_cast<rapidjson::SizeType>(path[at].size())));
   if (m == v.MemberEnd()) return;
   if (at + 1 == path.size()) {
     found = true;
@@ -379,7 +384,7 @@ void collect(const rapidjson::Value& v, const std::vector<std::string>& path, si
 }  // namespace
 
 std::variant<FilterPolicy, std::string> FilterPolicy::parse(std::string_view json,
-                                                             FilterScope scope) {
+                                                            FilterScope scope) {
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError()) return std::string("failed to parse JSON.");

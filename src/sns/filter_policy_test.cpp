@@ -165,7 +165,8 @@ TEST(FilterPolicy, MessageBodyNestedKeys) {
 TEST(FilterPolicy, MessageBodyArraysNullsAndBooleans) {
   EXPECT_TRUE(body(R"({"tags": ["red"]})", R"({"tags": ["blue", "red"]})"));
   EXPECT_FALSE(body(R"({"tags": ["red"]})", R"({"tags": ["blue"]})"));
-  EXPECT_TRUE(body(R"({"items": {"sku": ["a1"]}})", R"({"items": [{"sku": "b2"}, {"sku": "a1"}]})"));
+  EXPECT_TRUE(
+      body(R"({"items": {"sku": ["a1"]}})", R"({"items": [{"sku": "b2"}, {"sku": "a1"}]})"));
   EXPECT_TRUE(body(R"({"v": [null]})", R"({"v": null})"));
   EXPECT_FALSE(body(R"({"v": [null]})", R"({"w": null})"));
   EXPECT_TRUE(body(R"({"ok": [true]})", R"({"ok": true})"));

@@ -103,9 +103,9 @@ std::variant<std::string, Error> message_body(const http::Params& fields) {
 // The core message of one publish to `topic` (fields: Message, Subject, MessageStructure,
 // MessageAttributes), or why it is refused.
 std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
-                                                           const std::string& topic,
-                                                           const std::string& arn,
-                                                           const std::string& message_id) {
+                                                    const std::string& topic,
+                                                    const std::string& arn,
+                                                    const std::string& message_id) {
   auto body = message_body(fields);
   if (Error* e = std::get_if<Error>(&body)) return *e;
   auto attributes = message_attributes(fields);
@@ -119,9 +119,8 @@ std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
   const std::optional<std::string_view> subject = http::find_param(fields, "Subject");
   if (subject) {
     const bool ok = !subject->empty() && subject->size() <= 100 &&
-                    std::none_of(subject->begin(), subject->end(), [](char c) {
-                      return static_cast<unsigned char>(c) < 0x20;
-                    });
+                    std::none_of(subject->begin(), subject->end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x20; });
     if (!ok) return invalid_parameter("Subject");
   }
   auto m = std::make_shared<core::Message>(
@@ -141,16 +140,16 @@ void Service::publish(const CallPtr& call) {
   if (call->get("PhoneNumber")) {
     return fail(*call, invalid_parameter("PhoneNumber Reason: SMS is not served by this server"));
   }
-  const char* parameter = call->get("TargetArn") && !call->get("TopicArn") ? "TargetArn"
-                                                                          : "TopicArn";
+  const char* parameter =
+      call->get("TargetArn") && !call->get("TopicArn") ? "TargetArn" : "TopicArn";
   core::Exchange* topic = resolve_topic(*call, parameter);
   if (topic == nullptr) return;
   const std::string message_id = aws::random_uuid(random_);
-  auto built = build_message(call->params, topic->name(), topic_arn(*call, topic->name()),
-                             message_id);
+  auto built =
+      build_message(call->params, topic->name(), topic_arn(*call, topic->name()), message_id);
   if (Error* e = std::get_if<Error>(&built)) return fail(*call, *e);
-  core::PublishResult published = publisher_.publish(
-      *vhost(), topic->name(), std::get<core::MessagePtr>(built), nullptr, true);
+  core::PublishResult published =
+      publisher_.publish(*vhost(), topic->name(), std::get<core::MessagePtr>(built), nullptr, true);
   if (!published.status.ok()) return fail(*call, internal_error(published.status.message()));
   auto pending = std::make_shared<PendingPublish>();
   pending->call = call;
@@ -176,11 +175,10 @@ void Service::publish_batch(const CallPtr& call) {
   std::set<std::string> ids;
   for (const http::Params& entry : entries) {
     const std::string id(http::find_param(entry, "Id").value_or(""));
-    const bool valid = !id.empty() && id.size() <= 80 &&
-                       std::all_of(id.begin(), id.end(), [](char c) {
-                         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-                                c == '_';
-                       });
+    const bool valid =
+        !id.empty() && id.size() <= 80 && std::all_of(id.begin(), id.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        });
     if (!valid) {
       return fail(*call, make_error("InvalidBatchEntryId", 400,
                                     "The Id of a batch entry in a batch request doesn't abide "

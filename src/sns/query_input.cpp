@@ -6,8 +6,8 @@ namespace polymq::sns {
 namespace {
 
 // "<prefix>.<container>.<n>[.<rest>]" -> n and rest.
-bool member_of(std::string_view name, std::string_view prefix, std::string_view container,
-               int& n, std::string_view& rest) {
+bool member_of(std::string_view name, std::string_view prefix, std::string_view container, int& n,
+               std::string_view& rest) {
   if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) || name[prefix.size()] != '.') {
     return false;
   }

@@ -53,8 +53,8 @@ void Service::handle(http::Request request, http::Responder responder) {
   call->host = std::string(request.headers.get("Host"));
   std::optional<http::Params> params = aws::query_parameters(request);
   if (!params) {
-    fail(*call, make_error("MalformedQueryString", 400,
-                           "The query string or form body is malformed."));
+    fail(*call,
+         make_error("MalformedQueryString", 400, "The query string or form body is malformed."));
     return;
   }
   call->params = std::move(*params);
@@ -107,8 +107,8 @@ http::Response Service::error_response(const Call& call, const Error& error) con
   r.status = error.status;
   r.headers.add("x-amzn-RequestId", call.request_id);
   r.headers.add("Content-Type", "text/xml");
-  r.body = aws::render_query_error(kNamespace, error.code, error.message, error.sender,
-                                   call.request_id);
+  r.body =
+      aws::render_query_error(kNamespace, error.code, error.message, error.sender, call.request_id);
   return r;
 }
 
@@ -157,8 +157,8 @@ core::Exchange* Service::resolve_topic(const Call& call, std::string_view parame
                                                           "<account-id>:<resource-id>\""));
     return nullptr;
   }
-  core::Exchange* topic = parts[4] == config_.account_id ? vhost()->find_exchange(parts[5])
-                                                         : nullptr;
+  core::Exchange* topic =
+      parts[4] == config_.account_id ? vhost()->find_exchange(parts[5]) : nullptr;
   if (topic == nullptr || !is_topic(*topic)) {
     fail(call, missing_code == "NotFound"
                    ? not_found("Topic does not exist")

@@ -93,8 +93,8 @@ void Service::subscribe(const CallPtr& call) {
   }
   core::Queue* queue = vhost()->find_queue(queue_name);
   if (queue == nullptr || queue->options().exclusive) {
-    return fail(*call, invalid_parameter("Endpoint Reason: the queue " + queue_name +
-                                         " does not exist"));
+    return fail(*call,
+                invalid_parameter("Endpoint Reason: the queue " + queue_name + " does not exist"));
   }
   SubscriptionAttributes attributes;
   for (const auto& [name, value] : query_map(call->params, "Attributes")) {
@@ -160,8 +160,9 @@ void Service::list_subscriptions_of(const CallPtr& call,
   // The token is the position of the first subscription of the next page.
   size_t skip = 0;
   if (std::optional<std::string> token = call->get("NextToken"); token && !token->empty()) {
-    const bool digits = token->size() < 10 &&
-                        std::all_of(token->begin(), token->end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits = token->size() < 10 && std::all_of(token->begin(), token->end(), [](char c) {
+                          return c >= '0' && c <= '9';
+                        });
     if (!digits) return fail(*call, invalid_parameter("NextToken"));
     skip = std::stoul(*token);
   }
@@ -183,8 +184,9 @@ void Service::list_subscriptions_of(const CallPtr& call,
       aws::xml_element(result, "SubscriptionArn", arn + ":" + *id);
       aws::xml_element(result, "Owner", config_.account_id);
       aws::xml_element(result, "Protocol", "sqs");
-      aws::xml_element(result, "Endpoint", "arn:aws:sqs:" + call->region + ":" +
-                                               config_.account_id + ":" + b->queue()->name());
+      aws::xml_element(
+          result, "Endpoint",
+          "arn:aws:sqs:" + call->region + ":" + config_.account_id + ":" + b->queue()->name());
       aws::xml_element(result, "TopicArn", arn);
       result += "</member>";
     }

@@ -16,10 +16,20 @@ constexpr size_t kMaxTags = 50;
 // The topic attributes a client may set (FifoTopic only at creation, and only "false").
 const std::set<std::string, std::less<>>& settable_attributes() {
   static const std::set<std::string, std::less<>> kNames = {
-      "DisplayName",        "Policy",         "DeliveryPolicy",       "KmsMasterKeyId",
-      "SignatureVersion",   "TracingConfig",  "DataProtectionPolicy", "ArchivePolicy",
-      "HTTPSuccessFeedbackRoleArn", "HTTPFailureFeedbackRoleArn", "HTTPSuccessFeedbackSampleRate",
-      "SQSSuccessFeedbackRoleArn",  "SQSFailureFeedbackRoleArn",  "SQSSuccessFeedbackSampleRate",
+      "DisplayName",
+      "Policy",
+      "DeliveryPolicy",
+      "KmsMasterKeyId",
+      "SignatureVersion",
+      "TracingConfig",
+      "DataProtectionPolicy",
+      "ArchivePolicy",
+      "HTTPSuccessFeedbackRoleArn",
+      "HTTPFailureFeedbackRoleArn",
+      "HTTPSuccessFeedbackSampleRate",
+      "SQSSuccessFeedbackRoleArn",
+      "SQSFailureFeedbackRoleArn",
+      "SQSSuccessFeedbackSampleRate",
   };
   return kNames;
 }
@@ -27,8 +37,8 @@ const std::set<std::string, std::less<>>& settable_attributes() {
 bool valid_topic_name(std::string_view name) {
   if (name.empty() || name.size() > 256) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 
@@ -49,8 +59,7 @@ std::string default_policy(const std::string& arn, const std::string& account) {
          "\"Action\":[\"SNS:GetTopicAttributes\",\"SNS:SetTopicAttributes\",\"SNS:AddPermission\","
          "\"SNS:RemovePermission\",\"SNS:DeleteTopic\",\"SNS:Subscribe\","
          "\"SNS:ListSubscriptionsByTopic\",\"SNS:Publish\"],\"Resource\":\"" +
-         arn + "\",\"Condition\":{\"StringEquals\":{\"AWS:SourceOwner\":\"" + account +
-         "\"}}}]}";
+         arn + "\",\"Condition\":{\"StringEquals\":{\"AWS:SourceOwner\":\"" + account + "\"}}}]}";
 }
 
 }  // namespace

@@ -19,8 +19,8 @@ class DeliveryView {
   // `with_attributes` says whether the message's attributes are shown as SQS message
   // attributes (not when they are inside the rendered body). False: the message as stored.
   // `host` is the Host header of the receive, for URLs in the rendered body.
-  virtual bool render(const core::Queue& queue, const core::Message& message,
-                      std::string_view host, std::string& body, bool& with_attributes) const = 0;
+  virtual bool render(const core::Queue& queue, const core::Message& message, std::string_view host,
+                      std::string& body, bool& with_attributes) const = 0;
 };
 
 }  // namespace polymq::sqs
