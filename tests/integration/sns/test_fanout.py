@@ -141,3 +141,22 @@ def test_set_subscription_attributes_changes_delivery(sns, sqs):
     sns.unsubscribe(SubscriptionArn=sub)
     sns.publish(TopicArn=topic, Message="yes")
     assert receive_all(sqs, url, 1, attempts=1) == []
+
+
+def test_amqp_queue_bound_to_topic_gets_the_raw_message(sns, sns_broker):
+    """A topic is an exchange of the SQS vhost: an AMQP queue bound to it receives each publish
+    as it was published, message attributes as headers."""
+    topic = sns.create_topic(Name="shared")["TopicArn"]
+    conn = sns_broker.connect()
+    try:
+        ch = conn.channel()
+        ch.queue_declare("amqp-side", durable=True)
+        ch.queue_bind("amqp-side", "shared")
+        sns.publish(TopicArn=topic, Message="to amqp",
+                    MessageAttributes={"kind": {"DataType": "String", "StringValue": "order"}})
+        method, props, body = ch.basic_get("amqp-side", auto_ack=True)
+        assert body == b"to amqp"
+        assert props.headers["kind"] in (b"order", "order")
+        assert props.delivery_mode == 2
+    finally:
+        conn.close()
