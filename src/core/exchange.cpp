@@ -51,12 +51,14 @@ const std::string* Exchange::alternate_exchange() const {
   return find_string(options_.arguments, "alternate-exchange");
 }
 
-bool Exchange::bind(const Destination& destination, std::string key, Table arguments) {
+bool Exchange::bind(const Destination& destination, std::string key, Table arguments,
+                    std::shared_ptr<const BindingPredicate> filter) {
   std::vector<BindingId>& mine = by_destination_[destination];
   for (BindingId id : mine) {
     if (bindings_.at(id).same_as(destination, key, arguments)) return false;
   }
-  Binding binding{next_binding_id_++, destination, std::move(key), std::move(arguments)};
+  Binding binding{next_binding_id_++, destination, std::move(key), std::move(arguments),
+                  std::move(filter)};
   index_add(binding);
   mine.push_back(binding.id);
   bindings_.emplace(binding.id, std::move(binding));
@@ -136,26 +138,29 @@ void Exchange::index_remove(const Binding& binding) {
 
 void Exchange::route(const Message& message, const std::string& routing_key,
                      std::vector<const Binding*>& out) const {
+  auto add = [&](const Binding& b) {
+    if (b.passes(message)) out.push_back(&b);
+  };
   switch (type_) {
     case ExchangeType::kDirect: {
       auto it = direct_index_.find(routing_key);
       if (it == direct_index_.end()) return;
-      for (BindingId id : it->second) out.push_back(&bindings_.at(id));
+      for (BindingId id : it->second) add(bindings_.at(id));
       return;
     }
     case ExchangeType::kFanout:
-      for (const auto& [id, b] : bindings_) out.push_back(&b);
+      for (const auto& [id, b] : bindings_) add(b);
       return;
     case ExchangeType::kTopic: {
       std::vector<BindingId> ids;
       topic_index_.match(routing_key, ids);
-      for (BindingId id : ids) out.push_back(&bindings_.at(id));
+      for (BindingId id : ids) add(bindings_.at(id));
       return;
     }
     case ExchangeType::kHeaders: {
       const Table* headers = message.properties.headers ? &*message.properties.headers : nullptr;
       for (const auto& [id, b] : bindings_) {
-        if (headers_match(b.arguments, headers)) out.push_back(&b);
+        if (headers_match(b.arguments, headers)) add(b);
       }
       return;
     }

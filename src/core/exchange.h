@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/binding_filter.h"
 #include "core/destination.h"
 #include "core/message.h"
 #include "core/routing/topic_trie.h"
@@ -39,7 +40,13 @@ struct Binding {
   Destination to;
   std::string key;
   Table arguments;
+  // A broker model's filter read from `arguments` (core/binding_filter.h); null: none.
+  std::shared_ptr<const BindingPredicate> filter;
 
+  // Whether a message the exchange matched to this binding goes through it.
+  bool passes(const Message& message) const {
+    return filter == nullptr || filter->matches(message);
+  }
   Queue* queue() const { return to.queue(); }
   Stream* stream() const { return to.stream(); }
   Exchange* exchange() const { return to.exchange(); }
@@ -59,7 +66,9 @@ class Exchange {
   const std::string* alternate_exchange() const;
 
   // Adds a binding unless an identical one exists. Returns false when it already existed.
-  bool bind(const Destination& destination, std::string key, Table arguments);
+  // `filter` is what the vhost's BindingFilters compiled from `arguments`.
+  bool bind(const Destination& destination, std::string key, Table arguments,
+            std::shared_ptr<const BindingPredicate> filter = nullptr);
   // Whether an identical binding exists.
   bool has_binding(const Destination& destination, std::string_view key,
                    const Table& arguments) const;
@@ -72,7 +81,7 @@ class Exchange {
   bool has_binding_to(const Destination& destination) const;
   std::vector<const Binding*> bindings() const;
 
-  // Appends the bindings that match `message` (each once).
+  // Appends the bindings that match `message` (each once) and whose filter lets it through.
   void route(const Message& message, std::vector<const Binding*>& out) const {
     route(message, message.routing_key, out);
   }

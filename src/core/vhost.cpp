@@ -157,6 +157,14 @@ Status VHost::exchange_binding_ends(const std::string& destination, const std::s
   return Status::Ok();
 }
 
+Status VHost::compile_filter(const Table& arguments,
+                             std::shared_ptr<const BindingPredicate>& out) const {
+  if (hooks_ == nullptr || hooks_->binding_filters == nullptr || arguments.empty()) {
+    return Status::Ok();
+  }
+  return hooks_->binding_filters->compile(arguments, out);
+}
+
 Status VHost::bind_exchange(const std::string& destination_name, const std::string& source_name,
                             const std::string& key, const Table& arguments) {
   const std::string destination = strip_cr_lf(destination_name);
@@ -165,7 +173,9 @@ Status VHost::bind_exchange(const std::string& destination_name, const std::stri
   Exchange* src = nullptr;
   if (Status s = exchange_binding_ends(destination, source, dst, src); !s.ok()) return s;
   if (Status s = rules().check_binding(name_, *src, arguments); !s.ok()) return s;
-  if (src->bind(dst, key, arguments) && survives_restart(src->options()) &&
+  std::shared_ptr<const BindingPredicate> filter;
+  if (Status s = compile_filter(arguments, filter); !s.ok()) return s;
+  if (src->bind(dst, key, arguments, std::move(filter)) && survives_restart(src->options()) &&
       survives_restart(dst->options())) {
     record({.kind = DefinitionChange::Kind::kBindingAdded,
             .exchange = src,
@@ -363,8 +373,10 @@ Status VHost::bind_queue(const std::string& queue_requested, const std::string& 
   if (Status s = binding_ends(queue_name, exchange_name, queue, exchange); !s.ok()) return s;
   if (Status s = rules().check_binding(name_, *exchange, arguments); !s.ok()) return s;
   if (Status s = check_exclusive(*queue, owner); !s.ok()) return s;
-  if (exchange->bind(queue.get(), key, arguments) && survives_restart(exchange->options()) &&
-      survives_restart(queue->options())) {
+  std::shared_ptr<const BindingPredicate> filter;
+  if (Status s = compile_filter(arguments, filter); !s.ok()) return s;
+  if (exchange->bind(queue.get(), key, arguments, std::move(filter)) &&
+      survives_restart(exchange->options()) && survives_restart(queue->options())) {
     record({.kind = DefinitionChange::Kind::kBindingAdded,
             .exchange = exchange,
             .queue = queue.get(),

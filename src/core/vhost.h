@@ -51,6 +51,9 @@ struct VHostHooks {
   // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
   // next looked at (unit tests without time).
   TimerService* timers = nullptr;
+  // The broker model's binding filters (core/binding_filter.h: SNS filter policies), compiled
+  // from a binding's arguments when it is bound; null: bindings carry no filters.
+  const BindingFilters* binding_filters = nullptr;
 };
 
 // What survives a restart, by RabbitMQ 3.x's rules: durable exchanges; durable queues that are
@@ -190,6 +193,8 @@ class VHost final : public QueueHost {
   std::string describe_queue(std::string_view name) const;
   std::string describe_exchange(std::string_view name) const;
   Status check_exclusive(const Queue& queue, OwnerId owner) const;
+  // The filter the hooks' BindingFilters compile from a binding's arguments (null: none).
+  Status compile_filter(const Table& arguments, std::shared_ptr<const BindingPredicate>& out) const;
   Status locked(std::string_view queue_name) const;
 
   void record(DefinitionChange change) const {

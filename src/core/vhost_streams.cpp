@@ -78,7 +78,10 @@ Status VHost::bind_stream(const std::string& stream_name, const std::string& exc
   if (stream == nullptr) {
     return {ErrorCode::kNotFound, "no stream '" + stream_name + "' in vhost '" + name_ + "'"};
   }
-  if (exchange->bind(stream, key, arguments) && survives_restart(exchange->options())) {
+  std::shared_ptr<const BindingPredicate> filter;
+  if (Status s = compile_filter(arguments, filter); !s.ok()) return s;
+  if (exchange->bind(stream, key, arguments, std::move(filter)) &&
+      survives_restart(exchange->options())) {
     record({.kind = DefinitionChange::Kind::kBindingAdded,
             .exchange = exchange,
             .stream = stream,

@@ -15,12 +15,16 @@
 #include "net/listener.h"
 #include "rabbit/model.h"
 #include "server/asio_timers.h"
+#include "server/aws_endpoint.h"
 #include "server/config.h"
 #include "server/definitions_saver.h"
 #include "server/kafka_cluster_id.h"
 #include "server/kafka_producer_ids.h"
 #include "server/resource_monitor.h"
 #include "server/stream_retention.h"
+#include "sns/binding_filters.h"
+#include "sns/notification_view.h"
+#include "sns/service.h"
 #include "sqs/service.h"
 #include "storage/file.h"
 #include "storage/group_commit.h"
@@ -85,6 +89,8 @@ int main(int argc, char** argv) {
   // RabbitMQ's model (x-arguments, policies): the rules the core's vhosts follow; outlives
   // the broker.
   rabbit::Model model;
+  // SNS subscriptions' filter policies (core/binding_filter.h); outlives the broker.
+  sns::SubscriptionFilters sns_filters;
 
   core::Limits limits;
   limits.max_message_size = config->max_message_size;
@@ -93,6 +99,9 @@ int main(int argc, char** argv) {
   broker.hooks().queue_stores = &queue_stores;
   broker.set_commits(&queue_stores.tracker());
   broker.hooks().timers = &timers;
+  // SNS subscriptions' filter policies, before definitions restore the bindings that carry
+  // them.
+  broker.hooks().binding_filters = &sns_filters;
   // Policies first: queues restored from disk by definitions.start must see them.
   for (const rabbit::PolicyDefinition& policy : config->policies) {
     if (core::Status st = model.policies().add(policy); !st.ok()) {
@@ -194,14 +203,23 @@ int main(int argc, char** argv) {
                  kafka_config.advertised_host, kafka_config.advertised_port,
                  kafka_config.cluster_id);
   }
-  // SQS: the queues of one vhost over HTTP/1.1 (SigV4 against the broker's users); the
-  // listener is off with port 0. The service outlives the listener and so every session.
+  // SQS and SNS: the queues and topics of one vhost over HTTP/1.1 (SigV4 against the broker's
+  // users) on one listener, each request routed to its service (server/aws_endpoint.h); the
+  // listener is off with port 0. The services outlive the listener and so every session.
   sqs::ServiceConfig sqs_config;
   sqs_config.vhost = config->sqs_vhost;
   sqs_config.account_id = config->sqs_account_id;
   sqs::Service sqs_service(broker, timers, sqs_config);
-  net::Listener sqs_listener(io, "SQS", [&](net::Connection& connection) {
-    return std::make_unique<http::Session>(connection, sqs_service);
+  sns::ServiceConfig sns_config;
+  sns_config.vhost = config->sqs_vhost;
+  sns_config.account_id = config->sqs_account_id;
+  sns::Service sns_service(broker, sns_config);
+  // SQS receivers of an SNS publish see its notification envelope (or the raw message).
+  sns::NotificationView sns_view(broker, config->sqs_vhost);
+  sqs_service.set_delivery_view(&sns_view);
+  server::AwsEndpoint aws_endpoint(sqs_service, sns_service, &sns::Service::serves_action);
+  net::Listener sqs_listener(io, "SQS/SNS", [&](net::Connection& connection) {
+    return std::make_unique<http::Session>(connection, aws_endpoint);
   });
   if (config->sqs_port != 0) {
     if (broker.find_vhost(config->sqs_vhost) == nullptr) {

@@ -122,7 +122,11 @@ ReceiveMessageResult Service::received(const Call& call, const core::Queue& queu
     ReceivedMessage r;
     r.message_id = message_id_for(m);
     r.receipt_handle = encode_receipt_handle({incarnation_, queue.id(), d.lease});
-    r.body = std::string(m.body.view());
+    bool with_attributes = true;
+    if (delivery_view_ == nullptr ||
+        !delivery_view_->render(queue, m, call.host, r.body, with_attributes)) {
+      r.body = std::string(m.body.view());
+    }
     r.md5_of_body = md5_hex(r.body);
     if (wants(system_names, "SenderId")) {
       r.attributes.emplace_back("SenderId", m.properties.user_id.value_or(config_.account_id));
@@ -142,7 +146,7 @@ ReceiveMessageResult Service::received(const Call& call, const core::Queue& queu
       }
       r.attributes.emplace_back("ApproximateFirstReceiveTimestamp", std::to_string(first));
     }
-    if (!call.input.message_attribute_names.empty()) {
+    if (with_attributes && !call.input.message_attribute_names.empty()) {
       for (MessageAttribute& a : message_attributes_of(m)) {
         if (selected(call.input.message_attribute_names, a.name)) {
           r.message_attributes.push_back(std::move(a));

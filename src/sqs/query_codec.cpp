@@ -1,8 +1,8 @@
 #include "sqs/query_codec.h"
 
-#include <charconv>
 #include <map>
 
+#include "aws/query_protocol.h"
 #include "sqs/digests.h"
 
 namespace polymq::sqs {
@@ -10,33 +10,10 @@ namespace {
 
 constexpr std::string_view kNamespace = "https://queue.amazonaws.com/doc/2012-11-05/";
 
-// "Prefix.<n>.Rest" -> n and Rest ("" when there is no ".Rest"); false when `name` is not
-// of that form.
-bool indexed(std::string_view name, std::string_view prefix, int& n, std::string_view& rest) {
-  if (name.size() <= prefix.size() + 1 || name.substr(0, prefix.size()) != prefix ||
-      name[prefix.size()] != '.') {
-    return false;
-  }
-  std::string_view tail = name.substr(prefix.size() + 1);
-  const char* end = tail.data() + tail.size();
-  auto [p, ec] = std::from_chars(tail.data(), end, n);
-  if (ec != std::errc() || p == tail.data()) return false;
-  rest = std::string_view(p, static_cast<size_t>(end - p));
-  if (!rest.empty()) {
-    if (rest.front() != '.') return false;
-    rest.remove_prefix(1);
-  }
-  return true;
-}
+using aws::indexed_member;
 
 void element(std::string& out, std::string_view name, std::string_view text) {
-  out += '<';
-  out += name;
-  out += '>';
-  out += xml_escape(text);
-  out += "</";
-  out += name;
-  out += '>';
+  aws::xml_element(out, name, text);
 }
 
 void render_message_attribute(std::string& out, const MessageAttribute& a) {
@@ -157,36 +134,6 @@ struct ResultBody {
 
 }  // namespace
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\r':
-        out += "&#xD;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
   ActionInput in;
   std::map<int, std::pair<std::string, std::string>> attributes;  // Attribute.N.Name/Value
@@ -199,28 +146,28 @@ std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
   for (const auto& [name, value] : params) {
     int n = 0;
     std::string_view rest;
-    if (indexed(name, "Attribute", n, rest)) {
+    if (indexed_member(name, "Attribute", n, rest)) {
       if (rest == "Name") attributes[n].first = value;
       if (rest == "Value") attributes[n].second = value;
-    } else if (indexed(name, "Tag", n, rest)) {
+    } else if (indexed_member(name, "Tag", n, rest)) {
       if (rest == "Key") tags[n].first = value;
       if (rest == "Value") tags[n].second = value;
-    } else if (indexed(name, "TagKey", n, rest) && rest.empty()) {
+    } else if (indexed_member(name, "TagKey", n, rest) && rest.empty()) {
       tag_keys[n] = value;
-    } else if (indexed(name, "AttributeName", n, rest) && rest.empty()) {
+    } else if (indexed_member(name, "AttributeName", n, rest) && rest.empty()) {
       names[n] = value;
-    } else if (indexed(name, "MessageSystemAttributeName", n, rest) && rest.empty()) {
+    } else if (indexed_member(name, "MessageSystemAttributeName", n, rest) && rest.empty()) {
       system_names[n] = value;
-    } else if (indexed(name, "MessageAttributeName", n, rest) && rest.empty()) {
+    } else if (indexed_member(name, "MessageAttributeName", n, rest) && rest.empty()) {
       message_names[n] = value;
-    } else if (indexed(name, "MessageAttribute", n, rest)) {
+    } else if (indexed_member(name, "MessageAttribute", n, rest)) {
       if (auto e = message_attribute_field(message_attributes[n], n, rest, value)) return *e;
-    } else if (indexed(name, "SendMessageBatchRequestEntry", n, rest) ||
-               indexed(name, "DeleteMessageBatchRequestEntry", n, rest) ||
-               indexed(name, "ChangeMessageVisibilityBatchRequestEntry", n, rest)) {
+    } else if (indexed_member(name, "SendMessageBatchRequestEntry", n, rest) ||
+               indexed_member(name, "DeleteMessageBatchRequestEntry", n, rest) ||
+               indexed_member(name, "ChangeMessageVisibilityBatchRequestEntry", n, rest)) {
       int m = 0;
       std::string_view field;
-      if (indexed(rest, "MessageAttribute", m, field)) {
+      if (indexed_member(rest, "MessageAttribute", m, field)) {
         if (auto e = message_attribute_field(entry_attributes[n][m], m, field, value)) return *e;
       } else if (!rest.empty() && rest.find('.') == std::string_view::npos) {
         entries[n].scalars.emplace(std::string(rest), value);
@@ -272,16 +219,8 @@ std::string render_query_result(std::string_view action, const Result& result,
 }
 
 std::string render_query_error(const Error& error, std::string_view request_id) {
-  std::string out = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"";
-  out += kNamespace;
-  out += "\"><Error>";
-  element(out, "Type", error.sender ? "Sender" : "Receiver");
-  element(out, "Code", error.query_code);
-  element(out, "Message", error.message);
-  out += "<Detail/></Error>";
-  element(out, "RequestId", request_id);
-  out += "</ErrorResponse>";
-  return out;
+  return aws::render_query_error(kNamespace, error.query_code, error.message, error.sender,
+                                 request_id);
 }
 
 }  // namespace polymq::sqs

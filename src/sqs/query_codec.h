@@ -1,5 +1,6 @@
-// The AWS query protocol for SQS (API version 2012-11-05): parameters as form fields (a GET
-// query string or an application/x-www-form-urlencoded body), answers as XML in the
+// The AWS query protocol for SQS (the parts every query service shares are aws/query_protocol.h)
+// (API version 2012-11-05): parameters as form fields (a GET query string or an
+// application/x-www-form-urlencoded body), answers as XML in the
 // https://queue.amazonaws.com/doc/2012-11-05/ namespace. Lists and maps are "flattened" as
 // the service model says: AttributeName.1, Attribute.1.Name / Attribute.1.Value,
 // MessageAttribute.1.Name / .Value.DataType / .Value.StringValue / .Value.BinaryValue (base64).
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <variant>
 
+#include "aws/query_protocol.h"
 #include "http/form.h"
 #include "sqs/errors.h"
 #include "sqs/request.h"
@@ -25,8 +27,7 @@ std::string render_query_result(std::string_view action, const Result& result,
 // <ErrorResponse><Error><Type/><Code/><Message/><Detail/></Error><RequestId/></ErrorResponse>
 std::string render_query_error(const Error& error, std::string_view request_id);
 
-// `text` escaped for XML character data and attribute values (&, <, >, ", ', and CR as
-// &#xD; so a body's line endings survive the XML parser).
-std::string xml_escape(std::string_view text);
+// XML escaping is the query protocol's (aws/query_protocol.h), also named here for SQS's users.
+using aws::xml_escape;
 
 }  // namespace polymq::sqs

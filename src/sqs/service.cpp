@@ -1,8 +1,8 @@
 #include "sqs/service.h"
 
 #include <chrono>
-#include <cstdio>
 
+#include "aws/query_protocol.h"
 #include "http/form.h"
 #include "sqs/digests.h"
 #include "sqs/json_codec.h"
@@ -13,18 +13,6 @@ namespace polymq::sqs {
 namespace {
 
 constexpr std::string_view kJsonTargetPrefix = "AmazonSQS.";
-
-std::string format_uuid(uint64_t hi, uint64_t lo) {
-  // Version 4, variant 1 bits, as a random UUID.
-  hi = (hi & ~0xf000ull) | 0x4000ull;
-  lo = (lo & ~(0xc000ull << 48)) | (0x8000ull << 48);
-  char buf[37];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffull));
-  return buf;
-}
 
 // The region of the credential scope: "<key>/<date>/<region>/..." in the Authorization header
 // or the X-Amz-Credential parameter; "us-east-1" when neither says.
@@ -49,7 +37,7 @@ Service::~Service() {
   for (auto& wait : waits_) wait->leave();
 }
 
-std::string Service::new_request_id() { return format_uuid(random_(), random_()); }
+std::string Service::new_request_id() { return aws::format_uuid(random_(), random_()); }
 
 std::string Service::message_id_for(const core::Message& message) {
   if (message.properties.message_id && !message.properties.message_id->empty()) {
@@ -58,7 +46,7 @@ std::string Service::message_id_for(const core::Message& message) {
   // A message from another protocol without an id: one derived from where it lives, unique
   // among the messages of this process (so every receive of it shows the same id).
   const auto address = reinterpret_cast<uintptr_t>(&message);
-  return format_uuid(incarnation_, static_cast<uint64_t>(address) * 0x9e3779b97f4a7c15ull);
+  return aws::format_uuid(incarnation_, static_cast<uint64_t>(address) * 0x9e3779b97f4a7c15ull);
 }
 
 void Service::handle(http::Request request, http::Responder responder) {
@@ -80,17 +68,7 @@ void Service::handle(http::Request request, http::Responder responder) {
     call->action = std::string(target->substr(kJsonTargetPrefix.size()));
     input = parse_json_input(request.body);
   } else {
-    std::optional<http::Params> params = http::parse_form(request.query());
-    const std::string_view type = request.headers.get("Content-Type");
-    if (params && request.method == "POST" &&
-        type.find("application/x-www-form-urlencoded") != std::string_view::npos) {
-      std::optional<http::Params> body = http::parse_form(request.body);
-      if (body) {
-        params->insert(params->end(), body->begin(), body->end());
-      } else {
-        params.reset();
-      }
-    }
+    std::optional<http::Params> params = aws::query_parameters(request);
     if (!params) {
       Error e = invalid_parameter_value("The query string or form body is malformed.");
       e.query_code = e.json_type = "MalformedQueryString";

@@ -28,6 +28,7 @@
 #include "core/publisher.h"
 #include "core/timer.h"
 #include "http/service.h"
+#include "sqs/delivery_view.h"
 #include "sqs/errors.h"
 #include "sqs/queue_attributes.h"
 #include "sqs/receipt_handle.h"
@@ -64,6 +65,10 @@ class Service final : public http::Service, private core::Publisher::Listener {
   Service& operator=(const Service&) = delete;
 
   void handle(http::Request request, http::Responder responder) override;
+
+  // Renders what other services left in queues (sqs/delivery_view.h); null: none. The view
+  // outlives the service.
+  void set_delivery_view(const DeliveryView* view) { delivery_view_ = view; }
 
   // ReceiveMessage calls waiting for messages now.
   size_t waiting_receives() const { return waits_.size(); }
@@ -166,6 +171,7 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void publish_done(PendingSend& pending, bool ok);
   std::map<uint64_t, PendingSend> pending_sends_;
   std::list<std::unique_ptr<ReceiveWait>> waits_;
+  const DeliveryView* delivery_view_ = nullptr;
 };
 
 }  // namespace polymq::sqs

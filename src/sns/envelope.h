@@ -1,0 +1,39 @@
+// SNS's JSON notification envelope, as an SQS subscriber without RawMessageDelivery receives
+// a publish: {"Type":"Notification","MessageId","TopicArn","Subject" (only when one was
+// given),"Message","Timestamp" (ISO-8601 UTC with milliseconds),"SignatureVersion":"1",
+// "Signature","SigningCertURL","UnsubscribeURL","MessageAttributes" (only when there are
+// any: {"name":{"Type":..,"Value":..}}, Binary values base64)}, in that order.
+//
+// The Signature is not AWS's: no certificate at SigningCertURL can verify it (PolyMQ has no
+// AWS private key); it is the base64 SHA-256 of the string SNS would sign, so it is stable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace polymq::sns {
+
+struct EnvelopeAttribute {
+  std::string name;
+  std::string type;   // String, Number, Binary, String.Array (or a custom String.x ...)
+  std::string value;  // Binary: the bytes
+};
+
+struct Notification {
+  std::string message_id;
+  std::string topic_arn;
+  std::optional<std::string> subject;
+  std::string message;
+  int64_t timestamp_ms = 0;
+  std::string signing_cert_url;
+  std::string unsubscribe_url;
+  std::vector<EnvelopeAttribute> attributes;
+};
+
+std::string render_envelope(const Notification& n);
+// "2026-12-01T16:26:25.123Z"
+std::string iso8601_ms(int64_t ms_since_epoch);
+
+}  // namespace polymq::sns

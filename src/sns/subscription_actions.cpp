@@ -1,0 +1,259 @@
+// Subscribe, Unsubscribe, ListSubscriptions(ByTopic), Get/SetSubscriptionAttributes: the
+// bindings of topics to SQS queues (sns/subscription_arguments.h).
+#include <algorithm>
+#include <cctype>
+#include <variant>
+
+#include "aws/query_protocol.h"
+#include "sns/filter_policy.h"
+#include "sns/query_input.h"
+#include "sns/service.h"
+#include "sns/subscription_arguments.h"
+
+namespace polymq::sns {
+namespace {
+
+constexpr size_t kSubscriptionsPerPage = 100;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Applies one attribute to `a`; an error when AWS would refuse it.
+std::optional<Error> apply_attribute(SubscriptionAttributes& a, const std::string& name,
+                                     const std::string& value) {
+  if (name == "RawMessageDelivery") {
+    const std::string v = lower(value);
+    if (v != "true" && v != "false") {
+      return invalid_parameter("Attributes Reason: RawMessageDelivery: Invalid value [" + value +
+                               "]. Must be true or false.");
+    }
+    a.raw = v == "true";
+  } else if (name == "FilterPolicy") {
+    a.filter_policy = value;
+  } else if (name == "FilterPolicyScope") {
+    if (value != "MessageAttributes" && value != "MessageBody") {
+      return invalid_parameter("Attributes Reason: FilterPolicyScope: Invalid value [" + value +
+                               "]. Please use either MessageBody or MessageAttributes");
+    }
+    a.filter_scope = value;
+  } else {
+    return invalid_parameter("Attributes Reason: Unknown or unsupported attribute " + name);
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_filter_policy(const SubscriptionAttributes& a) {
+  if (a.filter_policy.empty()) return std::nullopt;
+  if (a.filter_policy.size() > 256 * 1024) {
+    return invalid_parameter("FilterPolicy: Filter policy is too long");
+  }
+  auto parsed = FilterPolicy::parse(a.filter_policy, a.filter_scope == "MessageBody"
+                                                         ? FilterScope::kMessageBody
+                                                         : FilterScope::kMessageAttributes);
+  if (const std::string* e = std::get_if<std::string>(&parsed)) {
+    return invalid_parameter("FilterPolicy: " + *e);
+  }
+  return std::nullopt;
+}
+
+// "arn:aws:sqs:<region>:<account>:<name>" -> name; "" when it is not one of `account`'s.
+std::string queue_of_arn(const std::string& arn, const std::string& account) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t colon; (colon = arn.find(':', start)) != std::string::npos; start = colon + 1) {
+    parts.push_back(arn.substr(start, colon - start));
+  }
+  parts.push_back(arn.substr(start));
+  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[4] != account) {
+    return "";
+  }
+  return parts[5];
+}
+
+}  // namespace
+
+void Service::subscribe(const CallPtr& call) {
+  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  if (topic == nullptr) return;
+  const std::string protocol = call->get("Protocol").value_or("");
+  if (protocol.empty()) {
+    return fail(*call, invalid_parameter("Protocol Reason: no value for required parameter"));
+  }
+  if (protocol != "sqs") {
+    return fail(*call, invalid_parameter("Protocol Reason: the protocol " + protocol +
+                                         " is not served by this server (only sqs is)"));
+  }
+  const std::string endpoint = call->get("Endpoint").value_or("");
+  const std::string queue_name = queue_of_arn(endpoint, config_.account_id);
+  if (queue_name.empty()) {
+    return fail(*call, invalid_parameter("SQS endpoint ARN"));
+  }
+  core::Queue* queue = vhost()->find_queue(queue_name);
+  if (queue == nullptr || queue->options().exclusive) {
+    return fail(*call,
+                invalid_parameter("Endpoint Reason: the queue " + queue_name + " does not exist"));
+  }
+  SubscriptionAttributes attributes;
+  for (const auto& [name, value] : query_map(call->params, "Attributes")) {
+    if (auto e = apply_attribute(attributes, name, value)) return fail(*call, *e);
+  }
+  if (auto e = check_filter_policy(attributes)) return fail(*call, *e);
+
+  const std::string arn = topic_arn(*call, topic->name());
+  std::string result;
+  for (const core::Binding* b : topic->bindings()) {
+    const std::string* id = subscription_id(*b);
+    if (id == nullptr || b->queue() != queue) continue;
+    // Subscribing an endpoint again names the same subscription, if nothing differs.
+    if (!(SubscriptionAttributes::from_arguments(b->arguments) == attributes)) {
+      return fail(*call, invalid_parameter("Attributes Reason: Subscription already exists with "
+                                           "different attributes"));
+    }
+    aws::xml_element(result, "SubscriptionArn", arn + ":" + *id);
+    return reply(*call, result);
+  }
+  const std::string id = aws::random_uuid(random_);
+  const uint64_t before = definitions_seq();
+  core::Status s =
+      vhost()->bind_queue(queue_name, topic->name(), id, attributes.to_arguments(id), 0);
+  if (!s.ok()) return fail(*call, invalid_parameter("Attributes Reason: " + s.message()));
+  // An SQS subscription needs no confirmation: the ARN is answered whatever
+  // ReturnSubscriptionArn says.
+  aws::xml_element(result, "SubscriptionArn", arn + ":" + id);
+  reply_when_durable(*call, before, result);
+}
+
+void Service::unsubscribe(const CallPtr& call) {
+  core::Exchange* topic = nullptr;
+  const core::Binding* b = resolve_subscription(*call, topic);
+  if (b == nullptr) return;
+  const std::string queue = b->queue()->name();
+  const std::string key = b->key;
+  const core::Table arguments = b->arguments;
+  const uint64_t before = definitions_seq();
+  core::Status s = vhost()->unbind_queue(queue, topic->name(), key, arguments, 0);
+  if (!s.ok()) return fail(*call, internal_error(s.message()));
+  reply_when_durable(*call, before, "");
+}
+
+void Service::list_subscriptions(const CallPtr& call) {
+  std::vector<const core::Exchange*> topics;
+  for (const core::Exchange* x : vhost()->exchanges()) {
+    if (is_topic(*x)) topics.push_back(x);
+  }
+  std::sort(topics.begin(), topics.end(),
+            [](const core::Exchange* a, const core::Exchange* b) { return a->name() < b->name(); });
+  list_subscriptions_of(call, topics);
+}
+
+void Service::list_subscriptions_by_topic(const CallPtr& call) {
+  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  if (topic == nullptr) return;
+  list_subscriptions_of(call, {topic});
+}
+
+void Service::list_subscriptions_of(const CallPtr& call,
+                                    const std::vector<const core::Exchange*>& topics) {
+  // The token is the position of the first subscription of the next page.
+  size_t skip = 0;
+  if (std::optional<std::string> token = call->get("NextToken"); token && !token->empty()) {
+    const bool digits = token->size() < 10 && std::all_of(token->begin(), token->end(), [](char c) {
+                          return c >= '0' && c <= '9';
+                        });
+    if (!digits) return fail(*call, invalid_parameter("NextToken"));
+    skip = std::stoul(*token);
+  }
+  std::string result = "<Subscriptions>";
+  size_t position = 0, listed = 0;
+  bool more = false;
+  for (const core::Exchange* topic : topics) {
+    const std::string arn = topic_arn(*call, topic->name());
+    for (const core::Binding* b : topic->bindings()) {
+      const std::string* id = subscription_id(*b);
+      if (id == nullptr || b->queue() == nullptr) continue;
+      if (position++ < skip) continue;
+      if (listed == kSubscriptionsPerPage) {
+        more = true;
+        break;
+      }
+      ++listed;
+      result += "<member>";
+      aws::xml_element(result, "SubscriptionArn", arn + ":" + *id);
+      aws::xml_element(result, "Owner", config_.account_id);
+      aws::xml_element(result, "Protocol", "sqs");
+      aws::xml_element(
+          result, "Endpoint",
+          "arn:aws:sqs:" + call->region + ":" + config_.account_id + ":" + b->queue()->name());
+      aws::xml_element(result, "TopicArn", arn);
+      result += "</member>";
+    }
+    if (more) break;
+  }
+  result += "</Subscriptions>";
+  if (more) aws::xml_element(result, "NextToken", std::to_string(skip + listed));
+  reply(*call, result);
+}
+
+void Service::get_subscription_attributes(const CallPtr& call) {
+  core::Exchange* topic = nullptr;
+  const core::Binding* b = resolve_subscription(*call, topic);
+  if (b == nullptr) return;
+  const SubscriptionAttributes a = SubscriptionAttributes::from_arguments(b->arguments);
+  const std::string arn = topic_arn(*call, topic->name());
+  std::map<std::string, std::string> attributes = {
+      {"SubscriptionArn", arn + ":" + *subscription_id(*b)},
+      {"TopicArn", arn},
+      {"Owner", config_.account_id},
+      {"Protocol", "sqs"},
+      {"Endpoint",
+       "arn:aws:sqs:" + call->region + ":" + config_.account_id + ":" + b->queue()->name()},
+      {"ConfirmationWasAuthenticated", "true"},
+      {"PendingConfirmation", "false"},
+      {"RawMessageDelivery", a.raw ? "true" : "false"},
+  };
+  if (!a.filter_policy.empty()) {
+    attributes["FilterPolicy"] = a.filter_policy;
+    attributes["FilterPolicyScope"] = a.filter_scope;
+  }
+  std::string result = "<Attributes>";
+  for (const auto& [key, value] : attributes) {
+    result += "<entry>";
+    aws::xml_element(result, "key", key);
+    aws::xml_element(result, "value", value);
+    result += "</entry>";
+  }
+  result += "</Attributes>";
+  reply(*call, result);
+}
+
+void Service::set_subscription_attributes(const CallPtr& call) {
+  core::Exchange* topic = nullptr;
+  const core::Binding* b = resolve_subscription(*call, topic);
+  if (b == nullptr) return;
+  const std::string name = call->get("AttributeName").value_or("");
+  if (name.empty()) {
+    return fail(*call, invalid_parameter("AttributeName Reason: no value for required parameter"));
+  }
+  SubscriptionAttributes a = SubscriptionAttributes::from_arguments(b->arguments);
+  if (auto e = apply_attribute(a, name, call->get("AttributeValue").value_or(""))) {
+    return fail(*call, *e);
+  }
+  if (auto e = check_filter_policy(a)) return fail(*call, *e);
+  const std::string queue = b->queue()->name();
+  const std::string id = *subscription_id(*b);
+  const core::Table old_arguments = b->arguments;
+  const core::Table new_arguments = a.to_arguments(id);
+  if (a == SubscriptionAttributes::from_arguments(old_arguments)) return reply(*call, "");
+  const uint64_t before = definitions_seq();
+  // The subscription is rebound with its new attributes: bound first, so that no publish
+  // meanwhile misses the queue (both run on this thread; nothing is routed in between).
+  core::Status s = vhost()->bind_queue(queue, topic->name(), id, new_arguments, 0);
+  if (s.ok()) s = vhost()->unbind_queue(queue, topic->name(), id, old_arguments, 0);
+  if (!s.ok()) return fail(*call, invalid_parameter("Attributes Reason: " + s.message()));
+  reply_when_durable(*call, before, "");
+}
+
+}  // namespace polymq::sns

@@ -1,0 +1,68 @@
+// How SNS keeps its state in the core, so that it is durable with the broker's definitions:
+// - a topic is a durable fanout exchange of the SNS vhost carrying kTopicArgument; the
+//   attributes and tags given at CreateTopic are exchange arguments too;
+// - a subscription of an SQS queue is a durable binding from the topic's exchange to the
+//   queue, keyed by the subscription's id (the last part of its ARN), whose arguments carry
+//   its attributes. The core routes a publish through it (once stored, fanned out), asking
+//   sns/binding_filters.h about its filter policy.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/exchange.h"
+#include "core/value.h"
+
+namespace polymq::sns {
+
+inline constexpr std::string_view kTopicArgument = "x-sns-topic";
+inline constexpr std::string_view kTopicAttributePrefix = "x-sns-attribute-";
+inline constexpr std::string_view kTopicTagPrefix = "x-sns-tag-";
+
+inline constexpr std::string_view kSubscriptionArgument = "x-sns-subscription";  // its id
+inline constexpr std::string_view kRawDeliveryArgument = "x-sns-raw-message-delivery";
+inline constexpr std::string_view kFilterPolicyArgument = "x-sns-filter-policy";
+inline constexpr std::string_view kFilterScopeArgument = "x-sns-filter-policy-scope";
+
+// A subscription's attributes as its binding carries them.
+struct SubscriptionAttributes {
+  bool raw = false;
+  std::string filter_policy;                       // "" when none
+  std::string filter_scope = "MessageAttributes";  // or "MessageBody"
+
+  core::Table to_arguments(const std::string& id) const {
+    core::Table t;
+    t.emplace_back(std::string(kSubscriptionArgument), core::Value::String(id));
+    t.emplace_back(std::string(kRawDeliveryArgument), core::Value::Bool(raw));
+    if (!filter_policy.empty()) {
+      t.emplace_back(std::string(kFilterPolicyArgument), core::Value::String(filter_policy));
+    }
+    if (!filter_policy.empty() || filter_scope != "MessageAttributes") {
+      t.emplace_back(std::string(kFilterScopeArgument), core::Value::String(filter_scope));
+    }
+    return t;
+  }
+  static SubscriptionAttributes from_arguments(const core::Table& arguments) {
+    SubscriptionAttributes a;
+    a.raw = core::find_bool(arguments, kRawDeliveryArgument).value_or(false);
+    if (const std::string* p = core::find_string(arguments, kFilterPolicyArgument)) {
+      a.filter_policy = *p;
+    }
+    if (const std::string* s = core::find_string(arguments, kFilterScopeArgument)) {
+      a.filter_scope = *s;
+    }
+    return a;
+  }
+  bool operator==(const SubscriptionAttributes&) const = default;
+};
+
+// Whether the exchange is an SNS topic, and whether the binding is one of its subscriptions.
+inline bool is_topic(const core::Exchange& exchange) {
+  return core::find_bool(exchange.options().arguments, kTopicArgument).value_or(false);
+}
+inline const std::string* subscription_id(const core::Binding& binding) {
+  return core::find_string(binding.arguments, kSubscriptionArgument);
+}
+
+}  // namespace polymq::sns
