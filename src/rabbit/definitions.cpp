@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rabbit/json_parse.h"
+#include "rabbit/json_values.h"
 #include "rabbit/names.h"
 #include "rabbit/stream_arguments.h"
 
@@ -34,7 +35,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-std::string base64_encode(std::string_view in) {
+std::string encode_base64(std::string_view in) {
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
@@ -55,7 +56,7 @@ std::string base64_encode(std::string_view in) {
   return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
+std::optional<std::string> decode_base64(std::string_view in) {
   if (in.size() % 4 != 0) return std::nullopt;
   std::string out;
   out.reserve(in.size() / 4 * 3);
@@ -164,7 +165,7 @@ void write_user(Writer& w, const User& user) {
   write_string(w, user.name);
   w.Key("password_hash");
   write_string(w, user.password_digest.empty() ? std::string()
-                                               : base64_encode(user.salt + user.password_digest));
+                                               : encode_base64(user.salt + user.password_digest));
   w.Key("hashing_algorithm");
   write_string(w, kHashingAlgorithm);
   w.Key("tags");
@@ -412,7 +413,7 @@ Status import_user(const Entry& e, UserStore& users) {
                    std::string(kHashingAlgorithm) + ")");
   }
   if (!hash.empty()) {
-    auto decoded = base64_decode(hash);
+    auto decoded = decode_base64(hash);
     if (!decoded) return e.error("password_hash is not base64");
     if (decoded->size() != kSaltSize + kDigestSize) {
       return e.error("password_hash must hold a 4-byte salt and a 32-byte SHA-256 digest");
@@ -528,6 +529,22 @@ Status import_binding(const Entry& e, Broker& broker) {
 }
 
 }  // namespace
+
+void write_json_table(JsonWriter& w, const Table& table) { write_table(w, table, 1); }
+void write_json_value(JsonWriter& w, const Value& value) { write_value(w, value, 1); }
+
+Status json_to_table(const Json& object, Table& out, const std::string& where) {
+  if (!object.IsObject()) return {ErrorCode::kInvalidArgument, where + " must be an object"};
+  return to_table(object, out, 1, where);
+}
+
+std::string base64_encode(std::string_view bytes) { return encode_base64(bytes); }
+std::optional<std::string> base64_decode(std::string_view text) { return decode_base64(text); }
+
+std::string password_hash(const User& user) {
+  return user.password_digest.empty() ? std::string()
+                                      : encode_base64(user.salt + user.password_digest);
+}
 
 std::string export_definitions(const Broker& broker) {
   rapidjson::StringBuffer buffer;

@@ -12,6 +12,7 @@
 #include "kafka/groups/coordinator.h"
 #include "kafka/idempotent_producers.h"
 #include "kafka/session.h"
+#include "management/service.h"
 #include "net/listener.h"
 #include "rabbit/model.h"
 #include "server/asio_timers.h"
@@ -213,6 +214,26 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The management HTTP API (RabbitMQ's management plugin API); off with port 0. The service
+  // outlives the listener and so every session.
+  management::ServiceConfig management_config;
+  management_config.product_version = session_config.version;
+  management_config.bind_address = config->bind;
+  management_config.listeners = {{"amqp", config->amqp_port},
+                                 {"kafka", config->kafka_port},
+                                 {"sqs", config->sqs_port},
+                                 {"http", config->management_port}};
+  management::Service management_service(broker, management_config);
+  net::Listener management_listener(io, "management", [&](net::Connection& connection) {
+    return std::make_unique<http::Session>(connection, management_service);
+  });
+  if (config->management_port != 0) {
+    if (std::string err = management_listener.listen(config->bind, config->management_port);
+        !err.empty()) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+  }
   spdlog::info("PolyMQ started (data directory {})", config->data_dir);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -221,7 +242,7 @@ int main(int argc, char** argv) {
   // Stops the loop as soon as every connection has gone, without waiting out the grace.
   std::function<void()> stop_when_idle = [&] {
     if (amqp_listener.connection_count() == 0 && kafka_listener.connection_count() == 0 &&
-        sqs_listener.connection_count() == 0) {
+        sqs_listener.connection_count() == 0 && management_listener.connection_count() == 0) {
       io.stop();
       return;
     }
@@ -237,6 +258,7 @@ int main(int argc, char** argv) {
     amqp_listener.shutdown();
     kafka_listener.shutdown();
     sqs_listener.shutdown();
+    management_listener.shutdown();
     shutdown_timer.expires_after(kShutdownGrace);
     shutdown_timer.async_wait([&](const asio::error_code& e) {
       if (!e) io.stop();

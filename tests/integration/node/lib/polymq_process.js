@@ -99,7 +99,7 @@ class Broker {
     // Brokers run side by side (suites, other builds): none takes Kafka's default port
     // 9092, nor SQS's 9324. With kafka: true each start listens for Kafka on a free port
     // (kafkaPort).
-    this.env = { ...process.env, POLYMQ_KAFKA_PORT: '0', POLYMQ_SQS_PORT: '0', ...env };
+    this.env = { ...process.env, POLYMQ_KAFKA_PORT: '0', POLYMQ_SQS_PORT: '0', POLYMQ_MANAGEMENT_PORT: '0', ...env };
     this.kafka = kafka;
     this.binary = binary || brokerBinary();
     this.name = name;
