@@ -4,6 +4,7 @@
 #include "management/service.h"
 #include "rabbit/definitions.h"
 #include "rabbit/json_values.h"
+#include "rabbit/names.h"
 
 namespace polymq::management {
 namespace {
@@ -144,15 +145,39 @@ void Service::vhosts(const CallPtr& call) {
     JsonBody body;
     if (!parse_body(c, body)) return;
     if (name.empty()) return send(c, bad_request("vhost name must not be empty"));
-    const bool existed = broker_.find_vhost(name) != nullptr;
+    if (broker_.find_vhost(name) != nullptr) return send(c, no_content(204));
+    const uint64_t before = definitions_seq();
     broker_.add_vhost(name);
-    return send(c, no_content(existed ? 204 : 201));
+    record_vhost(name);
+    return send_when_durable(c, before, no_content(201));
   }
   if (method == "DELETE") {
     if (!require(c, Access::kAdministrator)) return;
-    if (broker_.find_vhost(name) == nullptr) return send(c, not_found());
-    return send(
-        c, error(405, "method_not_allowed", "Deleting a vhost is not supported by PolyMQ yet"));
+    core::VHost* v = vhost_at(c, 1);
+    if (v == nullptr) return;
+    // What the vhost holds goes first, each removal recorded as a delete would record it;
+    // then the vhost, retired rather than destroyed (connections on it may still hold it).
+    const uint64_t before = definitions_seq();
+    std::vector<std::string> streams;
+    for (const core::Stream* stream : v->streams()) streams.push_back(stream->name());
+    for (const std::string& stream : streams) (void)v->delete_stream(stream);
+    std::vector<std::string> queues;
+    for (const core::Queue* q : v->queues()) queues.push_back(q->name());
+    for (const std::string& q : queues) {
+      size_t count = 0;
+      const core::Queue* queue = v->find_queue(q);
+      (void)v->delete_queue(q, false, false, queue != nullptr ? queue->owner() : 0, count);
+    }
+    std::vector<std::string> exchanges;
+    for (const core::Exchange* x : v->exchanges()) {
+      if (!rabbit::has_reserved_prefix(x->name())) exchanges.push_back(x->name());
+    }
+    for (const std::string& x : exchanges) (void)v->delete_exchange(x, false);
+    core::DefinitionChange change{core::DefinitionChange::Kind::kVhostRemoved};
+    change.vhost = v;
+    record(change);
+    broker_.retire_vhost(name);
+    return send_when_durable(c, before, no_content(204));
   }
   send(c, error(405, "method_not_allowed", method));
 }
@@ -186,7 +211,9 @@ void Service::users(const CallPtr& call) {
   }
   if (method == "DELETE") {
     if (!broker_.users().remove(name)) return send(c, not_found());
-    return send(c, no_content(204));
+    const uint64_t before = definitions_seq();
+    record_user(name);
+    return send_when_durable(c, before, no_content(204));
   }
   if (method != "PUT") return send(c, error(405, "method_not_allowed", method));
   JsonBody body;
@@ -202,6 +229,7 @@ void Service::users(const CallPtr& call) {
   // Like RabbitMQ's default loopback_users: guest may only log in from loopback.
   const bool loopback_only = existing != nullptr ? existing->loopback_only : name == "guest";
   const bool created = existing == nullptr;
+  const uint64_t before = definitions_seq();
   if (password) {
     broker_.users().add(name, *password, loopback_only, std::move(tags));
   } else if (hash || created) {
@@ -236,7 +264,8 @@ void Service::users(const CallPtr& call) {
     user.tags = std::move(tags);
     broker_.users().insert(std::move(user));
   }
-  send(c, no_content(created ? 201 : 204));
+  record_user(name);
+  send_when_durable(c, before, no_content(created ? 201 : 204));
 }
 
 std::string Service::permission_list(const std::string* vhost, const std::string* user) const {

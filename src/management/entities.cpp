@@ -224,7 +224,11 @@ void Service::exchanges(const CallPtr& call) {
   const bool exists = name.empty() || x != nullptr;
   if (c.path.size() == 4 && c.path[3] == "publish") {
     if (method != "POST") return send(c, error(405, "method_not_allowed", method));
-    if (!exists) return send(c, not_found());
+    if (!exists) {
+      // As RabbitMQ: the publish is refused as AMQP would refuse it.
+      return send(c, bad_request("404 NOT_FOUND - no exchange '" + name + "' in vhost '" +
+                                 vhost->name() + "'"));
+    }
     return publish(call, *vhost, name);
   }
   if (c.path.size() == 5 && c.path[3] == "bindings" &&
@@ -275,8 +279,7 @@ void Service::exchanges(const CallPtr& call) {
   if (core::Status st = body.table("arguments", options.arguments); !st.ok()) {
     return send(c, bad_request(st.message()));
   }
-  if (name.empty())
-    return send(c, error(403, "access_refused", "cannot redeclare the default exchange"));
+  if (name.empty()) return send(c, error(401, "not_authorised", "Access refused."));
   const uint64_t before = definitions_seq();
   if (core::Status st = vhost->declare_exchange(name, *type, options, false); !st.ok()) {
     return send(c, status_error(st));
@@ -464,8 +467,7 @@ void Service::binding_between(const CallPtr& call) {
     if (core::Status st = body.table("arguments", arguments); !st.ok()) {
       return send(c, bad_request(st.message()));
     }
-    if (source.empty())
-      return send(c, error(403, "access_refused", "cannot bind to the default exchange"));
+    if (source.empty()) return send(c, error(401, "not_authorised", "Access refused."));
     const uint64_t before = definitions_seq();
     core::Status st = !to_queue ? vhost->bind_exchange(destination, source, key, arguments)
                       : vhost->find_stream(destination) != nullptr
@@ -493,8 +495,7 @@ void Service::binding_between(const CallPtr& call) {
     return send(c, json(200, text(b)));
   }
   if (method != "DELETE") return send(c, error(405, "method_not_allowed", method));
-  if (source.empty())
-    return send(c, error(403, "access_refused", "cannot unbind from the default exchange"));
+  if (source.empty()) return send(c, error(401, "not_authorised", "Access refused."));
   const core::Table arguments = *found->arguments;
   const std::string key = found->key;
   const uint64_t before = definitions_seq();

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/message.h"
+#include "management/json_body.h"
 #include "management/service.h"
 #include "rabbit/definitions.h"
 #include "rabbit/json_values.h"
@@ -251,9 +252,33 @@ void Service::definitions(const CallPtr& call) {
     return send(c, error(405, "method_not_allowed", c.request.method));
   if (!require(c, Access::kAdministrator)) return;
   const uint64_t before = definitions_seq();
+  JsonBody body;
+  if (!parse_body(c, body)) return;
+  // The core records the exchanges, queues and bindings the import declares; the vhosts and
+  // users of the document are recorded here, the vhosts first so that a replay of the change
+  // log finds them before what they hold.
+  auto names = [&](const char* section) {
+    std::vector<std::string> out;
+    const rapidjson::Value* list = body.find(section);
+    if (list == nullptr || !list->IsArray()) return out;
+    for (const rapidjson::Value& entry : list->GetArray()) {
+      if (!entry.IsObject()) continue;
+      auto name = entry.FindMember("name");
+      if (name != entry.MemberEnd() && name->value.IsString()) {
+        out.emplace_back(name->value.GetString(), name->value.GetStringLength());
+      }
+    }
+    return out;
+  };
+  for (const std::string& vhost : names("vhosts")) {
+    if (broker_.find_vhost(vhost) != nullptr) continue;
+    broker_.add_vhost(vhost);
+    record_vhost(vhost);
+  }
   if (core::Status st = rabbit::import_definitions(c.request.body, broker_); !st.ok()) {
     return send(c, bad_request(st.message()));
   }
+  for (const std::string& user : names("users")) record_user(user);
   http::Response ok;
   ok.status = 204;
   send_when_durable(c, before, std::move(ok));

@@ -77,7 +77,8 @@ http::Response Service::status_error(const core::Status& status) {
     case core::ErrorCode::kNotFound:
       return not_found();
     case core::ErrorCode::kAccessRefused:
-      return error(403, "access_refused", status.message());
+      // RabbitMQ answers a refused name (amq.*) as a refused login.
+      return error(401, "not_authorised", "Access refused.");
     case core::ErrorCode::kInternal:
       return error(500, "internal_error", status.message());
     default:
@@ -152,7 +153,10 @@ void Service::send_list(const Call& call, const std::string& items) {
   if (!parse_list_query(call.params, query, err)) return send(call, bad_request(err));
   if (query.plain()) return send(call, json(200, items));
   std::string out;
-  if (!apply_list_query(items, query, out, err)) return send(call, bad_request(err));
+  if (!apply_list_query(items, query, out, err)) {
+    const bool range = err.rfind("Page out of range", 0) == 0;
+    return send(call, range ? error(400, "page_out_of_range", err) : bad_request(err));
+  }
   send(call, json(200, std::move(out)));
 }
 
@@ -170,6 +174,26 @@ void Service::send_when_durable(const Call& call, uint64_t before, http::Respons
         responder.send(
             done ? ok : error(500, "internal_error", "The change could not be written to disk."));
       });
+}
+
+void Service::record(const core::DefinitionChange& change) {
+  if (core::DefinitionsLog* log = broker_.hooks().definitions) log->record(change);
+}
+
+void Service::record_vhost(const std::string& name) {
+  core::DefinitionChange change{core::DefinitionChange::Kind::kVhostAdded};
+  change.vhost = broker_.find_vhost(name);
+  if (change.vhost != nullptr) record(change);
+}
+
+void Service::record_user(const std::string& name) {
+  core::DefinitionChange change{core::DefinitionChange::Kind::kUserAdded};
+  change.user = broker_.users().find(name);
+  if (change.user == nullptr) {
+    change.kind = core::DefinitionChange::Kind::kUserRemoved;
+    change.user_name = name;
+  }
+  record(change);
 }
 
 bool Service::require(const Call& call, Access access) {

@@ -32,6 +32,10 @@
 
 namespace polymq::management {
 
+// The largest request body served (definitions imports, publishes), RabbitMQ's default
+// management.http.max_body_size; larger ones get 413.
+inline constexpr size_t kMaxBodyBytes = 20 * 1024 * 1024;
+
 struct ServiceConfig {
   std::string node_name;  // "" = "polymq@<host name>"
   std::string product_version;
@@ -86,6 +90,11 @@ class Service final : public http::Service, private core::Publisher::Listener {
   // Sends `ok` once the definition changes recorded since `before` are durable.
   void send_when_durable(const Call& call, uint64_t before, http::Response ok);
   uint64_t definitions_seq() const;
+  // Records a change the core does not record itself (a vhost or user added, a user changed
+  // or removed) in the definitions log, so it is on disk before the answer.
+  void record(const core::DefinitionChange& change);
+  void record_vhost(const std::string& name);
+  void record_user(const std::string& name);
   bool require(const Call& call, Access access);
   // The vhost named by path segment `index`, or null after answering 404.
   core::VHost* vhost_at(const Call& call, size_t index);

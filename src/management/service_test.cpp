@@ -180,6 +180,15 @@ TEST_F(ServiceTest, ManagesUsersVhostsAndPermissions) {
                 .status,
             201);
   EXPECT_TRUE(broker_.users().authenticate("hashed", "test12", false).ok());
+  ASSERT_EQ(ask("PUT", "/api/queues/dev/in-dev", "{}").status, 201);
+  ASSERT_EQ(ask("PUT", "/api/exchanges/dev/x", R"({"type":"fanout"})").status, 201);
+  core::VHost* dev = broker_.find_vhost("dev");
+  EXPECT_EQ(ask("DELETE", "/api/vhosts/dev").status, 204);
+  EXPECT_EQ(broker_.find_vhost("dev"), nullptr);
+  EXPECT_EQ(dev->find_queue("in-dev"), nullptr);  // retired, still valid for its connections
+  EXPECT_EQ(dev->find_exchange("x"), nullptr);
+  EXPECT_EQ(ask("GET", "/api/queues/dev").status, 404);
+  EXPECT_EQ(ask("DELETE", "/api/vhosts/dev").status, 404);
   EXPECT_EQ(ask("DELETE", "/api/users/ops").status, 204);
   EXPECT_EQ(broker_.users().find("ops"), nullptr);
 }

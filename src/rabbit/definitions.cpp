@@ -663,13 +663,30 @@ std::string export_change(const DefinitionChange& change) {
   using Kind = DefinitionChange::Kind;
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
-  const VHost& vhost = *change.vhost;
   const bool added = change.kind == Kind::kExchangeAdded || change.kind == Kind::kQueueAdded ||
                      change.kind == Kind::kStreamAdded || change.kind == Kind::kStreamChanged ||
-                     change.kind == Kind::kBindingAdded;
+                     change.kind == Kind::kBindingAdded || change.kind == Kind::kVhostAdded ||
+                     change.kind == Kind::kUserAdded;
   w.StartObject();
   w.Key("op");
   w.String(added ? "add" : "remove");
+  const bool vhost_change = change.kind == Kind::kVhostAdded || change.kind == Kind::kVhostRemoved;
+  if (vhost_change || change.kind == Kind::kUserAdded || change.kind == Kind::kUserRemoved) {
+    w.Key(vhost_change ? "vhosts" : "users");
+    w.StartArray();
+    if (change.kind == Kind::kUserAdded) {
+      write_user(w, *change.user);
+    } else {
+      w.StartObject();
+      w.Key("name");
+      write_string(w, vhost_change ? std::string_view(change.vhost->name()) : change.user_name);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+  }
+  const VHost& vhost = *change.vhost;
   switch (change.kind) {
     case Kind::kExchangeAdded:
     case Kind::kExchangeRemoved:
@@ -701,6 +718,11 @@ std::string export_change(const DefinitionChange& change) {
       w.EndArray();
       break;
     }
+    case Kind::kVhostAdded:
+    case Kind::kVhostRemoved:
+    case Kind::kUserAdded:
+    case Kind::kUserRemoved:
+      break;  // written above
     case Kind::kBindingAdded:
     case Kind::kBindingRemoved:
       w.Key("bindings");
@@ -763,6 +785,16 @@ Status apply_change(std::string_view json, Broker& broker) {
   const std::string kind = json_string(op->value);
   if (kind == "add") return import_definitions(json, broker);
   if (kind != "remove") return invalid("change", "unknown op '" + kind + "'");
+  if (Status s = for_each_entry(doc, "users",
+                                [&](const Entry& e) {
+                                  std::string name;
+                                  if (Status st = e.string("name", name); !st.ok()) return st;
+                                  broker.users().remove(name);
+                                  return Status::Ok();
+                                });
+      !s.ok()) {
+    return s;
+  }
   if (Status s = for_each_entry(doc, "bindings",
                                 [&](const Entry& e) { return remove_binding(e, broker); });
       !s.ok()) {
@@ -773,8 +805,17 @@ Status apply_change(std::string_view json, Broker& broker) {
       !s.ok()) {
     return s;
   }
-  return for_each_entry(doc, "exchanges",
-                        [&](const Entry& e) { return remove_entity(e, broker, true); });
+  if (Status s = for_each_entry(doc, "exchanges",
+                                [&](const Entry& e) { return remove_entity(e, broker, true); });
+      !s.ok()) {
+    return s;
+  }
+  return for_each_entry(doc, "vhosts", [&](const Entry& e) {
+    std::string name;
+    if (Status st = e.string("name", name); !st.ok()) return st;
+    broker.remove_vhost(name);
+    return Status::Ok();
+  });
 }
 
 }  // namespace polymq::rabbit

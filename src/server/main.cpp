@@ -224,8 +224,10 @@ int main(int argc, char** argv) {
                                  {"sqs", config->sqs_port},
                                  {"http", config->management_port}};
   management::Service management_service(broker, management_config);
+  http::SessionConfig management_sessions;
+  management_sessions.limits.max_body_bytes = management::kMaxBodyBytes;
   net::Listener management_listener(io, "management", [&](net::Connection& connection) {
-    return std::make_unique<http::Session>(connection, management_service);
+    return std::make_unique<http::Session>(connection, management_service, management_sessions);
   });
   if (config->management_port != 0) {
     if (std::string err = management_listener.listen(config->bind, config->management_port);
