@@ -225,7 +225,8 @@ class Broker:
 
 def make_broker_fixture(start=False):
     """Returns a pytest fixture for a conftest.py (``make_broker = make_broker_fixture()``):
-    ``make_broker(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False)`` makes a Broker with these
+    ``make_broker(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False,
+    management=False)`` makes a Broker with these
     extra arguments over a new work directory under tmp_path, started already when
     ``start`` is true. At teardown every broker is killed, whatever happened, and a
     sanitizer report in any broker's log fails the test, even after SIGKILL."""
@@ -235,11 +236,12 @@ def make_broker_fixture(start=False):
     def make_broker(tmp_path):
         made = []
 
-        def make(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False):
+        def make(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False,
+                 management=False):
             workdir = tmp_path / ("%s%d" % (name, len(made)))
             workdir.mkdir()
             broker = Broker(workdir, args=args, env=env, wrapper=wrapper, name=name, kafka=kafka,
-                            sqs=sqs)
+                            sqs=sqs, management=management)
             made.append(broker)
             return broker.start() if start else broker
 
