@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   }
 
   asio::io_context io(1);
+  // Taken before any listener opens: a SIGINT or SIGTERM sent as soon as a port accepts is
+  // handled (queued until the loop runs), not the default action.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
 
   // Storage: the group committer syncs logs on its own thread and reports back to the loop;
   // it and the store factory outlive the broker, whose queues hold stores.
@@ -238,7 +241,6 @@ int main(int argc, char** argv) {
   }
   spdlog::info("PolyMQ started (data directory {})", config->data_dir);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer shutdown_timer(io);
   asio::steady_timer idle_poll_timer(io);
   // Stops the loop as soon as every connection has gone, without waiting out the grace.
