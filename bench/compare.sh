@@ -33,7 +33,7 @@
 set -euo pipefail
 # The brokers started here serve AMQP only: Kafka's default port (9092) could be taken by
 # another broker on the machine. An environment variable, so builds without Kafka ignore it.
-export POLYMQ_KAFKA_PORT=0 POLYMQ_SQS_PORT=0
+export POLYMQ_KAFKA_PORT=0 POLYMQ_SQS_PORT=0 POLYMQ_MANAGEMENT_PORT=0
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$ROOT/build/release"

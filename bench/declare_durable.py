@@ -80,7 +80,8 @@ class PolyMQ:
                                       "warn", "--sync-policy", self.sync_policy],
                                      # AMQP only: Kafka's default port may be taken.
                                      env=dict(os.environ, POLYMQ_KAFKA_PORT="0",
-                                              POLYMQ_SQS_PORT="0"))
+                                              POLYMQ_SQS_PORT="0",
+                                              POLYMQ_MANAGEMENT_PORT="0"))
         deadline = started + 60
         while True:
             try:

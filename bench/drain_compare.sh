@@ -11,7 +11,7 @@ for rep in $(seq "$REPS"); do
   for pair in "$@"; do
     name=${pair%%=*}; bin=${pair#*=}
     D=$(mktemp -d)
-    POLYMQ_KAFKA_PORT=0 POLYMQ_SQS_PORT=0 "$bin" --data-dir "$D/data" --amqp-port $PORT --bind 127.0.0.1 >"$D/log" 2>&1 &
+    POLYMQ_KAFKA_PORT=0 POLYMQ_SQS_PORT=0 POLYMQ_MANAGEMENT_PORT=0 "$bin" --data-dir "$D/data" --amqp-port $PORT --bind 127.0.0.1 >"$D/log" 2>&1 &
     bp=$!
     for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
     U="amqp://guest:guest@127.0.0.1:$PORT/"

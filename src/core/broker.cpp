@@ -20,6 +20,18 @@ bool Broker::remove_vhost(std::string_view name) {
   return true;
 }
 
+bool Broker::retire_vhost(std::string_view name) {
+  auto it = vhosts_.find(name);
+  if (it == vhosts_.end()) return false;
+  retired_hooks_ = hooks_;
+  retired_hooks_.definitions = nullptr;
+  retired_hooks_.queue_stores = nullptr;
+  it->second->retire(&retired_hooks_);
+  retired_.push_back(std::move(it->second));
+  vhosts_.erase(it);
+  return true;
+}
+
 uint64_t Broker::message_memory() const {
   uint64_t total = 0;
   for (const auto& [name, vhost] : vhosts_) {

@@ -45,6 +45,11 @@ class Broker {
   VHost& add_vhost(const std::string& name);
   VHost* find_vhost(std::string_view name);
   bool remove_vhost(std::string_view name);
+  // Takes the vhost out of the broker (find_vhost and vhosts() no longer see it) but keeps the
+  // object until the broker goes: connections opened on it hold pointers to it. From here on
+  // it records no definition changes and stores no messages (its hooks lose the definitions
+  // log and the queue stores), so nothing it does reaches the disk. False if there is none.
+  bool retire_vhost(std::string_view name);
   size_t vhost_count() const { return vhosts_.size(); }
   // Every vhost, ordered by name.
   std::vector<const VHost*> vhosts() const {
@@ -70,6 +75,8 @@ class Broker {
   CommitTracker* commits_ = &no_commits_;
   UserStore users_;
   std::map<std::string, std::unique_ptr<VHost>, std::less<>> vhosts_;
+  VHostHooks retired_hooks_;  // hooks_ without the definitions log and the queue stores
+  std::vector<std::unique_ptr<VHost>> retired_;
   uint64_t owner_ids_ = 0;
   ResourceAlarms alarms_;  // last: its probe reads the vhosts
 };

@@ -4,7 +4,8 @@
 // A VHost calls DefinitionsLog::record() right after each change to something that survives a
 // restart (core::survives_restart): an exchange, a queue, a stream (always on disk) or a binding
 // added or removed, including cascades (an auto-deleted exchange, the bindings of a removed
-// queue or stream go with it).
+// queue or stream go with it). Whoever adds or removes a vhost or adds, changes or removes a
+// user at run time (the management API) records that too; the broker's own start does not.
 // Changes are numbered 1, 2, 3 ... in the order they happen. A front-end that must not answer
 // before a change is durable (AMQP's declare-ok, bind-ok, delete-ok) compares last_recorded()
 // before and after the operation: when it moved, the operation recorded changes, and the
@@ -25,6 +26,7 @@ class VHost;
 class Exchange;
 class Queue;
 class Stream;
+struct User;
 
 // One change, described by the objects involved; valid only during record().
 struct DefinitionChange {
@@ -39,6 +41,10 @@ struct DefinitionChange {
     kStreamRemoved,    // stream (its bindings went with it)
     kBindingAdded,     // exchange = source; queue, stream or destination_exchange; key; arguments
     kBindingRemoved,   // as kBindingAdded
+    kVhostAdded,       // vhost
+    kVhostRemoved,     // vhost (what it held was removed, and recorded, before)
+    kUserAdded,        // user (added or changed: its credentials, tags, loopback_only)
+    kUserRemoved,      // user_name
   };
   Kind kind;
   const VHost* vhost = nullptr;
@@ -48,6 +54,8 @@ struct DefinitionChange {
   const Exchange* destination_exchange = nullptr;
   std::string_view key;
   const Table* arguments = nullptr;
+  const User* user = nullptr;
+  std::string_view user_name;
 };
 
 class DefinitionsLog {

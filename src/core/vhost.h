@@ -81,6 +81,9 @@ class VHost final : public QueueHost {
   VHost& operator=(const VHost&) = delete;
 
   const std::string& name() const { return name_; }
+  // The vhost was deleted while connections may still hold it (Broker::retire_vhost): it
+  // follows `hooks` (which outlive it) from here on.
+  void retire(const VHostHooks* hooks) { hooks_ = hooks; }
 
   // --- exchanges ---
   Status declare_exchange(const std::string& name, std::string_view type,

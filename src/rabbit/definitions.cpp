@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rabbit/json_parse.h"
+#include "rabbit/json_values.h"
 #include "rabbit/names.h"
 #include "rabbit/stream_arguments.h"
 
@@ -34,7 +35,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-std::string base64_encode(std::string_view in) {
+std::string encode_base64(std::string_view in) {
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
@@ -55,7 +56,7 @@ std::string base64_encode(std::string_view in) {
   return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
+std::optional<std::string> decode_base64(std::string_view in) {
   if (in.size() % 4 != 0) return std::nullopt;
   std::string out;
   out.reserve(in.size() / 4 * 3);
@@ -164,7 +165,7 @@ void write_user(Writer& w, const User& user) {
   write_string(w, user.name);
   w.Key("password_hash");
   write_string(w, user.password_digest.empty() ? std::string()
-                                               : base64_encode(user.salt + user.password_digest));
+                                               : encode_base64(user.salt + user.password_digest));
   w.Key("hashing_algorithm");
   write_string(w, kHashingAlgorithm);
   w.Key("tags");
@@ -412,7 +413,7 @@ Status import_user(const Entry& e, UserStore& users) {
                    std::string(kHashingAlgorithm) + ")");
   }
   if (!hash.empty()) {
-    auto decoded = base64_decode(hash);
+    auto decoded = decode_base64(hash);
     if (!decoded) return e.error("password_hash is not base64");
     if (decoded->size() != kSaltSize + kDigestSize) {
       return e.error("password_hash must hold a 4-byte salt and a 32-byte SHA-256 digest");
@@ -528,6 +529,22 @@ Status import_binding(const Entry& e, Broker& broker) {
 }
 
 }  // namespace
+
+void write_json_table(JsonWriter& w, const Table& table) { write_table(w, table, 1); }
+void write_json_value(JsonWriter& w, const Value& value) { write_value(w, value, 1); }
+
+Status json_to_table(const Json& object, Table& out, const std::string& where) {
+  if (!object.IsObject()) return {ErrorCode::kInvalidArgument, where + " must be an object"};
+  return to_table(object, out, 1, where);
+}
+
+std::string base64_encode(std::string_view bytes) { return encode_base64(bytes); }
+std::optional<std::string> base64_decode(std::string_view text) { return decode_base64(text); }
+
+std::string password_hash(const User& user) {
+  return user.password_digest.empty() ? std::string()
+                                      : encode_base64(user.salt + user.password_digest);
+}
 
 std::string export_definitions(const Broker& broker) {
   rapidjson::StringBuffer buffer;
@@ -646,14 +663,31 @@ std::string export_change(const DefinitionChange& change) {
   using Kind = DefinitionChange::Kind;
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
-  const VHost& vhost = *change.vhost;
   const bool added = change.kind == Kind::kExchangeAdded || change.kind == Kind::kQueueAdded ||
                      change.kind == Kind::kStreamAdded || change.kind == Kind::kStreamChanged ||
-                     change.kind == Kind::kBindingAdded;
+                     change.kind == Kind::kBindingAdded || change.kind == Kind::kVhostAdded ||
+                     change.kind == Kind::kUserAdded;
   w.StartObject();
   w.Key("op");
   // A queue's new arguments replace its old ones on replay (VHost::change_queue_arguments).
   w.String(change.kind == Kind::kQueueChanged ? "change" : added ? "add" : "remove");
+  const bool vhost_change = change.kind == Kind::kVhostAdded || change.kind == Kind::kVhostRemoved;
+  if (vhost_change || change.kind == Kind::kUserAdded || change.kind == Kind::kUserRemoved) {
+    w.Key(vhost_change ? "vhosts" : "users");
+    w.StartArray();
+    if (change.kind == Kind::kUserAdded) {
+      write_user(w, *change.user);
+    } else {
+      w.StartObject();
+      w.Key("name");
+      write_string(w, vhost_change ? std::string_view(change.vhost->name()) : change.user_name);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+  }
+  const VHost& vhost = *change.vhost;
   switch (change.kind) {
     case Kind::kQueueChanged:
       w.Key("queues");
@@ -691,6 +725,11 @@ std::string export_change(const DefinitionChange& change) {
       w.EndArray();
       break;
     }
+    case Kind::kVhostAdded:
+    case Kind::kVhostRemoved:
+    case Kind::kUserAdded:
+    case Kind::kUserRemoved:
+      break;  // written above
     case Kind::kBindingAdded:
     case Kind::kBindingRemoved:
       w.Key("bindings");
@@ -771,6 +810,16 @@ Status apply_change(std::string_view json, Broker& broker) {
     return for_each_entry(doc, "queues", [&](const Entry& e) { return change_queue(e, broker); });
   }
   if (kind != "remove") return invalid("change", "unknown op '" + kind + "'");
+  if (Status s = for_each_entry(doc, "users",
+                                [&](const Entry& e) {
+                                  std::string name;
+                                  if (Status st = e.string("name", name); !st.ok()) return st;
+                                  broker.users().remove(name);
+                                  return Status::Ok();
+                                });
+      !s.ok()) {
+    return s;
+  }
   if (Status s = for_each_entry(doc, "bindings",
                                 [&](const Entry& e) { return remove_binding(e, broker); });
       !s.ok()) {
@@ -781,8 +830,17 @@ Status apply_change(std::string_view json, Broker& broker) {
       !s.ok()) {
     return s;
   }
-  return for_each_entry(doc, "exchanges",
-                        [&](const Entry& e) { return remove_entity(e, broker, true); });
+  if (Status s = for_each_entry(doc, "exchanges",
+                                [&](const Entry& e) { return remove_entity(e, broker, true); });
+      !s.ok()) {
+    return s;
+  }
+  return for_each_entry(doc, "vhosts", [&](const Entry& e) {
+    std::string name;
+    if (Status st = e.string("name", name); !st.ok()) return st;
+    broker.remove_vhost(name);
+    return Status::Ok();
+  });
 }
 
 }  // namespace polymq::rabbit

@@ -49,8 +49,10 @@ core::Status import_definitions(std::string_view json, core::Broker& broker);
 
 // One change as a small document of the same layout, for the definitions change log:
 // {"op": "add", "<section>": [entry]} with the entry as export_definitions writes it, or
-// {"op": "remove", ...} naming the exchange or queue ({"name", "vhost"}) or the full binding,
-// or {"op": "change", "queues": [entry]} for a queue's new arguments.
+// {"op": "remove", ...} naming the exchange or queue ({"name", "vhost"}), the user ({"name"})
+// or the full binding. A vhost added or removed is {"op": "add"/"remove", "vhosts": [{"name"}]},
+// a user added or changed {"op": "add", "users": [entry]}, a queue's new arguments
+// {"op": "change", "queues": [entry]}.
 std::string export_change(const core::DefinitionChange& change);
 
 // Applies a document written by export_change: "add" imports the entry (as

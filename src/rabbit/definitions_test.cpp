@@ -737,5 +737,32 @@ TEST(DefinitionsHookTest, StreamChangesAreRecordedAndReplay) {
   EXPECT_EQ(replayed.find_vhost("/")->find_exchange("adx"), nullptr);
 }
 
+TEST(DefinitionsHookTest, VhostAndUserChangesReplay) {
+  Broker source;
+  source.users().add("ops", "secret", false, {"administrator"});
+  DefinitionChange added{DefinitionChange::Kind::kUserAdded};
+  added.user = source.users().find("ops");
+  VHost& dev = source.add_vhost("dev");
+  DefinitionChange vhost{DefinitionChange::Kind::kVhostAdded};
+  vhost.vhost = &dev;
+  DefinitionChange removed{DefinitionChange::Kind::kUserRemoved};
+  removed.user_name = "ops";
+
+  Broker replayed;
+  ASSERT_TRUE(apply_change(export_change(vhost), replayed).ok());
+  ASSERT_TRUE(apply_change(export_change(added), replayed).ok());
+  EXPECT_NE(replayed.find_vhost("dev"), nullptr);
+  ASSERT_NE(replayed.users().find("ops"), nullptr);
+  EXPECT_EQ(replayed.users().find("ops")->tags, std::vector<std::string>{"administrator"});
+  EXPECT_TRUE(replayed.users().authenticate("ops", "secret", false).ok());
+  ASSERT_TRUE(apply_change(export_change(removed), replayed).ok());
+  EXPECT_EQ(replayed.users().find("ops"), nullptr);
+  // Removing what is not there is not an error.
+  EXPECT_TRUE(apply_change(export_change(removed), replayed).ok());
+  vhost.kind = DefinitionChange::Kind::kVhostRemoved;
+  ASSERT_TRUE(apply_change(export_change(vhost), replayed).ok());
+  EXPECT_EQ(replayed.find_vhost("dev"), nullptr);
+}
+
 }  // namespace
 }  // namespace polymq::rabbit

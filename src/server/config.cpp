@@ -257,6 +257,9 @@ std::string apply_toml(const std::string& path, Config& config) {
       config.sqs_account_id = *v;
     }
   }
+  if (err.empty()) {
+    err = read_int(doc["management"]["port"], "management.port", config.management_port);
+  }
   auto storage = doc["storage"];
   if (auto v = storage["sync_policy"].value<std::string>()) config.sync_policy = *v;
   if (err.empty()) {
@@ -389,6 +392,10 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   uint16_t sqs_port = 0;
   auto* o_sqs_port = app.add_option("--sqs-port", sqs_port, "SQS port (default 9324, 0: off)")
                          ->envname("POLYMQ_SQS_PORT");
+  uint16_t management_port = 0;
+  auto* o_management_port = app.add_option("--management-port", management_port,
+                                           "Management HTTP API port (default 15672, 0: off)")
+                                ->envname("POLYMQ_MANAGEMENT_PORT");
   auto* o_level = app.add_option("--log-level", log_level,
                                  "trace, debug, info, warn, error or off (default info)")
                       ->envname("POLYMQ_LOG_LEVEL")
@@ -468,6 +475,7 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_kafka_port->count() > 0) config.kafka_port = kafka_port;
   if (o_kafka_host->count() > 0) config.kafka_advertised_host = kafka_host;
   if (o_sqs_port->count() > 0) config.sqs_port = sqs_port;
+  if (o_management_port->count() > 0) config.management_port = management_port;
   if (o_level->count() > 0) config.log_level = log_level;
   if (o_max->count() > 0) config.max_message_size = max_message_size;
   if (o_sync->count() > 0) config.sync_policy = sync_policy;

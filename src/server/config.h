@@ -59,6 +59,8 @@ struct Config {
   uint16_t sqs_port = 9324;
   std::string sqs_vhost = "/";
   std::string sqs_account_id = "000000000000";
+  // The management HTTP API (RabbitMQ's management plugin API, src/management): 0 disables it.
+  uint16_t management_port = 15672;
 
   // Storage: when publisher confirms of persistent messages wait for fdatasync.
   std::string sync_policy = "batch";  // batch | interval | never

@@ -12,6 +12,7 @@
 #include "kafka/groups/coordinator.h"
 #include "kafka/idempotent_producers.h"
 #include "kafka/session.h"
+#include "management/service.h"
 #include "net/listener.h"
 #include "rabbit/model.h"
 #include "server/asio_timers.h"
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
   }
 
   asio::io_context io(1);
+  // Taken before any listener opens: a SIGINT or SIGTERM sent as soon as a port accepts is
+  // handled (queued until the loop runs), not the default action.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
 
   // Storage: the group committer syncs logs on its own thread and reports back to the loop;
   // it and the store factory outlive the broker, whose queues hold stores.
@@ -231,15 +235,36 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The management HTTP API (RabbitMQ's management plugin API); off with port 0. The service
+  // outlives the listener and so every session.
+  management::ServiceConfig management_config;
+  management_config.product_version = session_config.version;
+  management_config.bind_address = config->bind;
+  management_config.listeners = {{"amqp", config->amqp_port},
+                                 {"kafka", config->kafka_port},
+                                 {"sqs", config->sqs_port},
+                                 {"http", config->management_port}};
+  management::Service management_service(broker, management_config);
+  http::SessionConfig management_sessions;
+  management_sessions.limits.max_body_bytes = management::kMaxBodyBytes;
+  net::Listener management_listener(io, "management", [&](net::Connection& connection) {
+    return std::make_unique<http::Session>(connection, management_service, management_sessions);
+  });
+  if (config->management_port != 0) {
+    if (std::string err = management_listener.listen(config->bind, config->management_port);
+        !err.empty()) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+  }
   spdlog::info("PolyMQ started (data directory {})", config->data_dir);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer shutdown_timer(io);
   asio::steady_timer idle_poll_timer(io);
   // Stops the loop as soon as every connection has gone, without waiting out the grace.
   std::function<void()> stop_when_idle = [&] {
     if (amqp_listener.connection_count() == 0 && kafka_listener.connection_count() == 0 &&
-        sqs_listener.connection_count() == 0) {
+        sqs_listener.connection_count() == 0 && management_listener.connection_count() == 0) {
       io.stop();
       return;
     }
@@ -255,6 +280,7 @@ int main(int argc, char** argv) {
     amqp_listener.shutdown();
     kafka_listener.shutdown();
     sqs_listener.shutdown();
+    management_listener.shutdown();
     shutdown_timer.expires_after(kShutdownGrace);
     shutdown_timer.async_wait([&](const asio::error_code& e) {
       if (!e) io.stop();

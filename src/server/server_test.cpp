@@ -142,6 +142,17 @@ TEST_F(ConfigFile, SqsKeys) {
   EXPECT_NE(apply_toml(write("[sqs]\naccount_id = 123456789012\n"), c), "");
 }
 
+TEST_F(ConfigFile, ManagementPort) {
+  Config c;
+  EXPECT_EQ(c.management_port, 15672);
+  EXPECT_EQ(apply_toml(write("[management]\nport = 0\n"), c), "");
+  EXPECT_EQ(c.management_port, 0);
+  EXPECT_EQ(apply_toml(write("[management]\nport = 25672\n"), c), "");
+  EXPECT_EQ(c.management_port, 25672);
+  EXPECT_NE(apply_toml(write("[management]\nport = 70000\n"), c), "");
+  EXPECT_NE(apply_toml(write("[management]\nport = \"x\"\n"), c), "");
+}
+
 TEST(KafkaAdvertisedHost, TheBindAddressUnlessConfigured) {
   Config c;
   c.bind = "0.0.0.0";

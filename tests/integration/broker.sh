@@ -14,9 +14,9 @@ case "$cmd" in
 [amqp]
 heartbeat = 60
 TOML
-    # No Kafka or SQS listener: their default ports (9092, 9324) may be taken by another broker
-    # on the machine; the Kafka and SQS suites start brokers of their own on free ports.
-    POLYMQ_KAFKA_PORT=0 POLYMQ_SQS_PORT=0 "$binary" --bind 127.0.0.1 --amqp-port "$port" --data-dir "$state/data" \
+    # No Kafka, SQS or management listener: their default ports (9092, 9324, 15672) may be taken
+    # by another broker on the machine; those suites start brokers of their own on free ports.
+    POLYMQ_KAFKA_PORT=0 POLYMQ_SQS_PORT=0 POLYMQ_MANAGEMENT_PORT=0 "$binary" --bind 127.0.0.1 --amqp-port "$port" --data-dir "$state/data" \
       --config "$state/polymq.toml" --log-level info >"$state/broker.log" 2>&1 &
     echo $! >"$state/pid"
     for _ in $(seq 1 100); do

@@ -68,7 +68,7 @@ class Broker:
     """A PolyMQ process over ``data_dir``; ``start()`` may be called again after a stop."""
 
     def __init__(self, workdir, args=(), env=None, binary=None, wrapper=(), name="broker",
-                 kafka=False, sqs=False):
+                 kafka=False, sqs=False, management=False):
         self.workdir = str(workdir)
         self.data_dir = os.path.join(self.workdir, "data")
         self.args = list(args)
@@ -78,11 +78,16 @@ class Broker:
         self.env["POLYMQ_KAFKA_PORT"] = "0"
         # Likewise SQS's 9324: with sqs=True each start listens for SQS on a free port (sqs_port).
         self.env["POLYMQ_SQS_PORT"] = "0"
+        # And the management API's 15672: with management=True each start serves it on a free
+        # port (management_port).
+        self.env["POLYMQ_MANAGEMENT_PORT"] = "0"
         self.env.update(env or {})
         self.kafka = kafka
         self.kafka_port = None
         self.sqs = sqs
         self.sqs_port = None
+        self.management = management
+        self.management_port = None
         self.binary = binary or broker_binary()
         self.wrapper = list(wrapper)   # e.g. ["strace", "-f", ...,  "--"]
         self.name = name
@@ -102,6 +107,7 @@ class Broker:
             self.port = free_port()
             self.kafka_port = free_port() if self.kafka else None
             self.sqs_port = free_port() if self.sqs else None
+            self.management_port = free_port() if self.management else None
         self.starts += 1
         log_path = os.path.join(self.workdir, "%s-%d.log" % (self.name, self.starts))
         self.logs.append(log_path)
@@ -111,6 +117,8 @@ class Broker:
             cmd += ["--kafka-port", str(self.kafka_port)]
         if self.sqs:
             cmd += ["--sqs-port", str(self.sqs_port)]
+        if self.management:
+            cmd += ["--management-port", str(self.management_port)]
         with open(log_path, "wb") as log:
             self._t_spawn = time.monotonic()
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
@@ -124,7 +132,8 @@ class Broker:
                 raise BrokerStartError("broker exited with %s before listening:\n%s"
                                        % (self.proc.returncode, self.log_tail()))
             if (port_accepts(self.port) and (not self.kafka or port_accepts(self.kafka_port))
-                    and (not self.sqs or port_accepts(self.sqs_port))):
+                    and (not self.sqs or port_accepts(self.sqs_port))
+                    and (not self.management or port_accepts(self.management_port))):
                 self.start_seconds = time.monotonic() - self._t_spawn
                 return self
             time.sleep(0.02)
@@ -216,7 +225,8 @@ class Broker:
 
 def make_broker_fixture(start=False):
     """Returns a pytest fixture for a conftest.py (``make_broker = make_broker_fixture()``):
-    ``make_broker(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False)`` makes a Broker with these
+    ``make_broker(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False,
+    management=False)`` makes a Broker with these
     extra arguments over a new work directory under tmp_path, started already when
     ``start`` is true. At teardown every broker is killed, whatever happened, and a
     sanitizer report in any broker's log fails the test, even after SIGKILL."""
@@ -226,11 +236,12 @@ def make_broker_fixture(start=False):
     def make_broker(tmp_path):
         made = []
 
-        def make(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False):
+        def make(*args, env=None, wrapper=(), name="broker", kafka=False, sqs=False,
+                 management=False):
             workdir = tmp_path / ("%s%d" % (name, len(made)))
             workdir.mkdir()
             broker = Broker(workdir, args=args, env=env, wrapper=wrapper, name=name, kafka=kafka,
-                            sqs=sqs)
+                            sqs=sqs, management=management)
             made.append(broker)
             return broker.start() if start else broker
 

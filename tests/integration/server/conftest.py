@@ -41,6 +41,7 @@ class Broker:
         # 9324 unless the caller's environment asks for it.
         full_env.setdefault("POLYMQ_KAFKA_PORT", "0")
         full_env.setdefault("POLYMQ_SQS_PORT", "0")
+        full_env.setdefault("POLYMQ_MANAGEMENT_PORT", "0")
         full_env.update(env or {})
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=full_env)

@@ -99,8 +99,14 @@ class Broker {
     }
     // Brokers run side by side (suites, other builds): none takes Kafka's default port
     // 9092, nor SQS's 9324. With kafka: true each start listens for Kafka on a free port
-    // (kafkaPort), with sqs: true for SQS and SNS (sqsPort).
-    this.env = { ...process.env, POLYMQ_KAFKA_PORT: '0', POLYMQ_SQS_PORT: '0', ...env };
+    // (kafkaPort), with sqs: true for SQS and SNS (sqsPort). None listens for management.
+    this.env = {
+      ...process.env,
+      POLYMQ_KAFKA_PORT: '0',
+      POLYMQ_SQS_PORT: '0',
+      POLYMQ_MANAGEMENT_PORT: '0',
+      ...env,
+    };
     this.kafka = kafka;
     this.sqs = sqs;
     this.binary = binary || brokerBinary();

@@ -1,0 +1,34 @@
+// Who is asking: HTTP basic authentication against the broker's users, and what RabbitMQ's
+// user tags let them do in the management API.
+//
+// - Missing or wrong credentials, and a loopback-only user (guest) asking from another host,
+//   are 401 with "WWW-Authenticate: Basic realm=\"RabbitMQ Management\"".
+// - A user needs one of the tags administrator, monitoring, policymaker or management to use
+//   the API at all; RabbitMQ answers others 401 "Not management user".
+// - Changing users, vhosts and permissions and importing definitions needs administrator;
+//   listing users, permissions and every vhost's objects needs administrator or monitoring.
+//   (PolyMQ lets every user use every vhost, so management users see all vhosts.)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace polymq::management {
+
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+
+// The user and password of an "Authorization: Basic <base64(user:password)>" header;
+// nullopt for another scheme or a malformed value.
+std::optional<Credentials> parse_basic_auth(std::string_view header);
+
+enum class Access { kNone, kManagement, kMonitoring, kAdministrator };
+
+// The most the tags allow.
+Access access_of(const std::vector<std::string>& tags);
+
+}  // namespace polymq::management

@@ -1,0 +1,147 @@
+// The management HTTP API: an http::Service speaking RabbitMQ's management plugin API (the
+// subset listed in docs/compatibility.md) over the core's broker, so rabbitmqadmin and curl
+// scripts written for RabbitMQ work unchanged.
+//
+// - Every request is authenticated (auth.h) and answered in RabbitMQ's JSON shapes; errors
+//   are {"error": ..., "reason": ...} with RabbitMQ's status codes: 400 malformed JSON or a
+//   refused operation, 401 credentials or tags, 404 {"error": "Object Not Found", "reason":
+//   "Not Found"} for a missing object, 405 a method the resource does not serve.
+// - Paths name vhosts, queues and exchanges percent-encoded (path.h); "amq.default" is the
+//   default exchange. Lists sort, filter and page as list_query.h says.
+// - Declares, deletes and bindings are answered once the definition change is durable
+//   (core::DefinitionsLog), publishes once the message is (core::Publisher), as AMQP's
+//   replies are.
+// - Permissions are kept (per user and vhost, in memory) and listed, but not enforced:
+//   every user may use every vhost in PolyMQ today.
+//
+// REQUIRES: every call on the broker's event loop thread; the service outlives no broker.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/broker.h"
+#include "core/publisher.h"
+#include "http/form.h"
+#include "http/service.h"
+#include "management/auth.h"
+
+namespace polymq::management {
+
+// The largest request body served (definitions imports, publishes), RabbitMQ's default
+// management.http.max_body_size; larger ones get 413.
+inline constexpr size_t kMaxBodyBytes = 20 * 1024 * 1024;
+
+struct ServiceConfig {
+  std::string node_name;  // "" = "polymq@<host name>"
+  std::string product_version;
+  // The broker's listeners, for /api/overview: protocol name and port (0: off).
+  std::vector<std::pair<std::string, uint16_t>> listeners;
+  std::string bind_address;
+};
+
+struct JsonBody;  // json_body.h
+
+// One request being answered.
+struct Call {
+  http::Request request;
+  http::Responder responder;
+  std::vector<std::string> path;  // decoded segments after /api/
+  http::Params params;            // the query string
+  std::string user;
+  std::vector<std::string> tags;
+  Access access = Access::kNone;
+};
+using CallPtr = std::shared_ptr<Call>;
+
+// A user's permissions in one vhost, as RabbitMQ's regular expressions.
+struct Permission {
+  std::string configure = ".*";
+  std::string write = ".*";
+  std::string read = ".*";
+};
+
+class Service final : public http::Service, private core::Publisher::Listener {
+ public:
+  Service(core::Broker& broker, ServiceConfig config);
+  ~Service() override;
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  void handle(http::Request request, http::Responder responder) override;
+
+  // --- answers (service.cpp) ---
+  static http::Response json(int status, std::string body);
+  static http::Response error(int status, std::string_view error, std::string_view reason);
+  static http::Response not_found();
+  static http::Response bad_request(std::string_view reason);
+  // A core error as RabbitMQ's management API reports the AMQP error behind it.
+  static http::Response status_error(const core::Status& status);
+
+ private:
+  void dispatch(const CallPtr& call);
+  void send(const Call& call, http::Response response) { call.responder.send(std::move(response)); }
+  // Sends a JSON list (array text) shaped by the call's sort and page parameters.
+  void send_list(const Call& call, const std::string& items);
+  // Sends `ok` once the definition changes recorded since `before` are durable.
+  void send_when_durable(const Call& call, uint64_t before, http::Response ok);
+  uint64_t definitions_seq() const;
+  // Records a change the core does not record itself (a vhost or user added, a user changed
+  // or removed) in the definitions log, so it is on disk before the answer.
+  void record(const core::DefinitionChange& change);
+  void record_vhost(const std::string& name);
+  void record_user(const std::string& name);
+  bool require(const Call& call, Access access);
+  // The vhost named by path segment `index`, or null after answering 404.
+  core::VHost* vhost_at(const Call& call, size_t index);
+  // The call's body as a JSON object, or false after answering 400.
+  bool parse_body(const Call& call, JsonBody& out);
+
+  // --- the broker (overview.cpp) ---
+  void overview(const CallPtr& call);
+  void whoami(const CallPtr& call);
+  void nodes(const CallPtr& call);
+  void alarms_check(const CallPtr& call);
+  void aliveness_test(const CallPtr& call);
+  void definitions(const CallPtr& call);
+
+  // --- vhosts, users, permissions (access.cpp) ---
+  void vhosts(const CallPtr& call);
+  void users(const CallPtr& call);
+  void permissions(const CallPtr& call);
+  std::string permission_list(const std::string* vhost, const std::string* user) const;
+
+  // --- exchanges, queues, bindings (entities.cpp) ---
+  void exchanges(const CallPtr& call);
+  void queues(const CallPtr& call);
+  void bindings(const CallPtr& call);
+  void binding_between(const CallPtr& call);  // /api/bindings/{vhost}/e/{source}/{q|e}/{dest}...
+
+  // --- messages (messages.cpp) ---
+  void publish(const CallPtr& call, core::VHost& vhost, const std::string& exchange);
+  void get_messages(const CallPtr& call, core::VHost& vhost, core::Queue& queue);
+
+  // core::Publisher::Listener
+  void publishes_completed() override;
+
+  core::Broker& broker_;
+  ServiceConfig config_;
+  int64_t started_ms_;
+  core::Publisher publisher_;
+  // Publishes waiting to be durable, by publish id: who asked and whether it was routed.
+  struct PendingPublish {
+    http::Responder responder;
+    bool routed = false;
+  };
+  std::map<uint64_t, PendingPublish> pending_publishes_;
+  // Permissions set or removed through the API, by (vhost, user); a pair not here has
+  // PolyMQ's grant (".*" for all three), a pair in `revoked_` has none.
+  std::map<std::pair<std::string, std::string>, Permission> permissions_;
+  std::set<std::pair<std::string, std::string>> revoked_;
+};
+
+}  // namespace polymq::management
