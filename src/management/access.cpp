@@ -1,6 +1,7 @@
 // Vhosts, users and permissions: /api/vhosts[/{name}], /api/users[/{name}[/permissions]],
 // /api/permissions[/{vhost}/{user}].
 #include "management/json_body.h"
+#include "management/json_output.h"
 #include "management/service.h"
 #include "rabbit/definitions.h"
 #include "rabbit/json_values.h"
@@ -8,20 +9,6 @@
 
 namespace polymq::management {
 namespace {
-
-using rabbit::JsonWriter;
-
-void write(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-std::string text(const rapidjson::StringBuffer& b) { return {b.GetString(), b.GetSize()}; }
-
-http::Response no_content(int status) {
-  http::Response r;
-  r.status = status;
-  return r;
-}
 
 void write_vhost(JsonWriter& w, const core::VHost& v, const std::string& node) {
   uint64_t ready = 0, unacked = 0;

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "management/json_body.h"
+#include "management/json_output.h"
 #include "management/path.h"
 #include "management/service.h"
 #include "rabbit/json_values.h"
@@ -11,20 +12,6 @@
 
 namespace polymq::management {
 namespace {
-
-using rabbit::JsonWriter;
-
-void write(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-std::string text(const rapidjson::StringBuffer& b) { return {b.GetString(), b.GetSize()}; }
-
-http::Response no_content(int status) {
-  http::Response r;
-  r.status = status;
-  return r;
-}
 
 std::string arguments_json(const core::Table& arguments) {
   rapidjson::StringBuffer b;

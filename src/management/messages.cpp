@@ -4,17 +4,12 @@
 
 #include "core/message.h"
 #include "management/json_body.h"
+#include "management/json_output.h"
 #include "management/service.h"
 #include "rabbit/json_values.h"
 
 namespace polymq::management {
 namespace {
-
-using rabbit::JsonWriter;
-
-void write(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
 
 // The "properties" object of a publish, as RabbitMQ reads it (AMQP's basic properties by
 // their names, headers a table); false with `error` for a wrong type.

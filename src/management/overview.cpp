@@ -6,20 +6,13 @@
 
 #include "core/message.h"
 #include "management/json_body.h"
+#include "management/json_output.h"
 #include "management/service.h"
 #include "rabbit/definitions.h"
 #include "rabbit/json_values.h"
 
 namespace polymq::management {
 namespace {
-
-using rabbit::JsonWriter;
-
-void write(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-std::string text(const rapidjson::StringBuffer& b) { return {b.GetString(), b.GetSize()}; }
 
 void write_tags(JsonWriter& w, const std::vector<std::string>& tags) {
   w.StartArray();

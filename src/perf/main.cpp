@@ -7,14 +7,7 @@
 #include "perf/options.h"
 #include "perf/report.h"
 #include "perf/run.h"
-
-namespace {
-
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void on_signal(int) { g_stop_requested.store(true); }
-
-}  // namespace
+#include "perf/stop_signal.h"
 
 int main(int argc, char** argv) {
   using namespace polymq::perf;
@@ -22,13 +15,12 @@ int main(int argc, char** argv) {
   auto options = parse_options(argc, argv, exit_code);
   if (!options) return exit_code;
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  const std::atomic<bool>& stop = stop_on_signals();
   std::signal(SIGPIPE, SIG_IGN);
 
   Result result;
   {
-    Run run(*options, g_stop_requested);
+    Run run(*options, stop);
     result = run.execute();
   }
   print_summary(options->json ? stderr : stdout, *options, result);

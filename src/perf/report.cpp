@@ -100,4 +100,13 @@ void print_json(std::FILE* out, const Options& o, const Result& r) {
   std::fflush(out);
 }
 
+void print_latency(std::FILE* out, const char* what, const LatencyHistogram& h) {
+  std::fprintf(out, "%s latency (us): p50 %llu  p90 %llu  p99 %llu  p99.9 %llu  max %llu\n", what,
+               static_cast<unsigned long long>(h.percentile(50)),
+               static_cast<unsigned long long>(h.percentile(90)),
+               static_cast<unsigned long long>(h.percentile(99)),
+               static_cast<unsigned long long>(h.percentile(99.9)),
+               static_cast<unsigned long long>(h.max()));
+}
+
 }  // namespace polymq::perf

@@ -23,6 +23,9 @@ struct Result {
   std::string error;     // why the run failed; empty if it did not
 };
 
+// "<what> latency (us): p50 .. p90 .. p99 .. p99.9 .. max ..", one line.
+void print_latency(std::FILE* out, const char* what, const LatencyHistogram& h);
+
 void print_summary(std::FILE* out, const Options& options, const Result& result);
 void print_json(std::FILE* out, const Options& options, const Result& result);
 

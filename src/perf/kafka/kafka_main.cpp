@@ -5,27 +5,11 @@
 // Exit status: 0 on success, 1 if the run failed (a delivery or consume error, a timeout), 2
 // for bad options, 3 if records went missing (fewer consumed than produced).
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 
 #include "perf/kafka/kafka_load.h"
-
-namespace {
-
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void on_signal(int) { g_stop_requested.store(true); }
-
-void print_latency(FILE* out, const char* what, const polymq::perf::LatencyHistogram& h) {
-  std::fprintf(out, "%s latency (us): p50 %llu  p90 %llu  p99 %llu  p99.9 %llu  max %llu\n", what,
-               static_cast<unsigned long long>(h.percentile(50)),
-               static_cast<unsigned long long>(h.percentile(90)),
-               static_cast<unsigned long long>(h.percentile(99)),
-               static_cast<unsigned long long>(h.percentile(99.9)),
-               static_cast<unsigned long long>(h.max()));
-}
-
-}  // namespace
+#include "perf/report.h"
+#include "perf/stop_signal.h"
 
 int main(int argc, char** argv) {
   using namespace polymq::perf::kafka;
@@ -66,10 +50,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
-  const LoadResult r = run_load(o, g_stop_requested);
+  const LoadResult r = run_load(o, polymq::perf::stop_on_signals());
   FILE* out = json ? stderr : stdout;
   const double mb = static_cast<double>(o.record_bytes) / 1e6;
   const double produce_rate = r.produce_seconds > 0 ? r.acked / r.produce_seconds : 0;
@@ -82,8 +64,8 @@ int main(int argc, char** argv) {
     std::fprintf(out, "consumed %llu records: %.0f records/s, %.1f MB/s\n",
                  static_cast<unsigned long long>(r.consumed), consume_rate, consume_rate * mb);
   }
-  if (o.acks != "0") print_latency(out, "ack", r.ack_latency_us);
-  if (o.consume) print_latency(out, "end-to-end", r.end_to_end_us);
+  if (o.acks != "0") polymq::perf::print_latency(out, "ack", r.ack_latency_us);
+  if (o.consume) polymq::perf::print_latency(out, "end-to-end", r.end_to_end_us);
   if (!r.error.empty()) std::fprintf(out, "error: %s\n", r.error.c_str());
   if (json) {
     std::printf(

@@ -6,25 +6,13 @@
 // Exit status: 0 on success, 1 if the run failed (an error answer, a timeout), 2 for bad
 // options, 3 if messages went missing (fewer received than sent).
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 
+#include "perf/report.h"
 #include "perf/sqs/sqs_load.h"
+#include "perf/stop_signal.h"
 
 namespace {
-
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void on_signal(int) { g_stop_requested.store(true); }
-
-void print_latency(FILE* out, const char* what, const polymq::perf::LatencyHistogram& h) {
-  std::fprintf(out, "%s latency (us): p50 %llu  p90 %llu  p99 %llu  p99.9 %llu  max %llu\n", what,
-               static_cast<unsigned long long>(h.percentile(50)),
-               static_cast<unsigned long long>(h.percentile(90)),
-               static_cast<unsigned long long>(h.percentile(99)),
-               static_cast<unsigned long long>(h.percentile(99.9)),
-               static_cast<unsigned long long>(h.max()));
-}
 
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
@@ -76,10 +64,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
-  const LoadResult r = run_load(o, g_stop_requested);
+  const LoadResult r = run_load(o, polymq::perf::stop_on_signals());
   FILE* out = json ? stderr : stdout;
   if (o.idle_polls > 0) {
     std::fprintf(out, "idle: %llu of %d long polls waiting after %d s (%llu answered empty)\n",
@@ -103,11 +89,11 @@ int main(int argc, char** argv) {
                  ull(r.received), o.receivers, ull(r.receive_requests), ull(r.empty_receives),
                  receive_rate);
   }
-  print_latency(out, "send request", r.send_latency_us);
+  polymq::perf::print_latency(out, "send request", r.send_latency_us);
   if (o.receivers > 0) {
-    print_latency(out, "receive request", r.receive_latency_us);
-    print_latency(out, "delete request", r.delete_latency_us);
-    print_latency(out, "end-to-end", r.end_to_end_us);
+    polymq::perf::print_latency(out, "receive request", r.receive_latency_us);
+    polymq::perf::print_latency(out, "delete request", r.delete_latency_us);
+    polymq::perf::print_latency(out, "end-to-end", r.end_to_end_us);
   }
   if (!r.error.empty()) std::fprintf(out, "error: %s\n", r.error.c_str());
   if (json) {
