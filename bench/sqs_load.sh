@@ -12,8 +12,8 @@ set -euo pipefail
 BUILD=${1:-build/release}; REPS=${2:-3}
 BIN=$BUILD/src/server/polymq; PERF=$BUILD/src/perf/polymq-sqs-perf
 W=$(mktemp -d /var/tmp/polymq-sqs-bench.XXXXXX)
-trap 'kill $bp 2>/dev/null || true; rm -rf "$W"' EXIT
-ulimit -n 65536
+bp=; trap 'kill $bp 2>/dev/null || true; rm -rf "$W"' EXIT
+ulimit -n "$(ulimit -Hn)"  # 10,000 idle polls need as many descriptors on each side
 
 PORT=29324
 "$BIN" --data-dir "$W/data" --sqs-port $PORT --amqp-port 0 --kafka-port 0 --bind 127.0.0.1 \
@@ -28,7 +28,7 @@ run() {  # label args...
   done
 }
 {
-  run "SendMessageBatch 10x100B + receive/DeleteMessageBatch" -n 200000 -b 10 -S 4 -R 4
+  run "SendMessageBatch 10x100B + ReceiveMessage+DeleteMessageBatch" -n 200000 -b 10 -S 4 -R 4
   run "SendMessageBatch 10x100B, send only" -n 200000 -b 10 -S 4 -R 0
   run "SendMessage 100B, 64 connections" -n 100000 -b 1 -S 64 -R 0
 } | tee "$W/runs.json"
