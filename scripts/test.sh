@@ -12,11 +12,13 @@ cmake --build --preset "$preset"
 # Short libFuzzer runs of the parsers (fuzz/run.sh SECONDS TARGET runs longer ones): the frame
 # decoder, the stored message layout, definitions import, Kafka request decoding, the Kafka
 # SASL logins and topic config values, HTTP request parsing, and the SQS/SNS request decoding
-# (query parameters, JSON 1.0 bodies, SigV4 headers).
+# (query parameters, JSON 1.0 bodies, SigV4 headers), SNS filter policies, and the management
+# API's paths, list parameters and JSON bodies.
 fuzz_seconds="${POLYMQ_FUZZ_SECONDS:-30}"
 if [[ "$fuzz_seconds" != 0 ]]; then
   for target in amqp_frame_fuzz stored_message_fuzz definitions_import_fuzz kafka_request_fuzz \
-      kafka_auth_config_fuzz http_request_fuzz aws_request_fuzz; do
+      kafka_auth_config_fuzz http_request_fuzz aws_request_fuzz sns_filter_policy_fuzz \
+      management_request_fuzz; do
     seconds=$fuzz_seconds
     [[ $target != amqp_frame_fuzz ]] && seconds=$(((fuzz_seconds + 1) / 2))
     fuzz/run.sh "$seconds" "$target" -close_fd_mask=1 2>&1 | tail -n 12
