@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rabbit/json_parse.h"
+#include "rabbit/name_pattern.h"
 
 namespace polymq::management {
 namespace {
@@ -107,18 +108,9 @@ bool apply_list_query(std::string_view items, const ListQuery& query, std::strin
   if (query.page && !query.name.empty()) {
     std::optional<std::regex> re;
     if (query.use_regex) {
-      // The pattern comes from the client and runs on the event loop: libstdc++'s default
-      // backtracking matcher takes exponential time on patterns like "(a|a)*b", and its
-      // compiler recurses once per nesting level. The polynomial (Thompson NFA) matcher
-      // bounds the time (it refuses back-references, which name filters do not need) and
-      // the length limit bounds the nesting.
-      if (query.name.size() > kMaxNamePatternBytes) {
-        error = "Invalid regex: longer than " + std::to_string(kMaxNamePatternBytes) + " bytes";
-        return false;
-      }
-      try {
-        re.emplace(query.name, std::regex::ECMAScript | std::regex_constants::__polynomial);
-      } catch (const std::regex_error&) {
+      std::string why;
+      re = rabbit::compile_name_pattern(query.name, why);
+      if (!re) {
         error = "Invalid regex: " + query.name;
         return false;
       }

@@ -34,8 +34,6 @@ struct ListQuery {
 };
 
 inline constexpr long kMaxPageSize = 500;
-// A name filter given as a regular expression is at most this long.
-inline constexpr size_t kMaxNamePatternBytes = 512;
 
 // The query's list parameters; false with `error` (RabbitMQ's reason text) for a bad one.
 bool parse_list_query(const http::Params& params, ListQuery& out, std::string& error);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "rabbit/name_pattern.h"
+
 namespace polymq::rabbit {
 
 using core::ErrorCode;
@@ -34,14 +36,12 @@ Status Policies::add(PolicyDefinition policy) {
       return invalid("unsupported definition key '" + key + "'");
     }
   }
-  std::regex pattern;
-  try {
-    pattern = std::regex(policy.pattern, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    return invalid("pattern '" + policy.pattern +
-                   "' is not a valid regular expression: " + e.what());
+  std::string error;
+  std::optional<std::regex> pattern = compile_name_pattern(policy.pattern, error);
+  if (!pattern) {
+    return invalid("pattern '" + policy.pattern + "' is not a valid regular expression: " + error);
   }
-  entries_.push_back(Entry{std::move(policy), std::move(pattern)});
+  entries_.push_back(Entry{std::move(policy), std::move(*pattern)});
   return Status::Ok();
 }
 

@@ -422,5 +422,23 @@ TEST_F(QueueFeaturesTest, PolicyLimitsTakeTheSmallerAndQueueArgumentsWinOtherwis
   EXPECT_EQ(policies_.add(bad).code(), ErrorCode::kInvalidArgument);
 }
 
+// Policy patterns are matched against every declared queue's name on the event loop: a
+// pattern that makes a backtracking matcher try every split of a long name must still
+// finish, and back-references (which need backtracking) are refused.
+TEST_F(QueueFeaturesTest, PolicyPatternsMatchInPolynomialTime) {
+  PolicyDefinition p;
+  p.name = "nested";
+  p.pattern = "^(a|a)*b$";
+  p.definition = {{"max-length", Value::Int64(7)}};
+  ASSERT_TRUE(policies_.add(p).ok());
+  EXPECT_FALSE(declare(std::string(250, 'a'), {}).settings().has_length_limit());
+  EXPECT_EQ(declare("aab", {}).settings().max_length, 7u);
+
+  PolicyDefinition backref;
+  backref.name = "backref";
+  backref.pattern = "(a)\\1";
+  EXPECT_EQ(policies_.add(backref).code(), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace polymq::rabbit
