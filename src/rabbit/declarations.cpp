@@ -13,8 +13,9 @@ using core::ErrorCode;
 using core::Status;
 using core::Value;
 
-// Queue arguments RabbitMQ compares when a queue is declared again.
-constexpr std::array<std::string_view, 12> kEquivalentQueueArguments = {"x-expires",
+// Queue arguments RabbitMQ compares when a queue is declared again, and PolyMQ's own
+// x-delivery-delay, which changes what consumers see as much as x-message-ttl does.
+constexpr std::array<std::string_view, 13> kEquivalentQueueArguments = {"x-expires",
                                                                         "x-message-ttl",
                                                                         "x-max-length",
                                                                         "x-max-length-bytes",
@@ -25,7 +26,8 @@ constexpr std::array<std::string_view, 12> kEquivalentQueueArguments = {"x-expir
                                                                         "x-queue-type",
                                                                         "x-single-active-consumer",
                                                                         "x-delivery-limit",
-                                                                        "x-queue-mode"};
+                                                                        "x-queue-mode",
+                                                                        "x-delivery-delay"};
 
 std::string bool_text(bool b) { return b ? "true" : "false"; }
 

@@ -144,6 +144,14 @@ TEST_F(DeclarationsTest, QueueRedeclareTexts) {
   EXPECT_TRUE(declare_queue("q", same).ok());
 }
 
+TEST_F(DeclarationsTest, QueueRedeclareComparesTheDeliveryDelay) {
+  ASSERT_TRUE(declare_queue("d", with_argument("x-delivery-delay", Value::Int64(500))).ok());
+  EXPECT_TRUE(declare_queue("d", with_argument("x-delivery-delay", Value::Int32(500))).ok());
+  EXPECT_EQ(declare_queue("d", with_argument("x-delivery-delay", Value::Int64(0))).message(),
+            "inequivalent arg 'x-delivery-delay' for queue 'd' in vhost '/': received '0' but "
+            "current is '500'");
+}
+
 TEST_F(DeclarationsTest, AHeadersBindingWithABadXMatchGetsRabbitsText) {
   ASSERT_TRUE(declare_queue("q", {}).ok());
   const Table bogus{{"x-match", Value::Int32(7)}};
