@@ -20,8 +20,8 @@
 #include "kafka/config.h"
 #include "kafka/protocol/frame.h"
 #include "kafka/session.h"
+#include "net/asio_timers.h"
 #include "net/connection.h"
-#include "server/asio_timers.h"
 
 namespace polymq::kafka::testing {
 
@@ -32,7 +32,7 @@ inline constexpr auto kWaitLimit = std::chrono::seconds(10);
 struct TestBroker {
   asio::io_context io{1};
   core::testing::TestStorage storage;
-  server::AsioTimerService timers{io};
+  net::AsioTimerService timers{io};
   core::Broker broker;
   Config config;
 

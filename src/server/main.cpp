@@ -13,9 +13,9 @@
 #include "kafka/idempotent_producers.h"
 #include "kafka/session.h"
 #include "management/service.h"
+#include "net/asio_timers.h"
 #include "net/listener.h"
 #include "rabbit/model.h"
-#include "server/asio_timers.h"
 #include "server/aws_endpoint.h"
 #include "server/config.h"
 #include "server/definitions_saver.h"
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   store_options.log_warning = [](const std::string& text) { spdlog::warn("{}", text); };
   core::QueueStoreFactory queue_stores(store_options, committer);
   // Message TTLs and queue expiry; outlives the broker, whose queues hold its timers.
-  server::AsioTimerService timers(io);
+  net::AsioTimerService timers(io);
 
   // RabbitMQ's model (x-arguments, policies): the rules the core's vhosts follow; outlives
   // the broker.

@@ -1,8 +1,8 @@
-#include "server/asio_timers.h"
+#include "net/asio_timers.h"
 
 #include <cstdint>
 
-namespace polymq::server {
+namespace polymq::net {
 namespace {
 
 static_assert(std::is_same_v<core::Clock, asio::steady_timer::clock_type>,
@@ -52,4 +52,4 @@ std::unique_ptr<core::Timer> AsioTimerService::create(std::function<void()> on_f
   return std::make_unique<AsioTimer>(io_, std::move(on_fire));
 }
 
-}  // namespace polymq::server
+}  // namespace polymq::net

@@ -15,7 +15,7 @@
 
 #include "core/timer.h"
 
-namespace polymq::server {
+namespace polymq::net {
 
 class AsioTimerService final : public core::TimerService {
  public:
@@ -28,4 +28,4 @@ class AsioTimerService final : public core::TimerService {
   asio::io_context& io_;
 };
 
-}  // namespace polymq::server
+}  // namespace polymq::net
