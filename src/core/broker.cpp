@@ -16,6 +16,7 @@ VHost* Broker::find_vhost(std::string_view name) {
 bool Broker::remove_vhost(std::string_view name) {
   auto it = vhosts_.find(name);
   if (it == vhosts_.end()) return false;
+  permissions_.clear_vhost(name);
   vhosts_.erase(it);
   return true;
 }
@@ -28,6 +29,7 @@ bool Broker::retire_vhost(std::string_view name) {
   retired_hooks_.queue_stores = nullptr;
   it->second->retire(&retired_hooks_);
   retired_.push_back(std::move(it->second));
+  permissions_.clear_vhost(name);
   vhosts_.erase(it);
   return true;
 }

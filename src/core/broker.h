@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/permissions.h"
 #include "core/resource_alarms.h"
 #include "core/shard.h"
 #include "core/users.h"
@@ -30,6 +31,9 @@ class Broker {
 
   const Limits& limits() const { return limits_; }
   UserStore& users() { return users_; }
+  // Who may use which vhost and its resources; a vhost's grants go with it.
+  PermissionStore& permissions() { return permissions_; }
+  const PermissionStore& permissions() const { return permissions_; }
   // Set before the first vhost is added; every vhost keeps a pointer to them.
   VHostHooks& hooks() { return hooks_; }
   // The operations on queues (core/shard.h): one shard, on the one event loop.
@@ -74,6 +78,7 @@ class Broker {
   CommitTracker no_commits_{nullptr};
   CommitTracker* commits_ = &no_commits_;
   UserStore users_;
+  PermissionStore permissions_;
   std::map<std::string, std::unique_ptr<VHost>, std::less<>> vhosts_;
   VHostHooks retired_hooks_;  // hooks_ without the definitions log and the queue stores
   std::vector<std::unique_ptr<VHost>> retired_;

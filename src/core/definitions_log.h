@@ -4,8 +4,9 @@
 // A VHost calls DefinitionsLog::record() right after each change to something that survives a
 // restart (core::survives_restart): an exchange, a queue, a stream (always on disk) or a binding
 // added or removed, including cascades (an auto-deleted exchange, the bindings of a removed
-// queue or stream go with it). Whoever adds or removes a vhost or adds, changes or removes a
-// user at run time (the management API) records that too; the broker's own start does not.
+// queue or stream go with it). Whoever adds or removes a vhost, adds, changes or removes a
+// user, or sets or clears a user's permissions at run time (the management API) records that
+// too; the broker's own start does not.
 // Changes are numbered 1, 2, 3 ... in the order they happen. A front-end that must not answer
 // before a change is durable (AMQP's declare-ok, bind-ok, delete-ok) compares last_recorded()
 // before and after the operation: when it moved, the operation recorded changes, and the
@@ -27,24 +28,27 @@ class Exchange;
 class Queue;
 class Stream;
 struct User;
+struct PermissionPatterns;
 
 // One change, described by the objects involved; valid only during record().
 struct DefinitionChange {
   enum class Kind {
-    kExchangeAdded,    // exchange
-    kExchangeRemoved,  // exchange (its bindings, as source or destination, went with it)
-    kQueueAdded,       // queue
-    kQueueRemoved,     // queue (its bindings went with it)
-    kQueueChanged,     // queue (its arguments now: VHost::change_queue_arguments)
-    kStreamAdded,      // stream
-    kStreamChanged,    // stream (its settings now)
-    kStreamRemoved,    // stream (its bindings went with it)
-    kBindingAdded,     // exchange = source; queue, stream or destination_exchange; key; arguments
-    kBindingRemoved,   // as kBindingAdded
-    kVhostAdded,       // vhost
-    kVhostRemoved,     // vhost (what it held was removed, and recorded, before)
-    kUserAdded,        // user (added or changed: its credentials, tags, loopback_only)
-    kUserRemoved,      // user_name
+    kExchangeAdded,      // exchange
+    kExchangeRemoved,    // exchange (its bindings, as source or destination, went with it)
+    kQueueAdded,         // queue
+    kQueueRemoved,       // queue (its bindings went with it)
+    kQueueChanged,       // queue (its arguments now: VHost::change_queue_arguments)
+    kStreamAdded,        // stream
+    kStreamChanged,      // stream (its settings now)
+    kStreamRemoved,      // stream (its bindings went with it)
+    kBindingAdded,       // exchange = source; queue, stream or destination_exchange; key; arguments
+    kBindingRemoved,     // as kBindingAdded
+    kVhostAdded,         // vhost
+    kVhostRemoved,       // vhost (what it held was removed, and recorded, before)
+    kUserAdded,          // user (added or changed: its credentials, tags, loopback_only)
+    kUserRemoved,        // user_name (its grants went with it)
+    kPermissionSet,      // vhost, user_name, permissions (a grant added or replaced)
+    kPermissionCleared,  // vhost, user_name
   };
   Kind kind;
   const VHost* vhost = nullptr;
@@ -56,6 +60,7 @@ struct DefinitionChange {
   const Table* arguments = nullptr;
   const User* user = nullptr;
   std::string_view user_name;
+  const PermissionPatterns* permissions = nullptr;
 };
 
 class DefinitionsLog {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "rabbit/json_parse.h"
-#include "rabbit/name_pattern.h"
+#include "core/name_pattern.h"
 
 namespace polymq::management {
 namespace {
@@ -109,7 +109,7 @@ bool apply_list_query(std::string_view items, const ListQuery& query, std::strin
     std::optional<std::regex> re;
     if (query.use_regex) {
       std::string why;
-      re = rabbit::compile_name_pattern(query.name, why);
+      re = core::compile_name_pattern(query.name, why);
       if (!re) {
         error = "Invalid regex: " + query.name;
         return false;

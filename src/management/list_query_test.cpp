@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "rabbit/name_pattern.h"
+#include "core/name_pattern.h"
 
 namespace polymq::management {
 namespace {
@@ -71,7 +71,7 @@ TEST(ListQuery, NameRegexesRunInPolynomialTime) {
   ASSERT_TRUE(apply_list_query(items, q, out, err)) << err;
   EXPECT_NE(out.find(R"("filtered_count":1)"), std::string::npos) << out;
 
-  q.name = std::string(rabbit::kMaxNamePatternBytes + 1, '(');
+  q.name = std::string(core::kMaxNamePatternBytes + 1, '(');
   EXPECT_FALSE(apply_list_query(items, q, out, err));
   EXPECT_EQ(err, "Invalid regex: " + q.name);
   // Back-references need the backtracking matcher: refused as an invalid pattern.

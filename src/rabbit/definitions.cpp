@@ -180,6 +180,22 @@ void write_user(Writer& w, const User& user) {
   w.EndObject();
 }
 
+void write_permission(Writer& w, std::string_view vhost, std::string_view user,
+                      const core::PermissionPatterns& p) {
+  w.StartObject();
+  w.Key("user");
+  write_string(w, user);
+  w.Key("vhost");
+  write_string(w, vhost);
+  w.Key("configure");
+  write_string(w, p.configure);
+  w.Key("write");
+  write_string(w, p.write);
+  w.Key("read");
+  write_string(w, p.read);
+  w.EndObject();
+}
+
 template <typename T>
 std::vector<const T*> sorted_by_name(std::vector<const T*> items) {
   std::sort(items.begin(), items.end(),
@@ -439,6 +455,34 @@ VHost* entry_vhost(const Entry& e, Broker& broker, Status& status) {
   return vhost;
 }
 
+// A grant of a user that exists in a vhost that exists (RabbitMQ's import refuses others too).
+Status import_permission(const Entry& e, Broker& broker) {
+  std::string user;
+  core::PermissionPatterns p;
+  if (Status s = e.string("user", user); !s.ok()) return s;
+  Status status;
+  VHost* vhost = entry_vhost(e, broker, status);
+  if (vhost == nullptr) return status;
+  if (broker.users().find(user) == nullptr) return e.error("no user '" + user + "'");
+  if (Status s = e.string("configure", p.configure); !s.ok()) return s;
+  if (Status s = e.string("write", p.write); !s.ok()) return s;
+  if (Status s = e.string("read", p.read); !s.ok()) return s;
+  if (Status s = broker.permissions().set(vhost->name(), user, p); !s.ok()) {
+    return e.error(s.message());
+  }
+  return Status::Ok();
+}
+
+// A replayed revocation; revoking what is not there is not an error.
+Status clear_permission(const Entry& e, Broker& broker) {
+  std::string user;
+  std::string vhost;
+  if (Status s = e.string("user", user); !s.ok()) return s;
+  if (Status s = e.string("vhost", vhost); !s.ok()) return s;
+  broker.permissions().clear(vhost, user);
+  return Status::Ok();
+}
+
 Status import_exchange(const Entry& e, Broker& broker) {
   std::string name;
   std::string type;
@@ -570,22 +614,10 @@ std::string export_definitions(const Broker& broker) {
   }
   w.EndArray();
 
-  // Every user may use every vhost in PolyMQ; written so RabbitMQ grants the same on import.
   w.Key("permissions");
   w.StartArray();
-  for (const User* user : users) {
-    for (const VHost* vhost : vhosts) {
-      w.StartObject();
-      w.Key("user");
-      write_string(w, user->name);
-      w.Key("vhost");
-      write_string(w, vhost->name());
-      for (const char* what : {"configure", "write", "read"}) {
-        w.Key(what);
-        w.String(".*");
-      }
-      w.EndObject();
-    }
+  for (const auto& [key, grant] : broker.permissions().list()) {
+    write_permission(w, key.first, key.second, grant->patterns());
   }
   w.EndArray();
 
@@ -646,6 +678,11 @@ Status import_definitions(std::string_view json, Broker& broker) {
       !s.ok()) {
     return s;
   }
+  if (Status s = for_each_entry(doc, "permissions",
+                                [&](const Entry& e) { return import_permission(e, broker); });
+      !s.ok()) {
+    return s;
+  }
   if (Status s = for_each_entry(doc, "exchanges",
                                 [&](const Entry& e) { return import_exchange(e, broker); });
       !s.ok()) {
@@ -666,11 +703,28 @@ std::string export_change(const DefinitionChange& change) {
   const bool added = change.kind == Kind::kExchangeAdded || change.kind == Kind::kQueueAdded ||
                      change.kind == Kind::kStreamAdded || change.kind == Kind::kStreamChanged ||
                      change.kind == Kind::kBindingAdded || change.kind == Kind::kVhostAdded ||
-                     change.kind == Kind::kUserAdded;
+                     change.kind == Kind::kUserAdded || change.kind == Kind::kPermissionSet;
   w.StartObject();
   w.Key("op");
   // A queue's new arguments replace its old ones on replay (VHost::change_queue_arguments).
   w.String(change.kind == Kind::kQueueChanged ? "change" : added ? "add" : "remove");
+  if (change.kind == Kind::kPermissionSet || change.kind == Kind::kPermissionCleared) {
+    w.Key("permissions");
+    w.StartArray();
+    if (change.kind == Kind::kPermissionSet) {
+      write_permission(w, change.vhost->name(), change.user_name, *change.permissions);
+    } else {
+      w.StartObject();
+      w.Key("user");
+      write_string(w, change.user_name);
+      w.Key("vhost");
+      write_string(w, change.vhost->name());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+  }
   const bool vhost_change = change.kind == Kind::kVhostAdded || change.kind == Kind::kVhostRemoved;
   if (vhost_change || change.kind == Kind::kUserAdded || change.kind == Kind::kUserRemoved) {
     w.Key(vhost_change ? "vhosts" : "users");
@@ -729,6 +783,8 @@ std::string export_change(const DefinitionChange& change) {
     case Kind::kVhostRemoved:
     case Kind::kUserAdded:
     case Kind::kUserRemoved:
+    case Kind::kPermissionSet:
+    case Kind::kPermissionCleared:
       break;  // written above
     case Kind::kBindingAdded:
     case Kind::kBindingRemoved:
@@ -815,8 +871,14 @@ Status apply_change(std::string_view json, Broker& broker) {
                                   std::string name;
                                   if (Status st = e.string("name", name); !st.ok()) return st;
                                   broker.users().remove(name);
+                                  broker.permissions().clear_user(name);
                                   return Status::Ok();
                                 });
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = for_each_entry(doc, "permissions",
+                                [&](const Entry& e) { return clear_permission(e, broker); });
       !s.ok()) {
     return s;
   }

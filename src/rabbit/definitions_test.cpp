@@ -764,5 +764,75 @@ TEST(DefinitionsHookTest, VhostAndUserChangesReplay) {
   EXPECT_EQ(replayed.find_vhost("dev"), nullptr);
 }
 
+TEST(DefinitionsHookTest, PermissionChangesReplayAndGoWithTheirUserOrVhost) {
+  Broker source;
+  source.users().add("ops", "secret", false, {});
+  VHost& dev = source.add_vhost("dev");
+  const core::PermissionPatterns patterns{"^cfg", "", "^r"};
+  DefinitionChange set{DefinitionChange::Kind::kPermissionSet};
+  set.vhost = &dev;
+  set.user_name = "ops";
+  set.permissions = &patterns;
+  DefinitionChange cleared{DefinitionChange::Kind::kPermissionCleared};
+  cleared.vhost = &dev;
+  cleared.user_name = "ops";
+  DefinitionChange user{DefinitionChange::Kind::kUserAdded};
+  user.user = source.users().find("ops");
+  DefinitionChange vhost{DefinitionChange::Kind::kVhostAdded};
+  vhost.vhost = &dev;
+
+  Broker replayed;
+  ASSERT_TRUE(apply_change(export_change(vhost), replayed).ok());
+  ASSERT_TRUE(apply_change(export_change(user), replayed).ok());
+  ASSERT_TRUE(apply_change(export_change(set), replayed).ok());
+  core::GrantPtr grant = replayed.permissions().find("dev", "ops");
+  ASSERT_NE(grant, nullptr);
+  EXPECT_EQ(grant->patterns().configure, "^cfg");
+  EXPECT_TRUE(grant->allows(core::Permission::kConfigure, "cfg.q"));
+  EXPECT_FALSE(grant->allows(core::Permission::kWrite, "anything"));  // "" grants nothing
+  EXPECT_FALSE(grant->allows(core::Permission::kRead, "x"));
+  // In the snapshot too, and back.
+  Broker imported;
+  ASSERT_TRUE(import_definitions(export_definitions(replayed), imported).ok());
+  ASSERT_NE(imported.permissions().find("dev", "ops"), nullptr);
+  EXPECT_EQ(imported.permissions().find("dev", "ops")->patterns().read, "^r");
+
+  ASSERT_TRUE(apply_change(export_change(cleared), replayed).ok());
+  EXPECT_EQ(replayed.permissions().find("dev", "ops"), nullptr);
+  EXPECT_TRUE(apply_change(export_change(cleared), replayed).ok());  // nothing to clear: fine
+  // A removed user or vhost takes its grants along.
+  ASSERT_TRUE(apply_change(export_change(set), replayed).ok());
+  DefinitionChange removed{DefinitionChange::Kind::kUserRemoved};
+  removed.user_name = "ops";
+  ASSERT_TRUE(apply_change(export_change(removed), replayed).ok());
+  EXPECT_EQ(replayed.permissions().find("dev", "ops"), nullptr);
+  ASSERT_TRUE(apply_change(export_change(user), replayed).ok());
+  ASSERT_TRUE(apply_change(export_change(set), replayed).ok());
+  vhost.kind = DefinitionChange::Kind::kVhostRemoved;
+  ASSERT_TRUE(apply_change(export_change(vhost), replayed).ok());
+  EXPECT_TRUE(replayed.permissions().list().empty());
+}
+
+TEST(DefinitionsTest, PermissionsNeedAnExistingUserAndVhostAndValidPatterns) {
+  Broker b;
+  b.add_vhost("/");
+  b.users().add("app", "pw", false, {});
+  EXPECT_EQ(import_definitions(
+                R"({"permissions": [{"user": "nobody", "vhost": "/", "configure": ".*",
+                                     "write": ".*", "read": ".*"}]})",
+                b)
+                .message(),
+            "definitions: permissions[0]: no user 'nobody'");
+  EXPECT_FALSE(import_definitions(R"({"permissions": [{"user": "app", "vhost": "none",
+                                     "configure": ".*", "write": ".*", "read": ".*"}]})",
+                                  b)
+                   .ok());
+  EXPECT_FALSE(import_definitions(R"({"permissions": [{"user": "app", "vhost": "/",
+                                     "configure": "([", "write": ".*", "read": ".*"}]})",
+                                  b)
+                   .ok());
+  EXPECT_EQ(b.permissions().find("/", "app"), nullptr);
+}
+
 }  // namespace
 }  // namespace polymq::rabbit

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "rabbit/name_pattern.h"
+#include "core/name_pattern.h"
 
 namespace polymq::rabbit {
 
@@ -37,7 +37,7 @@ Status Policies::add(PolicyDefinition policy) {
     }
   }
   std::string error;
-  std::optional<std::regex> pattern = compile_name_pattern(policy.pattern, error);
+  std::optional<std::regex> pattern = core::compile_name_pattern(policy.pattern, error);
   if (!pattern) {
     return invalid("pattern '" + policy.pattern + "' is not a valid regular expression: " + error);
   }

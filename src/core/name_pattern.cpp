@@ -1,6 +1,6 @@
-#include "rabbit/name_pattern.h"
+#include "core/name_pattern.h"
 
-namespace polymq::rabbit {
+namespace polymq::core {
 
 std::optional<std::regex> compile_name_pattern(std::string_view pattern, std::string& error) {
   if (pattern.size() > kMaxNamePatternBytes) {
@@ -17,4 +17,4 @@ std::optional<std::regex> compile_name_pattern(std::string_view pattern, std::st
   }
 }
 
-}  // namespace polymq::rabbit
+}  // namespace polymq::core

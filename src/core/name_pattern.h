@@ -1,5 +1,5 @@
-// Regular expressions matched against object names: policy patterns and the management API's
-// name filters. RabbitMQ uses PCRE for both; PolyMQ uses ECMAScript syntax.
+// Regular expressions matched against object names: policy patterns, permissions and the
+// management API's name filters. RabbitMQ uses PCRE for them; PolyMQ uses ECMAScript syntax.
 //
 // Patterns come from operators and API clients and run on the event loop, so they are
 // compiled for libstdc++'s polynomial (Thompson NFA) matcher rather than its default
@@ -14,11 +14,11 @@
 #include <string>
 #include <string_view>
 
-namespace polymq::rabbit {
+namespace polymq::core {
 
 inline constexpr size_t kMaxNamePatternBytes = 512;
 
 // The compiled pattern, or nullopt with the reason in `error`.
 std::optional<std::regex> compile_name_pattern(std::string_view pattern, std::string& error);
 
-}  // namespace polymq::rabbit
+}  // namespace polymq::core
