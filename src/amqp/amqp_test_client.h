@@ -51,6 +51,7 @@ struct TestBroker {
     model.install(broker.hooks());  // before the first vhost, as main does
     broker.add_vhost("/");
     broker.users().add("guest", "guest", /*loopback_only=*/false);
+    broker.permissions().set_full("/", "guest");
   }
 
   SessionConfig session_config() { return with_reply_channels(SessionConfig{}); }

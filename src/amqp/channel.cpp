@@ -117,6 +117,11 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
   if (queue_name == kReplyToQueue && session_.reply_channels() != nullptr) {
     return consume_replies(m, m.consumer_tag.empty() ? generate_consumer_tag() : m.consumer_tag);
   }
+  if (AmqpStatus a =
+          check_access(core::Permission::kRead, "queue", queue_name, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   core::QueuePtr queue;
   if (AmqpStatus s = use_queue(queue_name, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
   std::string tag = m.consumer_tag.empty() ? generate_consumer_tag() : m.consumer_tag;
@@ -272,6 +277,12 @@ AmqpStatus Channel::on_content_body(const Frame& frame) {
 }
 
 AmqpStatus Channel::publish_assembled() {
+  if (AmqpStatus a = check_access(core::Permission::kWrite, "exchange", pending_message_->exchange,
+                                  spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
+      !a.ok()) {
+    pending_message_.reset();
+    return a;
+  }
   // BCC routes like CC but, as in RabbitMQ, never reaches a consumer. One that is not an array
   // stays, for routing to refuse the message.
   std::vector<std::string> bcc;
@@ -475,8 +486,17 @@ void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::Deliv
 
 AmqpStatus Channel::on(const spec::BasicGet& m) {
   using M = spec::BasicGet;
+  std::string queue_name;
+  if (AmqpStatus s = resolve_queue_name(m.queue, queue_name, M::kClassId, M::kMethodId); !s.ok()) {
+    return s;
+  }
+  if (AmqpStatus a =
+          check_access(core::Permission::kRead, "queue", queue_name, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   core::QueuePtr queue;
-  if (AmqpStatus s = use_queue(m.queue, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
+  if (AmqpStatus s = use_queue(queue_name, M::kClassId, M::kMethodId, queue); !s.ok()) return s;
   core::Delivery delivery;
   core::Queue::ReceiveOptions receive;
   receive.holder = holder_;

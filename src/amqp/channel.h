@@ -18,6 +18,7 @@
 #include "amqp/direct_reply_to.h"
 #include "core/consumer.h"
 #include "core/id_window.h"
+#include "core/permissions.h"
 #include "core/publisher.h"
 #include "core/queue.h"
 #include "core/shard.h"
@@ -169,6 +170,14 @@ class Channel final : public core::Publisher::Listener {
   }
   std::string& session_output();
   // The queue named in a method; "" means the last queue declared on this channel.
+  // RabbitMQ's access check: 403 ACCESS_REFUSED unless the user's grant allows `permission`
+  // on the exchange or queue `name` ("exchange" or "queue" in `kind`).
+  AmqpStatus check_access(core::Permission permission, const char* kind, const std::string& name,
+                          uint16_t class_id, uint16_t method_id) const;
+  // A binding writes into its destination and reads from its source exchange.
+  AmqpStatus check_binding_access(const char* destination_kind, const std::string& destination,
+                                  const std::string& source, uint16_t class_id,
+                                  uint16_t method_id) const;
   AmqpStatus resolve_queue_name(const std::string& given, std::string& out, uint16_t class_id,
                                 uint16_t method_id) const;
   // resolve_queue_name, then the queue itself for this connection (404 / 405 otherwise).

@@ -1,10 +1,13 @@
 // Channel methods that declare, bind and delete exchanges and queues.
 #include "amqp/channel.h"
 #include "amqp/session.h"
+#include "rabbit/names.h"
 #include "rabbit/stream_arguments.h"
 
 namespace polymq::amqp {
 namespace {
+
+const std::string kDefaultExchangeName = "amq.default";
 
 // The reply to an operation that may have changed durable definitions: sent when the changes
 // recorded since `before` are on disk (Session::reply_when_durable), in order with every
@@ -17,6 +20,29 @@ void reply_durably(Session& session, uint16_t channel, uint64_t before, const M&
 }
 
 }  // namespace
+
+AmqpStatus Channel::check_access(core::Permission permission, const char* kind,
+                                 const std::string& name, uint16_t class_id,
+                                 uint16_t method_id) const {
+  // RabbitMQ checks the default exchange under the name it shows for it.
+  const std::string& resource = name.empty() && kind[0] == 'e' ? kDefaultExchangeName : name;
+  if (session_.grant().allows(permission, resource)) return AmqpStatus::Ok();
+  return AmqpStatus(spec::kAccessRefused,
+                    std::string("access to ") + kind + " '" + resource + "' in vhost '" +
+                        session_.vhost().name() + "' refused for user '" + session_.user() + "'",
+                    class_id, method_id);
+}
+
+AmqpStatus Channel::check_binding_access(const char* destination_kind,
+                                         const std::string& destination, const std::string& source,
+                                         uint16_t class_id, uint16_t method_id) const {
+  if (AmqpStatus a = check_access(core::Permission::kWrite, destination_kind, destination, class_id,
+                                  method_id);
+      !a.ok()) {
+    return a;
+  }
+  return check_access(core::Permission::kRead, "exchange", source, class_id, method_id);
+}
 
 AmqpStatus Channel::resolve_queue_name(const std::string& given, std::string& out,
                                        uint16_t class_id, uint16_t method_id) const {
@@ -66,6 +92,11 @@ AmqpStatus Channel::declare_stream_queue(const spec::QueueDeclare& m) {
                         std::string("invalid property '") + bad + "' for " + where, M::kClassId,
                         M::kMethodId);
     }
+    if (AmqpStatus a =
+            check_access(core::Permission::kConfigure, "queue", m.queue, M::kClassId, M::kMethodId);
+        !a.ok()) {
+      return a;
+    }
     core::StreamSettings settings;
     if (core::Status st = rabbit::stream_settings(m.arguments, settings); !st.ok()) {
       return AmqpStatus(spec::kPreconditionFailed, "invalid arg for " + where + ": " + st.message(),
@@ -99,6 +130,13 @@ AmqpStatus Channel::on(const spec::ExchangeDeclare& m) {
   options.auto_delete = m.auto_delete;
   options.internal = m.internal;
   options.arguments = m.arguments;
+  if (!m.passive) {
+    if (AmqpStatus a = check_access(core::Permission::kConfigure, "exchange", m.exchange,
+                                    M::kClassId, M::kMethodId);
+        !a.ok()) {
+      return a;
+    }
+  }
   const uint64_t before = session_.definitions_recorded();
   core::Status s = session_.vhost().declare_exchange(m.exchange, m.type, options, m.passive);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
@@ -108,6 +146,11 @@ AmqpStatus Channel::on(const spec::ExchangeDeclare& m) {
 
 AmqpStatus Channel::on(const spec::ExchangeDelete& m) {
   using M = spec::ExchangeDelete;
+  if (AmqpStatus a = check_access(core::Permission::kConfigure, "exchange", m.exchange, M::kClassId,
+                                  M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   const uint64_t before = session_.definitions_recorded();
   core::Status s = session_.vhost().delete_exchange(m.exchange, m.if_unused);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
@@ -117,6 +160,11 @@ AmqpStatus Channel::on(const spec::ExchangeDelete& m) {
 
 AmqpStatus Channel::on(const spec::ExchangeBind& m) {
   using M = spec::ExchangeBind;
+  if (AmqpStatus a =
+          check_binding_access("exchange", m.destination, m.source, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().bind_exchange(m.destination, m.source, m.routing_key, m.arguments);
@@ -127,6 +175,11 @@ AmqpStatus Channel::on(const spec::ExchangeBind& m) {
 
 AmqpStatus Channel::on(const spec::ExchangeUnbind& m) {
   using M = spec::ExchangeUnbind;
+  if (AmqpStatus a =
+          check_binding_access("exchange", m.destination, m.source, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().unbind_exchange(m.destination, m.source, m.routing_key, m.arguments);
@@ -149,6 +202,15 @@ AmqpStatus Channel::on(const spec::QueueDeclare& m) {
   options.exclusive = m.exclusive;
   options.auto_delete = m.auto_delete;
   options.arguments = m.arguments;
+  if (!m.passive) {
+    // A server-named queue is checked under the prefix of the names the broker makes.
+    const std::string name = m.queue.empty() ? std::string(rabbit::kGeneratedQueuePrefix) : m.queue;
+    if (AmqpStatus a =
+            check_access(core::Permission::kConfigure, "queue", name, M::kClassId, M::kMethodId);
+        !a.ok()) {
+      return a;
+    }
+  }
   core::QueueDeclareOutcome outcome;
   const uint64_t before = session_.definitions_recorded();
   core::Status s =
@@ -171,6 +233,10 @@ AmqpStatus Channel::on(const spec::QueueBind& m) {
   if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
     return s;
   }
+  if (AmqpStatus a = check_binding_access("queue", queue, m.exchange, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   // An empty routing key with an implied queue binds with the queue's name, per the spec.
   const std::string& key = m.queue.empty() && m.routing_key.empty() ? queue : m.routing_key;
   const uint64_t before = session_.definitions_recorded();
@@ -189,6 +255,10 @@ AmqpStatus Channel::on(const spec::QueueUnbind& m) {
   if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
     return s;
   }
+  if (AmqpStatus a = check_binding_access("queue", queue, m.exchange, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   const uint64_t before = session_.definitions_recorded();
   core::Status s =
       session_.vhost().find_stream(queue) != nullptr
@@ -206,6 +276,11 @@ AmqpStatus Channel::on(const spec::QueuePurge& m) {
   if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
     return s;
   }
+  if (AmqpStatus a =
+          check_access(core::Permission::kRead, "queue", queue, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
+  }
   size_t count = 0;
   core::Status s = session_.vhost().purge_queue(queue, session_.owner_id(), count);
   if (!s.ok()) return AmqpStatus::From(s, M::kClassId, M::kMethodId);
@@ -222,6 +297,11 @@ AmqpStatus Channel::on(const spec::QueueDelete& m) {
   std::string queue;
   if (AmqpStatus s = resolve_queue_name(m.queue, queue, M::kClassId, M::kMethodId); !s.ok()) {
     return s;
+  }
+  if (AmqpStatus a =
+          check_access(core::Permission::kConfigure, "queue", queue, M::kClassId, M::kMethodId);
+      !a.ok()) {
+    return a;
   }
   size_t count = 0;
   const uint64_t before = session_.definitions_recorded();

@@ -169,8 +169,8 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     if (result == FrameParse::kNeedMore) {
       if (size - pos >= kFrameHeaderSize) {
         const uint8_t* h = data + pos;
-        const size_t total = (size_t{h[3]} << 24 | size_t{h[4]} << 16 | size_t{h[5]} << 8 | h[6]) +
-                             kFrameOverhead;
+        const size_t total =
+            (size_t{h[3]} << 24 | size_t{h[4]} << 16 | size_t{h[5]} << 8 | h[6]) + kFrameOverhead;
         if (total >= kOwnBlockFrameSize) connection_.expect_input(total);
       }
       break;
@@ -498,6 +498,13 @@ AmqpStatus Session::on_open(const spec::ConnectionOpen& m) {
   vhost_ = broker_.find_vhost(m.virtual_host);
   if (vhost_ == nullptr) {
     return AmqpStatus(spec::kNotAllowed, "vhost " + m.virtual_host + " not found", 10, 40);
+  }
+  grant_ = broker_.permissions().find(m.virtual_host, user_);
+  if (grant_ == nullptr) {
+    vhost_ = nullptr;
+    return AmqpStatus(spec::kNotAllowed,
+                      "access to vhost '" + m.virtual_host + "' refused for user '" + user_ + "'",
+                      10, 40);
   }
   send(0, spec::ConnectionOpenOk{});
   state_ = State::kRunning;

@@ -71,6 +71,8 @@ class Session final : public net::Handler {
   uint64_t max_message_size() const { return broker_.limits().max_message_size; }
   bool client_supports_cancel_notify() const { return cancel_notify_; }
   const std::string& user() const { return user_; }
+  // The user's grant in the connection's vhost, taken at connection.open (non-null from then).
+  const core::Grant& grant() const { return *grant_; }
   // A channel waits for a completion (a durable tx.commit, a durable declare) before anything
   // after the method it is answering may be processed: nothing more is read from the
   // connection until every hold is released. Frames already received stay buffered, in order.
@@ -127,6 +129,7 @@ class Session final : public net::Handler {
   core::VHost* vhost_ = nullptr;
   core::OwnerId owner_id_;
   std::string user_;
+  core::GrantPtr grant_;
 
   uint16_t channel_max_;
   uint32_t frame_max_;

@@ -60,6 +60,15 @@ Status PermissionStore::set(std::string_view vhost, std::string_view user,
   return Status::Ok();
 }
 
+void PermissionStore::set_full(std::string_view vhost, std::string_view user) {
+  static const GrantPtr kFull = [] {
+    GrantPtr grant;
+    (void)Grant::make(PermissionPatterns{}, grant);
+    return grant;
+  }();
+  grants_[{std::string(vhost), std::string(user)}] = kFull;
+}
+
 bool PermissionStore::clear(std::string_view vhost, std::string_view user) {
   return grants_.erase({std::string(vhost), std::string(user)}) > 0;
 }

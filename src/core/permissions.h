@@ -68,6 +68,8 @@ class PermissionStore {
  public:
   // Grants (or replaces the grant of) `user` in `vhost`; kInvalidArgument for a bad pattern.
   Status set(std::string_view vhost, std::string_view user, const PermissionPatterns& patterns);
+  // Grants everything (".*" for all three), which cannot fail.
+  void set_full(std::string_view vhost, std::string_view user);
   // False when there was no grant.
   bool clear(std::string_view vhost, std::string_view user);
   // Drops every grant of the vhost or of the user (they were deleted).

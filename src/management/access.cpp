@@ -134,8 +134,13 @@ void Service::vhosts(const CallPtr& call) {
     if (name.empty()) return send(c, bad_request("vhost name must not be empty"));
     if (broker_.find_vhost(name) != nullptr) return send(c, no_content(204));
     const uint64_t before = definitions_seq();
-    broker_.add_vhost(name);
+    core::VHost& added = broker_.add_vhost(name);
     record_vhost(name);
+    // As RabbitMQ's API: the user who made the vhost may use it.
+    if (broker_.permissions().find(name, c.user) == nullptr) {
+      broker_.permissions().set_full(name, c.user);
+      record_permission(added, c.user);
+    }
     return send_when_durable(c, before, no_content(201));
   }
   if (method == "DELETE") {
@@ -198,6 +203,7 @@ void Service::users(const CallPtr& call) {
   }
   if (method == "DELETE") {
     if (!broker_.users().remove(name)) return send(c, not_found());
+    broker_.permissions().clear_user(name);  // the recorded removal clears them on replay too
     const uint64_t before = definitions_seq();
     record_user(name);
     return send_when_durable(c, before, no_content(204));
@@ -259,30 +265,36 @@ std::string Service::permission_list(const std::string* vhost, const std::string
   rapidjson::StringBuffer b;
   JsonWriter w(b);
   w.StartArray();
-  for (const core::User* u : broker_.users().list()) {
-    if (user != nullptr && u->name != *user) continue;
-    for (const core::VHost* v : broker_.vhosts()) {
-      if (vhost != nullptr && v->name() != *vhost) continue;
-      const auto key = std::make_pair(v->name(), u->name);
-      if (revoked_.contains(key)) continue;
-      auto it = permissions_.find(key);
-      const Permission p = it != permissions_.end() ? it->second : Permission{};
-      w.StartObject();
-      w.Key("user");
-      write(w, u->name);
-      w.Key("vhost");
-      write(w, v->name());
-      w.Key("configure");
-      write(w, p.configure);
-      w.Key("write");
-      write(w, p.write);
-      w.Key("read");
-      write(w, p.read);
-      w.EndObject();
-    }
+  for (const auto& [key, grant] : broker_.permissions().list()) {
+    if (vhost != nullptr && key.first != *vhost) continue;
+    if (user != nullptr && key.second != *user) continue;
+    const core::PermissionPatterns& p = grant->patterns();
+    w.StartObject();
+    w.Key("user");
+    write(w, key.second);
+    w.Key("vhost");
+    write(w, key.first);
+    w.Key("configure");
+    write(w, p.configure);
+    w.Key("write");
+    write(w, p.write);
+    w.Key("read");
+    write(w, p.read);
+    w.EndObject();
   }
   w.EndArray();
   return text(b);
+}
+
+void Service::record_permission(const core::VHost& vhost, const std::string& user) {
+  core::GrantPtr grant = broker_.permissions().find(vhost.name(), user);
+  core::DefinitionChange change{grant != nullptr
+                                    ? core::DefinitionChange::Kind::kPermissionSet
+                                    : core::DefinitionChange::Kind::kPermissionCleared};
+  change.vhost = &vhost;
+  change.user_name = user;
+  if (grant != nullptr) change.permissions = &grant->patterns();
+  record(change);
 }
 
 void Service::permissions(const CallPtr& call) {
@@ -294,27 +306,30 @@ void Service::permissions(const CallPtr& call) {
     return send_list(c, permission_list(nullptr, nullptr));
   }
   if (c.path.size() != 3) return send(c, not_found());
-  const auto key = std::make_pair(c.path[1], c.path[2]);
-  const bool exists =
-      broker_.find_vhost(key.first) != nullptr && broker_.users().find(key.second) != nullptr;
+  const std::string& vhost_name = c.path[1];
+  const std::string& user = c.path[2];
+  core::VHost* vhost = broker_.find_vhost(vhost_name);
+  const bool exists = vhost != nullptr && broker_.users().find(user) != nullptr;
   if (method == "GET") {
-    if (!exists || revoked_.contains(key)) return send(c, not_found());
-    std::string list = permission_list(&key.first, &key.second);
+    if (!exists || broker_.permissions().find(vhost_name, user) == nullptr) {
+      return send(c, not_found());
+    }
+    std::string list = permission_list(&vhost_name, &user);
     // The one object of the one-element list.
     return send(c, json(200, list.substr(1, list.size() - 2)));
   }
   if (method == "DELETE") {
-    if (!exists || revoked_.contains(key)) return send(c, not_found());
-    permissions_.erase(key);
-    revoked_.insert(key);
-    return send(c, no_content(204));
+    if (!exists || !broker_.permissions().clear(vhost_name, user)) return send(c, not_found());
+    const uint64_t before = definitions_seq();
+    record_permission(*vhost, user);
+    return send_when_durable(c, before, no_content(204));
   }
   if (method != "PUT") return send(c, error(405, "method_not_allowed", method));
   JsonBody body;
   if (!parse_body(c, body)) return;
   if (!exists) return send(c, bad_request("vhost_or_user_not_found"));
   std::string err;
-  Permission p;
+  core::PermissionPatterns p;
   for (auto [field, out] : {std::pair{"configure", &p.configure}, std::pair{"write", &p.write},
                             std::pair{"read", &p.read}}) {
     std::optional<std::string> v = body.string(field, err);
@@ -322,9 +337,13 @@ void Service::permissions(const CallPtr& call) {
     if (!v) return send(c, bad_request(std::string(field) + " is required"));
     *out = *v;
   }
-  const bool created = revoked_.erase(key) > 0 || !permissions_.contains(key);
-  permissions_[key] = p;
-  send(c, no_content(created ? 201 : 204));
+  const bool created = broker_.permissions().find(vhost_name, user) == nullptr;
+  if (core::Status st = broker_.permissions().set(vhost_name, user, p); !st.ok()) {
+    return send(c, bad_request(st.message()));
+  }
+  const uint64_t before = definitions_seq();
+  record_permission(*vhost, user);
+  send_when_durable(c, before, no_content(created ? 201 : 204));
 }
 
 }  // namespace polymq::management

@@ -9,8 +9,8 @@
 #include <regex>
 #include <vector>
 
-#include "rabbit/json_parse.h"
 #include "core/name_pattern.h"
+#include "rabbit/json_parse.h"
 
 namespace polymq::management {
 namespace {

@@ -247,9 +247,9 @@ void Service::definitions(const CallPtr& call) {
   const uint64_t before = definitions_seq();
   JsonBody body;
   if (!parse_body(c, body)) return;
-  // The core records the exchanges, queues and bindings the import declares; the vhosts and
-  // users of the document are recorded here, the vhosts first so that a replay of the change
-  // log finds them before what they hold.
+  // The core records the exchanges, queues and bindings the import declares; the vhosts,
+  // users and permissions of the document are recorded here, the vhosts first so that a replay of
+  // the change log finds them before what they hold.
   auto names = [&](const char* section) {
     std::vector<std::string> out;
     const rapidjson::Value* list = body.find(section);
@@ -272,6 +272,23 @@ void Service::definitions(const CallPtr& call) {
     return send(c, bad_request(st.message()));
   }
   for (const std::string& user : names("users")) record_user(user);
+  // The grants after their users and vhosts, as they stand after the import.
+  if (const rapidjson::Value* list = body.find("permissions"); list != nullptr && list->IsArray()) {
+    for (const rapidjson::Value& entry : list->GetArray()) {
+      if (!entry.IsObject()) continue;
+      auto user = entry.FindMember("user");
+      auto vhost = entry.FindMember("vhost");
+      if (user == entry.MemberEnd() || vhost == entry.MemberEnd() || !user->value.IsString() ||
+          !vhost->value.IsString()) {
+        continue;
+      }
+      const core::VHost* v = broker_.find_vhost(
+          std::string_view(vhost->value.GetString(), vhost->value.GetStringLength()));
+      if (v != nullptr) {
+        record_permission(*v, std::string(user->value.GetString(), user->value.GetStringLength()));
+      }
+    }
+  }
   http::Response ok;
   ok.status = 204;
   send_when_durable(c, before, std::move(ok));

@@ -58,13 +58,6 @@ struct Call {
 };
 using CallPtr = std::shared_ptr<Call>;
 
-// A user's permissions in one vhost, as RabbitMQ's regular expressions.
-struct Permission {
-  std::string configure = ".*";
-  std::string write = ".*";
-  std::string read = ".*";
-};
-
 class Service final : public http::Service, private core::Publisher::Listener {
  public:
   Service(core::Broker& broker, ServiceConfig config);
@@ -95,6 +88,8 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void record(const core::DefinitionChange& change);
   void record_vhost(const std::string& name);
   void record_user(const std::string& name);
+  // Records the grant of (vhost, user) as it is now: set, or cleared when there is none.
+  void record_permission(const core::VHost& vhost, const std::string& user);
   bool require(const Call& call, Access access);
   // The vhost named by path segment `index`, or null after answering 404.
   core::VHost* vhost_at(const Call& call, size_t index);
@@ -138,10 +133,6 @@ class Service final : public http::Service, private core::Publisher::Listener {
     bool routed = false;
   };
   std::map<uint64_t, PendingPublish> pending_publishes_;
-  // Permissions set or removed through the API, by (vhost, user); a pair not here has
-  // PolyMQ's grant (".*" for all three), a pair in `revoked_` has none.
-  std::map<std::pair<std::string, std::string>, Permission> permissions_;
-  std::set<std::pair<std::string, std::string>> revoked_;
 };
 
 }  // namespace polymq::management

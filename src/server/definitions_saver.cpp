@@ -155,8 +155,20 @@ bool DefinitionsSaver::start(const Config& config) {
 }
 
 void DefinitionsSaver::apply_config(const Config& config) {
-  for (const auto& vhost : config.vhosts) broker_.add_vhost(vhost);
   core::UserStore& users = broker_.users();
+  // The configured users may use the configured vhosts, as RabbitMQ's default user may use its
+  // default vhost: on a vhost the config brings, and for a user it brings or changes, unless a
+  // grant was set at run time (the management API), which is kept as it is.
+  auto grant = [this](const std::string& vhost, const std::string& user) {
+    if (broker_.permissions().find(vhost, user) == nullptr) {
+      broker_.permissions().set_full(vhost, user);
+    }
+  };
+  for (const auto& vhost : config.vhosts) {
+    if (broker_.find_vhost(vhost) != nullptr) continue;
+    broker_.add_vhost(vhost);
+    for (const auto& u : config.users) grant(vhost, u.name);
+  }
   const bool defaults = same_users(config.users, Config{}.users);
   if (defaults && !users.list().empty()) {
     // The stored users stay as they are; a default user whose stored password is still the
@@ -177,6 +189,7 @@ void DefinitionsSaver::apply_config(const Config& config) {
     } else {
       users.add(u.name, u.password, u.loopback_only, u.tags);
     }
+    for (const std::string& vhost : config.vhosts) grant(vhost, u.name);
   }
 }
 

@@ -184,7 +184,9 @@ def test_vhosts_users_permissions(api, broker):
     assert len(base64.b64decode(u["password_hash"])) == 36
     ops = Api(broker, "ops", "s3cret")
     assert ops.get("/whoami").json() == {"name": "ops", "tags": ["administrator"]}
-    # The new user in the new vhost over AMQP.
+    # The new user in the new vhost over AMQP, once granted (a new user has no permissions).
+    full = {"configure": ".*", "write": ".*", "read": ".*"}
+    assert api.put("/permissions/dev/ops", full).status_code == 201
     conn = pika.BlockingConnection(params(broker.port, virtual_host="dev",
                                           credentials=pika.PlainCredentials("ops", "s3cret")))
     conn.channel().queue_declare("in-dev")
@@ -195,7 +197,7 @@ def test_vhosts_users_permissions(api, broker):
                                    "tags": ["management"]}).status_code == 201
     assert Api(broker, "copy", "s3cret").get("/whoami").status_code == 200
     perms = {"configure": "^cfg", "write": ".*", "read": "^r"}
-    assert api.put("/permissions/dev/ops", perms).status_code == 201
+    assert api.put("/permissions/dev/ops", perms).status_code == 204
     assert api.get("/permissions/dev/ops").json() == dict(user="ops", vhost="dev", **perms)
     assert dict(user="ops", vhost="dev", **perms) in api.get("/permissions").json()
     assert api.put("/permissions/nohost/ops", perms).json()["reason"] == "vhost_or_user_not_found"
