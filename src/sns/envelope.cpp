@@ -30,8 +30,8 @@ std::string string_to_sign(const Notification& n, const std::string& timestamp) 
 std::string confirmation_to_sign(const Confirmation& c, const std::string& message,
                                  const std::string& timestamp) {
   return "Message\n" + message + "\nMessageId\n" + c.message_id + "\nSubscribeURL\n" +
-         c.subscribe_url + "\nTimestamp\n" + timestamp + "\nToken\n" + c.token +
-         "\nTopicArn\n" + c.topic_arn + "\nType\nSubscriptionConfirmation\n";
+         c.subscribe_url + "\nTimestamp\n" + timestamp + "\nToken\n" + c.token + "\nTopicArn\n" +
+         c.topic_arn + "\nType\nSubscriptionConfirmation\n";
 }
 
 std::string hex_to_bytes(const std::string& hex) {
@@ -102,8 +102,9 @@ std::string render_confirmation(const Confirmation& c) {
   field(w, "SubscribeURL", c.subscribe_url);
   field(w, "Timestamp", timestamp);
   field(w, "SignatureVersion", "1");
-  field(w, "Signature", sqs::base64_encode(hex_to_bytes(
-                            aws::sha256_hex(confirmation_to_sign(c, message, timestamp)))));
+  field(w, "Signature",
+        sqs::base64_encode(
+            hex_to_bytes(aws::sha256_hex(confirmation_to_sign(c, message, timestamp)))));
   field(w, "SigningCertURL", c.signing_cert_url);
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};

@@ -65,8 +65,8 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
                       why, attempts, delay->count());
         shard.settle(queue_, lease, core::Shard::Settlement::kRequeue, *delay);
       } else {
-        spdlog::warn("SNS delivery to {} failed ({}) after {} attempts; message dropped",
-                     endpoint, why, attempts);
+        spdlog::warn("SNS delivery to {} failed ({}) after {} attempts; message dropped", endpoint,
+                     why, attempts);
         shard.settle(queue_, lease, core::Shard::Settlement::kAck);
       }
     }
@@ -110,8 +110,7 @@ void HttpDeliverer::attach(const std::string& name) {
   auto subscriber = std::make_shared<Subscriber>(*this, queue->id(), name);
   core::ConsumerOptions options;
   options.holder = subscriber->holder();
-  if (core::Status s = broker_.shard().subscribe(queue->id(), subscriber.get(), options);
-      !s.ok()) {
+  if (core::Status s = broker_.shard().subscribe(queue->id(), subscriber.get(), options); !s.ok()) {
     spdlog::error("cannot deliver SNS subscription queue {}: {}", name, s.message());
     return;
   }
@@ -159,8 +158,8 @@ std::optional<HttpDeliverer::Post> HttpDeliverer::render(const core::Queue& queu
     c.message_id = message_id;
     c.token = a.token;
     c.topic_arn = *topic_arn;
-    c.subscribe_url = base + "/?Action=ConfirmSubscription&TopicArn=" + *topic_arn +
-                      "&Token=" + a.token;
+    c.subscribe_url =
+        base + "/?Action=ConfirmSubscription&TopicArn=" + *topic_arn + "&Token=" + a.token;
     c.timestamp_ms = message.timestamp_ms.value_or(0);
     c.signing_cert_url = base + "/SimpleNotificationService-polymq.pem";
     post.body = render_confirmation(c);

@@ -24,7 +24,8 @@ TEST(Confirmation, FieldsInAwsOrder) {
   doc.Parse(json.c_str());
   ASSERT_FALSE(doc.HasParseError()) << json;
   std::vector<std::string> keys;
-  for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m) keys.emplace_back(m->name.GetString());
+  for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m)
+    keys.emplace_back(m->name.GetString());
   EXPECT_EQ(keys, (std::vector<std::string>{"Type", "MessageId", "Token", "TopicArn", "Message",
                                             "SubscribeURL", "Timestamp", "SignatureVersion",
                                             "Signature", "SigningCertURL"}));

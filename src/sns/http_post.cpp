@@ -147,11 +147,10 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
   void write() {
     auto self = this->shared_from_this();
-    asio::async_write(stream_, asio::buffer(request_),
-                      [self](const asio::error_code& e, size_t) {
-                        if (e) return self->finish({0, "write: " + e.message()});
-                        self->read();
-                      });
+    asio::async_write(stream_, asio::buffer(request_), [self](const asio::error_code& e, size_t) {
+      if (e) return self->finish({0, "write: " + e.message()});
+      self->read();
+    });
   }
 
   void read() {

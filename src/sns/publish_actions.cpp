@@ -149,9 +149,8 @@ void Service::publish(const CallPtr& call) {
   core::Exchange* topic = resolve_topic(*call, parameter);
   if (topic == nullptr) return;
   const std::string message_id = aws::random_uuid(random_);
-  auto built =
-      build_message(call->params, topic->name(), topic_arn(*call, topic->name()), message_id,
-                    call->host);
+  auto built = build_message(call->params, topic->name(), topic_arn(*call, topic->name()),
+                             message_id, call->host);
   if (Error* e = std::get_if<Error>(&built)) return fail(*call, *e);
   core::PublishResult published =
       publisher_.publish(*vhost(), topic->name(), std::get<core::MessagePtr>(built), nullptr, true);

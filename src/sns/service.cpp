@@ -65,9 +65,9 @@ void Service::handle(http::Request request, http::Responder responder) {
   aws::AuthResult auth = verifier_.verify(request);
   // The SubscribeURL and UnsubscribeURL sent to endpoints are plain GETs, as in AWS: the token
   // (ConfirmSubscription) or the subscription ARN's random id (Unsubscribe) is what they prove.
-  const bool unsigned_ok =
-      !auth.ok() && auth.failure().error == aws::AuthError::kMissingAuthenticationToken &&
-      (call->action == "ConfirmSubscription" || call->action == "Unsubscribe");
+  const bool unsigned_ok = !auth.ok() &&
+                           auth.failure().error == aws::AuthError::kMissingAuthenticationToken &&
+                           (call->action == "ConfirmSubscription" || call->action == "Unsubscribe");
   if (!auth.ok() && !unsigned_ok) {
     fail(*call, auth_error(auth.failure()));
     return;
@@ -78,12 +78,12 @@ void Service::handle(http::Request request, http::Responder responder) {
         call->get(call->action == "Unsubscribe" ? "SubscriptionArn" : "TopicArn").value_or("");
     const size_t a = arn.find(':', arn.find(':', arn.find(':') + 1) + 1);
     const size_t b = a == std::string::npos ? a : arn.find(':', a + 1);
-    call->region = b == std::string::npos || b == a + 1 ? "us-east-1" : arn.substr(a + 1, b - a - 1);
+    call->region =
+        b == std::string::npos || b == a + 1 ? "us-east-1" : arn.substr(a + 1, b - a - 1);
   } else {
     const core::User* user = broker_.users().find(auth.identity().access_key_id);
     if (user != nullptr && user->loopback_only && !request.remote_loopback) {
-      fail(*call,
-           authorization_error("User '" + user->name + "' can only connect via localhost."));
+      fail(*call, authorization_error("User '" + user->name + "' can only connect via localhost."));
       return;
     }
     call->region = auth.identity().region.empty() ? "us-east-1" : auth.identity().region;

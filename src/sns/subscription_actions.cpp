@@ -322,8 +322,8 @@ void Service::get_subscription_attributes(const CallPtr& call) {
       {"Owner", config_.account_id},
       {"Protocol", a.protocol},
       {"Endpoint", a.protocol != "sqs" ? a.endpoint
-                                       : "arn:aws:sqs:" + call->region + ":" +
-                                             config_.account_id + ":" + b->queue()->name()},
+                                       : "arn:aws:sqs:" + call->region + ":" + config_.account_id +
+                                             ":" + b->queue()->name()},
       {"ConfirmationWasAuthenticated", a.protocol == "sqs" ? "true" : "false"},
       {"PendingConfirmation", a.pending ? "true" : "false"},
       {"RawMessageDelivery", a.raw ? "true" : "false"},
