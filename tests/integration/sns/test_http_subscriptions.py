@@ -212,6 +212,24 @@ def test_delivery_resumes_after_kill(sns_broker, receiver):
     assert json.loads(receiver.next()[1])["Message"] == "after"
 
 
+def test_subscription_queues_go_with_unsubscribe_and_delete_topic(sns_broker, receiver):
+    sns, sqs = client(sns_broker, "sns"), client(sns_broker, "sqs")
+
+    def hidden_queues():
+        urls = sqs.list_queues(QueueNamePrefix="amq.sns.http.").get("QueueUrls", [])
+        return len(urls)
+
+    topic = sns.create_topic(Name="gone")["TopicArn"]
+    arn = subscribe_and_confirm(sns, topic, receiver)
+    assert hidden_queues() == 1
+    sns.unsubscribe(SubscriptionArn=arn)
+    assert hidden_queues() == 0
+    subscribe_and_confirm(sns, topic, receiver)
+    assert hidden_queues() == 1
+    sns.delete_topic(TopicArn=topic)
+    assert hidden_queues() == 0
+
+
 def test_https_with_configured_ca(make_broker, tmp_path):
     cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
