@@ -26,13 +26,15 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
 
   void deliver(core::Queue& queue, core::Delivery delivery) override {
     std::optional<Post> post = owner_.render(queue, *delivery.message);
-    if (!post) {
-      owner_.broker_.shard().settle(queue_, delivery.lease, core::Shard::Settlement::kAck);
-      return;
-    }
-    std::optional<Url> url = parse_url(post->endpoint);
-    if (!url) {  // checked at Subscribe; a stored one that no longer parses is dropped
-      owner_.broker_.shard().settle(queue_, delivery.lease, core::Shard::Settlement::kAck);
+    // A stored endpoint that no longer parses (checked at Subscribe) is dropped too.
+    std::optional<Url> url = post ? parse_url(post->endpoint) : std::nullopt;
+    if (!url) {
+      // Settled after this call: the queue is dispatching to us now.
+      asio::post(owner_.io_, [weak = weak_from_this(), lease = delivery.lease] {
+        if (auto self = weak.lock()) {
+          self->owner_.broker_.shard().settle(self->queue_, lease, core::Shard::Settlement::kAck);
+        }
+      });
       return;
     }
     ++in_flight_;
@@ -82,7 +84,8 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
 
 HttpDeliverer::HttpDeliverer(asio::io_context& io, core::Broker& broker, std::string vhost,
                              HttpDeliveryOptions options)
-    : broker_(broker),
+    : io_(io),
+      broker_(broker),
       vhost_(std::move(vhost)),
       options_(std::move(options)),
       client_(io, options_.client) {}

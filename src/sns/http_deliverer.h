@@ -56,6 +56,7 @@ class HttpDeliverer {
  private:
   class Subscriber;
 
+  asio::io_context& io_;
   core::Broker& broker_;
   std::string vhost_;
   HttpDeliveryOptions options_;
