@@ -257,7 +257,14 @@ std::string apply_toml(const std::string& path, Config& config) {
       config.sqs_account_id = *v;
     }
   }
-  if (auto v = doc["sns"]["https_ca_file"].value<std::string>()) config.sns_https_ca_file = *v;
+  if (const toml::node* n = doc["sns"]["https_ca_file"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<std::string>();
+    if (!v) {
+      err = "'sns.https_ca_file' must be a string";
+    } else {
+      config.sns_https_ca_file = *v;
+    }
+  }
   if (err.empty()) {
     err = read_int(doc["management"]["port"], "management.port", config.management_port);
   }

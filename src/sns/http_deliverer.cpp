@@ -143,7 +143,8 @@ std::optional<HttpDeliverer::Post> HttpDeliverer::render(const core::Queue& queu
   const SubscriptionAttributes a = SubscriptionAttributes::from_arguments(binding->arguments);
   const std::string subscription_arn = *topic_arn + ":" + *subscription_id(*binding);
   const std::string* host = core::find_string(message.annotations, kHostAnnotation);
-  const std::string base = "http://" + (host != nullptr ? *host : std::string("localhost"));
+  const std::string base =
+      "http://" + (host != nullptr && !host->empty() ? *host : std::string("localhost"));
   const std::string message_id = message.properties.message_id.value_or("");
   const std::string* type = core::find_string(message.annotations, kTypeAnnotation);
   const bool confirmation = type != nullptr && *type == "SubscriptionConfirmation";
