@@ -156,6 +156,11 @@ void Service::subscribe_http(const CallPtr& call, core::Exchange& topic,
     if (id == nullptr) continue;
     const SubscriptionAttributes old = SubscriptionAttributes::from_arguments(b->arguments);
     if (old.protocol != protocol || old.endpoint != endpoint) continue;
+    if (old.raw != attributes.raw || old.filter_policy != attributes.filter_policy ||
+        old.filter_scope != attributes.filter_scope) {
+      return fail(*call, invalid_parameter("Attributes Reason: Subscription already exists with "
+                                           "different attributes"));
+    }
     aws::xml_element(result, "SubscriptionArn",
                      old.pending && !return_arn ? "pending confirmation" : arn + ":" + *id);
     return reply(*call, result);

@@ -115,6 +115,15 @@ def test_confirmation_then_notifications(sns_broker, receiver):
     assert headers["Content-Type"] == "text/plain; charset=UTF-8"
     assert "Token=" + c["Token"] in c["SubscribeURL"]
 
+    # Subscribing again names the same subscription (no second confirmation); with other
+    # attributes it is refused.
+    again = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
+    assert again["SubscriptionArn"] == "pending confirmation"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url,
+                      Attributes={"RawMessageDelivery": "true"})
+    assert e.value.response["Error"]["Code"] == "InvalidParameter"
+
     # Nothing is delivered to a subscription pending confirmation.
     sns.publish(TopicArn=topic, Message="too early")
     receiver.nothing_within(1)
