@@ -257,6 +257,14 @@ std::string apply_toml(const std::string& path, Config& config) {
       config.sqs_account_id = *v;
     }
   }
+  if (const toml::node* n = doc["sns"]["https_ca_file"].node(); err.empty() && n != nullptr) {
+    auto v = n->value<std::string>();
+    if (!v) {
+      err = "'sns.https_ca_file' must be a string";
+    } else {
+      config.sns_https_ca_file = *v;
+    }
+  }
   if (err.empty()) {
     err = read_int(doc["management"]["port"], "management.port", config.management_port);
   }
@@ -392,6 +400,12 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   uint16_t sqs_port = 0;
   auto* o_sqs_port = app.add_option("--sqs-port", sqs_port, "SQS port (default 9324, 0: off)")
                          ->envname("POLYMQ_SQS_PORT");
+  std::string sns_ca_file;
+  auto* o_sns_ca_file =
+      app.add_option("--sns-https-ca-file", sns_ca_file,
+                     "PEM file of CAs (or self-signed certificates) that SNS https subscription "
+                     "endpoints may also be signed by, besides the system's")
+          ->envname("POLYMQ_SNS_HTTPS_CA_FILE");
   uint16_t management_port = 0;
   auto* o_management_port = app.add_option("--management-port", management_port,
                                            "Management HTTP API port (default 15672, 0: off)")
@@ -476,6 +490,7 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_kafka_host->count() > 0) config.kafka_advertised_host = kafka_host;
   if (o_sqs_port->count() > 0) config.sqs_port = sqs_port;
   if (o_management_port->count() > 0) config.management_port = management_port;
+  if (o_sns_ca_file->count() > 0) config.sns_https_ca_file = sns_ca_file;
   if (o_level->count() > 0) config.log_level = log_level;
   if (o_max->count() > 0) config.max_message_size = max_message_size;
   if (o_sync->count() > 0) config.sync_policy = sync_policy;

@@ -59,6 +59,9 @@ struct Config {
   uint16_t sqs_port = 9324;
   std::string sqs_vhost = "/";
   std::string sqs_account_id = "000000000000";
+  // SNS https subscriptions verify endpoints' certificates against the system's CAs and, when
+  // set, this PEM file too (a private CA or a self-signed certificate).
+  std::string sns_https_ca_file;
   // The management HTTP API (RabbitMQ's management plugin API, src/management): 0 disables it.
   uint16_t management_port = 15672;
 

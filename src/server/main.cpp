@@ -24,6 +24,7 @@
 #include "server/resource_monitor.h"
 #include "server/stream_retention.h"
 #include "sns/binding_filters.h"
+#include "sns/http_deliverer.h"
 #include "sns/notification_view.h"
 #include "sns/service.h"
 #include "sqs/service.h"
@@ -218,6 +219,12 @@ int main(int argc, char** argv) {
   sns_config.vhost = config->sqs_vhost;
   sns_config.account_id = config->sqs_account_id;
   sns::Service sns_service(broker, sns_config);
+  // POSTs to SNS http and https subscriptions from their queues, restored by now.
+  sns::HttpDeliveryOptions sns_delivery;
+  sns_delivery.client.extra_ca_file = config->sns_https_ca_file;
+  sns::HttpDeliverer sns_deliverer(io, broker, config->sqs_vhost, sns_delivery);
+  sns_service.set_http_deliverer(&sns_deliverer);
+  sns_deliverer.start();
   // SQS receivers of an SNS publish see its notification envelope (or the raw message).
   sns::NotificationView sns_view(broker, config->sqs_vhost);
   sqs_service.set_delivery_view(&sns_view);

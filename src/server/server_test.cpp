@@ -141,6 +141,14 @@ TEST_F(ConfigFile, SqsKeys) {
   EXPECT_NE(apply_toml(write("[sqs]\naccount_id = 123456789012\n"), c), "");
 }
 
+TEST_F(ConfigFile, SnsHttpsCaFile) {
+  Config c;
+  EXPECT_EQ(c.sns_https_ca_file, "");
+  EXPECT_EQ(apply_toml(write("[sns]\nhttps_ca_file = \"/etc/polymq/ca.pem\"\n"), c), "");
+  EXPECT_EQ(c.sns_https_ca_file, "/etc/polymq/ca.pem");
+  EXPECT_NE(apply_toml(write("[sns]\nhttps_ca_file = 1\n"), c), "");
+}
+
 TEST_F(ConfigFile, ManagementPort) {
   Config c;
   EXPECT_EQ(c.management_port, 15672);

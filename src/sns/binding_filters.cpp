@@ -27,10 +27,20 @@ class PolicyPredicate final : public core::BindingPredicate {
   FilterPolicy policy_;
 };
 
+// A subscription pending confirmation gets nothing.
+class Nothing final : public core::BindingPredicate {
+ public:
+  bool matches(const core::Message&) const override { return false; }
+};
+
 }  // namespace
 
 core::Status SubscriptionFilters::compile(
     const core::Table& arguments, std::shared_ptr<const core::BindingPredicate>& out) const {
+  if (core::find_bool(arguments, kPendingArgument).value_or(false)) {
+    out = std::make_shared<Nothing>();
+    return core::Status::Ok();
+  }
   const std::string* policy = core::find_string(arguments, kFilterPolicyArgument);
   if (policy == nullptr || policy->empty()) return core::Status::Ok();
   const std::string* scope_name = core::find_string(arguments, kFilterScopeArgument);

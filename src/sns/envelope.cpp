@@ -27,6 +27,13 @@ std::string string_to_sign(const Notification& n, const std::string& timestamp) 
   return s;
 }
 
+std::string confirmation_to_sign(const Confirmation& c, const std::string& message,
+                                 const std::string& timestamp) {
+  return "Message\n" + message + "\nMessageId\n" + c.message_id + "\nSubscribeURL\n" +
+         c.subscribe_url + "\nTimestamp\n" + timestamp + "\nToken\n" + c.token + "\nTopicArn\n" +
+         c.topic_arn + "\nType\nSubscriptionConfirmation\n";
+}
+
 std::string hex_to_bytes(const std::string& hex) {
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
@@ -75,6 +82,30 @@ std::string render_envelope(const Notification& n) {
     }
     w.EndObject();
   }
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string render_confirmation(const Confirmation& c) {
+  const std::string timestamp = iso8601_ms(c.timestamp_ms);
+  const std::string message = "You have chosen to subscribe to the topic " + c.topic_arn +
+                              ".\nTo confirm the subscription, visit the SubscribeURL included "
+                              "in this message.";
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  field(w, "Type", "SubscriptionConfirmation");
+  field(w, "MessageId", c.message_id);
+  field(w, "Token", c.token);
+  field(w, "TopicArn", c.topic_arn);
+  field(w, "Message", message);
+  field(w, "SubscribeURL", c.subscribe_url);
+  field(w, "Timestamp", timestamp);
+  field(w, "SignatureVersion", "1");
+  field(w, "Signature",
+        sqs::base64_encode(
+            hex_to_bytes(aws::sha256_hex(confirmation_to_sign(c, message, timestamp)))));
+  field(w, "SigningCertURL", c.signing_cert_url);
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
 }

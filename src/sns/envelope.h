@@ -33,6 +33,21 @@ struct Notification {
 };
 
 std::string render_envelope(const Notification& n);
+
+// What an http or https endpoint is sent when it is subscribed: {"Type":
+// "SubscriptionConfirmation","MessageId","Token","TopicArn","Message","SubscribeURL",
+// "Timestamp","SignatureVersion":"1","Signature","SigningCertURL"}, in that order, signed as
+// the notification is (the same caveat).
+struct Confirmation {
+  std::string message_id;
+  std::string token;
+  std::string topic_arn;
+  std::string subscribe_url;
+  int64_t timestamp_ms = 0;
+  std::string signing_cert_url;
+};
+std::string render_confirmation(const Confirmation& c);
+
 // "2026-12-01T16:26:25.123Z"
 std::string iso8601_ms(int64_t ms_since_epoch);
 

@@ -6,6 +6,24 @@
 
 namespace polymq::sns {
 
+Notification notification_of(const core::Message& message, const std::string& topic_arn,
+                             const std::string& subscription_arn, const std::string& base) {
+  Notification n;
+  n.message_id = message.properties.message_id.value_or("");
+  n.topic_arn = topic_arn;
+  if (const std::string* subject = core::find_string(message.annotations, kSubjectAnnotation)) {
+    n.subject = *subject;
+  }
+  n.message = std::string(message.body.view());
+  n.timestamp_ms = message.timestamp_ms.value_or(0);
+  n.signing_cert_url = base + "/SimpleNotificationService-polymq.pem";
+  n.unsubscribe_url = base + "/?Action=Unsubscribe&SubscriptionArn=" + subscription_arn;
+  for (sqs::MessageAttribute& a : sqs::message_attributes_of(message)) {
+    n.attributes.push_back({std::move(a.name), std::move(a.data_type), std::move(a.value)});
+  }
+  return n;
+}
+
 bool NotificationView::render(const core::Queue& queue, const core::Message& message,
                               std::string_view host, std::string& body,
                               bool& with_attributes) const {
@@ -25,20 +43,7 @@ bool NotificationView::render(const core::Queue& queue, const core::Message& mes
     }
   }
   const std::string base = "http://" + std::string(host.empty() ? "localhost" : host);
-  Notification n;
-  n.message_id = message.properties.message_id.value_or("");
-  n.topic_arn = *topic_arn;
-  if (const std::string* subject = core::find_string(message.annotations, kSubjectAnnotation)) {
-    n.subject = *subject;
-  }
-  n.message = std::string(message.body.view());
-  n.timestamp_ms = message.timestamp_ms.value_or(0);
-  n.signing_cert_url = base + "/SimpleNotificationService-polymq.pem";
-  n.unsubscribe_url = base + "/?Action=Unsubscribe&SubscriptionArn=" + subscription_arn;
-  for (sqs::MessageAttribute& a : sqs::message_attributes_of(message)) {
-    n.attributes.push_back({std::move(a.name), std::move(a.data_type), std::move(a.value)});
-  }
-  body = render_envelope(n);
+  body = render_envelope(notification_of(message, *topic_arn, subscription_arn, base));
   with_attributes = false;
   return true;
 }

@@ -9,12 +9,18 @@
 #include <string>
 
 #include "core/broker.h"
+#include "sns/envelope.h"
 #include "sqs/delivery_view.h"
 
 namespace polymq::sns {
 
 inline constexpr std::string_view kTopicArnAnnotation = "sns.TopicArn";
 inline constexpr std::string_view kSubjectAnnotation = "sns.Subject";
+
+// The envelope's fields for a publish (`message`, which carries kTopicArnAnnotation) as
+// subscription `subscription_arn` delivers it; the URLs name `base` ("http://host:port").
+Notification notification_of(const core::Message& message, const std::string& topic_arn,
+                             const std::string& subscription_arn, const std::string& base);
 
 class NotificationView final : public sqs::DeliveryView {
  public:

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "aws/query_protocol.h"
+#include "sns/http_deliverer.h"
 #include "sns/notification_view.h"
 #include "sns/query_input.h"
 #include "sns/service.h"
@@ -105,7 +106,8 @@ std::variant<std::string, Error> message_body(const http::Params& fields) {
 std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
                                                     const std::string& topic,
                                                     const std::string& arn,
-                                                    const std::string& message_id) {
+                                                    const std::string& message_id,
+                                                    const std::string& host) {
   auto body = message_body(fields);
   if (Error* e = std::get_if<Error>(&body)) return *e;
   auto attributes = message_attributes(fields);
@@ -127,6 +129,8 @@ std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
       sqs::to_core_message("", std::move(text), attrs, message_id, now_ms()));
   m->exchange = topic;
   m->annotations.emplace_back(std::string(kTopicArnAnnotation), core::Value::String(arn));
+  // The host the publisher reached SNS by: the URLs sent to http(s) subscribers name it.
+  m->annotations.emplace_back(std::string(kHostAnnotation), core::Value::String(host));
   if (subject) {
     m->annotations.emplace_back(std::string(kSubjectAnnotation),
                                 core::Value::String(std::string(*subject)));
@@ -145,8 +149,8 @@ void Service::publish(const CallPtr& call) {
   core::Exchange* topic = resolve_topic(*call, parameter);
   if (topic == nullptr) return;
   const std::string message_id = aws::random_uuid(random_);
-  auto built =
-      build_message(call->params, topic->name(), topic_arn(*call, topic->name()), message_id);
+  auto built = build_message(call->params, topic->name(), topic_arn(*call, topic->name()),
+                             message_id, call->host);
   if (Error* e = std::get_if<Error>(&built)) return fail(*call, *e);
   core::PublishResult published =
       publisher_.publish(*vhost(), topic->name(), std::get<core::MessagePtr>(built), nullptr, true);
@@ -198,7 +202,7 @@ void Service::publish_batch(const CallPtr& call) {
   for (const http::Params& entry : entries) {
     const std::string id(http::find_param(entry, "Id").value_or(""));
     const std::string message_id = aws::random_uuid(random_);
-    auto built = build_message(entry, topic->name(), arn, message_id);
+    auto built = build_message(entry, topic->name(), arn, message_id, call->host);
     core::PublishResult published;
     if (auto* m = std::get_if<core::MessagePtr>(&built)) {
       published = publisher_.publish(*vhost(), topic->name(), *m, nullptr, true);

@@ -34,6 +34,7 @@ const std::map<std::string, Service::Action, std::less<>>& Service::actions() {
       {"ListTagsForResource", &Service::list_tags_for_resource},
       {"Subscribe", &Service::subscribe},
       {"Unsubscribe", &Service::unsubscribe},
+      {"ConfirmSubscription", &Service::confirm_subscription},
       {"ListSubscriptions", &Service::list_subscriptions},
       {"ListSubscriptionsByTopic", &Service::list_subscriptions_by_topic},
       {"GetSubscriptionAttributes", &Service::get_subscription_attributes},
@@ -62,16 +63,31 @@ void Service::handle(http::Request request, http::Responder responder) {
 
   // Who signed it: a PolyMQ user (the access key id) whose password is the secret.
   aws::AuthResult auth = verifier_.verify(request);
-  if (!auth.ok()) {
+  // The SubscribeURL and UnsubscribeURL sent to endpoints are plain GETs, as in AWS: the token
+  // (ConfirmSubscription) or the subscription ARN's random id (Unsubscribe) is what they prove.
+  const bool unsigned_ok = !auth.ok() &&
+                           auth.failure().error == aws::AuthError::kMissingAuthenticationToken &&
+                           (call->action == "ConfirmSubscription" || call->action == "Unsubscribe");
+  if (!auth.ok() && !unsigned_ok) {
     fail(*call, auth_error(auth.failure()));
     return;
   }
-  const core::User* user = broker_.users().find(auth.identity().access_key_id);
-  if (user != nullptr && user->loopback_only && !request.remote_loopback) {
-    fail(*call, authorization_error("User '" + user->name + "' can only connect via localhost."));
-    return;
+  if (unsigned_ok) {
+    // The region the ARN names: arn:aws:sns:<region>:...
+    const std::string arn =
+        call->get(call->action == "Unsubscribe" ? "SubscriptionArn" : "TopicArn").value_or("");
+    const size_t a = arn.find(':', arn.find(':', arn.find(':') + 1) + 1);
+    const size_t b = a == std::string::npos ? a : arn.find(':', a + 1);
+    call->region =
+        b == std::string::npos || b == a + 1 ? "us-east-1" : arn.substr(a + 1, b - a - 1);
+  } else {
+    const core::User* user = broker_.users().find(auth.identity().access_key_id);
+    if (user != nullptr && user->loopback_only && !request.remote_loopback) {
+      fail(*call, authorization_error("User '" + user->name + "' can only connect via localhost."));
+      return;
+    }
+    call->region = auth.identity().region.empty() ? "us-east-1" : auth.identity().region;
   }
-  call->region = auth.identity().region.empty() ? "us-east-1" : auth.identity().region;
   if (call->action.empty()) {
     fail(*call, make_error("MissingAction", 400, "The request must contain the parameter Action."));
     return;

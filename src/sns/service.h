@@ -33,6 +33,8 @@
 
 namespace polymq::sns {
 
+class HttpDeliverer;
+
 struct ServiceConfig {
   std::string vhost = "/";
   std::string account_id = "000000000000";
@@ -64,6 +66,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
   Service& operator=(const Service&) = delete;
 
   void handle(http::Request request, http::Responder responder) override;
+
+  // Who POSTs to http and https subscriptions; without one, Subscribe refuses them.
+  void set_http_deliverer(HttpDeliverer* deliverer) { deliverer_ = deliverer; }
 
   // Whether `action` is one of SNS's (for routing a request that names no service).
   static bool serves_action(std::string_view action);
@@ -108,6 +113,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void list_tags_for_resource(const CallPtr& call);
   void subscribe(const CallPtr& call);
   void unsubscribe(const CallPtr& call);
+  void confirm_subscription(const CallPtr& call);
+  // Subscribe with Protocol http or https.
+  void subscribe_http(const CallPtr& call, core::Exchange& topic, const std::string& protocol);
   void list_subscriptions(const CallPtr& call);
   void list_subscriptions_by_topic(const CallPtr& call);
   void get_subscription_attributes(const CallPtr& call);
@@ -123,6 +131,7 @@ class Service final : public http::Service, private core::Publisher::Listener {
 
   core::Broker& broker_;
   ServiceConfig config_;
+  HttpDeliverer* deliverer_ = nullptr;
   aws::Verifier verifier_;
   std::mt19937_64 random_;
   core::Publisher publisher_;

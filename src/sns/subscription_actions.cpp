@@ -2,10 +2,14 @@
 // bindings of topics to SQS queues (sns/subscription_arguments.h).
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <variant>
 
 #include "aws/query_protocol.h"
 #include "sns/filter_policy.h"
+#include "sns/http_deliverer.h"
+#include "sns/http_post.h"
+#include "sns/notification_view.h"
 #include "sns/query_input.h"
 #include "sns/service.h"
 #include "sns/subscription_arguments.h"
@@ -82,9 +86,13 @@ void Service::subscribe(const CallPtr& call) {
   if (protocol.empty()) {
     return fail(*call, invalid_parameter("Protocol Reason: no value for required parameter"));
   }
+  if ((protocol == "http" || protocol == "https") && deliverer_ != nullptr) {
+    return subscribe_http(call, *topic, protocol);
+  }
   if (protocol != "sqs") {
     return fail(*call, invalid_parameter("Protocol Reason: the protocol " + protocol +
-                                         " is not served by this server (only sqs is)"));
+                                         " is not served by this server (only sqs, http and "
+                                         "https are)"));
   }
   const std::string endpoint = call->get("Endpoint").value_or("");
   const std::string queue_name = queue_of_arn(endpoint, config_.account_id);
@@ -126,6 +134,107 @@ void Service::subscribe(const CallPtr& call) {
   reply_when_durable(*call, before, result);
 }
 
+void Service::subscribe_http(const CallPtr& call, core::Exchange& topic,
+                             const std::string& protocol) {
+  const std::string endpoint = call->get("Endpoint").value_or("");
+  std::optional<Url> url = parse_url(endpoint);
+  if (!url || url->https != (protocol == "https")) {
+    return fail(*call, invalid_parameter("Endpoint must match the specified protocol"));
+  }
+  SubscriptionAttributes attributes;
+  for (const auto& [name, value] : query_map(call->params, "Attributes")) {
+    if (auto e = apply_attribute(attributes, name, value)) return fail(*call, *e);
+  }
+  if (auto e = check_filter_policy(attributes)) return fail(*call, *e);
+  attributes.protocol = protocol;
+  attributes.endpoint = endpoint;
+  const bool return_arn = lower(call->get("ReturnSubscriptionArn").value_or("")) == "true";
+  const std::string arn = topic_arn(*call, topic.name());
+  std::string result;
+  for (const core::Binding* b : topic.bindings()) {
+    const std::string* id = subscription_id(*b);
+    if (id == nullptr) continue;
+    const SubscriptionAttributes old = SubscriptionAttributes::from_arguments(b->arguments);
+    if (old.protocol != protocol || old.endpoint != endpoint) continue;
+    if (old.raw != attributes.raw || old.filter_policy != attributes.filter_policy ||
+        old.filter_scope != attributes.filter_scope) {
+      return fail(*call, invalid_parameter("Attributes Reason: Subscription already exists with "
+                                           "different attributes"));
+    }
+    aws::xml_element(result, "SubscriptionArn",
+                     old.pending && !return_arn ? "pending confirmation" : arn + ":" + *id);
+    return reply(*call, result);
+  }
+  const std::string id = aws::random_uuid(random_);
+  for (int i = 0; i < 4; ++i) {
+    const std::string part = aws::random_uuid(random_);
+    for (char c : part) {
+      if (c != '-') attributes.token += c;
+    }
+  }
+  attributes.pending = true;
+  const std::string queue_name = std::string(kHttpQueuePrefix) + id;
+  const uint64_t before = definitions_seq();
+  // restore_queue: the reserved prefix is refused to declares (see kHttpQueuePrefix).
+  core::QueueOptions options;
+  options.durable = true;
+  core::Status s = vhost()->restore_queue(queue_name, options);
+  if (s.ok()) s = vhost()->bind_queue(queue_name, topic.name(), id, attributes.to_arguments(id), 0);
+  if (!s.ok()) {
+    size_t ignored = 0;
+    (void)vhost()->delete_queue(queue_name, false, false, 0, ignored);
+    return fail(*call, invalid_parameter("Attributes Reason: " + s.message()));
+  }
+  // The confirmation goes through the subscription's queue, so it is retried and durable as
+  // any notification.
+  auto m = std::make_shared<core::Message>();
+  m->body = core::Body(std::string("SubscriptionConfirmation"));
+  m->properties.message_id = aws::random_uuid(random_);
+  m->timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  m->routing_key = queue_name;
+  m->annotations.emplace_back(std::string(kTopicArnAnnotation), core::Value::String(arn));
+  m->annotations.emplace_back(std::string(kTypeAnnotation),
+                              core::Value::String("SubscriptionConfirmation"));
+  m->annotations.emplace_back(std::string(kHostAnnotation), core::Value::String(call->host));
+  core::PublishResult published = publisher_.publish(*vhost(), "", m, nullptr, false);
+  if (!published.status.ok()) return fail(*call, internal_error(published.status.message()));
+  deliverer_->attach(queue_name);
+  aws::xml_element(result, "SubscriptionArn", return_arn ? arn + ":" + id : "pending confirmation");
+  reply_when_durable(*call, before, result);
+}
+
+void Service::confirm_subscription(const CallPtr& call) {
+  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  if (topic == nullptr) return;
+  const std::string token = call->get("Token").value_or("");
+  if (token.empty()) {
+    return fail(*call, invalid_parameter("Token Reason: no value for required parameter"));
+  }
+  const std::string arn = topic_arn(*call, topic->name());
+  for (const core::Binding* b : topic->bindings()) {
+    const std::string* id = subscription_id(*b);
+    if (id == nullptr || b->queue() == nullptr) continue;
+    SubscriptionAttributes a = SubscriptionAttributes::from_arguments(b->arguments);
+    if (a.protocol == "sqs" || a.token != token) continue;
+    std::string result;
+    aws::xml_element(result, "SubscriptionArn", arn + ":" + *id);
+    if (!a.pending) return reply(*call, result);
+    const std::string queue = b->queue()->name();
+    const std::string key = *id;
+    const core::Table old_arguments = b->arguments;
+    a.pending = false;
+    const uint64_t before = definitions_seq();
+    // Bound anew without the pending mark (first, as in SetSubscriptionAttributes).
+    core::Status s = vhost()->bind_queue(queue, topic->name(), key, a.to_arguments(key), 0);
+    if (s.ok()) s = vhost()->unbind_queue(queue, topic->name(), key, old_arguments, 0);
+    if (!s.ok()) return fail(*call, internal_error(s.message()));
+    return reply_when_durable(*call, before, result);
+  }
+  fail(*call, invalid_parameter("Token"));
+}
+
 void Service::unsubscribe(const CallPtr& call) {
   core::Exchange* topic = nullptr;
   const core::Binding* b = resolve_subscription(*call, topic);
@@ -136,6 +245,12 @@ void Service::unsubscribe(const CallPtr& call) {
   const uint64_t before = definitions_seq();
   core::Status s = vhost()->unbind_queue(queue, topic->name(), key, arguments, 0);
   if (!s.ok()) return fail(*call, internal_error(s.message()));
+  if (queue.starts_with(kHttpQueuePrefix)) {
+    // The subscription's own queue goes with it, and what it still held.
+    if (deliverer_ != nullptr) deliverer_->detach(queue);
+    size_t dropped = 0;
+    (void)vhost()->delete_queue(queue, false, false, 0, dropped);
+  }
   reply_when_durable(*call, before, "");
 }
 
@@ -180,13 +295,16 @@ void Service::list_subscriptions_of(const CallPtr& call,
         break;
       }
       ++listed;
+      const SubscriptionAttributes a = SubscriptionAttributes::from_arguments(b->arguments);
       result += "<member>";
-      aws::xml_element(result, "SubscriptionArn", arn + ":" + *id);
+      aws::xml_element(result, "SubscriptionArn",
+                       a.pending ? "PendingConfirmation" : arn + ":" + *id);
       aws::xml_element(result, "Owner", config_.account_id);
-      aws::xml_element(result, "Protocol", "sqs");
-      aws::xml_element(
-          result, "Endpoint",
-          "arn:aws:sqs:" + call->region + ":" + config_.account_id + ":" + b->queue()->name());
+      aws::xml_element(result, "Protocol", a.protocol);
+      aws::xml_element(result, "Endpoint",
+                       a.protocol != "sqs" ? a.endpoint
+                                           : "arn:aws:sqs:" + call->region + ":" +
+                                                 config_.account_id + ":" + b->queue()->name());
       aws::xml_element(result, "TopicArn", arn);
       result += "</member>";
     }
@@ -207,11 +325,12 @@ void Service::get_subscription_attributes(const CallPtr& call) {
       {"SubscriptionArn", arn + ":" + *subscription_id(*b)},
       {"TopicArn", arn},
       {"Owner", config_.account_id},
-      {"Protocol", "sqs"},
-      {"Endpoint",
-       "arn:aws:sqs:" + call->region + ":" + config_.account_id + ":" + b->queue()->name()},
-      {"ConfirmationWasAuthenticated", "true"},
-      {"PendingConfirmation", "false"},
+      {"Protocol", a.protocol},
+      {"Endpoint", a.protocol != "sqs" ? a.endpoint
+                                       : "arn:aws:sqs:" + call->region + ":" + config_.account_id +
+                                             ":" + b->queue()->name()},
+      {"ConfirmationWasAuthenticated", a.protocol == "sqs" ? "true" : "false"},
+      {"PendingConfirmation", a.pending ? "true" : "false"},
       {"RawMessageDelivery", a.raw ? "true" : "false"},
   };
   if (!a.filter_policy.empty()) {

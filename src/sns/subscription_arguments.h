@@ -24,12 +24,26 @@ inline constexpr std::string_view kSubscriptionArgument = "x-sns-subscription"; 
 inline constexpr std::string_view kRawDeliveryArgument = "x-sns-raw-message-delivery";
 inline constexpr std::string_view kFilterPolicyArgument = "x-sns-filter-policy";
 inline constexpr std::string_view kFilterScopeArgument = "x-sns-filter-policy-scope";
+// http and https subscriptions (sns/http_deliverer.h): absent for sqs ones.
+inline constexpr std::string_view kProtocolArgument = "x-sns-protocol";  // "http" or "https"
+inline constexpr std::string_view kEndpointArgument = "x-sns-endpoint";  // the URL
+inline constexpr std::string_view kPendingArgument = "x-sns-pending-confirmation";
+inline constexpr std::string_view kTokenArgument = "x-sns-token";  // the confirmation token
+
+// An http or https subscription is a binding from the topic to a durable queue of its own,
+// named by this prefix and the subscription's id: the queue holds what is still to be POSTed.
+// "amq." is a reserved prefix, so no client can declare, and so take, such a name.
+inline constexpr std::string_view kHttpQueuePrefix = "amq.sns.http.";
 
 // A subscription's attributes as its binding carries them.
 struct SubscriptionAttributes {
   bool raw = false;
   std::string filter_policy;                       // "" when none
   std::string filter_scope = "MessageAttributes";  // or "MessageBody"
+  std::string protocol = "sqs";                    // or "http", "https"
+  std::string endpoint;                            // http(s): the URL
+  bool pending = false;                            // http(s): not confirmed yet
+  std::string token;                               // http(s): the confirmation token
 
   core::Table to_arguments(const std::string& id) const {
     core::Table t;
@@ -40,6 +54,12 @@ struct SubscriptionAttributes {
     }
     if (!filter_policy.empty() || filter_scope != "MessageAttributes") {
       t.emplace_back(std::string(kFilterScopeArgument), core::Value::String(filter_scope));
+    }
+    if (protocol != "sqs") {
+      t.emplace_back(std::string(kProtocolArgument), core::Value::String(protocol));
+      t.emplace_back(std::string(kEndpointArgument), core::Value::String(endpoint));
+      t.emplace_back(std::string(kPendingArgument), core::Value::Bool(pending));
+      t.emplace_back(std::string(kTokenArgument), core::Value::String(token));
     }
     return t;
   }
@@ -52,6 +72,10 @@ struct SubscriptionAttributes {
     if (const std::string* s = core::find_string(arguments, kFilterScopeArgument)) {
       a.filter_scope = *s;
     }
+    if (const std::string* p = core::find_string(arguments, kProtocolArgument)) a.protocol = *p;
+    if (const std::string* e = core::find_string(arguments, kEndpointArgument)) a.endpoint = *e;
+    a.pending = core::find_bool(arguments, kPendingArgument).value_or(false);
+    if (const std::string* t = core::find_string(arguments, kTokenArgument)) a.token = *t;
     return a;
   }
   bool operator==(const SubscriptionAttributes&) const = default;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "aws/query_protocol.h"
+#include "sns/http_deliverer.h"
 #include "sns/query_input.h"
 #include "sns/service.h"
 #include "sns/subscription_arguments.h"
@@ -149,8 +150,21 @@ void Service::delete_topic(const CallPtr& call) {
   // Deleting a topic that does not exist succeeds, as in AWS.
   if (topic == nullptr || !is_topic(*topic)) return reply(*call, "");
   const uint64_t before = definitions_seq();
+  // The queues of its http(s) subscriptions go with it.
+  std::vector<std::string> http_queues;
+  for (const core::Binding* b : topic->bindings()) {
+    if (subscription_id(*b) != nullptr && b->queue() != nullptr &&
+        b->queue()->name().starts_with(kHttpQueuePrefix)) {
+      http_queues.push_back(b->queue()->name());
+    }
+  }
   core::Status s = vhost()->delete_exchange(name, false);
   if (!s.ok()) return fail(*call, internal_error(s.message()));
+  for (const std::string& queue : http_queues) {
+    if (deliverer_ != nullptr) deliverer_->detach(queue);
+    size_t dropped = 0;
+    (void)vhost()->delete_queue(queue, false, false, 0, dropped);
+  }
   attributes_.erase(name);
   tags_.erase(name);
   reply_when_durable(*call, before, "");

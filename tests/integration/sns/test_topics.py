@@ -114,8 +114,12 @@ def test_errors(sns, sqs):
         assert error_of(e) == ("InvalidParameter", 400), policy
         assert e.value.response["Error"]["Message"].startswith("Invalid parameter: FilterPolicy")
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        sns.subscribe(TopicArn=arn, Protocol="http", Endpoint="http://example.com/")
+        sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="someone@example.com")
     assert error_of(e) == ("InvalidParameter", 400)
+    for endpoint in ("not a url", "https://example.com/", "ftp://example.com/"):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sns.subscribe(TopicArn=arn, Protocol="http", Endpoint=endpoint)
+        assert error_of(e) == ("InvalidParameter", 400), endpoint
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn("no-such-queue"))
     assert error_of(e) == ("InvalidParameter", 400)

@@ -1,0 +1,184 @@
+#include "sns/http_deliverer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/shard.h"
+#include "sns/delivery_policy.h"
+#include "sns/envelope.h"
+#include "sns/notification_view.h"
+#include "sns/subscription_arguments.h"
+
+namespace polymq::sns {
+
+// The in-process subscriber of one subscription queue. Its POSTs hold it weakly: one that
+// completes after the subscriber went (unsubscribed, shutting down) settles nothing; the
+// lease then goes with the queue, or returns at the next start.
+class HttpDeliverer::Subscriber final : public core::Consumer,
+                                        public std::enable_shared_from_this<Subscriber> {
+ public:
+  Subscriber(HttpDeliverer& owner, core::QueueId queue, std::string name)
+      : owner_(owner), queue_(queue), name_(std::move(name)) {}
+
+  core::QueueId queue() const { return queue_; }
+  core::HolderId holder() const { return reinterpret_cast<uintptr_t>(this); }
+
+  bool ready() const override { return in_flight_ < owner_.options_.max_in_flight; }
+
+  void deliver(core::Queue& queue, core::Delivery delivery) override {
+    std::optional<Post> post = owner_.render(queue, *delivery.message);
+    // A stored endpoint that no longer parses (checked at Subscribe) is dropped too.
+    std::optional<Url> url = post ? parse_url(post->endpoint) : std::nullopt;
+    if (!url) {
+      // Settled after this call: the queue is dispatching to us now.
+      asio::post(owner_.io_, [weak = weak_from_this(), lease = delivery.lease] {
+        if (auto self = weak.lock()) {
+          self->owner_.broker_.shard().settle(self->queue_, lease, core::Shard::Settlement::kAck);
+        }
+      });
+      return;
+    }
+    ++in_flight_;
+    const uint32_t attempts = delivery.delivery_count + 1;
+    std::weak_ptr<Subscriber> weak = shared_from_this();
+    owner_.client_.post(*url, post->headers, std::move(post->body),
+                        [weak, lease = delivery.lease, attempts,
+                         endpoint = post->endpoint](const PostResult& result) {
+                          if (auto self = weak.lock()) {
+                            self->completed(lease, attempts, endpoint, result);
+                          }
+                        });
+  }
+
+  void cancelled_by_queue(core::Queue&) override { cancelled_ = true; }
+
+ private:
+  void completed(core::LeaseId lease, uint32_t attempts, const std::string& endpoint,
+                 const PostResult& result) {
+    --in_flight_;
+    if (cancelled_) return;
+    core::Shard& shard = owner_.broker_.shard();
+    if (result.ok()) {
+      shard.settle(queue_, lease, core::Shard::Settlement::kAck);
+    } else {
+      const std::string why =
+          result.status != 0 ? "HTTP status " + std::to_string(result.status) : result.error;
+      if (std::optional<std::chrono::milliseconds> delay = retry_delay(attempts)) {
+        spdlog::debug("SNS delivery to {} failed ({}), attempt {}; retrying in {} ms", endpoint,
+                      why, attempts, delay->count());
+        shard.settle(queue_, lease, core::Shard::Settlement::kRequeue, *delay);
+      } else {
+        spdlog::warn("SNS delivery to {} failed ({}) after {} attempts; message dropped", endpoint,
+                     why, attempts);
+        shard.settle(queue_, lease, core::Shard::Settlement::kAck);
+      }
+    }
+    shard.dispatch(queue_);  // a slot is free again
+  }
+
+  HttpDeliverer& owner_;
+  core::QueueId queue_;
+  std::string name_;
+  size_t in_flight_ = 0;
+  bool cancelled_ = false;
+};
+
+HttpDeliverer::HttpDeliverer(asio::io_context& io, core::Broker& broker, std::string vhost,
+                             HttpDeliveryOptions options)
+    : io_(io),
+      broker_(broker),
+      vhost_(std::move(vhost)),
+      options_(std::move(options)),
+      client_(io, options_.client) {}
+
+HttpDeliverer::~HttpDeliverer() {
+  for (const auto& [name, subscriber] : subscribers_) {
+    broker_.shard().unsubscribe(subscriber->queue(), subscriber.get());
+  }
+}
+
+void HttpDeliverer::start() {
+  core::VHost* vhost = broker_.find_vhost(vhost_);
+  if (vhost == nullptr) return;
+  std::vector<std::string> names;
+  for (const core::Queue* q : vhost->queues()) {
+    if (q->name().starts_with(kHttpQueuePrefix)) names.push_back(q->name());
+  }
+  for (const std::string& name : names) attach(name);
+}
+
+void HttpDeliverer::attach(const std::string& name) {
+  core::VHost* vhost = broker_.find_vhost(vhost_);
+  core::Queue* queue = vhost != nullptr ? vhost->find_queue(name) : nullptr;
+  if (queue == nullptr || subscribers_.contains(name)) return;
+  auto subscriber = std::make_shared<Subscriber>(*this, queue->id(), name);
+  core::ConsumerOptions options;
+  options.holder = subscriber->holder();
+  if (core::Status s = broker_.shard().subscribe(queue->id(), subscriber.get(), options); !s.ok()) {
+    spdlog::error("cannot deliver SNS subscription queue {}: {}", name, s.message());
+    return;
+  }
+  subscribers_.emplace(name, subscriber);
+  broker_.shard().dispatch(queue->id());
+}
+
+void HttpDeliverer::detach(const std::string& name) {
+  auto it = subscribers_.find(name);
+  if (it == subscribers_.end()) return;
+  broker_.shard().unsubscribe(it->second->queue(), it->second.get());
+  subscribers_.erase(it);
+}
+
+std::optional<HttpDeliverer::Post> HttpDeliverer::render(const core::Queue& queue,
+                                                         const core::Message& message) const {
+  const std::string* topic_arn = core::find_string(message.annotations, kTopicArnAnnotation);
+  core::VHost* vhost = broker_.find_vhost(vhost_);
+  if (topic_arn == nullptr || vhost == nullptr) return std::nullopt;
+  core::Exchange* topic = vhost->find_exchange(topic_arn->substr(topic_arn->rfind(':') + 1));
+  if (topic == nullptr) return std::nullopt;
+  const core::Binding* binding = nullptr;
+  for (const core::Binding* b : topic->bindings()) {
+    if (b->queue() == &queue && subscription_id(*b) != nullptr) binding = b;
+  }
+  if (binding == nullptr) return std::nullopt;  // unsubscribed meanwhile
+  const SubscriptionAttributes a = SubscriptionAttributes::from_arguments(binding->arguments);
+  const std::string subscription_arn = *topic_arn + ":" + *subscription_id(*binding);
+  const std::string* host = core::find_string(message.annotations, kHostAnnotation);
+  const std::string base =
+      "http://" + (host != nullptr && !host->empty() ? *host : std::string("localhost"));
+  const std::string message_id = message.properties.message_id.value_or("");
+  const std::string* type = core::find_string(message.annotations, kTypeAnnotation);
+  const bool confirmation = type != nullptr && *type == "SubscriptionConfirmation";
+  if (confirmation != a.pending) return std::nullopt;  // confirmed already, or not yet
+
+  Post post;
+  post.endpoint = a.endpoint;
+  post.headers = {
+      {"x-amz-sns-message-type", confirmation ? "SubscriptionConfirmation" : "Notification"},
+      {"x-amz-sns-message-id", message_id},
+      {"x-amz-sns-topic-arn", *topic_arn},
+  };
+  if (confirmation) {
+    Confirmation c;
+    c.message_id = message_id;
+    c.token = a.token;
+    c.topic_arn = *topic_arn;
+    c.subscribe_url =
+        base + "/?Action=ConfirmSubscription&TopicArn=" + *topic_arn + "&Token=" + a.token;
+    c.timestamp_ms = message.timestamp_ms.value_or(0);
+    c.signing_cert_url = base + "/SimpleNotificationService-polymq.pem";
+    post.body = render_confirmation(c);
+  } else {
+    post.headers.emplace_back("x-amz-sns-subscription-arn", subscription_arn);
+    if (a.raw) {
+      post.headers.emplace_back("x-amz-sns-rawdelivery", "true");
+      post.body = std::string(message.body.view());
+    } else {
+      post.body = render_envelope(notification_of(message, *topic_arn, subscription_arn, base));
+    }
+  }
+  post.headers.emplace_back("Content-Type", "text/plain; charset=UTF-8");
+  post.headers.emplace_back("User-Agent", "Amazon Simple Notification Service Agent");
+  return post;
+}
+
+}  // namespace polymq::sns

@@ -1,0 +1,67 @@
+// Delivers SNS messages to http and https subscriptions. Each such subscription has a durable
+// queue of its own (kHttpQueuePrefix + its id, bound to the topic's exchange like an sqs
+// subscription's queue), which holds its SubscriptionConfirmation and the publishes still to
+// be POSTed, so they survive a restart. The deliverer consumes every such queue as an
+// in-process subscriber: a message is POSTed to the endpoint (at most kMaxInFlight at once
+// per subscription) and acknowledged on a 2xx answer; otherwise it is requeued with the delay
+// sns/delivery_policy.h says, or dropped past its last attempt (with a warning).
+//
+// What is POSTed is decided at delivery time from the subscription's binding: the
+// confirmation while it is pending (dropped once it is confirmed), the JSON envelope or, with
+// RawMessageDelivery, the message itself; a message whose subscription is gone is dropped.
+//
+// REQUIRES: every call on the broker's event loop thread, which runs `io`.
+#pragma once
+
+#include <asio.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/broker.h"
+#include "sns/http_post.h"
+
+namespace polymq::sns {
+
+inline constexpr std::string_view kTypeAnnotation = "sns.Type";  // "SubscriptionConfirmation"
+inline constexpr std::string_view kHostAnnotation = "sns.Host";  // the SNS endpoint's host
+
+struct HttpDeliveryOptions {
+  HttpClientOptions client;
+  size_t max_in_flight = 4;  // per subscription
+};
+
+class HttpDeliverer {
+ public:
+  HttpDeliverer(asio::io_context& io, core::Broker& broker, std::string vhost,
+                HttpDeliveryOptions options);
+  ~HttpDeliverer();
+  HttpDeliverer(const HttpDeliverer&) = delete;
+  HttpDeliverer& operator=(const HttpDeliverer&) = delete;
+
+  // Consumes every subscription queue of the vhost (after the definitions are restored).
+  void start();
+  // Starts and stops consuming one subscription queue.
+  void attach(const std::string& queue);
+  void detach(const std::string& queue);
+
+  struct Post {
+    HttpClient::Headers headers;
+    std::string body;
+    std::string endpoint;
+  };
+  // What to POST for `message` taken from `queue`; nullopt when it is to be dropped.
+  std::optional<Post> render(const core::Queue& queue, const core::Message& message) const;
+
+ private:
+  class Subscriber;
+
+  asio::io_context& io_;
+  core::Broker& broker_;
+  std::string vhost_;
+  HttpDeliveryOptions options_;
+  HttpClient client_;
+  std::map<std::string, std::shared_ptr<Subscriber>> subscribers_;
+};
+
+}  // namespace polymq::sns
