@@ -667,7 +667,6 @@ void Channel::release() {
   pending_body_ = core::BodyBuilder();
 }
 
-
 void Channel::describe(core::ChannelView& out) const {
   out.number = id_;
   out.state = state_ == State::kOpen ? "running" : "closing";

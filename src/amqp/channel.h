@@ -18,8 +18,8 @@
 #include "amqp/direct_reply_to.h"
 #include "core/connections.h"
 #include "core/consumer.h"
-#include "core/message_counters.h"
 #include "core/id_window.h"
+#include "core/message_counters.h"
 #include "core/publisher.h"
 #include "core/queue.h"
 #include "core/shard.h"
@@ -203,7 +203,7 @@ class Channel final : public core::Publisher::Listener {
                                                        const core::Delivery& delivery);
 
   Session& session_;
-  core::Shard& shard_;                 // the operations on queues
+  core::Shard& shard_;               // the operations on queues
   core::MessageCounters& counters_;  // the broker's, for the metrics
   uint16_t id_;
   core::HolderId holder_;  // the leases of this channel's deliveries

@@ -155,8 +155,9 @@ void Session::describe(core::ConnectionView& out, bool with_channels) const {
   out.channels.clear();
   if (!with_channels) return;
   for (const auto& [id, channel] : channels_) channel->describe(out.channels.emplace_back());
-  std::sort(out.channels.begin(), out.channels.end(),
-            [](const core::ChannelView& a, const core::ChannelView& b) { return a.number < b.number; });
+  std::sort(
+      out.channels.begin(), out.channels.end(),
+      [](const core::ChannelView& a, const core::ChannelView& b) { return a.number < b.number; });
 }
 
 void Session::close_by_operator(const std::string& reason) {
@@ -226,8 +227,8 @@ size_t Session::on_read(const uint8_t* data, size_t size) {
     if (result == FrameParse::kNeedMore) {
       if (size - pos >= kFrameHeaderSize) {
         const uint8_t* h = data + pos;
-        const size_t total = (size_t{h[3]} << 24 | size_t{h[4]} << 16 | size_t{h[5]} << 8 | h[6]) +
-                             kFrameOverhead;
+        const size_t total =
+            (size_t{h[3]} << 24 | size_t{h[4]} << 16 | size_t{h[5]} << 8 | h[6]) + kFrameOverhead;
         if (total >= kOwnBlockFrameSize) connection_.expect_input(total);
       }
       break;

@@ -68,7 +68,10 @@ class LiveConnection {
 
 class ConnectionRegistry {
  public:
-  void add(LiveConnection* connection) { live_.emplace(++next_id_, connection), ids_[connection] = next_id_; }
+  void add(LiveConnection* connection) {
+    live_.emplace(++next_id_, connection);
+    ids_[connection] = next_id_;
+  }
   void remove(LiveConnection* connection) {
     auto it = ids_.find(connection);
     if (it == ids_.end()) return;

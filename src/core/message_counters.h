@@ -13,8 +13,8 @@ namespace polymq::core {
 
 struct MessageCounters {
   // Publishes
-  uint64_t published = 0;           // messages received from publishers (routed or not)
-  uint64_t confirmed = 0;           // publisher confirms sent (acks and nacks, per message)
+  uint64_t published = 0;            // messages received from publishers (routed or not)
+  uint64_t confirmed = 0;            // publisher confirms sent (acks and nacks, per message)
   uint64_t unroutable_returned = 0;  // mandatory publishes returned (basic.return)
   uint64_t unroutable_dropped = 0;   // publishes routed nowhere and dropped
   // Deliveries to subscribers

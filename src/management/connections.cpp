@@ -214,7 +214,8 @@ void Service::connections(const CallPtr& call) {
   const Call& c = *call;
   const bool by_vhost = c.path[0] == "vhosts";
   if (by_vhost) {
-    if (c.request.method != "GET") return send(c, error(405, "method_not_allowed", c.request.method));
+    if (c.request.method != "GET")
+      return send(c, error(405, "method_not_allowed", c.request.method));
     if (vhost_at(c, 1) == nullptr) return;
     rapidjson::StringBuffer b;
     JsonWriter w(b);
@@ -226,7 +227,8 @@ void Service::connections(const CallPtr& call) {
     return send_list(c, text(b));
   }
   if (c.path.size() == 1) {
-    if (c.request.method != "GET") return send(c, error(405, "method_not_allowed", c.request.method));
+    if (c.request.method != "GET")
+      return send(c, error(405, "method_not_allowed", c.request.method));
     rapidjson::StringBuffer b;
     JsonWriter w(b);
     w.StartArray();
@@ -243,11 +245,13 @@ void Service::connections(const CallPtr& call) {
   std::optional<Described> d = find_connection(broker_, c, c.path[1], channels);
   if (!d) return send(c, not_found());
   if (channels) {
-    if (c.request.method != "GET") return send(c, error(405, "method_not_allowed", c.request.method));
+    if (c.request.method != "GET")
+      return send(c, error(405, "method_not_allowed", c.request.method));
     rapidjson::StringBuffer b;
     JsonWriter w(b);
     w.StartArray();
-    for (const core::ChannelView& ch : d->view.channels) write_channel(w, *d, ch, config_.node_name);
+    for (const core::ChannelView& ch : d->view.channels)
+      write_channel(w, *d, ch, config_.node_name);
     w.EndArray();
     return send_list(c, text(b));
   }

@@ -131,7 +131,7 @@ void Service::broker_metrics(PrometheusText& out, bool /*per_object*/) const {
               "Total number of times basic.get operations fetched no message", n.get_empty);
 
   // The process and its resources.
-  const core::ResourceAlarms& alarms = const_cast<core::Broker&>(broker_).alarms();
+  const core::ResourceAlarms& alarms = broker_.alarms();
   out.gauge("rabbitmq_process_resident_memory_bytes", "Memory used in bytes",
             resident_memory_bytes());
   out.gauge("rabbitmq_resident_memory_limit_bytes",
@@ -142,12 +142,12 @@ void Service::broker_metrics(PrometheusText& out, bool /*per_object*/) const {
             broker_.message_memory());
   out.gauge("rabbitmq_disk_space_available_bytes", "Disk space available in bytes",
             alarms.disk_free());
-  out.gauge("rabbitmq_disk_space_available_limit_bytes",
-            "Free disk space low watermark in bytes", alarms.disk_free_limit());
+  out.gauge("rabbitmq_disk_space_available_limit_bytes", "Free disk space low watermark in bytes",
+            alarms.disk_free_limit());
   out.gauge("rabbitmq_alarms_memory_used_watermark",
-            "is 1 if VM memory watermark alarm is in effect", alarms.memory_alarm() ? 1 : 0);
+            "is 1 if VM memory watermark alarm is in effect", alarms.memory_alarm() ? 1u : 0u);
   out.gauge("rabbitmq_alarms_free_disk_space_watermark",
-            "is 1 if free disk space watermark alarm is in effect", alarms.disk_alarm() ? 1 : 0);
+            "is 1 if free disk space watermark alarm is in effect", alarms.disk_alarm() ? 1u : 0u);
   out.gauge("rabbitmq_alarms_file_descriptor_limit",
             "is 1 if file descriptor limit alarm is in effect (never in PolyMQ)", 0);
   out.gauge("rabbitmq_process_open_fds", "Open file descriptors", open_fds());
@@ -178,7 +178,8 @@ void Service::queue_metrics(PrometheusText& out, bool per_object) const {
       return;
     }
     for (const core::Queue* q : queues) {
-      out.sample(name, static_cast<uint64_t>(value(*q)), {{"vhost", q->vhost()}, {"queue", q->name()}});
+      out.sample(name, static_cast<uint64_t>(value(*q)),
+                 {{"vhost", q->vhost()}, {"queue", q->name()}});
     }
   };
   queue_family("rabbitmq_queue_messages_ready", "Messages ready to be delivered to consumers",
@@ -186,8 +187,9 @@ void Service::queue_metrics(PrometheusText& out, bool per_object) const {
   queue_family("rabbitmq_queue_messages_unacked",
                "Messages delivered to consumers but not yet acknowledged",
                [](const core::Queue& q) { return uint64_t{q.unacked_count()}; });
-  queue_family("rabbitmq_queue_messages", "Sum of ready and unacknowledged messages - total queue depth",
-               [](const core::Queue& q) { return uint64_t{q.message_count() + q.unacked_count()}; });
+  queue_family(
+      "rabbitmq_queue_messages", "Sum of ready and unacknowledged messages - total queue depth",
+      [](const core::Queue& q) { return uint64_t{q.message_count() + q.unacked_count()}; });
   queue_family("rabbitmq_queue_consumers", "Consumers on a queue",
                [](const core::Queue& q) { return uint64_t{q.consumer_count()}; });
   queue_family("rabbitmq_queue_process_memory_bytes",

@@ -29,12 +29,12 @@ struct Histogram {
 };
 
 struct SyncStats {
-  uint64_t rounds = 0;          // rounds run (some only write index files)
-  uint64_t syncs = 0;           // fdatasync calls (one per log with new records per round)
-  uint64_t failed_rounds = 0;   // rounds in which a write or sync failed
+  uint64_t rounds = 0;         // rounds run (some only write index files)
+  uint64_t syncs = 0;          // fdatasync calls (one per log with new records per round)
+  uint64_t failed_rounds = 0;  // rounds in which a write or sync failed
   // Of the rounds that called fdatasync: their wall time in seconds, and
-  Histogram<12> round_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                               0.1, 0.25, 1.0}};
+  Histogram<12> round_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0}};
   // how many logs they synced together (the group commit's batch).
   Histogram<9> round_logs{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
 };
