@@ -43,11 +43,17 @@ void ChannelConsumer::cancelled_by_queue(core::Queue& /*queue*/) {
 Channel::Channel(Session& session, uint16_t id)
     : session_(session),
       shard_(session.broker().shard()),
+      counters_(session.broker().counters()),
       id_(id),
       holder_(session.broker().next_owner_id()),
-      publisher_(session.broker().commits(), *this) {}
+      publisher_(session.broker().commits(), *this) {
+  ++counters_.channels_opened;
+}
 
-Channel::~Channel() { release(); }
+Channel::~Channel() {
+  release();
+  ++counters_.channels_closed;
+}
 
 std::string& Channel::session_output() { return session_.output(); }
 
@@ -143,6 +149,9 @@ AmqpStatus Channel::on(const spec::BasicConsume& m) {
   }
   auto consumer =
       std::make_shared<ChannelConsumer>(*this, tag, queue->id(), m.no_ack, consumer_prefetch_);
+  consumer->queue_name = queue->name();
+  consumer->exclusive = m.exclusive;
+  consumer->arguments = m.arguments;
   core::ConsumerOptions options;
   options.holder = holder_;
   options.auto_settle = m.no_ack;
@@ -329,6 +338,8 @@ AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mand
                                              bcc.empty() ? nullptr : &bcc, track);
   if (!r.status.ok())
     return AmqpStatus::From(r.status, spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
+  ++counters_.published;
+  if (!r.routed) ++(mandatory ? counters_.unroutable_returned : counters_.unroutable_dropped);
   if (!r.routed && mandatory) {
     spec::BasicReturn ret;
     ret.reply_code = spec::kNoRoute;
@@ -351,6 +362,7 @@ void Channel::publishes_completed() {
 void Channel::flush_confirms() {
   if (!confirm_mode_ || state_ != State::kOpen) return;
   publisher_.drain([&](uint64_t first, uint64_t last, bool ok) {
+    counters_.confirmed += last - first + 1;
     if (ok) {
       spec::BasicAck ack;
       ack.delivery_tag = last;
@@ -476,7 +488,12 @@ void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::Deliv
   send_content(spec::kClassBasic, m, delivery_count_header(queue, delivery));
   session_.flush_soon();
   if (fair_dispatch_ && round_credit_ > 0) --round_credit_;
-  if (delivery.lease == 0) return;  // no-ack: settled as it was handed out
+  if (delivery.redelivered()) ++counters_.redelivered;
+  if (delivery.lease == 0) {  // no-ack: settled as it was handed out
+    ++counters_.delivered_auto_ack;
+    return;
+  }
+  ++counters_.delivered_ack;
   ++consumer.unacked;
   ++consumer_unacked_;
   auto it = consumers_.find(consumer.tag());
@@ -502,9 +519,12 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   receive.holder = holder_;
   receive.auto_settle = m.no_ack;
   if (!queue->receive(delivery, receive)) {
+    ++counters_.get_empty;
     send(spec::BasicGetEmpty{});
     return AmqpStatus::Ok();
   }
+  ++(m.no_ack ? counters_.get_auto_ack : counters_.get_ack);
+  if (delivery.redelivered()) ++counters_.redelivered;
   const uint64_t tag = next_delivery_tag_++;
   spec::BasicGetOk ok;
   ok.delivery_tag = tag;
@@ -522,6 +542,7 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
 }
 
 void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
+  ++(ack ? counters_.acked : counters_.rejected);
   if (entry.consumer && entry.consumer->unacked > 0) --entry.consumer->unacked;
   if (entry.consumer && consumer_unacked_ > 0) --consumer_unacked_;
   // A lease the queue no longer holds (the queue was deleted) settles as a no-op.
@@ -664,6 +685,27 @@ void Channel::release() {
   // The content stage is left as it is: frames of a publish in flight keep arriving.
   pending_message_.reset();
   pending_body_ = core::BodyBuilder();
+}
+
+void Channel::describe(core::ChannelView& out) const {
+  out.number = id_;
+  out.state = state_ == State::kOpen ? "running" : "closing";
+  out.prefetch_count = consumer_prefetch_;
+  out.global_prefetch_count = channel_prefetch_;
+  out.unacked = unacked_.size();
+  out.uncommitted = tx_publishes_.size() + tx_settles_.size();
+  out.confirm = confirm_mode_;
+  out.transactional = tx_mode_;
+  out.consumers.clear();
+  for (const auto& [tag, consumer] : consumers_) {
+    core::ConsumerView& c = out.consumers.emplace_back();
+    c.queue = consumer->queue_name;
+    c.tag = tag;
+    c.ack_required = !consumer->no_ack();
+    c.exclusive = consumer->exclusive;
+    c.prefetch_count = consumer->prefetch();
+    c.arguments = consumer->arguments;
+  }
 }
 
 }  // namespace polymq::amqp

@@ -16,8 +16,10 @@
 #include "amqp/codec/frame.h"
 #include "amqp/codec/generated/amqp_spec.h"
 #include "amqp/direct_reply_to.h"
+#include "core/connections.h"
 #include "core/consumer.h"
 #include "core/id_window.h"
+#include "core/message_counters.h"
 #include "core/permissions.h"
 #include "core/publisher.h"
 #include "core/queue.h"
@@ -46,7 +48,12 @@ class ChannelConsumer final : public core::Consumer {
   const std::string& tag() const { return tag_; }
   core::QueueId queue() const { return queue_; }
   bool no_ack() const { return no_ack_; }
+  uint32_t prefetch() const { return prefetch_; }
   uint32_t unacked = 0;
+  // What the management API lists (core::ConsumerView): the basic.consume as it was asked.
+  std::string queue_name;
+  bool exclusive = false;
+  core::Table arguments;
 
  private:
   Channel& channel_;
@@ -95,6 +102,9 @@ class Channel final : public core::Publisher::Listener {
 
   // --- used by another channel: a reply to this channel's reply address ---
   void deliver_reply(const core::Message& message);
+
+  // The channel as the management API lists it.
+  void describe(core::ChannelView& out) const;
 
  private:
   // A delivery tag names a lease in a queue.
@@ -202,7 +212,8 @@ class Channel final : public core::Publisher::Listener {
                                                        const core::Delivery& delivery);
 
   Session& session_;
-  core::Shard& shard_;  // the operations on queues
+  core::Shard& shard_;               // the operations on queues
+  core::MessageCounters& counters_;  // the broker's, for the metrics
   uint16_t id_;
   core::HolderId holder_;  // the leases of this channel's deliveries
   State state_ = State::kOpen;

@@ -110,9 +110,67 @@ Session::Session(core::Broker& broker, net::Connection& connection, const Sessio
       frame_max_(kFrameMinSize),
       created_(net::Clock::now()),
       last_received_(created_),
-      last_heartbeat_sent_(created_) {}
+      last_heartbeat_sent_(created_) {
+  connected_at_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  broker_.connections().add(this);
+  registered_ = true;
+  ++broker_.counters().connections_opened;
+}
 
-Session::~Session() = default;
+Session::~Session() {
+  if (registered_) broker_.connections().remove(this);
+}
+
+void Session::describe(core::ConnectionView& out, bool with_channels) const {
+  out.protocol = "AMQP 0-9-1";
+  out.user = user_;
+  out.vhost = vhost_ != nullptr ? vhost_->name() : "";
+  out.peer_host = connection_.peer_host();
+  out.peer_port = connection_.peer_port();
+  out.host = connection_.local_host();
+  out.port = connection_.local_port();
+  out.connected_at_ms = connected_at_ms_;
+  switch (state_) {
+    case State::kRunning:
+      out.state = blocked_ ? "blocked" : "running";
+      break;
+    case State::kClosing:
+    case State::kClosed:
+      out.state = "closing";
+      break;
+    default:
+      out.state = "starting";
+  }
+  out.client_properties = client_properties_;
+  out.recv_oct = connection_.bytes_received();
+  out.send_oct = connection_.bytes_sent();
+  out.recv_cnt = connection_.reads();
+  out.send_cnt = connection_.writes();
+  out.channel_max = channel_max_;
+  out.frame_max = frame_max_;
+  out.heartbeat_s = heartbeat_;
+  out.channel_count = channels_.size();
+  out.channels.clear();
+  if (!with_channels) return;
+  for (const auto& [id, channel] : channels_) channel->describe(out.channels.emplace_back());
+  std::sort(
+      out.channels.begin(), out.channels.end(),
+      [](const core::ChannelView& a, const core::ChannelView& b) { return a.number < b.number; });
+}
+
+void Session::close_by_operator(const std::string& reason) {
+  if (state_ == State::kRunning) {
+    close_connection(AmqpStatus(spec::kConnectionForced, reason));
+    return;
+  }
+  if (state_ != State::kClosing && state_ != State::kClosed) {
+    // Still in the handshake: nothing to say goodbye with.
+    state_ = State::kClosed;
+    connection_.close();
+  }
+}
 
 template <class M>
 void Session::send(uint16_t channel, const M& method) {
@@ -424,6 +482,7 @@ AmqpStatus Session::handle_connection_method(const spec::Method& method, const F
 }
 
 AmqpStatus Session::on_start_ok(const spec::ConnectionStartOk& m) {
+  client_properties_ = m.client_properties;
   cancel_notify_ = capability(m.client_properties, "consumer_cancel_notify");
   blocked_capability_ = capability(m.client_properties, "connection.blocked");
   auth_failure_close_ = capability(m.client_properties, "authentication_failure_close");
@@ -681,6 +740,11 @@ void Session::on_shutdown() {
 
 void Session::on_closed() {
   state_ = State::kClosed;
+  if (registered_) {
+    broker_.connections().remove(this);
+    registered_ = false;
+    ++broker_.counters().connections_closed;
+  }
   if (alarm_listener_ != 0) broker_.alarms().remove_listener(alarm_listener_);
   alarm_listener_ = 0;
   blocked_ = false;

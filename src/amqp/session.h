@@ -44,7 +44,7 @@ struct SessionConfig {
   ReplyChannels* reply_channels = nullptr;
 };
 
-class Session final : public net::Handler {
+class Session final : public net::Handler, private core::LiveConnection {
  public:
   Session(core::Broker& broker, net::Connection& connection, const SessionConfig& config);
   ~Session() override;
@@ -54,6 +54,10 @@ class Session final : public net::Handler {
   void on_output_drained() override;
   void on_shutdown() override;
   void on_closed() override;
+
+  // core::LiveConnection: the connection as the management API lists and closes it.
+  void describe(core::ConnectionView& out, bool with_channels) const override;
+  void close_by_operator(const std::string& reason) override;
 
   // --- used by channels ---
   std::string& output() { return connection_.output(); }
@@ -130,6 +134,9 @@ class Session final : public net::Handler {
   core::OwnerId owner_id_;
   std::string user_;
   core::GrantPtr grant_;
+  core::Table client_properties_;  // from connection.start-ok, for the management API
+  int64_t connected_at_ms_;        // wall clock
+  bool registered_ = false;        // in broker_.connections()
 
   uint16_t channel_max_;
   uint32_t frame_max_;

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/connections.h"
+#include "core/message_counters.h"
 #include "core/permissions.h"
 #include "core/resource_alarms.h"
 #include "core/shard.h"
@@ -71,6 +73,12 @@ class Broker {
   // Connections that own exclusive queues are identified by ids unique for the process.
   uint64_t next_owner_id() { return ++owner_ids_; }
 
+  // What happened to messages since start (core/message_counters.h), for the metrics.
+  MessageCounters& counters() { return counters_; }
+  const MessageCounters& counters() const { return counters_; }
+  // The open client connections of every front-end (core/connections.h).
+  ConnectionRegistry& connections() { return connections_; }
+
  private:
   Limits limits_;
   Shard shard_;  // before the vhosts, which register their queues in it
@@ -83,6 +91,8 @@ class Broker {
   VHostHooks retired_hooks_;  // hooks_ without the definitions log and the queue stores
   std::vector<std::unique_ptr<VHost>> retired_;
   uint64_t owner_ids_ = 0;
+  MessageCounters counters_;
+  ConnectionRegistry connections_;
   ResourceAlarms alarms_;  // last: its probe reads the vhosts
 };
 

@@ -92,6 +92,11 @@ void Service::handle(http::Request request, http::Responder responder) {
   call->request = std::move(request);
   const http::Request& req = call->request;
 
+  // Prometheus scrapes without credentials, as RabbitMQ's prometheus plugin serves them.
+  if (req.path() == "/metrics" || req.path() == "/metrics/per-object") {
+    return metrics(*call, req.path() == "/metrics/per-object");
+  }
+
   // Who asks: basic authentication against the broker's users, loopback-only users (guest)
   // from loopback only, as for AMQP.
   const std::optional<std::string_view> header = req.headers.find("Authorization");
@@ -140,8 +145,16 @@ void Service::dispatch(const CallPtr& call) {
       {"definitions", &Service::definitions},
       {"aliveness-test", &Service::aliveness_test},
       {"health", &Service::alarms_check},
+      {"connections", &Service::connections},
+      {"channels", &Service::channels},
+      {"consumers", &Service::consumers},
   };
   if (call->path.empty()) return send(*call, not_found());
+  // A vhost's connections and channels: /api/vhosts/{vhost}/connections, .../channels.
+  if (call->path[0] == "vhosts" && call->path.size() == 3) {
+    if (call->path[2] == "connections") return connections(call);
+    if (call->path[2] == "channels") return channels(call);
+  }
   auto it = kHandlers.find(call->path[0]);
   if (it == kHandlers.end()) return send(*call, not_found());
   (this->*(it->second))(call);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -29,6 +30,7 @@
 #include "http/form.h"
 #include "http/service.h"
 #include "management/auth.h"
+#include "management/prometheus_text.h"
 
 namespace polymq::management {
 
@@ -42,6 +44,9 @@ struct ServiceConfig {
   // The broker's listeners, for /api/overview: protocol name and port (0: off).
   std::vector<std::pair<std::string, uint16_t>> listeners;
   std::string bind_address;
+  // Writes the metrics of what this layer does not see (storage's group commit, the AWS
+  // endpoint's requests) into /metrics; empty: none.
+  std::function<void(PrometheusText&)> more_metrics;
 };
 
 struct JsonBody;  // json_body.h
@@ -95,6 +100,16 @@ class Service final : public http::Service, private core::Publisher::Listener {
   core::VHost* vhost_at(const Call& call, size_t index);
   // The call's body as a JSON object, or false after answering 400.
   bool parse_body(const Call& call, JsonBody& out);
+
+  // --- Prometheus metrics, without authentication (metrics.cpp) ---
+  void metrics(const Call& call, bool per_object);
+  void broker_metrics(PrometheusText& out, bool per_object) const;
+  void queue_metrics(PrometheusText& out, bool per_object) const;
+
+  // --- connections, channels, consumers (connections.cpp) ---
+  void connections(const CallPtr& call);
+  void channels(const CallPtr& call);
+  void consumers(const CallPtr& call);
 
   // --- the broker (overview.cpp) ---
   void overview(const CallPtr& call);

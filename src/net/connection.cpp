@@ -41,6 +41,17 @@ Connection::Connection(asio::ip::tcp::socket socket, uint64_t id)
       address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
     }
     remote_loopback_ = address.is_loopback();
+    peer_host_ = address.to_string();
+    peer_port_ = endpoint.port();
+  }
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) {
+    auto address = local.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    local_host_ = address.to_string();
+    local_port_ = local.port();
   }
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   // read_some() after a readiness wait must not block the loop.
@@ -108,6 +119,8 @@ void Connection::on_readable(const asio::error_code& ec) {
     on_read_done(read_ec, 0);
     return;
   }
+  bytes_received_ += n;
+  ++reads_;
   if (closing_) {
     read_some();  // lingering close: discard, see on_read_done
     return;
@@ -160,6 +173,8 @@ void Connection::on_read_done(const asio::error_code& ec, size_t n) {
     read_some();
     return;
   }
+  bytes_received_ += n;
+  ++reads_;
   in_size_ += n;
   consume_buffered();
   flush();
@@ -256,6 +271,8 @@ void Connection::on_write_done(const asio::error_code& ec, size_t written) {
     finish_close();
     return;
   }
+  bytes_sent_ += written;
+  ++writes_;
   out_.consume(written);
   if (was_congested_ && pending_output() < kOutputLowWatermark) {
     was_congested_ = false;

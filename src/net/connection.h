@@ -93,6 +93,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool remote_is_loopback() const { return remote_loopback_; }
   const std::string& remote_address() const { return remote_address_; }
+  // The two ends, addresses without brackets or port (IPv4-mapped ones as IPv4).
+  const std::string& peer_host() const { return peer_host_; }
+  uint16_t peer_port() const { return peer_port_; }
+  const std::string& local_host() const { return local_host_; }
+  uint16_t local_port() const { return local_port_; }
+  // Traffic since the connection opened: bytes and the read / write syscalls that moved them.
+  uint64_t bytes_received() const { return bytes_received_; }
+  uint64_t bytes_sent() const { return bytes_sent_; }
+  uint64_t reads() const { return reads_; }
+  uint64_t writes() const { return writes_; }
   Handler* handler() { return handler_.get(); }
   // Called once, after on_closed, so the owner can forget the connection.
   void set_on_finished(std::function<void(Connection&)> fn) { on_finished_ = std::move(fn); }
@@ -125,6 +135,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::function<void(Connection&)> on_finished_;
   std::string remote_address_;
   bool remote_loopback_ = false;
+  std::string peer_host_;
+  uint16_t peer_port_ = 0;
+  std::string local_host_;
+  uint16_t local_port_ = 0;
+  uint64_t bytes_received_ = 0;
+  uint64_t bytes_sent_ = 0;
+  uint64_t reads_ = 0;
+  uint64_t writes_ = 0;
 
   // Unconsumed input (a partial frame): in_[0, in_size_) of a block of in_capacity_ bytes,
   // shared with handlers that keep frames (share_input). A shared block is only read from.

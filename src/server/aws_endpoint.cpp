@@ -15,7 +15,9 @@ bool AwsEndpoint::for_sns(const http::Request& request) const {
 }
 
 void AwsEndpoint::handle(http::Request request, http::Responder responder) {
-  http::Service& to = for_sns(request) ? sns_ : sqs_;
+  const bool sns = for_sns(request);
+  ++(sns ? sns_requests_ : sqs_requests_);
+  http::Service& to = sns ? sns_ : sqs_;
   to.handle(std::move(request), std::move(responder));
 }
 

@@ -7,6 +7,7 @@
 // answer is then the error the client gets.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -26,10 +27,16 @@ class AwsEndpoint final : public http::Service {
   // Which service gets `request`: true for SNS.
   bool for_sns(const http::Request& request) const;
 
+  // Requests handed to each service since start, for the metrics (loop thread only).
+  uint64_t sqs_requests() const { return sqs_requests_; }
+  uint64_t sns_requests() const { return sns_requests_; }
+
  private:
   http::Service& sqs_;
   http::Service& sns_;
   ActionTest is_sns_action_;
+  uint64_t sqs_requests_ = 0;
+  uint64_t sns_requests_ = 0;
 };
 
 }  // namespace polymq::server

@@ -22,6 +22,7 @@
 #include "server/kafka_cluster_id.h"
 #include "server/kafka_producer_ids.h"
 #include "server/resource_monitor.h"
+#include "server/server_metrics.h"
 #include "server/stream_retention.h"
 #include "sns/binding_filters.h"
 #include "sns/http_deliverer.h"
@@ -251,6 +252,10 @@ int main(int argc, char** argv) {
                                  {"kafka", config->kafka_port},
                                  {"sqs", config->sqs_port},
                                  {"http", config->management_port}};
+  management_config.more_metrics = [&committer, &aws_endpoint](management::PrometheusText& out) {
+    server::write_storage_metrics(out, committer.stats());
+    server::write_aws_metrics(out, aws_endpoint);
+  };
   management::Service management_service(broker, management_config);
   http::SessionConfig management_sessions;
   management_sessions.limits.max_body_bytes = management::kMaxBodyBytes;

@@ -153,11 +153,7 @@ void GroupCommitter::syncing_thread() {
       if (stop_) return;
       batch = std::move(work_);
     }
-    for (size_t i = 0; i < batch.tickets.size(); ++i) {
-      if (batch.results[i].ok()) {
-        batch.results[i] = batch.tickets[i].run(policy_ != SyncPolicy::kNever);
-      }
-    }
+    run_batch(batch);
     auto done = std::make_shared<Batch>(std::move(batch));
     {
       std::lock_guard lock(mu_);
@@ -166,6 +162,18 @@ void GroupCommitter::syncing_thread() {
     cv_.notify_all();
     post_(0, [this, done] { finish_round(std::move(*done)); });
   }
+}
+
+void GroupCommitter::run_batch(Batch& batch) const {
+  const bool durable = policy_ != SyncPolicy::kNever;
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < batch.tickets.size(); ++i) {
+    if (!batch.results[i].ok()) continue;
+    batch.results[i] = batch.tickets[i].run(durable);
+    if (durable && batch.tickets[i].syncs_records()) ++batch.syncs;
+  }
+  batch.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  batch.ran = true;
 }
 
 void GroupCommitter::finish_round(Batch batch) {
@@ -185,6 +193,15 @@ void GroupCommitter::finish_round(Batch batch) {
     if (!m.log->end_sync(batch.tickets[i], batch.results[i]).ok()) {
       failed[m.participant] = true;
       all_ok = false;
+    }
+  }
+  if (batch.ran) {
+    ++stats_.rounds;
+    stats_.syncs += batch.syncs;
+    if (!all_ok) ++stats_.failed_rounds;
+    if (batch.syncs > 0) {
+      stats_.round_seconds.observe(batch.seconds);
+      stats_.round_logs.observe(static_cast<double>(batch.syncs));
     }
   }
   std::vector<SyncParticipant*> participants;
@@ -224,9 +241,7 @@ void GroupCommitter::flush_now() {
       p->begin_round(*this);
     }
     Batch batch = std::move(forming_);
-    for (size_t i = 0; i < batch.tickets.size(); ++i) {
-      if (batch.results[i].ok()) batch.results[i] = batch.tickets[i].run(policy_ != SyncPolicy::kNever);
-    }
+    run_batch(batch);
     finish_round(std::move(batch));
   }
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "storage/log.h"
+#include "storage/sync_stats.h"
 
 namespace polymq::storage {
 
@@ -85,6 +86,9 @@ class GroupCommitter {
   // For shutdown: runs rounds on the calling thread until nothing is dirty.
   void flush_now();
 
+  // What the rounds did so far (storage/sync_stats.h). Owner thread only.
+  const SyncStats& stats() const { return stats_; }
+
  private:
   // A log in the round in flight, by index into the tickets sent to the syncing thread.
   // forget() clears both pointers when the participant goes away mid-round.
@@ -95,7 +99,13 @@ class GroupCommitter {
   struct Batch {
     std::vector<SyncTicket> tickets;
     std::vector<Status> results;
+    // Measured where the tickets run, added to stats_ by finish_round.
+    double seconds = 0;
+    uint64_t syncs = 0;
+    bool ran = false;
   };
+  // Runs the batch's tickets (on the syncing thread, or the owner's in flush_now).
+  void run_batch(Batch& batch) const;
 
   void schedule();
   void start_round();
@@ -119,6 +129,7 @@ class GroupCommitter {
   uint64_t started_ = 0;
   uint64_t completed_ = 0;
   int64_t last_start_ms_ = 0;
+  SyncStats stats_;
 
   // Shared with the syncing thread.
   std::mutex mu_;

@@ -97,6 +97,8 @@ class SyncTicket {
   Status run(bool durable = true) const;
   // Whether run() has anything to do: a sync, or index files to write.
   bool has_work() const { return fd_ >= 0 || !seals_.empty() || !dir_.empty(); }
+  // Whether run(true) calls fdatasync on the log's records.
+  bool syncs_records() const { return fd_ >= 0; }
   // Every record below this offset is durable once run() succeeded.
   uint64_t target() const { return target_; }
   const std::vector<SealWork>& seals() const { return seals_; }
