@@ -70,8 +70,7 @@ struct Message {
   // overhead (kMessageOverheadBytes).
   size_t footprint() const {
     return body.size() + routing_key.size() + exchange.size() + (key ? key->size() : 0) +
-           (group ? group->size() : 0) + (dedup_id ? dedup_id->size() : 0) +
-           kMessageOverheadBytes;
+           (group ? group->size() : 0) + (dedup_id ? dedup_id->size() : 0) + kMessageOverheadBytes;
   }
 };
 

@@ -169,7 +169,7 @@ TEST_F(MessageGroupsTest, ASubscriberGetsAGroupsMessagesTogetherAndTheNextWhenSe
   Taker second(3);
   ASSERT_TRUE(q.add_consumer(&second, ConsumerOptions{}).ok());
   q.dispatch();
-  EXPECT_TRUE(second.bodies.empty());  // b2 waits for b1
+  EXPECT_TRUE(second.bodies.empty());   // b2 waits for b1
   ASSERT_TRUE(q.ack(first.leases[2]));  // b1 settled: b2 goes out at once
   EXPECT_EQ(second.bodies, (Bodies{"b2"}));
   q.remove_consumer(&first);

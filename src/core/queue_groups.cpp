@@ -13,8 +13,8 @@ bool Queue::eligible(const QueuedMessage& m) const {
 bool Queue::pop_grouped(QueuedMessage& out, const std::string* group) {
   const bool found =
       group != nullptr
-          ? ready_.take_first_if(
-                [&](const QueuedMessage& m) { return m.message->group == *group; }, out)
+          ? ready_.take_first_if([&](const QueuedMessage& m) { return m.message->group == *group; },
+                                 out)
           : ready_.take_first_if([&](const QueuedMessage& m) { return eligible(m); }, out);
   if (found) took_ready(out);
   return found;
