@@ -26,7 +26,7 @@ def fifo_queue(sqs, name="orders.fifo", **attributes):
 
 def receive(sqs, url, max=10, visibility=None, wait=0):
     kw = {"QueueUrl": url, "MaxNumberOfMessages": max, "WaitTimeSeconds": wait,
-          "MessageSystemAttributeNames": ["All"]}
+          "AttributeNames": ["All"], "ReceiveRequestAttemptId": "attempt-1"}
     if visibility is not None:
         kw["VisibilityTimeout"] = visibility
     return sqs.receive_message(**kw).get("Messages", [])
