@@ -54,6 +54,14 @@ struct Message {
   // message: SQS DelaySeconds). Unset: the queue's default delay applies (usually none).
   // Queues only; a stream serves the message at once.
   std::optional<int64_t> not_before_ms;
+  // The message group it belongs to (SQS FIFO's MessageGroupId; JMS's JMSXGroupID later). A
+  // queue with QueueSettings::one_in_flight_per_group hands out a group's messages in order,
+  // none while another of the group is in flight; other queues ignore it.
+  std::optional<std::string> group;
+  // The key a queue with a deduplication window (QueueSettings::dedup_window_ms) recognises
+  // a repeated send by (SQS's MessageDeduplicationId, scoped by the front-end); other queues
+  // ignore it.
+  std::optional<std::string> dedup_id;
   Table annotations;
   Body body;  // shared, immutable (core/body.h)
 
@@ -62,7 +70,7 @@ struct Message {
   // overhead (kMessageOverheadBytes).
   size_t footprint() const {
     return body.size() + routing_key.size() + exchange.size() + (key ? key->size() : 0) +
-           kMessageOverheadBytes;
+           (group ? group->size() : 0) + (dedup_id ? dedup_id->size() : 0) + kMessageOverheadBytes;
   }
 };
 

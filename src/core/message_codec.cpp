@@ -24,6 +24,10 @@ enum Tag : uint8_t {
   // i64 ms since the epoch: not handed out before (Message::not_before_ms). An older build
   // skips it and serves the message without waiting, which loses nothing.
   kTagNotBeforeMs = 8,
+  // Message::group and Message::dedup_id, bytes. An older build skips them: it serves the
+  // message as if ungrouped and never deduplicates against it.
+  kTagGroup = 9,
+  kTagDedupId = 10,
 };
 
 // Stored value kinds: the code is the index here. Frozen: codes already on disk never change
@@ -338,6 +342,12 @@ bool decode_v2(std::string_view in, Message& message) {
         message.not_before_ms = ms;
         break;
       }
+      case kTagGroup:
+        message.group.emplace(field);
+        break;
+      case kTagDedupId:
+        message.dedup_id.emplace(field);
+        break;
       case kTagBody:
         message.body = Body(field);
         body = true;
@@ -371,6 +381,8 @@ void encode_stored_message(std::string& out, uint64_t sequence, bool transient,
   if (not_before_ms) {
     put_field(out, kTagNotBeforeMs, [&] { put<int64_t>(out, *not_before_ms); });
   }
+  if (message.group) put_field(out, kTagGroup, [&] { out.append(*message.group); });
+  if (message.dedup_id) put_field(out, kTagDedupId, [&] { out.append(*message.dedup_id); });
   if (!message.annotations.empty()) {
     put_field(out, kTagAnnotations, [&] { encode_table_entries(out, message.annotations); });
   }

@@ -217,5 +217,41 @@ TEST(MessageCodecTest, ValueKindsHaveStableCodes) {
             std::string::npos);  // timestamp: 15
 }
 
+TEST(MessageCodecTest, StoresTheGroupAndDedupIdAndReadsRecordsWithoutThem) {
+  Message m;
+  m.routing_key = "q.fifo";
+  m.group = "orders-17";
+  m.dedup_id = std::string("d\0x", 3);  // bytes, kept as they are
+  m.body = "ordered";
+  std::string encoded;
+  encode_stored_message(encoded, 9, false, m);
+  StoredMessage out;
+  ASSERT_TRUE(decode_stored_message(encoded, out));
+  EXPECT_EQ(out.message->group, "orders-17");
+  EXPECT_EQ(out.message->dedup_id, std::string("d\0x", 3));
+  EXPECT_EQ(out.message->body, "ordered");
+  // An empty group is a group, not none.
+  Message empty_group;
+  empty_group.group = "";
+  empty_group.body = "e";
+  std::string e;
+  encode_stored_message(e, 10, false, empty_group);
+  ASSERT_TRUE(decode_stored_message(e, out));
+  EXPECT_EQ(out.message->group, "");
+  EXPECT_FALSE(out.message->dedup_id.has_value());
+  // Records without the fields (older builds, other queues) decode without them.
+  Message plain;
+  plain.body = "x";
+  std::string p;
+  encode_stored_message(p, 11, false, plain);
+  ASSERT_TRUE(decode_stored_message(p, out));
+  EXPECT_FALSE(out.message->group.has_value());
+  EXPECT_FALSE(out.message->dedup_id.has_value());
+  ASSERT_TRUE(decode_stored_message(version1_record(), out));
+  EXPECT_FALSE(out.message->group.has_value());
+  // Cut inside the group field: malformed.
+  EXPECT_FALSE(decode_stored_message(encoded.substr(0, encoded.find("orders") + 3), out));
+}
+
 }  // namespace
 }  // namespace polymq::core

@@ -42,6 +42,7 @@ void Queue::configure(const QueueSettings& settings, QueueHost* host, TimerServi
   host_ = host;
   timers_ = timers;
   ready_ = ReadyList(settings_.max_priority);
+  if (settings_.dedup_window_ms) dedup_ = std::make_unique<DedupWindow>(*settings_.dedup_window_ms);
   last_used_ = now();
   if (timers_ != nullptr && settings_.expires_ms) {
     expires_timer_ = timers_->create([this] { on_expires_timer(); });
@@ -51,7 +52,17 @@ void Queue::configure(const QueueSettings& settings, QueueHost* host, TimerServi
 
 void Queue::reconfigure(Table arguments, const QueueSettings& settings) {
   options_.arguments = std::move(arguments);
+  // Message groups are fixed at creation: the in-flight counts start with the first lease.
+  const bool grouped = settings_.one_in_flight_per_group;
+  const std::optional<uint64_t> window = settings_.dedup_window_ms;
   settings_ = settings;
+  settings_.one_in_flight_per_group = grouped;
+  if (settings_.dedup_window_ms != window) {
+    dedup_.reset();
+    if (settings_.dedup_window_ms) {
+      dedup_ = std::make_unique<DedupWindow>(*settings_.dedup_window_ms);
+    }
+  }
   while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
 }
 
@@ -204,6 +215,8 @@ void Queue::storage_failed(Status status) {
 
 EnqueueOutcome Queue::enqueue(MessagePtr message) {
   if (deleted_) return EnqueueOutcome::kQueued;
+  // A repeated send within the deduplication window is accepted and dropped.
+  if (dedup_ != nullptr && duplicate(*message)) return EnqueueOutcome::kQueued;
   // The clock is read only when a TTL is involved: most queues never pay for it.
   const bool has_ttl =
       settings_.message_ttl_ms.has_value() || message->properties.expiration.has_value();
@@ -240,6 +253,7 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
       return EnqueueOutcome::kRefused;
     }
   }
+  if (dedup_ != nullptr) remember_dedup_id(*message, std::nullopt);
   // A held message's deadline counts once it is released (release_due).
   if (expires_at != Clock::time_point::max() && (page || due_ms == 0)) timed_ = true;
   if (page) {
@@ -306,6 +320,10 @@ bool Queue::refill_chunk() {
                    (settings_.message_ttl_ms || stored.message->properties.expiration)) {
           expires_at = expiry_for(*stored.message, now());
         }
+        // The deduplication window, rebuilt from the send times of what is still queued.
+        if (recovered && dedup_ != nullptr) {
+          remember_dedup_id(*stored.message, stored.message->timestamp_ms);
+        }
         QueuedMessage m{std::move(stored.message), stored.sequence, seen ? 1u : 0u, offset,
                         expires_at};
         if (paged_count_ > 0) --paged_count_;
@@ -342,11 +360,15 @@ bool Queue::refill_chunk() {
 QueuedMessage Queue::pop_ready() {
   QueuedMessage m = std::move(ready_.front());
   ready_.pop_front();
+  took_ready(m);
+  return m;
+}
+
+void Queue::took_ready(const QueuedMessage& m) {
   ready_bytes_ -= m.message->body.size();
   ready_footprint_ -= m.message->footprint();
   unacked_footprint_ += m.message->footprint();
   if (m.log_offset != kNotStored && store_ != nullptr) store_->delivered(m.log_offset);
-  return m;
 }
 
 size_t Queue::purge() {
@@ -461,15 +483,20 @@ void Queue::dispatch_at(Clock::time_point t) {
   // dispatch; the loop below already continues, so a nested call has nothing to add.
   if (dispatching_) return;
   dispatching_ = true;
-  for (;;) {
+  if (grouped()) {
     expire_head(t);
-    if (ready_.empty()) refill();
-    if (ready_.empty() || consumers_.empty()) break;
-    const ConsumerEntry* entry = next_ready_consumer();
-    if (entry == nullptr) break;
-    // A copy: the consumer's deliver may change consumers_ (cancel itself).
-    const ConsumerEntry chosen = *entry;
-    deliver_to(chosen, pop_ready());
+    dispatch_grouped();
+  } else {
+    for (;;) {
+      expire_head(t);
+      if (ready_.empty()) refill();
+      if (ready_.empty() || consumers_.empty()) break;
+      const ConsumerEntry* entry = next_ready_consumer();
+      if (entry == nullptr) break;
+      // A copy: the consumer's deliver may change consumers_ (cancel itself).
+      const ConsumerEntry chosen = *entry;
+      deliver_to(chosen, pop_ready());
+    }
   }
   refill();
   dispatching_ = false;
@@ -485,6 +512,7 @@ void Queue::mark_deleted() {
   drop_delayed();
   leases_.take_all([](Lease) {});
   lease_deadlines_.clear();
+  groups_in_flight_.clear();
   unacked_footprint_ = 0;
   ready_.clear();
   ready_bytes_ = 0;

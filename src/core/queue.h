@@ -22,6 +22,22 @@
 // messages on disk count as ready and a ready message on disk may wait behind held ones in
 // the window). Due times are wall-clock, stored with the record, so a restart keeps them.
 //
+// Message groups (QueueSettings::one_in_flight_per_group, queue_groups.cpp): a message is
+// handed out only while no other message of its group (Message::group) is leased, and a
+// group's messages in sequence order, so a group is served one batch at a time, in order; a
+// returning message goes back to its place by sequence, the head of its group. A receive of
+// several messages takes the first eligible message and then that group's next ones before
+// another group's. Finding an eligible message skips the ready messages of groups in flight
+// (linear in them); paged messages are read back only when nothing is ready at all, so
+// groups on disk wait behind blocked groups in memory. Queues without the setting never look
+// at groups.
+//
+// Deduplication (QueueSettings::dedup_window_ms): a message whose Message::dedup_id was
+// enqueued within the window is accepted and dropped (duplicate_of tells a front-end the
+// original). The window is in memory; after a restart it is rebuilt from the recovered
+// messages as they are read back (each from its send time, Message::timestamp_ms), so ids of
+// messages settled before the restart are forgotten.
+//
 // Behaviour (QueueSettings): messages expire at the head, as in RabbitMQ's classic queues (a
 // message behind a longer-lived one waits for it; a held message's TTL counts from the
 // enqueue, and one that expires while held is dropped when it is due); length limits count
@@ -39,9 +55,11 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/consumer.h"
+#include "core/dedup_window.h"
 #include "core/id_window.h"
 #include "core/message.h"
 #include "core/queue_settings.h"
@@ -142,6 +160,13 @@ class Queue {
   // Up to `max` messages, appended to `out`; returns how many.
   size_t receive(size_t max, const ReceiveOptions& options, std::vector<Delivery>& out);
 
+  // --- message groups and deduplication (queue_groups.cpp) ---
+  // The original of a message with dedup id `id` enqueued within the deduplication window,
+  // or null (always null without a window).
+  const Message* duplicate_of(const std::string& id);
+  // Groups with a message in flight (one_in_flight_per_group only).
+  size_t groups_in_flight() const { return groups_in_flight_.size(); }
+
   // --- settling a lease ---
   // Each returns false when the queue holds no such lease (settled already, returned at its
   // deadline, or the queue was deleted): the caller decides whether that is an error.
@@ -200,6 +225,27 @@ class Queue {
 
   void deliver_to(const ConsumerEntry& entry, QueuedMessage message);
   QueuedMessage pop_ready();
+  // The accounting of a message taken out of ready_ to be handed out.
+  void took_ready(const QueuedMessage& m);
+  // One receive; with `group`, only a message of that group.
+  bool receive_one(Delivery& out, const ReceiveOptions& options, const std::string* group);
+  // --- message groups and deduplication (queue_groups.cpp) ---
+  bool grouped() const { return settings_.one_in_flight_per_group; }
+  // Whether `m` may be handed out now: no message of its group is in flight.
+  bool eligible(const QueuedMessage& m) const;
+  // Takes the first eligible ready message (with `group`: the first of that group, in flight
+  // or not) for handing out; false when there is none.
+  bool pop_grouped(QueuedMessage& out, const std::string* group);
+  size_t receive_grouped(size_t max, const ReceiveOptions& options, std::vector<Delivery>& out);
+  // dispatch_at's loop for a grouped queue: a consumer gets a group's next messages while it
+  // can take them.
+  void dispatch_grouped();
+  void group_leased(const Message& m);
+  void group_released(const Message& m);
+  // Whether `message` repeats a dedup id within the window (true: drop it).
+  bool duplicate(const Message& message);
+  // Remembers the dedup id of `message`, accepted at wall time `accepted_ms`.
+  void remember_dedup_id(const Message& message, std::optional<int64_t> accepted_ms);
   // Leases `message` (just popped) to `holder`; returns its id.
   LeaseId lease(QueuedMessage message, HolderId holder, Clock::time_point deadline);
   // Removes a lease from the table (and the deadline index); false when unknown.
@@ -301,6 +347,10 @@ class Queue {
   uint64_t recovered_end_ = 0;                 // records below were written before the restart
   uint64_t recovered_delivered_upto_ = 0;      // ... and below this, delivered before it
   Status storage_error_;
+
+  // one_in_flight_per_group: leases per group with at least one.
+  std::unordered_map<std::string, uint32_t> groups_in_flight_;
+  std::unique_ptr<DedupWindow> dedup_;  // made by configure when dedup_window_ms is set
 
   // Sorted by priority, highest first; registration order within a priority.
   std::vector<ConsumerEntry> consumers_;

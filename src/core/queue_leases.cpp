@@ -7,13 +7,22 @@
 namespace polymq::core {
 
 bool Queue::receive(Delivery& out, const ReceiveOptions& options) {
+  return receive_one(out, options, nullptr);
+}
+
+bool Queue::receive_one(Delivery& out, const ReceiveOptions& options, const std::string* group) {
   touch();
   // The timer releases held messages; a receive just after their time need not wait for it.
   if (!delayed_.empty()) release_due();
   if (timed_) expire_head(now());
   if (ready_.empty()) refill();
   if (ready_.empty()) return false;
-  QueuedMessage m = pop_ready();
+  QueuedMessage m;
+  if (!grouped()) {
+    m = pop_ready();
+  } else if (!pop_grouped(m, group)) {
+    return false;
+  }
   out.message = m.message;
   out.delivery_count = m.delivery_count;
   if (m.first_delivered == Clock::time_point{}) m.first_delivered = now();
@@ -33,6 +42,7 @@ bool Queue::receive(Delivery& out, const ReceiveOptions& options) {
 }
 
 size_t Queue::receive(size_t max, const ReceiveOptions& options, std::vector<Delivery>& out) {
+  if (grouped()) return receive_grouped(max, options, out);
   size_t n = 0;
   Delivery d;
   while (n < max && receive(d, options)) {
@@ -44,6 +54,7 @@ size_t Queue::receive(size_t max, const ReceiveOptions& options, std::vector<Del
 
 LeaseId Queue::lease(QueuedMessage message, HolderId holder, Clock::time_point deadline) {
   const LeaseId id = next_lease_++;
+  if (grouped()) group_leased(*message.message);
   leases_.add(id, Lease{std::move(message), holder, Clock::time_point::max()});
   if (deadline != Clock::time_point::max()) set_deadline(id, *leases_.find(id), deadline);
   return id;
@@ -52,6 +63,7 @@ LeaseId Queue::lease(QueuedMessage message, HolderId holder, Clock::time_point d
 bool Queue::take_lease(LeaseId id, Lease& out) {
   return leases_.take(id, [&](Lease l) {
     if (l.deadline != Clock::time_point::max()) lease_deadlines_.erase({l.deadline, id});
+    if (grouped()) group_released(*l.message.message);
     out = std::move(l);
   });
 }
@@ -111,6 +123,8 @@ bool Queue::ack(LeaseId id) {
   Lease l;
   if (!take_lease(id, l)) return false;
   settle_for_good(l.message);
+  // The group's next message may be handed out now.
+  if (grouped() && !consumers_.empty()) dispatch();
   return true;
 }
 
@@ -119,6 +133,7 @@ bool Queue::reject(LeaseId id) {
   if (!take_lease(id, l)) return false;
   settle_for_good(l.message);
   dead_letter(l.message.message, DeadLetterReason::kRejected);
+  if (grouped() && !consumers_.empty()) dispatch();
   return true;
 }
 

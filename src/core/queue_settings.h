@@ -45,6 +45,13 @@ struct QueueSettings {
   bool single_active_consumer = false;
   // Redeliveries carry their delivery count even without a delivery limit (quorum queues).
   bool always_count_deliveries = false;
+  // Message groups (Message::group): a group's messages are handed out in order, and none
+  // while another message of the group is in flight (leased, not settled); other groups go
+  // on (SQS FIFO queues; JMS message groups). Set at creation, never changed.
+  bool one_in_flight_per_group = false;
+  // A message whose Message::dedup_id was enqueued in the last this-many ms is accepted and
+  // dropped (SQS FIFO's 5-minute deduplication). Unset: no deduplication.
+  std::optional<uint64_t> dedup_window_ms;
 
   bool has_length_limit() const { return max_length || max_length_bytes; }
   // Whether the front-end shows a redelivery's count (x-delivery-count in AMQP).

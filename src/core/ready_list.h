@@ -46,6 +46,30 @@ class ReadyList {
     ++size_;
   }
 
+  // Removes the first message, in delivery order, that `pred` accepts into `out`; false when
+  // none does. Linear: for queues that skip messages (message groups), not the plain path.
+  template <class Pred>
+  bool take_first_if(Pred&& pred, QueuedMessage& out) {
+    for (size_t i = levels_.size(); i-- > 0;) {
+      auto& level = levels_[i];
+      auto it = std::find_if(level.begin(), level.end(), pred);
+      if (it == level.end()) continue;
+      out = std::move(*it);
+      level.erase(it);
+      --size_;
+      return true;
+    }
+    return false;
+  }
+
+  template <class Pred>
+  bool any_of(Pred&& pred) const {
+    for (const auto& level : levels_) {
+      if (std::any_of(level.begin(), level.end(), pred)) return true;
+    }
+    return false;
+  }
+
   void clear() {
     for (auto& level : levels_) level.clear();
     size_ = 0;

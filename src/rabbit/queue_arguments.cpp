@@ -74,8 +74,8 @@ std::string check_one_of(const Value& v, std::initializer_list<std::string_view>
 }
 
 // In RabbitMQ's order, so the first bad argument reported is the same one.
-const std::array<std::pair<std::string_view, Check>, 12>& checks() {
-  static const std::array<std::pair<std::string_view, Check>, 12> table = {{
+const std::array<std::pair<std::string_view, Check>, 14>& checks() {
+  static const std::array<std::pair<std::string_view, Check>, 14> table = {{
       {"x-expires",
        [](const Value& v, const Table&) {
          if (std::string e = check_int(v); !e.empty()) return e;
@@ -119,6 +119,15 @@ const std::array<std::pair<std::string_view, Check>, 12>& checks() {
       {"x-delivery-limit", [](const Value& v, const Table&) { return check_non_negative(v); }},
       // PolyMQ's own (RabbitMQ has no queue-level delay): checked as x-message-ttl is.
       {kDeliveryDelayArgument,
+       [](const Value& v, const Table&) {
+         if (std::string e = check_int(v); !e.empty()) return e;
+         return check_expiry(integer(v));
+       }},
+      {kMessageGroupsArgument,
+       [](const Value& v, const Table&) {
+         return v.kind == ValueKind::kBool ? std::string() : unacceptable(v);
+       }},
+      {kDedupWindowArgument,
        [](const Value& v, const Table&) {
          if (std::string e = check_int(v); !e.empty()) return e;
          return check_expiry(integer(v));
@@ -195,6 +204,9 @@ Status parse_queue_arguments(const Table& args, const std::string& queue, const 
   out.max_priority = static_cast<uint8_t>(non_negative(args, "x-max-priority").value_or(0));
   out.single_active_consumer = find_bool(args, "x-single-active-consumer").value_or(false);
   out.always_count_deliveries = is_quorum(args);
+  out.one_in_flight_per_group = find_bool(args, kMessageGroupsArgument).value_or(false);
+  out.dedup_window_ms = non_negative(args, kDedupWindowArgument);
+  if (out.dedup_window_ms == 0u) out.dedup_window_ms.reset();
   return Status::Ok();
 }
 

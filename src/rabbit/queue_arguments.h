@@ -23,6 +23,11 @@ namespace polymq::rabbit {
 // are held this many milliseconds after they are enqueued (QueueSettings::delivery_delay_ms;
 // SQS's queue DelaySeconds is stored as this).
 inline constexpr const char* kDeliveryDelayArgument = "x-delivery-delay";
+// PolyMQ's own, for every protocol: a bool, one message in flight per message group
+// (QueueSettings::one_in_flight_per_group; SQS FIFO queues set it).
+inline constexpr const char* kMessageGroupsArgument = "x-single-active-group";
+// PolyMQ's own: ms, the deduplication window (QueueSettings::dedup_window_ms).
+inline constexpr const char* kDedupWindowArgument = "x-deduplication-window";
 
 // Whether `args` declare a quorum queue (x-queue-type "quorum"): durable and shared only, and
 // its redeliveries carry x-delivery-count (QueueSettings::always_count_deliveries).

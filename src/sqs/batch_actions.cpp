@@ -9,6 +9,7 @@
 #include <set>
 
 #include "sqs/digests.h"
+#include "sqs/fifo_parameters.h"
 #include "sqs/message_mapping.h"
 #include "sqs/params.h"
 #include "sqs/receipt_handle.h"
@@ -53,11 +54,14 @@ std::optional<Error> check_batch(const ActionInput& in, std::string_view entry_s
 }
 
 // What SendMessage would refuse in one entry of a SendMessageBatch.
-std::optional<Error> check_send_entry(const BatchEntry& e) {
+std::optional<Error> check_send_entry(const BatchEntry& e, bool fifo) {
   std::optional<std::string> body = e.get("MessageBody");
   if (!body || body->empty()) return missing_parameter("MessageBody");
+  // A FIFO queue refuses any DelaySeconds (apply_send_parameters).
   int64_t delay = 0;
-  if (auto error = int_param(e.scalars, "DelaySeconds", 0, 900, delay)) return error;
+  if (auto error = fifo ? std::nullopt : int_param(e.scalars, "DelaySeconds", 0, 900, delay)) {
+    return error;
+  }
   if (auto error = check_message_attributes(e.message_attributes)) return error;
   return check_body(*body);
 }
@@ -81,7 +85,8 @@ void Service::send_message_batch(const CallPtr& call) {
   if (queue == nullptr) return;
   const ActionInput& in = call->input;
   if (auto e = check_batch(in, "SendMessageBatchRequestEntry")) return fail(*call, *e);
-  const size_t max_size = static_cast<size_t>(queue_config(*queue).maximum_message_size);
+  const QueueConfig config = queue_config(*queue);
+  const size_t max_size = static_cast<size_t>(config.maximum_message_size);
   size_t total = 0;
   for (const BatchEntry& e : in.entries) {
     total += message_size(e.get("MessageBody").value_or(""), e.message_attributes);
@@ -90,10 +95,10 @@ void Service::send_message_batch(const CallPtr& call) {
 
   auto batch = std::make_shared<PendingBatch>();
   batch->call = call;
-  std::vector<uint64_t> publishes;
+  std::vector<std::pair<uint64_t, std::string>> publishes;  // publish id, entry id
   for (const BatchEntry& e : in.entries) {
     const std::string id = *e.get("Id");
-    std::optional<Error> error = check_send_entry(e);
+    std::optional<Error> error = check_send_entry(e, config.fifo_queue);
     if (error) {
       batch->result.failed.push_back(failure(id, *error));
       continue;
@@ -106,8 +111,15 @@ void Service::send_message_batch(const CallPtr& call) {
     const int64_t now = now_ms();
     auto message = std::make_shared<core::Message>(to_core_message(
         queue->name(), std::move(body), e.message_attributes, sent.message_id, now));
-    if (auto delay_error = apply_delay_seconds(e.get("DelaySeconds"), now, *message)) {
-      batch->result.failed.push_back(failure(id, *delay_error));
+    const SendParameters params{e.get("MessageGroupId"), e.get("MessageDeduplicationId"),
+                                e.get("DelaySeconds")};
+    if (auto send_error = apply_send_parameters(config, params, now, *message)) {
+      batch->result.failed.push_back(failure(id, *send_error));
+      continue;
+    }
+    if (!prepare_send(*queue, *message, sent)) {
+      // A duplicate within the window: successful, with the original's ids, nothing sent.
+      batch->result.successful.push_back(BatchSuccess{id, std::move(sent)});
       continue;
     }
     core::PublishResult published = publisher_.publish(*vhost(), "", message, nullptr, true);
@@ -117,12 +129,12 @@ void Service::send_message_batch(const CallPtr& call) {
     }
     // Successful in the order of the entries; each stays until its publish completes.
     batch->result.successful.push_back(BatchSuccess{id, std::move(sent)});
-    publishes.push_back(published.id);
+    publishes.emplace_back(published.id, id);
   }
   batch->outstanding = publishes.size();
   if (publishes.empty()) return reply(*call, batch->result);
-  for (size_t i = 0; i < publishes.size(); ++i) {
-    pending_sends_[publishes[i]] = PendingSend{call, {}, batch, batch->result.successful[i].id};
+  for (const auto& [publish, entry] : publishes) {
+    pending_sends_[publish] = PendingSend{call, {}, batch, entry};
   }
   drain_publishes();
 }

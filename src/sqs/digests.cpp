@@ -19,10 +19,12 @@ void put_length_prefixed(std::string& out, std::string_view bytes) {
 
 }  // namespace
 
-std::string md5_hex(std::string_view data) {
+namespace {
+
+std::string digest_hex(std::string_view data, const EVP_MD* md) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);
@@ -32,6 +34,12 @@ std::string md5_hex(std::string_view data) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string md5_hex(std::string_view data) { return digest_hex(data, EVP_md5()); }
+
+std::string sha256_hex(std::string_view data) { return digest_hex(data, EVP_sha256()); }
 
 std::string md5_of_message_attributes(std::vector<MessageAttribute> attributes) {
   if (attributes.empty()) return "";

@@ -13,6 +13,8 @@ namespace polymq::sqs {
 
 // MD5 of `data` as 32 lowercase hex digits.
 std::string md5_hex(std::string_view data);
+// SHA-256 of `data` as 64 lowercase hex digits (a FIFO queue's content-based deduplication id).
+std::string sha256_hex(std::string_view data);
 
 // MD5OfMessageAttributes as AWS computes it: the attributes sorted by name, each encoded as
 // its name, its data type (each a 4-byte big-endian length and the UTF-8 bytes), a transport

@@ -16,6 +16,11 @@ TEST(Md5Test, BodyIsTheHexMd5) {
   EXPECT_EQ(md5_hex("hello"), "5d41402abc4b2a76b9719d911017c592");
 }
 
+TEST(Sha256Test, ContentBasedDeduplicationIdIsTheHexSha256) {
+  EXPECT_EQ(sha256_hex("hello"),
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+}
+
 // The published examples of the algorithm (the aws-md5-of-message-attributes package's).
 TEST(Md5Test, MessageAttributesPublishedExamples) {
   const MessageAttribute text = attr("attribName1", "String", "attribValue 1");

@@ -132,6 +132,10 @@ struct ResultBody {
           key(w, "MD5OfMessageAttributes");
           str(w, s.sent->md5_of_attributes);
         }
+        if (!s.sent->sequence_number.empty()) {
+          key(w, "SequenceNumber");
+          str(w, s.sent->sequence_number);
+        }
       }
       w.EndObject();
     }
@@ -165,6 +169,10 @@ struct ResultBody {
     }
     key(w, "MessageId");
     str(w, r.message_id);
+    if (!r.sequence_number.empty()) {
+      key(w, "SequenceNumber");
+      str(w, r.sequence_number);
+    }
   }
   void operator()(const ReceiveMessageResult& r) const {
     key(w, "Messages");

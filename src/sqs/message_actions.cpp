@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "sqs/digests.h"
+#include "sqs/fifo_parameters.h"
 #include "sqs/message_mapping.h"
 #include "sqs/params.h"
 #include "sqs/receipt_handle.h"
@@ -35,7 +36,8 @@ void Service::send_message(const CallPtr& call) {
   const std::vector<MessageAttribute>& attributes = call->input.message_attributes;
   if (auto e = check_message_attributes(attributes)) return fail(*call, *e);
   if (auto e = check_body(*body)) return fail(*call, *e);
-  const int64_t max_size = queue_config(*queue).maximum_message_size;
+  const QueueConfig config = queue_config(*queue);
+  const int64_t max_size = config.maximum_message_size;
   if (message_size(*body, attributes) > static_cast<size_t>(max_size)) {
     return fail(*call, invalid_parameter_value(
                            "One or more parameters are invalid. Reason: Message must be shorter "
@@ -50,13 +52,39 @@ void Service::send_message(const CallPtr& call) {
   const int64_t now = now_ms();
   auto message = std::make_shared<core::Message>(
       to_core_message(queue->name(), std::move(*body), attributes, result.message_id, now));
-  if (auto e = apply_delay_seconds(call->input.get("DelaySeconds"), now, *message)) {
-    return fail(*call, *e);
-  }
+  const SendParameters params{call->input.get("MessageGroupId"),
+                              call->input.get("MessageDeduplicationId"),
+                              call->input.get("DelaySeconds")};
+  if (auto e = apply_send_parameters(config, params, now, *message)) return fail(*call, *e);
+  if (!prepare_send(*queue, *message, result)) return reply(*call, result);
   core::PublishResult published = publisher_.publish(*vhost(), "", message, nullptr, true);
   if (!published.status.ok()) return fail(*call, internal_error(published.status.message()));
   pending_sends_[published.id] = PendingSend{call, std::move(result)};
   drain_publishes();
+}
+
+std::string Service::next_sequence_number() {
+  const uint64_t from_clock = static_cast<uint64_t>(now_ms()) * 1'000'000;
+  last_sequence_number_ = std::max(last_sequence_number_ + 1, from_clock);
+  return std::to_string(last_sequence_number_);
+}
+
+bool Service::prepare_send(core::Queue& queue, core::Message& message, SendMessageResult& result) {
+  if (!message.dedup_id || !message.group || !queue.settings().one_in_flight_per_group) {
+    return true;
+  }
+  if (const core::Message* original = queue.duplicate_of(*message.dedup_id)) {
+    result.message_id = message_id_for(*original);
+    if (const std::string* s =
+            core::find_string(original->annotations, kSequenceNumberAnnotation)) {
+      result.sequence_number = *s;
+    }
+    return false;
+  }
+  result.sequence_number = next_sequence_number();
+  message.annotations.emplace_back(kSequenceNumberAnnotation,
+                                   core::Value::String(result.sequence_number));
+  return true;
 }
 
 void Service::receive_message(const CallPtr& call) {
@@ -136,6 +164,17 @@ ReceiveMessageResult Service::received(const Call& call, const core::Queue& queu
     }
     if (wants(system_names, "ApproximateReceiveCount")) {
       r.attributes.emplace_back("ApproximateReceiveCount", std::to_string(d.delivery_count + 1));
+    }
+    if (m.group && wants(system_names, "MessageGroupId")) {
+      r.attributes.emplace_back("MessageGroupId", *m.group);
+    }
+    if (std::optional<std::string> dedup = dedup_id_of(m);
+        dedup && wants(system_names, "MessageDeduplicationId")) {
+      r.attributes.emplace_back("MessageDeduplicationId", std::move(*dedup));
+    }
+    if (const std::string* sequence = core::find_string(m.annotations, kSequenceNumberAnnotation);
+        sequence != nullptr && wants(system_names, "SequenceNumber")) {
+      r.attributes.emplace_back("SequenceNumber", *sequence);
     }
     if (wants(system_names, "ApproximateFirstReceiveTimestamp")) {
       int64_t first = now;

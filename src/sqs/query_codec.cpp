@@ -83,6 +83,9 @@ struct ResultBody {
         if (!s.sent->md5_of_attributes.empty()) {
           element(out, "MD5OfMessageAttributes", s.sent->md5_of_attributes);
         }
+        if (!s.sent->sequence_number.empty()) {
+          element(out, "SequenceNumber", s.sent->sequence_number);
+        }
       }
       out += "</" + entry + '>';
     }
@@ -109,6 +112,7 @@ struct ResultBody {
       element(out, "MD5OfMessageAttributes", r.md5_of_attributes);
     }
     element(out, "MessageId", r.message_id);
+    if (!r.sequence_number.empty()) element(out, "SequenceNumber", r.sequence_number);
   }
   void operator()(const ReceiveMessageResult& r) const {
     for (const ReceivedMessage& m : r.messages) {

@@ -10,18 +10,32 @@
 namespace polymq::sqs {
 namespace {
 
-// AWS: 1 to 80 characters of alphanumerics, hyphens and underscores (and ".fifo" for FIFO
-// queues, not served yet).
-std::optional<Error> check_queue_name(const std::string& name) {
-  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".fifo") == 0) {
-    return unsupported_operation("FIFO queues are not supported by PolyMQ yet.");
+bool is_fifo_name(const std::string& name) {
+  return name.size() > 5 && name.compare(name.size() - 5, 5, ".fifo") == 0;
+}
+
+// AWS: 1 to 80 characters of alphanumerics, hyphens and underscores, ending in ".fifo" (counted
+// in the 80) exactly when the queue is a FIFO queue (FifoQueue true).
+std::optional<Error> check_queue_name(const std::string& name, bool fifo) {
+  if (fifo && !is_fifo_name(name)) {
+    return invalid_parameter_value(
+        "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+        "underscores, must end with .fifo suffix and be 1 to 80 in length.");
   }
+  // A standard queue's name has no '.', so "x.fifo" without FifoQueue fails here.
+  const std::string_view base =
+      fifo ? std::string_view(name).substr(0, name.size() - 5) : std::string_view(name);
   const bool ok =
-      !name.empty() && name.size() <= 80 && std::all_of(name.begin(), name.end(), [](char c) {
+      !base.empty() && name.size() <= 80 && std::all_of(base.begin(), base.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '-' || c == '_';
       });
   if (!ok) {
+    if (fifo) {
+      return invalid_parameter_value(
+          "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+          "underscores, must end with .fifo suffix and be 1 to 80 in length.");
+    }
     return invalid_parameter_value(
         "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   }
@@ -67,9 +81,9 @@ std::optional<Error> page(const ActionInput& in, std::vector<std::string>& names
 void Service::create_queue(const CallPtr& call) {
   std::optional<std::string> name = call->input.get("QueueName");
   if (!name) return fail(*call, missing_parameter("QueueName"));
-  if (auto e = check_queue_name(*name)) return fail(*call, *e);
   QueueConfig config;
   if (auto e = apply_attributes(call->input.attributes, config)) return fail(*call, *e);
+  if (auto e = check_queue_name(*name, config.fifo_queue)) return fail(*call, *e);
   if (auto e = check_tags(*name, {}, call->input.tags)) return fail(*call, *e);
 
   core::VHost& v = *vhost();
@@ -171,6 +185,13 @@ void Service::get_queue_attributes(const CallPtr& call) {
   // Only when set, as AWS answers them.
   if (config.redrive_policy) add("RedrivePolicy", render(*config.redrive_policy));
   if (config.redrive_allow_policy) add("RedriveAllowPolicy", render(*config.redrive_allow_policy));
+  // A FIFO queue's own attributes; a standard queue has none of them.
+  if (config.fifo_queue) {
+    add("FifoQueue", "true");
+    add("ContentBasedDeduplication", config.content_based_deduplication ? "true" : "false");
+    add("DeduplicationScope", config.deduplication_scope);
+    add("FifoThroughputLimit", config.fifo_throughput_limit);
+  }
   reply(*call, result);
 }
 

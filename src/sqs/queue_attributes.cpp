@@ -16,6 +16,14 @@ constexpr const char* kRedriveAllow = "x-sqs-redrive-allow-policy";
 constexpr const char* kDeadLetterExchange = "x-dead-letter-exchange";
 constexpr const char* kDeadLetterRoutingKey = "x-dead-letter-routing-key";
 constexpr const char* kDeliveryLimit = "x-delivery-limit";
+constexpr const char* kFifo = "x-sqs-fifo-queue";
+constexpr const char* kContentDedup = "x-sqs-content-based-deduplication";
+constexpr const char* kDedupScope = "x-sqs-deduplication-scope";
+constexpr const char* kThroughputLimit = "x-sqs-fifo-throughput-limit";
+// The core's message groups and deduplication window (rabbit/queue_arguments.h).
+constexpr const char* kSingleActiveGroup = "x-single-active-group";
+constexpr const char* kDedupWindow = "x-deduplication-window";
+constexpr int64_t kDedupWindowMs = 5 * 60 * 1000;
 
 struct Range {
   const char* name;
@@ -38,10 +46,18 @@ constexpr const char* kNotServed[] = {
     "KmsMasterKeyId",
     "KmsDataKeyReusePeriodSeconds",
     "SqsManagedSseEnabled",
-    "ContentBasedDeduplication",
-    "DeduplicationScope",
-    "FifoThroughputLimit",
 };
+
+bool is_fifo_only(const std::string& name) {
+  return name == "ContentBasedDeduplication" || name == "DeduplicationScope" ||
+         name == "FifoThroughputLimit";
+}
+
+std::optional<bool> parse_bool(const std::string& text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return std::nullopt;
+}
 
 std::optional<int64_t> parse_int(const std::string& text) {
   int64_t v = 0;
@@ -61,7 +77,31 @@ const Range* find_range(const std::string& name) {
 
 std::optional<Error> apply_attributes(const std::map<std::string, std::string>& attributes,
                                       QueueConfig& config) {
+  if (auto it = attributes.find("FifoQueue"); it != attributes.end()) {
+    std::optional<bool> fifo = parse_bool(it->second);
+    if (!fifo) return invalid_parameter_value("Invalid value for the parameter FifoQueue.");
+    config.fifo_queue = *fifo;
+  }
   for (const auto& [name, value] : attributes) {
+    if (name == "FifoQueue") continue;
+    if (is_fifo_only(name)) {
+      // AWS knows these names only for FIFO queues.
+      if (!config.fifo_queue) return invalid_attribute_name(name);
+      bool ok = true;
+      if (name == "ContentBasedDeduplication") {
+        std::optional<bool> b = parse_bool(value);
+        ok = b.has_value();
+        if (ok) config.content_based_deduplication = *b;
+      } else if (name == "DeduplicationScope") {
+        ok = value == "queue" || value == "messageGroup";
+        if (ok) config.deduplication_scope = value;
+      } else {
+        ok = value == "perQueue" || value == "perMessageGroupId";
+        if (ok) config.fifo_throughput_limit = value;
+      }
+      if (!ok) return invalid_parameter_value("Invalid value for the parameter " + name + ".");
+      continue;
+    }
     if (const Range* r = find_range(name)) {
       std::optional<int64_t> v = parse_int(value);
       if (!v || *v < r->min || *v > r->max) {
@@ -90,10 +130,6 @@ std::optional<Error> apply_attributes(const std::map<std::string, std::string>& 
       config.redrive_allow_policy = std::get<RedriveAllowPolicy>(std::move(parsed));
       continue;
     }
-    if (name == "FifoQueue") {
-      if (value == "false") continue;
-      return unsupported_operation("FIFO queues are not supported by PolyMQ yet.");
-    }
     for (const char* n : kNotServed) {
       if (name == n) {
         return unsupported_operation("The attribute " + name + " is not supported by PolyMQ yet.");
@@ -108,9 +144,11 @@ bool matches(const QueueConfig& existing, const std::map<std::string, std::strin
   for (const auto& [name, value] : attributes) {
     if (const Range* r = find_range(name)) {
       if (parse_int(value) != existing.*(r->field)) return false;
-    } else if (name == "RedrivePolicy" || name == "RedriveAllowPolicy") {
+    } else if (name == "RedrivePolicy" || name == "RedriveAllowPolicy" || is_fifo_only(name)) {
       QueueConfig given = existing;
       if (apply_attributes({{name, value}}, given) || !(given == existing)) return false;
+    } else if (name == "FifoQueue") {
+      if (parse_bool(value) != existing.fifo_queue) return false;
     }
   }
   return true;
@@ -146,6 +184,12 @@ void set_attribute_arguments(core::Table& t, const std::string& attribute,
         erase_key(t, key);
       }
     }
+  } else if (attribute == "ContentBasedDeduplication") {
+    core::set(t, kContentDedup, core::Value::Bool(config.content_based_deduplication));
+  } else if (attribute == "DeduplicationScope") {
+    core::set(t, kDedupScope, core::Value::String(config.deduplication_scope));
+  } else if (attribute == "FifoThroughputLimit") {
+    core::set(t, kThroughputLimit, core::Value::String(config.fifo_throughput_limit));
   } else if (attribute == "RedriveAllowPolicy") {
     if (const auto& p = config.redrive_allow_policy) {
       core::set(t, kRedriveAllow, core::Value::String(render(*p)));
@@ -174,6 +218,15 @@ core::Table to_arguments(const QueueConfig& config) {
   core::set(t, kMaxSize, core::Value::Int64(config.maximum_message_size));
   set_attribute_arguments(t, "RedrivePolicy", config);
   set_attribute_arguments(t, "RedriveAllowPolicy", config);
+  if (config.fifo_queue) {
+    core::set(t, kFifo, core::Value::Bool(true));
+    core::set(t, kSingleActiveGroup, core::Value::Bool(true));
+    core::set(t, kDedupWindow, core::Value::Int64(kDedupWindowMs));
+    for (const char* a :
+         {"ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"}) {
+      set_attribute_arguments(t, a, config);
+    }
+  }
   return t;
 }
 
@@ -188,6 +241,12 @@ QueueConfig from_arguments(const core::Table& arguments) {
   if (const std::string* s = core::find_string(arguments, kRedrive)) {
     auto parsed = parse_redrive_policy(*s);
     if (auto* p = std::get_if<RedrivePolicy>(&parsed)) c.redrive_policy = std::move(*p);
+  }
+  c.fifo_queue = core::find_bool(arguments, kFifo).value_or(false);
+  c.content_based_deduplication = core::find_bool(arguments, kContentDedup).value_or(false);
+  if (const std::string* s = core::find_string(arguments, kDedupScope)) c.deduplication_scope = *s;
+  if (const std::string* s = core::find_string(arguments, kThroughputLimit)) {
+    c.fifo_throughput_limit = *s;
   }
   if (const std::string* s = core::find_string(arguments, kRedriveAllow)) {
     auto parsed = parse_redrive_allow_policy(*s);

@@ -5,6 +5,11 @@
 // others are PolyMQ's own x-sqs-* arguments, which RabbitMQ's model passes over. A queue declared
 // without them (by an AMQP client) has SQS's defaults.
 //
+// A FIFO queue (FifoQueue true, x-sqs-fifo-queue) is the core's message groups
+// (x-single-active-group: one in flight per MessageGroupId) with a 5-minute deduplication
+// window (x-deduplication-window); ContentBasedDeduplication, DeduplicationScope and
+// FifoThroughputLimit are x-sqs-* arguments the front-end reads when it sends.
+//
 // A RedrivePolicy is also the core's dead-lettering: x-dead-letter-exchange "" (the default
 // exchange) with the dead-letter queue's name as x-dead-letter-routing-key, and
 // x-delivery-limit maxReceiveCount - 1 (the core dead-letters a message returned more often
@@ -31,12 +36,19 @@ struct QueueConfig {
   int64_t maximum_message_size = 262144;      // bytes, 1024 .. 1048576
   std::optional<RedrivePolicy> redrive_policy;
   std::optional<RedriveAllowPolicy> redrive_allow_policy;  // unset: allowAll
+  bool fifo_queue = false;                                 // fixed at creation
+  // FIFO queues only:
+  bool content_based_deduplication = false;
+  std::string deduplication_scope = "queue";       // or "messageGroup"
+  std::string fifo_throughput_limit = "perQueue";  // or "perMessageGroupId"
   bool operator==(const QueueConfig&) const = default;
 };
 
-// Applies CreateQueue's Attributes over `config`: InvalidAttributeName for an unknown name,
-// InvalidParameterValue for a value out of range, UnsupportedOperation for an attribute not
-// served yet (FIFO queues, policies, encryption). An empty RedrivePolicy or
+// Applies CreateQueue's Attributes over `config`: InvalidAttributeName for an unknown name
+// (and, as AWS, for a FIFO-only attribute of a standard queue), InvalidParameterValue for a
+// value out of range, UnsupportedOperation for an attribute not served yet (policies,
+// encryption). FifoQueue is taken first, so `config.fifo_queue` decides the FIFO-only ones;
+// SetQueueAttributes refuses FifoQueue before calling this. An empty RedrivePolicy or
 // RedriveAllowPolicy removes it (SetQueueAttributes). Whether a dead-letter queue exists and
 // allows the queue is for the caller to check.
 std::optional<Error> apply_attributes(const std::map<std::string, std::string>& attributes,

@@ -30,13 +30,41 @@ TEST(QueueAttributesTest, RefusesWithAwsErrors) {
   EXPECT_EQ(apply_attributes({{"MaximumMessageSize", "12x"}}, c)->query_code,
             "InvalidParameterValue");
   EXPECT_EQ(apply_attributes({{"Colour", "red"}}, c)->query_code, "InvalidAttributeName");
-  EXPECT_EQ(apply_attributes({{"FifoQueue", "true"}}, c)->query_code,
-            "AWS.SimpleQueueService.UnsupportedOperation");
+  EXPECT_EQ(apply_attributes({{"FifoQueue", "yes"}}, c)->query_code, "InvalidParameterValue");
+  // FIFO-only attributes are unknown names on a standard queue, as AWS answers.
+  EXPECT_EQ(apply_attributes({{"ContentBasedDeduplication", "true"}}, c)->query_code,
+            "InvalidAttributeName");
   EXPECT_EQ(apply_attributes({{"RedrivePolicy", "{}"}}, c)->query_code, "InvalidParameterValue");
   EXPECT_EQ(apply_attributes({{"Policy", "{}"}}, c)->query_code,
             "AWS.SimpleQueueService.UnsupportedOperation");
   EXPECT_EQ(apply_attributes({{"DelaySeconds", "901"}}, c)->query_code, "InvalidParameterValue");
   EXPECT_EQ(c, QueueConfig{});
+}
+
+TEST(QueueAttributesTest, FifoAttributesAreAppliedStoredAndCompared) {
+  QueueConfig c;
+  EXPECT_FALSE(apply_attributes({{"FifoQueue", "true"},
+                                 {"ContentBasedDeduplication", "true"},
+                                 {"DeduplicationScope", "messageGroup"},
+                                 {"FifoThroughputLimit", "perMessageGroupId"}},
+                                c));
+  EXPECT_TRUE(c.fifo_queue);
+  EXPECT_TRUE(c.content_based_deduplication);
+  EXPECT_EQ(c.deduplication_scope, "messageGroup");
+  EXPECT_EQ(c.fifo_throughput_limit, "perMessageGroupId");
+  const core::Table args = to_arguments(c);
+  EXPECT_EQ(core::find_bool(args, "x-single-active-group"), true);
+  EXPECT_EQ(core::find_int(args, "x-deduplication-window"), 300000);
+  EXPECT_EQ(from_arguments(args), c);
+  EXPECT_TRUE(matches(c, {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}}));
+  EXPECT_FALSE(matches(c, {{"ContentBasedDeduplication", "false"}}));
+  EXPECT_FALSE(matches(c, {{"DeduplicationScope", "queue"}}));
+  EXPECT_FALSE(matches(QueueConfig{}, {{"FifoQueue", "true"}}));
+  QueueConfig bad = c;
+  EXPECT_EQ(apply_attributes({{"DeduplicationScope", "group"}}, bad)->query_code,
+            "InvalidParameterValue");
+  EXPECT_EQ(apply_attributes({{"FifoThroughputLimit", "perGroup"}}, bad)->query_code,
+            "InvalidParameterValue");
 }
 
 TEST(QueueAttributesTest, ArgumentsRoundTripAndDefaultsForOtherQueues) {

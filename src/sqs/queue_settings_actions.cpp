@@ -27,6 +27,11 @@ std::optional<Error> Service::check_redrive(const Call& call, const std::string&
     return e;
   }
   const QueueConfig target = queue_config(*dlq);
+  if (target.fifo_queue != config.fifo_queue) {
+    return invalid_parameter_value("Value " + render(policy) +
+                                   " for parameter RedrivePolicy is invalid. Reason: Dead-letter "
+                                   "queue must be same type of queue as the source..");
+  }
   if (target.redrive_allow_policy &&
       !target.redrive_allow_policy->allows(queue_arn(call, source))) {
     return invalid_parameter_value("Value " + render(policy) +
@@ -51,6 +56,8 @@ void Service::set_queue_attributes(const CallPtr& call) {
   if (queue == nullptr) return;
   const std::map<std::string, std::string>& attributes = call->input.attributes;
   if (attributes.empty()) return fail(*call, missing_parameter("Attribute.1.Name"));
+  // A queue's type is fixed at creation.
+  if (attributes.count("FifoQueue") != 0) return fail(*call, invalid_attribute_name("FifoQueue"));
   QueueConfig config = queue_config(*queue);
   if (auto e = apply_attributes(attributes, config)) return fail(*call, *e);
   if (attributes.count("RedrivePolicy") != 0) {

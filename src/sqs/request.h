@@ -91,6 +91,7 @@ struct SendMessageResult {
   std::string message_id;
   std::string md5_of_body;
   std::string md5_of_attributes;  // "" when the message has none
+  std::string sequence_number;    // FIFO queues only; "" otherwise
 };
 struct ReceivedMessage {
   std::string message_id;

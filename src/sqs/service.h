@@ -143,6 +143,15 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void drain_publishes();
 
   std::string new_request_id();
+  // A FIFO send's SequenceNumber: larger than every one before, in this process and (while
+  // the wall clock does not go back) in earlier ones: ms since the epoch times a million, or
+  // the last one plus one.
+  std::string next_sequence_number();
+  // Sends `message` (a SendMessage or batch entry, checked) to `queue`: a FIFO send whose
+  // deduplication id the queue accepted in the window answers the original's MessageId and
+  // SequenceNumber in `result` and returns false (nothing to publish); otherwise a FIFO
+  // message gets its SequenceNumber, in `result` too, and it returns true.
+  bool prepare_send(core::Queue& queue, core::Message& message, SendMessageResult& result);
   std::string message_id_for(const core::Message& message);
 
   core::Broker& broker_;
@@ -150,6 +159,7 @@ class Service final : public http::Service, private core::Publisher::Listener {
   ServiceConfig config_;
   aws::Verifier verifier_;
   uint64_t incarnation_;  // receipt handles of an earlier process name nothing
+  uint64_t last_sequence_number_ = 0;
   std::mt19937_64 random_;
   core::Publisher publisher_;
   // A SendMessageBatch waiting for the publishes of its accepted entries; answered when the

@@ -67,9 +67,10 @@ def test_bad_names_and_attributes(sqs):
     with pytest.raises(ClientError) as e:
         sqs.create_queue(QueueName="x" * 81)
     assert error_code(e) == "InvalidParameterValue"
+    # A .fifo name without FifoQueue=true is not a standard queue's name (test_fifo.py).
     with pytest.raises(ClientError) as e:
-        sqs.create_queue(QueueName="jobs.fifo", Attributes={"FifoQueue": "true"})
-    assert error_code(e) == "AWS.SimpleQueueService.UnsupportedOperation"
+        sqs.create_queue(QueueName="jobs.fifo")
+    assert error_code(e) == "InvalidParameterValue"
     with pytest.raises(ClientError) as e:
         sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "43201"})
     assert error_code(e) == "InvalidParameterValue"
