@@ -13,6 +13,7 @@ import time
 import urllib.request
 
 import botocore.exceptions
+import pika
 import pytest
 
 from conftest import client
@@ -224,19 +225,31 @@ def test_delivery_resumes_after_kill(sns_broker, receiver):
 def test_subscription_queues_go_with_unsubscribe_and_delete_topic(sns_broker, receiver):
     sns, sqs = client(sns_broker, "sns"), client(sns_broker, "sqs")
 
-    def hidden_queues():
-        urls = sqs.list_queues(QueueNamePrefix="amq.sns.http.").get("QueueUrls", [])
-        return len(urls)
+    def queue_exists(arn):
+        """Whether the subscription's delivery queue exists, asked over AMQP (SQS does not
+        list the broker's own amq.* queues)."""
+        conn = pika.BlockingConnection(pika.ConnectionParameters(
+            "127.0.0.1", sns_broker.port, credentials=pika.PlainCredentials("guest", "guest")))
+        try:
+            conn.channel().queue_declare("amq.sns.http." + arn.rsplit(":", 1)[1], passive=True)
+            return True
+        except pika.exceptions.ChannelClosedByBroker as e:
+            assert e.reply_code == 404
+            return False
+        finally:
+            if conn.is_open:
+                conn.close()
 
     topic = sns.create_topic(Name="gone")["TopicArn"]
     arn = subscribe_and_confirm(sns, topic, receiver)
-    assert hidden_queues() == 1
+    assert queue_exists(arn)
+    assert sqs.list_queues(QueueNamePrefix="amq.").get("QueueUrls", []) == []
     sns.unsubscribe(SubscriptionArn=arn)
-    assert hidden_queues() == 0
-    subscribe_and_confirm(sns, topic, receiver)
-    assert hidden_queues() == 1
+    assert not queue_exists(arn)
+    arn = subscribe_and_confirm(sns, topic, receiver)
+    assert queue_exists(arn)
     sns.delete_topic(TopicArn=topic)
-    assert hidden_queues() == 0
+    assert not queue_exists(arn)
 
 
 def test_https_with_configured_ca(make_broker, tmp_path):
