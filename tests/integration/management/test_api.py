@@ -42,6 +42,8 @@ def test_authentication(api, broker):
     r = Api(broker, "app", "pw").get("/overview")
     assert (r.status_code, r.json()) == (401, {"error": "not_authorised",
                                                "reason": "Not management user"})
+    assert api.put("/permissions/%2F/app", {"configure": ".*", "write": ".*",
+                                            "read": ".*"}).status_code == 201
     conn = pika.BlockingConnection(params(broker.port, credentials=pika.PlainCredentials("app",
                                                                                           "pw")))
     conn.close()
