@@ -5,7 +5,8 @@
 // compiled for libstdc++'s polynomial (Thompson NFA) matcher rather than its default
 // backtracking one, which takes exponential time on patterns like "(a|a)*b" and cannot be
 // interrupted. That matcher has no back-references: a pattern using them is refused. The
-// length limit bounds the compiler's recursion, which goes one level per nesting.
+// length limit bounds the compiler's recursion, which goes one level per nesting, and counts
+// ("{m,n}", "\\N") of more than 4 digits are refused before the compiler reads them.
 #pragma once
 
 #include <cstddef>
