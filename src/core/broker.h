@@ -28,6 +28,8 @@ class Broker {
  public:
   explicit Broker(Limits limits = {}) : limits_(limits) {
     hooks_.shard = &shard_;
+    hooks_.policies = &policies_;
+    hooks_.operator_policies = &operator_policies_;
     alarms_.set_memory_probe([this] { return message_memory(); });
   }
 
@@ -36,6 +38,21 @@ class Broker {
   // Who may use which vhost and its resources; a vhost's grants go with it.
   PermissionStore& permissions() { return permissions_; }
   const PermissionStore& permissions() const { return permissions_; }
+  // Policies and operator policies (core/policies.h), as set at start (the config file,
+  // stored definitions); set_policy changes them at run time.
+  PolicyStore& policies(PolicyKind kind) {
+    return kind == PolicyKind::kUser ? policies_ : operator_policies_;
+  }
+  const PolicyStore& policies(PolicyKind kind) const {
+    return kind == PolicyKind::kUser ? policies_ : operator_policies_;
+  }
+  // Adds or replaces a policy of an existing vhost, checked by the model's rules
+  // (QueueSettingsSource::check_policy), applies it at once to the vhost's queues and records
+  // it when it is durable. kNotFound for a missing vhost, kInvalidArgument for a policy
+  // refused.
+  Status set_policy(PolicyKind kind, Policy policy);
+  // Removes a policy, re-applies the vhost's policies and records it; false if there was none.
+  bool clear_policy(PolicyKind kind, std::string_view vhost, std::string_view name);
   // Set before the first vhost is added; every vhost keeps a pointer to them.
   VHostHooks& hooks() { return hooks_; }
   // The operations on queues (core/shard.h): one shard, on the one event loop.
@@ -87,6 +104,8 @@ class Broker {
   CommitTracker* commits_ = &no_commits_;
   UserStore users_;
   PermissionStore permissions_;
+  PolicyStore policies_;
+  PolicyStore operator_policies_;
   std::map<std::string, std::unique_ptr<VHost>, std::less<>> vhosts_;
   VHostHooks retired_hooks_;  // hooks_ without the definitions log and the queue stores
   std::vector<std::unique_ptr<VHost>> retired_;

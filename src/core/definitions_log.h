@@ -5,12 +5,11 @@
 // restart (core::survives_restart): an exchange, a queue, a stream (always on disk) or a binding
 // added or removed, including cascades (an auto-deleted exchange, the bindings of a removed
 // queue or stream go with it). Whoever adds or removes a vhost, adds, changes or removes a
-// user, or sets or clears a user's permissions at run time (the management API) records that
-// too; the broker's own start does not.
-// Changes are numbered 1, 2, 3 ... in the order they happen. A front-end that must not answer
-// before a change is durable (AMQP's declare-ok, bind-ok, delete-ok) compares last_recorded()
-// before and after the operation: when it moved, the operation recorded changes, and the
-// reply waits for when_durable(last_recorded()).
+// user, sets or clears a user's permissions or a policy at run time (the management API) records
+// that too; the broker's own start does not. Changes are numbered 1, 2, 3 ... in the order they
+// happen. A front-end that must not answer before a change is durable (AMQP's declare-ok, bind-ok,
+// delete-ok) compares last_recorded() before and after the operation: when it moved, the operation
+// recorded changes, and the reply waits for when_durable(last_recorded()).
 //
 // REQUIRES: every call on the owner thread of the vhosts (the event loop).
 #pragma once
@@ -19,6 +18,7 @@
 #include <functional>
 #include <string_view>
 
+#include "core/policies.h"
 #include "core/value.h"
 
 namespace polymq::core {
@@ -49,6 +49,8 @@ struct DefinitionChange {
     kUserRemoved,        // user_name (its grants went with it)
     kPermissionSet,      // vhost, user_name, permissions (a grant added or replaced)
     kPermissionCleared,  // vhost, user_name
+    kPolicySet,          // vhost, policy_kind, policy (added or replaced)
+    kPolicyCleared,      // vhost, policy_kind, policy_name
   };
   Kind kind;
   const VHost* vhost = nullptr;
@@ -61,6 +63,9 @@ struct DefinitionChange {
   const User* user = nullptr;
   std::string_view user_name;
   const PermissionPatterns* permissions = nullptr;
+  PolicyKind policy_kind = PolicyKind::kUser;
+  const Policy* policy = nullptr;
+  std::string_view policy_name;
 };
 
 class DefinitionsLog {

@@ -63,6 +63,12 @@ void Queue::reconfigure(Table arguments, const QueueSettings& settings) {
       dedup_ = std::make_unique<DedupWindow>(*settings_.dedup_window_ms);
     }
   }
+  if (timers_ != nullptr && settings_.expires_ms && expires_timer_ == nullptr) {
+    expires_timer_ = timers_->create([this] { on_expires_timer(); });
+  } else if (!settings_.expires_ms) {
+    expires_timer_.reset();
+  }
+  arm_expires_timer();
   while (over_limit()) drop_head(DeadLetterReason::kMaxLen);
 }
 

@@ -115,8 +115,9 @@ class Queue {
   // the host and timers. Call once, before attach_storage.
   void configure(const QueueSettings& settings, QueueHost* host, TimerService* timers);
   // New declare arguments and the settings the model derived from them
-  // (VHost::change_queue_arguments), with the same priorities, expiry and single active
-  // consumer as before. A lowered length limit applies at once.
+  // (VHost::change_queue_arguments, VHost::reapply_policies), with the same priorities and
+  // single active consumer as before. A lowered length limit applies at once; a new expiry
+  // counts from the queue's last use.
   void reconfigure(Table arguments, const QueueSettings& settings);
   OwnerId owner() const { return owner_; }
   bool deleted() const { return deleted_; }

@@ -3,7 +3,7 @@
 // derive them from what a client declared.
 //
 // The core never reads a declare's arguments table: a protocol's model (RabbitMQ's x-arguments
-// and operator policies, rabbit/) turns it into QueueSettings, refusing what it does not
+// and policies, rabbit/) turns it into QueueSettings, refusing what it does not
 // accept with its own texts. The table itself stays on the queue (QueueOptions::arguments) as
 // plain data, for listing, definitions and redeclare equivalence.
 #pragma once
@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "core/policies.h"
 #include "core/status.h"
 #include "core/value.h"
 
@@ -75,10 +76,14 @@ class QueueSettingsSource {
   // every active declare, of a new queue or an existing one, and for a restore.
   virtual Status parse(const std::string& vhost, const std::string& queue,
                        const QueueOptions& options, QueueSettings& out) const = 0;
-  // Completes the settings `parse` gave a queue that is being created or restored, with what
-  // applies from outside its declaration (operator policies).
-  virtual void complete(const std::string& vhost, const std::string& queue,
-                        const QueueOptions& options, QueueSettings& settings) const = 0;
+  // Completes the settings `parse` gave a queue that is being created, restored or whose
+  // policies changed, with what applies from outside its declaration: the policy and the
+  // operator policy that match it (either may be null).
+  virtual void complete(const QueueOptions& options, const Policy* policy,
+                        const Policy* operator_policy, QueueSettings& settings) const = 0;
+  // Checks a policy's definition (its keys and their values) before it is set; an error is
+  // kInvalidArgument with the model's text.
+  virtual Status check_policy(PolicyKind kind, const Policy& policy) const = 0;
 };
 
 }  // namespace polymq::core

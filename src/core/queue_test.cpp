@@ -54,7 +54,8 @@ TEST(QueueTest, RequeueRestoresOriginalPositionAndMarksRedelivered) {
   q.requeue(first.lease);
   std::vector<std::string> order;
   Delivery m;
-  while (take(q, m)) order.push_back(std::string(m.message->body.view()) + (m.redelivered() ? "r" : ""));
+  while (take(q, m))
+    order.push_back(std::string(m.message->body.view()) + (m.redelivered() ? "r" : ""));
   EXPECT_EQ(order, (std::vector<std::string>{"1r", "2r", "3", "4"}));
 }
 

@@ -30,8 +30,8 @@ class NamedSettings : public QueueSettingsSource {
     out = it == by_name.end() ? QueueSettings{} : it->second;
     return Status::Ok();
   }
-  void complete(const std::string&, const std::string&, const QueueOptions&,
-                QueueSettings&) const override {}
+  void complete(const QueueOptions&, const Policy*, const Policy*, QueueSettings&) const override {}
+  Status check_policy(PolicyKind, const Policy&) const override { return Status::Ok(); }
 };
 
 }  // namespace polymq::core::testing

@@ -5,6 +5,7 @@
 
 #include "core/dead_lettering.h"
 #include "core/declaration_rules.h"
+#include "core/policies.h"
 #include "core/routing/headers_match.h"
 #include "core/shard.h"
 
@@ -262,7 +263,7 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
     return Status::Ok();
   }
   auto queue = std::make_shared<Queue>(name, name_, options, options.exclusive ? owner : 0);
-  if (source != nullptr) source->complete(name_, name, options, settings);
+  if (source != nullptr) complete_settings(*source, name, options, settings);
   queue->configure(settings, this, hooks_ != nullptr ? hooks_->timers : nullptr);
   // A store that cannot be opened leaves the queue declared but refusing publishes, with the
   // reason logged, as a stopped queue does in RabbitMQ.
@@ -284,7 +285,7 @@ Status VHost::change_queue_arguments(const std::string& name, const Table& argum
   QueueSettings settings;
   if (const QueueSettingsSource* source = hooks_ != nullptr ? hooks_->queue_settings : nullptr) {
     if (Status s = source->parse(name_, name, options, settings); !s.ok()) return s;
-    source->complete(name_, name, options, settings);
+    complete_settings(*source, name, options, settings);
   }
   const QueueSettings& now = queue.settings();
   if (settings.max_priority != now.max_priority || settings.expires_ms != now.expires_ms ||
@@ -298,6 +299,38 @@ Status VHost::change_queue_arguments(const std::string& name, const Table& argum
     record({.kind = DefinitionChange::Kind::kQueueChanged, .queue = &queue});
   }
   return Status::Ok();
+}
+
+void VHost::complete_settings(const QueueSettingsSource& source, const std::string& queue,
+                              const QueueOptions& options, QueueSettings& settings) const {
+  const PolicyStore* policies = hooks_ != nullptr ? hooks_->policies : nullptr;
+  const PolicyStore* operator_policies = hooks_ != nullptr ? hooks_->operator_policies : nullptr;
+  source.complete(
+      options, policies != nullptr ? policies->match_queue(name_, queue) : nullptr,
+      operator_policies != nullptr ? operator_policies->match_queue(name_, queue) : nullptr,
+      settings);
+}
+
+void VHost::reapply_policies() {
+  const QueueSettingsSource* source = hooks_ != nullptr ? hooks_->queue_settings : nullptr;
+  if (source == nullptr) return;
+  // A length limit that drops messages may dead-letter into (and expire) other queues of this
+  // vhost, so the queues are held first and looked at by name as the loop goes.
+  std::vector<QueuePtr> held;
+  held.reserve(queues_.size());
+  for (const auto& [name, queue] : queues_) held.push_back(queue);
+  for (const QueuePtr& queue : held) {
+    if (queue->deleted()) continue;
+    QueueSettings settings;
+    // The arguments were accepted when the queue was declared; parsing them cannot fail now,
+    // but a queue whose parse did would keep the settings it has.
+    if (!source->parse(name_, queue->name(), queue->options(), settings).ok()) continue;
+    complete_settings(*source, queue->name(), queue->options(), settings);
+    const QueueSettings& now = queue->settings();
+    settings.max_priority = now.max_priority;
+    settings.single_active_consumer = now.single_active_consumer;
+    queue->reconfigure(queue->options().arguments, settings);
+  }
 }
 
 Status VHost::use_queue(std::string_view name, OwnerId owner, QueuePtr& out) {

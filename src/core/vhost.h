@@ -27,6 +27,7 @@ namespace polymq::core {
 class DeadLettering;
 class DeclarationRules;
 class QueueStoreFactory;
+class PolicyStore;
 class Shard;
 class TimerService;
 
@@ -51,6 +52,9 @@ struct VHostHooks {
   // Timers for message TTL and queue expiry; null: TTLs are only applied when messages are
   // next looked at (unit tests without time).
   TimerService* timers = nullptr;
+  // The policies and operator policies queues match by name (core/policies.h); null: none.
+  const PolicyStore* policies = nullptr;
+  const PolicyStore* operator_policies = nullptr;
   // The broker model's binding filters (core/binding_filter.h: SNS filter policies), compiled
   // from a binding's arguments when it is bound; null: bindings carry no filters.
   const BindingFilters* binding_filters = nullptr;
@@ -115,6 +119,10 @@ class VHost final : public QueueHost {
   // kPreconditionFailed; a missing queue kNotFound. For front-ends whose protocol changes a
   // queue's settings in place (SQS SetQueueAttributes) and for replaying such a change.
   Status change_queue_arguments(const std::string& name, const Table& arguments);
+  // Derives every queue's settings again from its arguments and the policies that match it
+  // now, after a policy was set or cleared; what a queue cannot change while it exists
+  // (priorities, single active consumer) stays. A lowered length limit applies at once.
+  void reapply_policies();
   // Recreates a stored queue at startup: declare_queue without an owner, also accepting a
   // name the model reserves (server-named durable queues survive restarts).
   Status restore_queue(const std::string& name, const QueueOptions& options);
@@ -176,6 +184,9 @@ class VHost final : public QueueHost {
   std::vector<const Queue*> queues() const;
 
  private:
+  // The model's completion of `settings` with the policies that match `queue` now.
+  void complete_settings(const QueueSettingsSource& source, const std::string& queue,
+                         const QueueOptions& options, QueueSettings& settings) const;
   void add_builtin_exchanges();
   const DeclarationRules& rules() const;
   // The two ends of a queue binding, checked as RabbitMQ does (default exchange, then 404s);

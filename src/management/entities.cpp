@@ -49,7 +49,16 @@ void write_rate(JsonWriter& w, const char* key) {
   w.EndObject();
 }
 
-void write_queue(JsonWriter& w, const std::string& node, const core::Queue& q) {
+// The name of the policy of `kind` that applies to the queue, or null.
+void write_policy_name(JsonWriter& w, const core::Broker& broker, core::PolicyKind kind,
+                       const core::Queue& q) {
+  const core::Policy* policy = broker.policies(kind).match_queue(q.vhost(), q.name());
+  if (policy == nullptr) return w.Null();
+  write(w, policy->name);
+}
+
+void write_queue(JsonWriter& w, const std::string& node, const core::Broker& broker,
+                 const core::Queue& q) {
   const core::QueueOptions& o = q.options();
   w.StartObject();
   w.Key("name");
@@ -71,7 +80,9 @@ void write_queue(JsonWriter& w, const std::string& node, const core::Queue& q) {
   w.Key("arguments");
   rabbit::write_json_table(w, o.arguments);
   w.Key("policy");
-  w.Null();
+  write_policy_name(w, broker, core::PolicyKind::kUser, q);
+  w.Key("operator_policy");
+  write_policy_name(w, broker, core::PolicyKind::kOperator, q);
   w.Key("exclusive_consumer_tag");
   w.Null();
   w.Key("consumers");
@@ -288,7 +299,7 @@ void Service::queues(const CallPtr& call) {
       // By name, queues and streams together, as RabbitMQ lists them.
       std::map<std::string, std::function<void()>> rows;
       for (const core::Queue* q : v->queues()) {
-        rows[q->name()] = [&w, q, this] { write_queue(w, config_.node_name, *q); };
+        rows[q->name()] = [&w, q, this] { write_queue(w, config_.node_name, broker_, *q); };
       }
       for (const core::Stream* s : v->streams()) {
         rows[s->name()] = [&w, s, v, this] { write_stream(w, config_.node_name, v->name(), *s); };
@@ -341,7 +352,7 @@ void Service::queues(const CallPtr& call) {
     rapidjson::StringBuffer b;
     JsonWriter w(b);
     if (queue != nullptr) {
-      write_queue(w, config_.node_name, *queue);
+      write_queue(w, config_.node_name, broker_, *queue);
     } else {
       write_stream(w, config_.node_name, vhost->name(), *stream);
     }

@@ -148,6 +148,8 @@ void Service::dispatch(const CallPtr& call) {
       {"connections", &Service::connections},
       {"channels", &Service::channels},
       {"consumers", &Service::consumers},
+      {"policies", &Service::policies},
+      {"operator-policies", &Service::operator_policies},
   };
   if (call->path.empty()) return send(*call, not_found());
   // A vhost's connections and channels: /api/vhosts/{vhost}/connections, .../channels.

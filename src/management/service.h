@@ -11,8 +11,8 @@
 // - Declares, deletes and bindings are answered once the definition change is durable
 //   (core::DefinitionsLog), publishes once the message is (core::Publisher), as AMQP's
 //   replies are.
-// - Permissions are kept (per user and vhost, in memory) and listed, but not enforced:
-//   every user may use every vhost in PolyMQ today.
+// - Permissions and policies are the broker's (core::PermissionStore, core::PolicyStore):
+//   set here, enforced and applied by the core and the front-ends, kept in the definitions.
 //
 // REQUIRES: every call on the broker's event loop thread; the service outlives no broker.
 #pragma once
@@ -124,6 +124,11 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void users(const CallPtr& call);
   void permissions(const CallPtr& call);
   std::string permission_list(const std::string* vhost, const std::string* user) const;
+
+  // --- policies and operator policies (policies.cpp) ---
+  void policies(const CallPtr& call);
+  void operator_policies(const CallPtr& call);
+  void policy_call(const CallPtr& call, core::PolicyKind kind);
 
   // --- exchanges, queues, bindings (entities.cpp) ---
   void exchanges(const CallPtr& call);

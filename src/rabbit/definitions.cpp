@@ -12,6 +12,7 @@
 #include "rabbit/json_parse.h"
 #include "rabbit/json_values.h"
 #include "rabbit/names.h"
+#include "rabbit/policy_json.h"
 #include "rabbit/stream_arguments.h"
 
 #ifndef POLYMQ_VERSION
@@ -340,6 +341,7 @@ class Entry {
   Entry(const Json& object, std::string where) : object_(object), where_(std::move(where)) {}
 
   const std::string& where() const { return where_; }
+  const Json& object() const { return object_; }
   Status error(const std::string& what) const { return invalid(where_, what); }
 
   Status string(const char* key, std::string& out, bool required = true) const {
@@ -483,6 +485,33 @@ Status clear_permission(const Entry& e, Broker& broker) {
   return Status::Ok();
 }
 
+// The definitions' section of policies of `kind`: RabbitMQ's "policies", and PolyMQ's own
+// section for operator policies (RabbitMQ's definitions have none).
+const char* policies_section(PolicyKind kind) {
+  return kind == PolicyKind::kUser ? "policies" : "polymq_operator_policies";
+}
+
+// A policy of a vhost that exists, checked by the broker's model.
+Status import_policy(const Entry& e, PolicyKind kind, Broker& broker) {
+  Policy policy;
+  if (Status s = read_policy_json(e.object(), "definitions: " + e.where(), policy); !s.ok()) {
+    return s;
+  }
+  if (policy.name.empty()) return e.error("missing 'name'");
+  if (Status s = broker.set_policy(kind, std::move(policy)); !s.ok()) return e.error(s.message());
+  return Status::Ok();
+}
+
+// A replayed removal; removing what is not there is not an error.
+Status clear_policy(const Entry& e, PolicyKind kind, Broker& broker) {
+  std::string vhost;
+  std::string name;
+  if (Status s = e.string("vhost", vhost); !s.ok()) return s;
+  if (Status s = e.string("name", name); !s.ok()) return s;
+  broker.clear_policy(kind, vhost, name);
+  return Status::Ok();
+}
+
 Status import_exchange(const Entry& e, Broker& broker) {
   std::string name;
   std::string type;
@@ -621,6 +650,15 @@ std::string export_definitions(const Broker& broker) {
   }
   w.EndArray();
 
+  for (PolicyKind kind : {PolicyKind::kUser, PolicyKind::kOperator}) {
+    w.Key(policies_section(kind));
+    w.StartArray();
+    for (const Policy* policy : broker.policies(kind).list()) {
+      if (policy->durable) write_policy_json(w, *policy);
+    }
+    w.EndArray();
+  }
+
   w.Key("exchanges");
   w.StartArray();
   for (const VHost* vhost : vhosts) {
@@ -683,6 +721,13 @@ Status import_definitions(std::string_view json, Broker& broker) {
       !s.ok()) {
     return s;
   }
+  for (PolicyKind kind : {PolicyKind::kUser, PolicyKind::kOperator}) {
+    if (Status s = for_each_entry(doc, policies_section(kind),
+                                  [&](const Entry& e) { return import_policy(e, kind, broker); });
+        !s.ok()) {
+      return s;
+    }
+  }
   if (Status s = for_each_entry(doc, "exchanges",
                                 [&](const Entry& e) { return import_exchange(e, broker); });
       !s.ok()) {
@@ -703,11 +748,29 @@ std::string export_change(const DefinitionChange& change) {
   const bool added = change.kind == Kind::kExchangeAdded || change.kind == Kind::kQueueAdded ||
                      change.kind == Kind::kStreamAdded || change.kind == Kind::kStreamChanged ||
                      change.kind == Kind::kBindingAdded || change.kind == Kind::kVhostAdded ||
-                     change.kind == Kind::kUserAdded || change.kind == Kind::kPermissionSet;
+                     change.kind == Kind::kUserAdded || change.kind == Kind::kPermissionSet ||
+                     change.kind == Kind::kPolicySet;
   w.StartObject();
   w.Key("op");
   // A queue's new arguments replace its old ones on replay (VHost::change_queue_arguments).
   w.String(change.kind == Kind::kQueueChanged ? "change" : added ? "add" : "remove");
+  if (change.kind == Kind::kPolicySet || change.kind == Kind::kPolicyCleared) {
+    w.Key(policies_section(change.policy_kind));
+    w.StartArray();
+    if (change.kind == Kind::kPolicySet) {
+      write_policy_json(w, *change.policy);
+    } else {
+      w.StartObject();
+      w.Key("vhost");
+      write_string(w, change.vhost->name());
+      w.Key("name");
+      write_string(w, change.policy_name);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+  }
   if (change.kind == Kind::kPermissionSet || change.kind == Kind::kPermissionCleared) {
     w.Key("permissions");
     w.StartArray();
@@ -785,6 +848,8 @@ std::string export_change(const DefinitionChange& change) {
     case Kind::kUserRemoved:
     case Kind::kPermissionSet:
     case Kind::kPermissionCleared:
+    case Kind::kPolicySet:
+    case Kind::kPolicyCleared:
       break;  // written above
     case Kind::kBindingAdded:
     case Kind::kBindingRemoved:
@@ -881,6 +946,14 @@ Status apply_change(std::string_view json, Broker& broker) {
                                 [&](const Entry& e) { return clear_permission(e, broker); });
       !s.ok()) {
     return s;
+  }
+  for (PolicyKind policy_kind : {PolicyKind::kUser, PolicyKind::kOperator}) {
+    if (Status s =
+            for_each_entry(doc, policies_section(policy_kind),
+                           [&](const Entry& e) { return clear_policy(e, policy_kind, broker); });
+        !s.ok()) {
+      return s;
+    }
   }
   if (Status s = for_each_entry(doc, "bindings",
                                 [&](const Entry& e) { return remove_binding(e, broker); });

@@ -6,6 +6,8 @@
 //                     "polymq_loopback_only"}],
 //    "vhosts":      [{"name"}],
 //    "permissions": [{"user", "vhost", "configure", "write", "read"}],
+//    "policies":    [{"vhost", "name", "pattern", "apply-to", "definition", "priority"}],
+//    "polymq_operator_policies": [same as policies],
 //    "exchanges":   [{"name", "vhost", "type", "durable", "auto_delete", "internal",
 //                     "arguments"}],
 //    "queues":      [{"name", "vhost", "durable", "auto_delete", "arguments"}],
@@ -36,23 +38,26 @@ namespace polymq::rabbit {
 std::string export_definitions(const core::Broker& broker);
 
 // Adds the definitions in `json` to `broker`: users (replacing ones of the same name), vhosts,
-// permissions (replacing the grant of the same pair), exchanges, queues, bindings, in that
-// order. Missing sections are empty; unknown keys (RabbitMQ's policies, parameters, limits)
-// are ignored, as are the built-in
+// permissions (replacing the grant of the same pair), policies and operator policies
+// (replacing the one of the same vhost and name, applied at once to existing queues),
+// exchanges, queues, bindings, in that order. Missing sections are empty; unknown keys
+// (RabbitMQ's parameters, limits) are ignored, as are the built-in
 // amq.* and default exchanges. A missing "durable" means true (the file lists what is kept),
 // a missing "auto_delete"/"internal" false, and a missing "polymq_loopback_only" is true only
 // for "guest" (RabbitMQ's default loopback_users).
 //
 // Malformed JSON, a wrong type, a missing name, an unknown hashing algorithm, a reference to a
 // vhost, user, exchange or queue that does not exist, a permission pattern that is not a valid
-// regular expression, or a definition the vhost refuses give
+// regular expression, a policy the broker's model refuses, or a definition the vhost refuses
+// give
 // kInvalidArgument naming the entry; `broker` may then hold the entries before it.
 core::Status import_definitions(std::string_view json, core::Broker& broker);
 
 // One change as a small document of the same layout, for the definitions change log:
 // {"op": "add", "<section>": [entry]} with the entry as export_definitions writes it, or
 // {"op": "remove", ...} naming the exchange or queue ({"name", "vhost"}), the user ({"name"},
-// its grants go with it), the grant ({"user", "vhost"}) or the full binding. A vhost added or
+// its grants go with it), the grant ({"user", "vhost"}), the policy ({"vhost", "name"}) or
+// the full binding. A vhost added or
 // removed is {"op": "add"/"remove", "vhosts": [{"name"}]}, a user added or changed {"op": "add",
 // "users": [entry]}, a queue's new arguments
 // {"op": "change", "queues": [entry]}.

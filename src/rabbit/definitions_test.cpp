@@ -297,7 +297,7 @@ TEST(DefinitionsTest, PasswordHashIsRabbitMqs) {
 
 TEST(DefinitionsTest, ImportsARabbitMqExport) {
   // Shaped like `rabbitmqctl export_definitions` output of RabbitMQ 3.8 (tags as a string,
-  // policies and parameters that PolyMQ ignores, queue "type").
+  // a policy, parameters that PolyMQ ignores, queue "type").
   const char* json = R"({
     "rabbit_version": "3.8.9", "rabbitmq_version": "3.8.9",
     "users": [{"name": "guest", "password_hash": "kI3GCrswBLNZQzHJJ95QLoyfAVooYhnvf7jbqiW9BjOYUloe",
@@ -332,6 +332,9 @@ TEST(DefinitionsTest, ImportsARabbitMqExport) {
   VHost* billing = b.find_vhost("billing");
   ASSERT_NE(billing, nullptr);
   EXPECT_EQ(routed(*billing, "billing", "invoice.paid"), (std::vector<std::string>{"invoices"}));
+  const Policy* ttl = b.policies(PolicyKind::kUser).find("/", "ttl");
+  ASSERT_NE(ttl, nullptr);
+  EXPECT_EQ(find_int(ttl->definition, "message-ttl"), 1000);
 }
 
 TEST(DefinitionsTest, MissingSectionsAreEmpty) {

@@ -33,11 +33,15 @@ core::Status Model::parse(const std::string& vhost, const std::string& queue,
   return core::Status::Ok();
 }
 
-void Model::complete(const std::string& vhost, const std::string& queue,
-                     const core::QueueOptions& options, core::QueueSettings& settings) const {
-  if (const PolicyDefinition* policy = policies_.match(vhost, queue)) {
-    apply_policy(*policy, options.arguments, settings);
-  }
+void Model::complete(const core::QueueOptions& options, const core::Policy* policy,
+                     const core::Policy* operator_policy, core::QueueSettings& settings) const {
+  if (policy != nullptr) apply_policy(*policy, options.arguments, settings);
+  // Operator policies hold only limits, of which the smaller wins (apply_policy).
+  if (operator_policy != nullptr) apply_policy(*operator_policy, options.arguments, settings);
+}
+
+core::Status Model::check_policy(core::PolicyKind kind, const core::Policy& policy) const {
+  return check_policy_definition(kind, policy);
 }
 
 core::MessagePtr Model::dead_lettered(const core::Message& message, core::DeadLetterReason reason,

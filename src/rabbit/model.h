@@ -2,7 +2,7 @@
 // protocol-neutral vhost asks for where RabbitMQ, not the core, decides. The AMQP front-end and
 // the server use it; the core only sees the interfaces it implements (VHostHooks).
 //
-// Today: queue settings from x-arguments and operator policies (rabbit/queue_arguments.h,
+// Today: queue settings from x-arguments, policies and operator policies (rabbit/queue_arguments.h,
 // rabbit/policy.h), with RabbitMQ's checks and texts; dead-lettered messages with their
 // x-death history, and the dead-letter cycles RabbitMQ drops (rabbit/dead_letter.h); the
 // amq.* built-in exchanges, the reserved "amq." prefix, "amq.gen-" queue names and redeclare
@@ -26,10 +26,6 @@ class Model final : public core::QueueSettingsSource,
                     public core::DeadLettering,
                     public core::DeclarationRules {
  public:
-  // Operator policies (from the config file); add them before vhosts declare queues.
-  Policies& policies() { return policies_; }
-  const Policies& policies() const { return policies_; }
-
   // Points `hooks` at this model's rules. Call before the first vhost is added.
   void install(core::VHostHooks& hooks) const;
 
@@ -37,9 +33,11 @@ class Model final : public core::QueueSettingsSource,
   // The x-arguments, RabbitMQ's checks and texts, and a quorum queue's required properties.
   core::Status parse(const std::string& vhost, const std::string& queue,
                      const core::QueueOptions& options, core::QueueSettings& out) const override;
-  // The operator policy that matches the queue, if any.
-  void complete(const std::string& vhost, const std::string& queue,
-                const core::QueueOptions& options, core::QueueSettings& settings) const override;
+  // The policy, then the operator policy, over the queue's own arguments (apply_policy).
+  void complete(const core::QueueOptions& options, const core::Policy* policy,
+                const core::Policy* operator_policy, core::QueueSettings& settings) const override;
+  // RabbitMQ's policy keys and values (rabbit/policy.h).
+  core::Status check_policy(core::PolicyKind kind, const core::Policy& policy) const override;
 
   // --- core::DeadLettering ---
   core::MessagePtr dead_lettered(const core::Message& message, core::DeadLetterReason reason,
@@ -60,9 +58,6 @@ class Model final : public core::QueueSettingsSource,
                                const core::QueueOptions& requested) const override;
   core::Status check_binding(const std::string& vhost, const core::Exchange& source,
                              const core::Table& arguments) const override;
-
- private:
-  Policies policies_;
 };
 
 }  // namespace polymq::rabbit

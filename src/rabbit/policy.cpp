@@ -2,57 +2,93 @@
 
 #include <algorithm>
 #include <array>
-
-#include "core/name_pattern.h"
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace polymq::rabbit {
 
 using core::ErrorCode;
 using core::Status;
+using core::Value;
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kQueueKeys = {"message-ttl",
-                                                        "expires",
-                                                        "max-length",
-                                                        "max-length-bytes",
-                                                        "overflow",
-                                                        "dead-letter-exchange",
-                                                        "dead-letter-routing-key",
-                                                        "delivery-limit"};
+// One key a policy may set, and the check of its value.
+struct KeyRule {
+  std::string_view key;
+  bool operator_policy;  // operator policies may set it too
+  std::string_view wanted;
+  bool (*valid)(const Value&);
+};
+
+// An integer value (of any width; a uint64 past int64's range is not one).
+std::optional<int64_t> integer_of(const Value& v) {
+  if (!v.is_integer()) return std::nullopt;
+  if (const auto* u = std::get_if<uint64_t>(&v.data)) {
+    if (*u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(*u);
+  }
+  return v.as_int();
+}
+
+bool non_negative_integer(const Value& v) {
+  std::optional<int64_t> n = integer_of(v);
+  return n && *n >= 0;
+}
+bool positive_integer(const Value& v) {
+  std::optional<int64_t> n = integer_of(v);
+  return n && *n > 0;
+}
+bool a_string(const Value& v) { return v.kind == core::ValueKind::kString; }
+bool an_overflow(const Value& v) {
+  const std::string* s = v.kind == core::ValueKind::kString ? v.as_string() : nullptr;
+  return s != nullptr &&
+         (*s == "drop-head" || *s == "reject-publish" || *s == "reject-publish-dlx");
+}
+
+constexpr std::array<KeyRule, 8> kRules = {{
+    {"message-ttl", true, "message TTL", non_negative_integer},
+    {"expires", true, "queue expiry", positive_integer},
+    {"max-length", true, "maximum length", non_negative_integer},
+    {"max-length-bytes", true, "maximum length in bytes", non_negative_integer},
+    {"delivery-limit", true, "delivery limit", non_negative_integer},
+    {"overflow", false, "overflow value", an_overflow},
+    {"dead-letter-exchange", false, "dead letter exchange", a_string},
+    {"dead-letter-routing-key", false, "dead letter routing key", a_string},
+}};
+
+// The value as RabbitMQ prints it in its texts (Erlang terms, roughly).
+std::string printed(const Value& v) {
+  if (const std::string* s = v.as_string()) return "<<\"" + *s + "\">>";
+  if (std::optional<int64_t> n = integer_of(v)) return std::to_string(*n);
+  if (std::optional<bool> b = v.as_bool()) return *b ? "true" : "false";
+  if (std::optional<double> d = v.as_double()) return std::to_string(*d);
+  return "the value";
+}
 
 }  // namespace
 
-Status Policies::add(PolicyDefinition policy) {
+Status check_policy_definition(core::PolicyKind kind, const PolicyDefinition& policy) {
   auto invalid = [&](const std::string& why) {
     return Status{ErrorCode::kInvalidArgument, "policy '" + policy.name + "': " + why};
   };
-  if (policy.name.empty()) return {ErrorCode::kInvalidArgument, "a policy needs a name"};
-  if (policy.apply_to != "queues" && policy.apply_to != "all") {
-    return invalid("apply-to '" + policy.apply_to + "' is not supported (queues, all)");
-  }
+  if (policy.definition.empty()) return invalid("no policy settings in the definition");
+  std::string unknown;
   for (const auto& [key, value] : policy.definition) {
-    if (std::find(kQueueKeys.begin(), kQueueKeys.end(), key) == kQueueKeys.end()) {
-      return invalid("unsupported definition key '" + key + "'");
+    auto rule =
+        std::find_if(kRules.begin(), kRules.end(), [&](const KeyRule& r) { return r.key == key; });
+    if (rule == kRules.end() || (kind == core::PolicyKind::kOperator && !rule->operator_policy)) {
+      unknown += (unknown.empty() ? "" : ",") + std::string("<<\"") + key + "\">>";
+      continue;
+    }
+    if (!rule->valid(value)) {
+      return invalid(printed(value) + " is not a valid " + std::string(rule->wanted));
     }
   }
-  std::string error;
-  std::optional<std::regex> pattern = core::compile_name_pattern(policy.pattern, error);
-  if (!pattern) {
-    return invalid("pattern '" + policy.pattern + "' is not a valid regular expression: " + error);
-  }
-  entries_.push_back(Entry{std::move(policy), std::move(*pattern)});
+  if (!unknown.empty()) return invalid("[" + unknown + "] are not recognised policy settings");
   return Status::Ok();
-}
-
-const PolicyDefinition* Policies::match(std::string_view vhost, std::string_view queue) const {
-  const Entry* best = nullptr;
-  for (const Entry& e : entries_) {
-    if (e.policy.vhost != vhost) continue;
-    if (!std::regex_search(queue.begin(), queue.end(), e.pattern)) continue;
-    if (best == nullptr || e.policy.priority > best->policy.priority) best = &e;
-  }
-  return best == nullptr ? nullptr : &best->policy;
 }
 
 }  // namespace polymq::rabbit

@@ -32,7 +32,18 @@ class QueueFeaturesTest : public ::testing::Test {
  protected:
   QueueFeaturesTest() {
     hooks_.timers = &timers_;
+    hooks_.policies = &policies_;
+    hooks_.operator_policies = &operator_policies_;
     model_.install(hooks_);
+  }
+
+  // As Broker::set_policy: checked by the model, stored, applied to the existing queues.
+  Status add_policy(PolicyDefinition p, core::PolicyKind kind = core::PolicyKind::kUser) {
+    if (Status s = model_.check_policy(kind, p); !s.ok()) return s;
+    core::PolicyStore& store = kind == core::PolicyKind::kUser ? policies_ : operator_policies_;
+    if (Status s = store.set(std::move(p)); !s.ok()) return s;
+    vhost().reapply_policies();
+    return Status::Ok();
   }
 
   VHost& vhost() {
@@ -81,7 +92,8 @@ class QueueFeaturesTest : public ::testing::Test {
 
   FakeTimers timers_;
   Model model_;
-  Policies& policies_ = model_.policies();
+  core::PolicyStore policies_;
+  core::PolicyStore operator_policies_;
   VHostHooks hooks_;
   std::unique_ptr<VHost> vhost_;
 };
@@ -394,13 +406,13 @@ TEST_F(QueueFeaturesTest, PolicyLimitsTakeTheSmallerAndQueueArgumentsWinOtherwis
   p.definition = {{"max-length", Value::Int64(5)},
                   {"message-ttl", Value::Int64(1000)},
                   {"dead-letter-exchange", Value::String("from-policy")}};
-  ASSERT_TRUE(policies_.add(p).ok());
+  ASSERT_TRUE(add_policy(p).ok());
   PolicyDefinition stronger = p;
   stronger.name = "stronger";
   stronger.priority = 1;
   stronger.definition = {{"max-length", Value::Int64(3)}};
   stronger.pattern = "^orders\\.big";
-  ASSERT_TRUE(policies_.add(stronger).ok());
+  ASSERT_TRUE(add_policy(stronger).ok());
 
   Queue& a = declare("orders.a", {{"x-max-length", Value::Int32(2)},
                                   {"x-dead-letter-exchange", Value::String("own")}});
@@ -419,7 +431,8 @@ TEST_F(QueueFeaturesTest, PolicyLimitsTakeTheSmallerAndQueueArgumentsWinOtherwis
   PolicyDefinition bad;
   bad.name = "bad";
   bad.pattern = "([";
-  EXPECT_EQ(policies_.add(bad).code(), ErrorCode::kInvalidArgument);
+  bad.definition = {{"max-length", Value::Int64(1)}};
+  EXPECT_EQ(add_policy(bad).code(), ErrorCode::kInvalidArgument);
 }
 
 // Policy patterns are matched against every declared queue's name on the event loop: a
@@ -430,14 +443,92 @@ TEST_F(QueueFeaturesTest, PolicyPatternsMatchInPolynomialTime) {
   p.name = "nested";
   p.pattern = "^(a|a)*b$";
   p.definition = {{"max-length", Value::Int64(7)}};
-  ASSERT_TRUE(policies_.add(p).ok());
+  ASSERT_TRUE(add_policy(p).ok());
   EXPECT_FALSE(declare(std::string(250, 'a'), {}).settings().has_length_limit());
   EXPECT_EQ(declare("aab", {}).settings().max_length, 7u);
 
   PolicyDefinition backref;
   backref.name = "backref";
   backref.pattern = "(a)\\1";
-  EXPECT_EQ(policies_.add(backref).code(), ErrorCode::kInvalidArgument);
+  backref.definition = {{"max-length", Value::Int64(1)}};
+  EXPECT_EQ(add_policy(backref).code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(QueueFeaturesTest, PolicySetAtRunTimeAppliesToExistingQueuesAndGoesWhenCleared) {
+  Queue& q = declare("jobs", {});
+  for (const char* body : {"a", "b", "c", "d"}) publish("jobs", body);
+  PolicyDefinition p;
+  p.name = "cap";
+  p.pattern = "^jobs$";
+  p.definition = {{"max-length", Value::Int64(2)}};
+  ASSERT_TRUE(add_policy(p).ok());
+  EXPECT_EQ(q.settings().max_length, 2u);
+  EXPECT_EQ(q.message_count(), 2u);  // the oldest two were dropped at once
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"c", "d"}));
+
+  ASSERT_TRUE(policies_.remove("/", "cap"));
+  vhost().reapply_policies();
+  EXPECT_FALSE(q.settings().has_length_limit());
+  for (const char* body : {"e", "f", "g"}) publish("jobs", body);
+  EXPECT_EQ(q.message_count(), 3u);
+}
+
+TEST_F(QueueFeaturesTest, PolicyExpiresSetAtRunTimeDeletesAnUnusedQueue) {
+  declare("idle", {});
+  PolicyDefinition p;
+  p.name = "expire";
+  p.pattern = "^idle$";
+  p.definition = {{"expires", Value::Int64(100)}};
+  ASSERT_TRUE(add_policy(p).ok());
+  timers_.advance(milliseconds(50));
+  EXPECT_NE(vhost().find_queue("idle"), nullptr);
+  timers_.advance(milliseconds(60));
+  EXPECT_EQ(vhost().find_queue("idle"), nullptr);
+}
+
+TEST_F(QueueFeaturesTest, OperatorPolicyCapsArgumentsAndPolicies) {
+  Queue& q = declare("orders", {{"x-max-length", Value::Int32(10)}});
+  PolicyDefinition user;
+  user.name = "user";
+  user.pattern = ".*";
+  user.definition = {{"max-length", Value::Int64(8)}};
+  ASSERT_TRUE(add_policy(user).ok());
+  EXPECT_EQ(q.settings().max_length, 8u);
+  PolicyDefinition cap;
+  cap.name = "cap";
+  cap.pattern = ".*";
+  cap.definition = {{"max-length", Value::Int64(3)}, {"message-ttl", Value::Int64(60000)}};
+  ASSERT_TRUE(add_policy(cap, core::PolicyKind::kOperator).ok());
+  EXPECT_EQ(q.settings().max_length, 3u);
+  EXPECT_EQ(q.settings().message_ttl_ms, 60000u);
+  cap.definition = {{"max-length", Value::Int64(20)}};
+  ASSERT_TRUE(add_policy(cap, core::PolicyKind::kOperator).ok());
+  EXPECT_EQ(q.settings().max_length, 8u);  // the smallest of the three
+  EXPECT_FALSE(q.settings().message_ttl_ms.has_value());
+}
+
+TEST_F(QueueFeaturesTest, PolicyDefinitionsAreCheckedWithRabbitMqTexts) {
+  PolicyDefinition p;
+  p.name = "p";
+  p.pattern = ".*";
+  p.definition = {{"message-ttl", Value::Int64(-1)}};
+  EXPECT_EQ(add_policy(p).message(), "policy 'p': -1 is not a valid message TTL");
+  p.definition = {{"overflow", Value::String("sideways")}};
+  EXPECT_EQ(add_policy(p).message(), "policy 'p': <<\"sideways\">> is not a valid overflow value");
+  p.definition = {{"expires", Value::Int64(0)}};
+  EXPECT_EQ(add_policy(p).message(), "policy 'p': 0 is not a valid queue expiry");
+  p.definition = {{"ha-mode", Value::String("all")}, {"foo", Value::Int64(1)}};
+  EXPECT_EQ(add_policy(p).message(),
+            "policy 'p': [<<\"ha-mode\">>,<<\"foo\">>] are not recognised policy settings");
+  p.definition = {};
+  EXPECT_EQ(add_policy(p).code(), ErrorCode::kInvalidArgument);
+  // Operator policies take only the limits.
+  p.definition = {{"dead-letter-exchange", Value::String("dlx")}};
+  EXPECT_TRUE(model_.check_policy(core::PolicyKind::kUser, p).ok());
+  EXPECT_EQ(add_policy(p, core::PolicyKind::kOperator).message(),
+            "policy 'p': [<<\"dead-letter-exchange\">>] are not recognised policy settings");
+  EXPECT_TRUE(policies_.empty());
+  EXPECT_TRUE(operator_policies_.empty());
 }
 
 }  // namespace

@@ -106,7 +106,8 @@ std::string read_policies(const toml::array& entries, std::vector<rabbit::Policy
         return named + ": definition key '" + k + "' must be an integer, string, boolean or float";
       }
     }
-    // Pattern, apply-to and keys are checked by rabbit::Policies::add when the broker starts.
+    // Pattern, apply-to, keys and values are checked by Broker::set_policy when the broker
+    // starts.
     out.push_back(std::move(policy));
   }
   return {};

@@ -127,6 +127,7 @@ bool DefinitionsSaver::start(const Config& config) {
                  replay->records, elapsed_us(started) / 1000);
   }
   apply_config(config);
+  if (!apply_config_policies(config)) return false;
 
   // A new snapshot holds everything, so the old change log can go; skipped when unchanged.
   const std::string json = snapshot(broker_, replay->last_seq);
@@ -191,6 +192,23 @@ void DefinitionsSaver::apply_config(const Config& config) {
     }
     for (const std::string& vhost : config.vhosts) grant(vhost, u.name);
   }
+}
+
+bool DefinitionsSaver::apply_config_policies(const Config& config) {
+  // After the stored definitions: the config file's policies win over stored ones of the same
+  // name, as its users do, and they apply at once to the queues just restored. They are not
+  // written to the definitions (durable = false): the file brings them at every start, so one
+  // taken out of the file is gone after the next restart.
+  for (rabbit::PolicyDefinition policy : config.policies) {
+    policy.durable = false;
+    if (core::Status st = broker_.set_policy(core::PolicyKind::kUser, policy); !st.ok()) {
+      spdlog::critical("cannot start with the configured policies: {}", st.message());
+      return false;
+    }
+    spdlog::info("policy '{}' (pattern '{}', vhost '{}', priority {}) applies to {}", policy.name,
+                 policy.pattern, policy.vhost, policy.priority, policy.apply_to);
+  }
+  return true;
 }
 
 uint64_t DefinitionsSaver::record(const core::DefinitionChange& change) {

@@ -79,6 +79,8 @@ class DefinitionsSaver final : public core::DefinitionsLog {
 
  private:
   void apply_config(const Config& config);
+  // False (logged) when the broker refuses one of the config file's [[policies]].
+  bool apply_config_policies(const Config& config);
   void maybe_compact();
   void compact();
 

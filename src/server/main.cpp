@@ -108,16 +108,7 @@ int main(int argc, char** argv) {
   // SNS subscriptions' filter policies, before definitions restore the bindings that carry
   // them.
   broker.hooks().binding_filters = &sns_filters;
-  // Policies first: queues restored from disk by definitions.start must see them.
-  for (const rabbit::PolicyDefinition& policy : config->policies) {
-    if (core::Status st = model.policies().add(policy); !st.ok()) {
-      spdlog::critical("cannot start with the configured policies: {}", st.message());
-      return 1;
-    }
-    spdlog::info("policy '{}' (pattern '{}', vhost '{}', priority {}) applies to {}", policy.name,
-                 policy.pattern, policy.vhost, policy.priority, policy.apply_to);
-  }
-  // Stored definitions, then the config's vhosts and users over them; from here on every
+  // Stored definitions, then the config's vhosts, users and policies over them; from here on every
   // durable change is written by the change log's thread, and its reply waits until it is on
   // disk (server/definitions_saver.h).
   server::DefinitionsSaverOptions definitions_options;
