@@ -184,22 +184,22 @@ Outcome run_set_policy(const Invocation& in) {
   w.Key("apply-to");
   write(w, in.apply_to);
   w.EndObject();
-  Outcome r = in.api.call("PUT", "/policies/" + encode(in.vhost) + "/" + encode(name), text(b),
-                          no_vhost(in.vhost));
-  if (r.exit_code == kExitDataError && r.message == "Error: " + no_vhost(in.vhost) &&
-      in.api.call("GET", "/vhosts/" + encode(in.vhost)).ok()) {
-    // The vhost is there: the broker's API has no policies endpoint (an older PolyMQ).
-    r.message = "Error: this broker's management API does not manage policies";
-  }
-  return r;
+  return explain_policy_404(in, in.api.call("PUT", "/policies/" + encode(in.vhost) + "/" +
+                                                     encode(name),
+                                                 text(b), no_vhost(in.vhost)));
 }
 
 Outcome run_clear_policy(const Invocation& in) {
   const std::string& name = in.args[0];
   print_info(in.output,
              "Clearing policy " + quoted(name) + " on vhost " + quoted(in.vhost) + " ...");
-  return in.api.call("DELETE", "/policies/" + encode(in.vhost) + "/" + encode(name), {},
-                     "policy " + quoted(name) + " does not exist in vhost " + quoted(in.vhost));
+  Outcome r = in.api.call("DELETE", "/policies/" + encode(in.vhost) + "/" + encode(name), {},
+                          "policy " + quoted(name) + " does not exist in vhost " +
+                              quoted(in.vhost));
+  if (r.exit_code == kExitDataError && !in.api.call("GET", "/vhosts/" + encode(in.vhost)).ok()) {
+    r.message = "Error: " + no_vhost(in.vhost);
+  }
+  return r;
 }
 
 Outcome run_purge_queue(const Invocation& in) {

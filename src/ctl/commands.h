@@ -51,6 +51,10 @@ inline constexpr size_t kAnyCount = static_cast<size_t>(-1);
 
 const std::vector<Command>& command_table();
 
+// A 404 from a /api/policies call whose vhost exists: the broker's API has no policies endpoint
+// (a PolyMQ from before it had one), said so rather than "no such vhost".
+Outcome explain_policy_404(const Invocation& in, Outcome r);
+
 // The commands, by file.
 Outcome run_status(const Invocation& in);
 Outcome run_list_queues(const Invocation& in);

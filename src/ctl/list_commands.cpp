@@ -142,8 +142,17 @@ Outcome run_list_policies(const Invocation& in) {
       {item("vhost"), item("name"), item("pattern"), item("apply-to"), item("definition"),
        item("priority")},
       {"vhost", "name", "pattern", "apply-to", "definition", "priority"}};
-  return list(in, kPolicies, "/policies/" + encode(in.vhost),
-              "Listing policies for vhost " + quoted(in.vhost) + " ...", no_vhost(in));
+  return explain_policy_404(in, list(in, kPolicies, "/policies/" + encode(in.vhost),
+                                     "Listing policies for vhost " + quoted(in.vhost) + " ...",
+                                     no_vhost(in)));
+}
+
+Outcome explain_policy_404(const Invocation& in, Outcome r) {
+  if (r.exit_code == kExitDataError && r.message == "Error: " + no_vhost(in) &&
+      in.api.call("GET", "/vhosts/" + encode(in.vhost)).ok()) {
+    r.message = "Error: this broker's management API does not manage policies";
+  }
+  return r;
 }
 
 Outcome run_status(const Invocation& in) {
@@ -164,8 +173,10 @@ Outcome run_status(const Invocation& in) {
   rapidjson::Document status(rapidjson::kObjectType);
   auto& alloc = status.GetAllocator();
   auto copy = [&](const char* key, const rapidjson::Value& from, std::vector<std::string> path) {
+    const rapidjson::Value* v = find_path(from, path);
+    if (v == nullptr) return;  // what this broker's API does not tell
     rapidjson::Value value;
-    if (const rapidjson::Value* v = find_path(from, path)) value.CopyFrom(*v, alloc);
+    value.CopyFrom(*v, alloc);
     status.AddMember(rapidjson::StringRef(key), value, alloc);
   };
   copy("node", overview, {"node"});
