@@ -184,18 +184,18 @@ Outcome run_set_policy(const Invocation& in) {
   w.Key("apply-to");
   write(w, in.apply_to);
   w.EndObject();
-  return explain_policy_404(in, in.api.call("PUT", "/policies/" + encode(in.vhost) + "/" +
-                                                     encode(name),
-                                                 text(b), no_vhost(in.vhost)));
+  return explain_policy_404(
+      in, in.api.call("PUT", "/policies/" + encode(in.vhost) + "/" + encode(name), text(b),
+                      no_vhost(in.vhost)));
 }
 
 Outcome run_clear_policy(const Invocation& in) {
   const std::string& name = in.args[0];
   print_info(in.output,
              "Clearing policy " + quoted(name) + " on vhost " + quoted(in.vhost) + " ...");
-  Outcome r = in.api.call("DELETE", "/policies/" + encode(in.vhost) + "/" + encode(name), {},
-                          "policy " + quoted(name) + " does not exist in vhost " +
-                              quoted(in.vhost));
+  Outcome r =
+      in.api.call("DELETE", "/policies/" + encode(in.vhost) + "/" + encode(name), {},
+                  "policy " + quoted(name) + " does not exist in vhost " + quoted(in.vhost));
   if (r.exit_code == kExitDataError && !in.api.call("GET", "/vhosts/" + encode(in.vhost)).ok()) {
     r.message = "Error: " + no_vhost(in.vhost);
   }

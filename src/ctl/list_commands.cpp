@@ -142,9 +142,9 @@ Outcome run_list_policies(const Invocation& in) {
       {item("vhost"), item("name"), item("pattern"), item("apply-to"), item("definition"),
        item("priority")},
       {"vhost", "name", "pattern", "apply-to", "definition", "priority"}};
-  return explain_policy_404(in, list(in, kPolicies, "/policies/" + encode(in.vhost),
-                                     "Listing policies for vhost " + quoted(in.vhost) + " ...",
-                                     no_vhost(in)));
+  return explain_policy_404(
+      in, list(in, kPolicies, "/policies/" + encode(in.vhost),
+               "Listing policies for vhost " + quoted(in.vhost) + " ...", no_vhost(in)));
 }
 
 Outcome explain_policy_404(const Invocation& in, Outcome r) {
