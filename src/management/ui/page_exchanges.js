@@ -51,7 +51,7 @@ export function mount(root, _params, ctx) {
 export function mountDetail(root, { vhost, name }, ctx) {
   const xpath = path('exchanges', vhost, name);
   const details = h('div');
-  const bindings = h('div');
+  const bindings = h('div', { id: 'exchange-bindings' });
   const actionError = errorLine();
   const isDefault = name === 'amq.default';
 

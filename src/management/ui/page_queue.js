@@ -22,7 +22,7 @@ export function mount(root, { vhost, name }, ctx) {
   const qpath = path('queues', vhost, name);
   const details = h('div', { id: 'queue-details' });
   const consumers = h('div');
-  const bindings = h('div');
+  const bindings = h('div', { id: 'queue-bindings' });
   const got = h('div', { id: 'got-messages' });
   const actionError = errorLine();
   actionError.id = 'queue-action-error';
