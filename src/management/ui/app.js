@@ -115,7 +115,8 @@ async function tick(pageOnly = false) {
 }
 
 async function poll() {
-  if (polling) return;
+  // A tab in the background asks nothing; the next tick after it shows again catches up.
+  if (polling || document.hidden) return;
   polling = true;
   try {
     await tick();

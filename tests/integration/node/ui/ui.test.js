@@ -117,6 +117,19 @@ test("a bad form shows the API's reason", TEST_OPTIONS, async (t) => {
   await waitForText(page, '#form-add-queue .form-ok', (text) => text === 'Queue ui-bad-args declared.');
   const { body } = await apiCall(broker, 'GET', '/queues/%2F/ui-bad-args');
   assert.deepEqual(body.arguments, { 'x-max-length': 10 });
+
+  // A policy the API refuses (a pattern that is no regular expression): whatever the API
+  // answers, its reason is shown and nothing is set.
+  await page.goto(`${broker.managementUrl}#/policies`);
+  await page.waitForSelector('#form-add-policy');
+  await page.type('#f-add-policy-name', 'ui-bad-policy');
+  await page.type('#f-add-policy-pattern', '(');
+  await page.type('#f-add-policy-definition', 'max-length = 1');
+  await page.click('#form-add-policy button[type=submit]');
+  const policyReason = await waitForText(page, '#form-add-policy .form-error', (text) => text !== '');
+  const policy = await apiCall(broker, 'GET', '/policies/%2F/ui-bad-policy');
+  assert.notEqual(policy.status, 200, `the policy was set although the page showed ${policyReason}`);
+  assert.equal(await page.$eval('#form-add-policy .form-ok', (el) => el.textContent), '');
   assert.deepEqual(page.problems, []);
 });
 
