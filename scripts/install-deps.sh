@@ -11,7 +11,7 @@ build_packages=(cmake ninja-build g++ ccache pkg-config libasio-dev libspdlog-de
 test_packages=(python3 python3-pika python3-pytest amqp-tools librabbitmq-client-java
   default-jdk-headless nodejs npm clang libclang-rt-14-dev strace
   kcat python3-kafka python3-confluent-kafka python3-lz4 python3-snappy python3-zstandard
-  python3-botocore python3-boto3 awscli python3-requests rabbitmq-server)
+  python3-botocore python3-boto3 awscli python3-requests rabbitmq-server chromium)
 
 want=("${build_packages[@]}")
 if [[ "${1:-build}" == "test" ]]; then want+=("${test_packages[@]}"); fi

@@ -70,8 +70,29 @@ void Service::overview(const CallPtr& call) {
     w.EndObject();
   }
   w.EndArray();
+  // Totals since the broker started, under RabbitMQ's names; no *_details rates
+  // (rates_mode none): a client derives rates from two samples, as the web UI does.
+  const core::MessageCounters& n = broker_.counters();
   w.Key("message_stats");
   w.StartObject();
+  for (const auto& [name, value] : {
+           std::pair{"publish", n.published},
+           std::pair{"confirm", n.confirmed},
+           std::pair{"return_unroutable", n.unroutable_returned},
+           std::pair{"drop_unroutable", n.unroutable_dropped},
+           std::pair{"deliver", n.delivered_ack},
+           std::pair{"deliver_no_ack", n.delivered_auto_ack},
+           std::pair{"get", n.get_ack},
+           std::pair{"get_no_ack", n.get_auto_ack},
+           std::pair{"get_empty", n.get_empty},
+           std::pair{"deliver_get",
+                     n.delivered_ack + n.delivered_auto_ack + n.get_ack + n.get_auto_ack},
+           std::pair{"redeliver", n.redelivered},
+           std::pair{"ack", n.acked},
+       }) {
+    w.Key(name);
+    w.Uint64(value);
+  }
   w.EndObject();
   w.Key("queue_totals");
   w.StartObject();

@@ -8,6 +8,7 @@
 #include "management/json_body.h"
 #include "management/list_query.h"
 #include "management/path.h"
+#include "management/ui_assets.h"
 #include "rabbit/json_values.h"
 
 namespace polymq::management {
@@ -96,6 +97,8 @@ void Service::handle(http::Request request, http::Responder responder) {
   if (req.path() == "/metrics" || req.path() == "/metrics/per-object") {
     return metrics(*call, req.path() == "/metrics/per-object");
   }
+  // The web UI's static files, without credentials: the page logs in through the API.
+  if (is_ui_path(req.path())) return send(*call, ui_asset(req));
 
   // Who asks: basic authentication against the broker's users, loopback-only users (guest)
   // from loopback only, as for AMQP.

@@ -73,6 +73,16 @@ TEST_F(ServiceTest, RefusesMissingAndWrongCredentials) {
             401);
 }
 
+TEST_F(ServiceTest, ServesTheWebUiWithoutCredentials) {
+  Answer a = ask("GET", "/", "", "");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_NE(a.head.find("Content-Type: text/html"), std::string::npos) << a.head;
+  EXPECT_EQ(ask("GET", "/app.js", "", "").status, 200);
+  EXPECT_EQ(ask("GET", "/missing.js", "", "").status, 404);
+  EXPECT_EQ(ask("GET", "/api/overview", "", "").status, 401);
+  EXPECT_EQ(ask("GET", "/metrics", "", "").status, 200);
+}
+
 TEST_F(ServiceTest, UnknownObjectsAreNotFound) {
   Answer a = ask("GET", "/api/queues/%2F/missing");
   EXPECT_EQ(a.status, 404);

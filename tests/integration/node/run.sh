@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a Node client suite with Node's test runner.
 #
-#   run.sh [amqplib|kafkajs|awssdk] [node --test arguments...]
+#   run.sh [amqplib|kafkajs|awssdk|ui] [node --test arguments...]
 #
 # amqplib (the default): test/*.test.js against an AMQP 0-9-1 broker that is already running:
 #   AMQP_HOST (127.0.0.1) AMQP_PORT (5672) AMQP_USER (guest) AMQP_PASSWORD (guest)
@@ -17,6 +17,12 @@
 # SQS/SNS endpoint on a free port:
 #   POLYMQ_BIN          the broker binary (default: polymq on PATH)
 #   AWSSDK_TEST_CASE_TIMEOUT_MS  milliseconds for each test (default 60000)
+# ui: ui/*.test.js, the management web UI in headless Chromium (Debian's chromium, driven by
+# puppeteer-core); every test starts a broker of its own with the management port on a free
+# port:
+#   POLYMQ_BIN          the broker binary (default: polymq on PATH)
+#   CHROMIUM            the browser (default /usr/bin/chromium)
+#   UI_TEST_CASE_TIMEOUT_MS  milliseconds for each test (default 90000)
 # All:
 #   NODE_TEST_TIMEOUT   seconds for the whole run (default 240)
 #   Extra arguments are passed to `node --test` (e.g. --test-name-pattern=topic).
@@ -27,7 +33,7 @@ cd "$here"
 timeout_s="${NODE_TEST_TIMEOUT:-240}"
 
 suite=amqplib
-if [[ $# -gt 0 && ( "$1" == amqplib || "$1" == kafkajs || "$1" == awssdk ) ]]; then
+if [[ $# -gt 0 && ( "$1" == amqplib || "$1" == kafkajs || "$1" == awssdk || "$1" == ui ) ]]; then
     suite=$1
     shift
 fi
@@ -71,7 +77,7 @@ case "$suite" in
     amqplib)
         tests=(test/*.test.js)
         ;;
-    kafkajs|awssdk)
+    kafkajs|awssdk|ui)
         if ! command -v "${POLYMQ_BIN:-polymq}" >/dev/null 2>&1; then
             echo "error: broker binary '${POLYMQ_BIN:-polymq}' not found; set POLYMQ_BIN." >&2
             exit 2

@@ -3,7 +3,7 @@
 // suite): the Node counterpart of tests/integration/common/polymq_process.py, with the same
 // flags, readiness check and log handling.
 //
-// * Broker: one PolyMQ process on 127.0.0.1 (free AMQP and, with kafka: true, Kafka ports
+// * Broker: one PolyMQ process on 127.0.0.1 (free AMQP and, as asked, Kafka, SQS and management ports
 //   picked at every start) over a data directory in a fresh temporary work directory; its
 //   output goes to <workdir>/<name>-<n>.log. stop() sends SIGTERM and fails when the broker
 //   does not exit with status 0 or printed a sanitizer report; kill() sends SIGKILL.
@@ -84,11 +84,13 @@ class Broker {
    * @param {object} [options.env]      extra environment variables
    * @param {boolean} [options.kafka]   listen for Kafka too (on kafkaPort)
    * @param {boolean} [options.sqs]     listen for SQS and SNS too (on sqsPort)
+   * @param {boolean} [options.management] serve the management API and web UI too (on
+   *                                    managementPort)
    * @param {string} [options.config]   text of a TOML file passed with --config
    * @param {string} [options.name]     prefix of the log files
    * @param {string} [options.binary]   default: POLYMQ_BIN
    */
-  constructor({ args = [], env = {}, kafka = false, sqs = false, config = null, name = 'broker', binary } = {}) {
+  constructor({ args = [], env = {}, kafka = false, sqs = false, management = false, config = null, name = 'broker', binary } = {}) {
     this.workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'polymq-node-'));
     this.dataDir = path.join(this.workdir, 'data');
     this.args = [...args];
@@ -99,7 +101,8 @@ class Broker {
     }
     // Brokers run side by side (suites, other builds): none takes Kafka's default port
     // 9092, nor SQS's 9324. With kafka: true each start listens for Kafka on a free port
-    // (kafkaPort), with sqs: true for SQS and SNS (sqsPort). None listens for management.
+    // (kafkaPort), with sqs: true for SQS and SNS (sqsPort), with management: true for the
+    // management API and web UI (managementPort).
     this.env = {
       ...process.env,
       POLYMQ_KAFKA_PORT: '0',
@@ -109,6 +112,7 @@ class Broker {
     };
     this.kafka = kafka;
     this.sqs = sqs;
+    this.management = management;
     this.binary = binary || brokerBinary();
     this.name = name;
     this.proc = null;
@@ -116,6 +120,7 @@ class Broker {
     this.port = null;
     this.kafkaPort = null;
     this.sqsPort = null;
+    this.managementPort = null;
     this.starts = 0;
     this.logs = []; // one log file per start
     this.startSeconds = null; // spawn -> ports accept, of the last start
@@ -129,6 +134,7 @@ class Broker {
     this.port = await freePort();
     this.kafkaPort = this.kafka ? await freePort() : null;
     this.sqsPort = this.sqs ? await freePort() : null;
+    this.managementPort = this.management ? await freePort() : null;
     this.starts += 1;
     const logPath = path.join(this.workdir, `${this.name}-${this.starts}.log`);
     this.logs.push(logPath);
@@ -141,6 +147,9 @@ class Broker {
     }
     if (this.sqs) {
       cmd.push('--sqs-port', String(this.sqsPort));
+    }
+    if (this.management) {
+      cmd.push('--management-port', String(this.managementPort));
     }
     const log = fs.openSync(logPath, 'w');
     try {
@@ -180,14 +189,15 @@ class Broker {
       if (
         (await portAccepts(this.port)) &&
         (!this.kafka || (await portAccepts(this.kafkaPort))) &&
-        (!this.sqs || (await portAccepts(this.sqsPort)))
+        (!this.sqs || (await portAccepts(this.sqsPort))) &&
+        (!this.management || (await portAccepts(this.managementPort)))
       ) {
         this.startSeconds = Number(process.hrtime.bigint() - this.spawnedAt) / 1e9;
         return this;
       }
       await sleep(20);
     }
-    throw new Error(`broker did not listen on ${this.port}/${this.kafkaPort}/${this.sqsPort} within ${timeoutMs} ms:\n${this.logTail()}`);
+    throw new Error(`broker did not listen on ${this.port}/${this.kafkaPort}/${this.sqsPort}/${this.managementPort} within ${timeoutMs} ms:\n${this.logTail()}`);
   }
 
   async start(timeoutMs = 60000) {
@@ -202,6 +212,11 @@ class Broker {
   /** The SQS and SNS endpoint, for an AWS SDK client's `endpoint`. */
   get sqsEndpoint() {
     return `http://127.0.0.1:${this.sqsPort}`;
+  }
+
+  /** The management API and web UI, e.g. for a browser: `http://127.0.0.1:<port>/`. */
+  get managementUrl() {
+    return `http://127.0.0.1:${this.managementPort}/`;
   }
 
   /** `host:port` of the Kafka listener, for a client's `brokers`. */
