@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/message.h"
@@ -24,6 +25,11 @@ class DeadLettering {
   // dropped rather than delivered.
   virtual bool is_cycle(const Message& dead, const std::string& queue,
                         DeadLetterReason reason) const = 0;
+  // The queue `message` was most recently dead-lettered from, as dead_lettered recorded it
+  // (a redrive sends it back there, core/message_mover.h); nullopt when it carries no record.
+  virtual std::optional<std::string> dead_lettered_from(const Message& /*message*/) const {
+    return std::nullopt;
+  }
 };
 
 // Without a model: the message re-addressed to the target (its own routing key unless the

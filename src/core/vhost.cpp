@@ -607,6 +607,12 @@ void VHost::dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReaso
   delivering_dead_letter_ = false;
 }
 
+std::optional<std::string> VHost::dead_lettered_from(const Message& message) const {
+  const DeadLettering* model = hooks_ != nullptr ? hooks_->dead_lettering : nullptr;
+  if (model == nullptr) return std::nullopt;
+  return model->dead_lettered_from(message);
+}
+
 void VHost::queue_expired(Queue& queue) {
   auto it = queues_.find(queue.name());
   if (it == queues_.end() || it->second.get() != &queue) return;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -172,6 +173,9 @@ class VHost final : public QueueHost {
   // Delivered before it returns, without recursion: the dead-letterings its enqueues cause
   // are queued and worked off by the outermost call.
   void dead_letter(Queue& queue, const MessagePtr& message, DeadLetterReason reason) override;
+  // The queue `message` was last dead-lettered from, as the model recorded it
+  // (DeadLettering::dead_lettered_from); nullopt without a model or a record.
+  std::optional<std::string> dead_lettered_from(const Message& message) const;
   void queue_expired(Queue& queue) override;
 
   // --- lifecycle hooks ---

@@ -118,4 +118,14 @@ bool dead_letter_cycle(const Message& message, const std::string& queue, DeadLet
   return false;
 }
 
+std::optional<std::string> last_dead_lettered_from(const Message& message) {
+  if (!message.properties.headers) return std::nullopt;
+  const Value* x_death = find(*message.properties.headers, "x-death");
+  const Array* deaths = x_death == nullptr ? nullptr : x_death->as_array();
+  if (deaths == nullptr || deaths->empty()) return std::nullopt;
+  const std::string* queue = entry_string(deaths->front(), "queue");
+  if (queue == nullptr) return std::nullopt;
+  return *queue;
+}
+
 }  // namespace polymq::rabbit

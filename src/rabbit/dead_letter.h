@@ -34,4 +34,8 @@ core::MessagePtr make_dead_lettered(const core::Message& message, core::DeadLett
 bool dead_letter_cycle(const core::Message& message, const std::string& queue,
                        core::DeadLetterReason reason);
 
+// The queue of the newest x-death entry (the queue the message was last dead-lettered from);
+// nullopt without an x-death header of RabbitMQ's shape.
+std::optional<std::string> last_dead_lettered_from(const core::Message& message);
+
 }  // namespace polymq::rabbit

@@ -341,5 +341,20 @@ TEST(DeadLetterCycleTest, UnexpectedEntryInsideTheCycleBreaksIt) {
                                 "work", DeadLetterReason::kExpired));
 }
 
+TEST(DeadLetterTest, LastDeadLetteredFromIsTheNewestDeath) {
+  EXPECT_EQ(last_dead_lettered_from(published()), std::nullopt);
+  const MessagePtr once = die(published(), "orders", DeadLetterReason::kDeliveryLimit);
+  EXPECT_EQ(last_dead_lettered_from(*once), "orders");
+  // Moved on to "retry" and dead-lettered there: the newest death names "retry" ...
+  const MessagePtr twice = die(*once, "retry", DeadLetterReason::kExpired);
+  EXPECT_EQ(last_dead_lettered_from(*twice), "retry");
+  // ... and dying in "orders" again for the same reason moves that entry to the front.
+  const MessagePtr again = die(*twice, "orders", DeadLetterReason::kDeliveryLimit);
+  EXPECT_EQ(last_dead_lettered_from(*again), "orders");
+  // An x-death of another shape names nothing.
+  EXPECT_EQ(last_dead_lettered_from(published({{"x-death", Value::String("orders")}})),
+            std::nullopt);
+}
+
 }  // namespace
 }  // namespace polymq::rabbit

@@ -57,6 +57,10 @@ bool Model::is_cycle(const core::Message& dead, const std::string& queue,
   return dead_letter_cycle(dead, queue, reason);
 }
 
+std::optional<std::string> Model::dead_lettered_from(const core::Message& message) const {
+  return last_dead_lettered_from(message);
+}
+
 std::vector<core::BuiltinExchange> Model::builtin_exchanges() const {
   return rabbit::builtin_exchanges();
 }

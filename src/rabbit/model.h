@@ -45,6 +45,8 @@ class Model final : public core::QueueSettingsSource,
                                  uint64_t now_seconds) const override;
   bool is_cycle(const core::Message& dead, const std::string& queue,
                 core::DeadLetterReason reason) const override;
+  // The queue of the newest x-death entry.
+  std::optional<std::string> dead_lettered_from(const core::Message& message) const override;
 
   // --- core::DeclarationRules ---
   std::vector<core::BuiltinExchange> builtin_exchanges() const override;

@@ -73,6 +73,10 @@ Error internal_error(std::string message) {
   return make("InternalError", "InternalError", 500, std::move(message), false);
 }
 
+Error resource_not_found(std::string message) {
+  return make("ResourceNotFoundException", "ResourceNotFoundException", 404, std::move(message));
+}
+
 Error empty_batch_request(std::string_view entry) {
   return make("AWS.SimpleQueueService.EmptyBatchRequest", "EmptyBatchRequest", 400,
               "There should be at least one " + std::string(entry) + " in the request.");

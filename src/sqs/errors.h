@@ -31,6 +31,8 @@ Error receipt_handle_is_invalid(std::string_view handle);
 Error invalid_message_contents(std::string message);
 Error access_denied(std::string message);
 Error internal_error(std::string message);
+// ResourceNotFoundException (404): the message move task actions' unknown queue or task.
+Error resource_not_found(std::string message);
 // The request-level errors of the batch actions; `entry` is the entry shape's name
 // (SendMessageBatchRequestEntry ...).
 Error empty_batch_request(std::string_view entry);

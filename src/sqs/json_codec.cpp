@@ -156,6 +156,49 @@ struct ResultBody {
     }
     w.EndArray();
   }
+  void operator()(const MoveTaskStarted& r) const {
+    key(w, "TaskHandle");
+    str(w, r.task_handle);
+  }
+  void operator()(const MoveTasksResult& r) const {
+    key(w, "Results");
+    w.StartArray();
+    for (const MoveTaskEntry& t : r.results) {
+      w.StartObject();
+      if (!t.task_handle.empty()) {
+        key(w, "TaskHandle");
+        str(w, t.task_handle);
+      }
+      key(w, "Status");
+      str(w, t.status);
+      key(w, "SourceArn");
+      str(w, t.source_arn);
+      if (!t.destination_arn.empty()) {
+        key(w, "DestinationArn");
+        str(w, t.destination_arn);
+      }
+      if (t.max_per_second) {
+        key(w, "MaxNumberOfMessagesPerSecond");
+        w.Int64(*t.max_per_second);
+      }
+      key(w, "ApproximateNumberOfMessagesMoved");
+      w.Uint64(t.moved);
+      key(w, "ApproximateNumberOfMessagesToMove");
+      w.Uint64(t.to_move);
+      if (!t.failure_reason.empty()) {
+        key(w, "FailureReason");
+        str(w, t.failure_reason);
+      }
+      key(w, "StartedTimestamp");
+      w.Int64(t.started_ms);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  void operator()(const MoveTaskCancelled& r) const {
+    key(w, "ApproximateNumberOfMessagesMoved");
+    w.Uint64(r.moved);
+  }
   void operator()(const AttributesResult& r) const {
     key(w, "Attributes");
     pairs_object(w, r.attributes);

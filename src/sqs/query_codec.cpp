@@ -98,6 +98,27 @@ struct ResultBody {
       out += "</BatchResultErrorEntry>";
     }
   }
+  void operator()(const MoveTaskStarted& r) const { element(out, "TaskHandle", r.task_handle); }
+  void operator()(const MoveTasksResult& r) const {
+    for (const MoveTaskEntry& t : r.results) {
+      out += "<ListMessageMoveTasksResultEntry>";
+      if (!t.task_handle.empty()) element(out, "TaskHandle", t.task_handle);
+      element(out, "Status", t.status);
+      element(out, "SourceArn", t.source_arn);
+      if (!t.destination_arn.empty()) element(out, "DestinationArn", t.destination_arn);
+      if (t.max_per_second) {
+        element(out, "MaxNumberOfMessagesPerSecond", std::to_string(*t.max_per_second));
+      }
+      element(out, "ApproximateNumberOfMessagesMoved", std::to_string(t.moved));
+      element(out, "ApproximateNumberOfMessagesToMove", std::to_string(t.to_move));
+      if (!t.failure_reason.empty()) element(out, "FailureReason", t.failure_reason);
+      element(out, "StartedTimestamp", std::to_string(t.started_ms));
+      out += "</ListMessageMoveTasksResultEntry>";
+    }
+  }
+  void operator()(const MoveTaskCancelled& r) const {
+    element(out, "ApproximateNumberOfMessagesMoved", std::to_string(r.moved));
+  }
   void operator()(const AttributesResult& r) const {
     for (const auto& [name, value] : r.attributes) {
       out += "<Attribute>";

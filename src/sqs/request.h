@@ -3,6 +3,7 @@
 // decode into ActionInput and render the result values below, so an action is written once.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -123,8 +124,32 @@ struct BatchResult {
   std::vector<BatchFailure> failed;
 };
 
+// StartMessageMoveTask.
+struct MoveTaskStarted {
+  std::string task_handle;
+};
+// One task of ListMessageMoveTasks; optional members are left out when absent.
+struct MoveTaskEntry {
+  std::string task_handle;  // RUNNING tasks only
+  std::string status;       // RUNNING, COMPLETED, CANCELLING, CANCELLED, FAILED
+  std::string source_arn;
+  std::string destination_arn;            // "" when none was given
+  std::optional<int64_t> max_per_second;  // when one was given
+  uint64_t moved = 0;                     // ApproximateNumberOfMessagesMoved
+  uint64_t to_move = 0;                   // ApproximateNumberOfMessagesToMove
+  std::string failure_reason;             // FAILED tasks only
+  int64_t started_ms = 0;                 // StartedTimestamp
+};
+struct MoveTasksResult {  // ListMessageMoveTasks, newest first
+  std::vector<MoveTaskEntry> results;
+};
+struct MoveTaskCancelled {  // CancelMessageMoveTask
+  uint64_t moved = 0;
+};
+
 using Result =
     std::variant<EmptyResult, QueueUrlResult, ListQueuesResult, AttributesResult, SendMessageResult,
-                 ReceiveMessageResult, DeadLetterSourcesResult, TagsResult, BatchResult>;
+                 ReceiveMessageResult, DeadLetterSourcesResult, TagsResult, BatchResult,
+                 MoveTaskStarted, MoveTasksResult, MoveTaskCancelled>;
 
 }  // namespace polymq::sqs

@@ -131,6 +131,9 @@ void Service::dispatch(const CallPtr& call) {
       {"UntagQueue", &Service::untag_queue},
       {"ListQueueTags", &Service::list_queue_tags},
       {"ListDeadLetterSourceQueues", &Service::list_dead_letter_source_queues},
+      {"StartMessageMoveTask", &Service::start_message_move_task},
+      {"ListMessageMoveTasks", &Service::list_message_move_tasks},
+      {"CancelMessageMoveTask", &Service::cancel_message_move_task},
   };
   auto it = kActions.find(call->action);
   if (it == kActions.end()) {

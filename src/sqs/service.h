@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <map>
 #include <memory>
@@ -25,6 +26,7 @@
 
 #include "aws/sigv4_verifier.h"
 #include "core/broker.h"
+#include "core/message_mover.h"
 #include "core/publisher.h"
 #include "core/timer.h"
 #include "http/service.h"
@@ -117,6 +119,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void untag_queue(const CallPtr& call);
   void list_queue_tags(const CallPtr& call);
   void list_dead_letter_source_queues(const CallPtr& call);
+  void start_message_move_task(const CallPtr& call);  // move_task_actions.cpp
+  void list_message_move_tasks(const CallPtr& call);
+  void cancel_message_move_task(const CallPtr& call);
 
   // Whether `config`'s RedrivePolicy (if any) of the queue `source` names an existing queue
   // whose RedriveAllowPolicy lets `source` use it.
@@ -182,6 +187,22 @@ class Service final : public http::Service, private core::Publisher::Listener {
   std::map<uint64_t, PendingSend> pending_sends_;
   std::list<std::unique_ptr<ReceiveWait>> waits_;
   const DeliveryView* delivery_view_ = nullptr;
+
+  // A message move task (move_task_actions.cpp): the core's MessageMover and what
+  // ListMessageMoveTasks shows of it. In memory only: a restart ends running tasks (their
+  // messages stay in, or go back to, the source) and forgets the history.
+  struct MoveTask {
+    std::string id;
+    std::string source_arn;
+    std::string destination_arn;  // "" when none was given
+    int64_t started_ms = 0;
+    std::unique_ptr<core::MessageMover> mover;
+  };
+  // The queue named by the ARN `arn` (of this account, any region), or null.
+  core::Queue* queue_by_arn(const std::string& arn);
+  // Tasks by source queue name, newest first, at most 10 each (the most ListMessageMoveTasks
+  // shows). Last member: running movers go (and return what they hold) before the rest.
+  std::map<std::string, std::deque<MoveTask>> move_tasks_;
 };
 
 }  // namespace polymq::sqs

@@ -7,16 +7,19 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const {
+  CancelMessageMoveTaskCommand,
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  ListMessageMoveTasksCommand,
   ListQueuesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
+  StartMessageMoveTaskCommand,
 } = require('@aws-sdk/client-sqs');
 const { TEST_OPTIONS, sqsClient, startSqsBroker, uniqueName } = require('../lib/aws_helpers');
 
@@ -213,6 +216,52 @@ test('bad input: unknown queue, missing body, oversized body', TEST_OPTIONS, asy
   const big = await rejection(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(1025) })));
   assert.equal(big.name, 'InvalidParameterValue');
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(1024) }));
+});
+
+test('dead-letter redrive: a move task sends dead-lettered messages back to their source', TEST_OPTIONS, async (t) => {
+  const broker = await startSqsBroker(t);
+  const sqs = sqsClient(broker);
+  const arnOf = async (QueueUrl) =>
+    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes.QueueArn;
+  const ready = async (QueueUrl) =>
+    Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })))
+      .Attributes.ApproximateNumberOfMessages);
+  const dlq = await createQueue(sqs, uniqueName('dlq'));
+  const dlqArn = await arnOf(dlq);
+  const src = await createQueue(sqs, uniqueName('work'), {
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }),
+  });
+  const sent = new Map();
+  for (const body of ['one', 'two', 'three']) {
+    sent.set(body, (await sqs.send(new SendMessageCommand({ QueueUrl: src, MessageBody: body }))).MessageId);
+  }
+  let received = 0;
+  while (received < 3) received += (await receive(sqs, src, { MaxNumberOfMessages: 10, VisibilityTimeout: 1 })).length;
+  while ((await ready(dlq)) < 3) await sleep(100);
+
+  const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+  assert.ok(TaskHandle);
+  let task;
+  for (;;) {
+    [task] = (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results;
+    if (task.Status !== 'RUNNING') break;
+    await sleep(50);
+  }
+  assert.equal(task.Status, 'COMPLETED');
+  assert.equal(task.ApproximateNumberOfMessagesMoved, 3);
+  assert.equal(task.ApproximateNumberOfMessagesToMove, 3);
+  assert.equal(task.DestinationArn, undefined);
+  const back = await receive(sqs, src, { MaxNumberOfMessages: 10 });
+  assert.deepEqual(new Map(back.map((m) => [m.Body, m.MessageId])), sent);
+  assert.equal(await ready(dlq), 0);
+
+  // Errors by their JSON __type: a queue that is nobody's dead-letter queue, an unknown task.
+  const notDlq = await rejection(sqs.send(new StartMessageMoveTaskCommand({ SourceArn: await arnOf(src) })));
+  assert.equal(notDlq.name, 'InvalidParameterValue');
+  const handle = Buffer.from(JSON.stringify({ taskId: 'nope', sourceArn: dlqArn })).toString('base64');
+  const unknown = await rejection(sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: handle })));
+  assert.equal(unknown.name, 'ResourceNotFoundException');
+  assert.equal(unknown.$metadata.httpStatusCode, 404);
 });
 
 test('SigV4: an unknown access key and a wrong secret are refused as AWS refuses them', TEST_OPTIONS, async (t) => {
