@@ -8,7 +8,8 @@ import socket
 import pika
 import pytest
 
-from conftest import Api, Ctl
+from conftest import Ctl
+from management_api import Api
 from polymq_process import free_port, params
 
 

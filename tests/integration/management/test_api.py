@@ -6,7 +6,7 @@ import base64
 import pika
 import pytest
 
-from conftest import Api
+from management_api import Api
 from polymq_process import params
 
 

@@ -6,7 +6,7 @@ import time
 import pika
 import pytest
 
-from conftest import Api
+from management_api import Api
 from polymq_process import params
 
 

@@ -5,7 +5,7 @@ definitions across a kill -9."""
 import pika
 import pytest
 
-from conftest import Api
+from management_api import Api
 from polymq_process import params
 
 FULL = {"configure": ".*", "write": ".*", "read": ".*"}

@@ -6,7 +6,7 @@ import json
 
 import pika
 
-from conftest import Api
+from management_api import Api
 from polymq_process import params
 
 CAP = {"pattern": "^jobs", "definition": {"max-length": 2}, "apply-to": "queues"}

@@ -4,7 +4,7 @@ import json
 
 import pika
 
-from conftest import Api
+from management_api import Api
 from polymq_process import params
 
 
