@@ -10,38 +10,13 @@ import subprocess
 import sys
 
 import pytest
-import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 
+from management_api import Api  # noqa: E402,F401 (the suite imports it from here)
 from polymq_process import make_broker_fixture  # noqa: E402
 
 make_broker = make_broker_fixture()
-
-
-class Api:
-    """requests against one broker's management API, as guest unless told."""
-
-    def __init__(self, broker, user="guest", password="guest"):
-        self.base = "http://127.0.0.1:%d/api" % broker.management_port
-        self.session = requests.Session()
-        self.session.auth = (user, password)
-
-    def __call__(self, method, path, **kw):
-        kw.setdefault("timeout", 30)
-        return self.session.request(method, self.base + path, **kw)
-
-    def get(self, path, **kw):
-        return self("GET", path, **kw)
-
-    def put(self, path, body=None, **kw):
-        return self("PUT", path, json=body if body is not None else {}, **kw)
-
-    def post(self, path, body=None, **kw):
-        return self("POST", path, json=body if body is not None else {}, **kw)
-
-    def delete(self, path, **kw):
-        return self("DELETE", path, **kw)
 
 
 @pytest.fixture
