@@ -53,7 +53,10 @@ void write_rate(JsonWriter& w, const char* key) {
 void write_policy_name(JsonWriter& w, const core::Broker& broker, core::PolicyKind kind,
                        const core::Queue& q) {
   const core::Policy* policy = broker.policies(kind).match_queue(q.vhost(), q.name());
-  if (policy == nullptr) return w.Null();
+  if (policy == nullptr) {
+    w.Null();
+    return;
+  }
   write(w, policy->name);
 }
 
