@@ -1,5 +1,5 @@
-"""A client of a broker's management API (python3-requests), for the suites that set users,
-vhosts and permissions up through it."""
+"""requests against one PolyMQ broker's management API (python3-requests), shared by the
+suites that drive or check the API."""
 
 import requests
 

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 
-from management_api import Api  # noqa: E402,F401 (the suite imports it from here)
+from management_api import Api  # noqa: E402,F401 (the suites import it from here)
 from polymq_process import make_broker_fixture  # noqa: E402
 
 make_broker = make_broker_fixture()
