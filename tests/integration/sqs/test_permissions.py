@@ -101,7 +101,7 @@ def test_a_grant_with_empty_patterns_opens_the_vhost_only(broker, api, guest, bo
     assert bob.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"] == {
         "QueueArn": arn_of("q")}
     assert bob.list_queue_tags(QueueUrl=q)["Tags"] == {"team": "a"}
-    assert bob.list_dead_letter_source_queues(QueueUrl=q)["queueUrls"] == []
+    assert bob.list_dead_letter_source_queues(QueueUrl=q).get("queueUrls", []) == []
     # The rest name the queue in AWS's text.
     text = "Access to the resource %s is denied." % q
     assert denied(bob.send_message, QueueUrl=q, MessageBody="x") == text
