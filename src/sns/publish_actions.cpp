@@ -146,7 +146,7 @@ void Service::publish(const CallPtr& call) {
   }
   const char* parameter =
       call->get("TargetArn") && !call->get("TopicArn") ? "TargetArn" : "TopicArn";
-  core::Exchange* topic = resolve_topic(*call, parameter);
+  core::Exchange* topic = resolve_topic(*call, parameter, core::Permission::kWrite);
   if (topic == nullptr) return;
   const std::string message_id = aws::random_uuid(random_);
   auto built = build_message(call->params, topic->name(), topic_arn(*call, topic->name()),
@@ -164,7 +164,7 @@ void Service::publish(const CallPtr& call) {
 }
 
 void Service::publish_batch(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  core::Exchange* topic = resolve_topic(*call, "TopicArn", core::Permission::kWrite);
   if (topic == nullptr) return;
   const std::vector<http::Params> entries =
       query_members(call->params, "PublishBatchRequestEntries");

@@ -10,6 +10,13 @@ namespace {
 
 constexpr std::string_view kNamespace = "http://sns.amazonaws.com/doc/2010-03-31/";
 
+// AWS's text for an action IAM refuses.
+Error not_authorized(const Call& call, const std::string& account, const std::string& resource) {
+  return authorization_error("User: arn:aws:iam::" + account + ":user/" + call.user +
+                             " is not authorized to perform: SNS:" + call.action +
+                             " on resource: " + resource);
+}
+
 }  // namespace
 
 Service::Service(core::Broker& broker, ServiceConfig config)
@@ -87,6 +94,7 @@ void Service::handle(http::Request request, http::Responder responder) {
       return;
     }
     call->region = auth.identity().region.empty() ? "us-east-1" : auth.identity().region;
+    call->user = auth.identity().access_key_id;
   }
   if (call->action.empty()) {
     fail(*call, make_error("MissingAction", 400, "The request must contain the parameter Action."));
@@ -101,6 +109,16 @@ void Service::handle(http::Request request, http::Responder responder) {
     fail(*call, make_error("InvalidAction", 400,
                            "The action " + call->action + " is not valid for this endpoint."));
     return;
+  }
+  // Every signed action needs a grant in the vhost (AMQP's connection.open); the action checks
+  // the permissions it needs on the topics and queues it touches.
+  if (!unsigned_ok) {
+    call->grant = broker_.permissions().find(config_.vhost, call->user);
+    if (call->grant == nullptr) {
+      fail(*call, not_authorized(*call, config_.account_id,
+                                 "arn:aws:sns:" + call->region + ":" + config_.account_id + ":*"));
+      return;
+    }
   }
   (this->*(it->second))(call);
 }
@@ -152,7 +170,29 @@ std::string Service::topic_arn(const Call& call, std::string_view name) const {
   return "arn:aws:sns:" + call.region + ":" + config_.account_id + ":" + std::string(name);
 }
 
+std::optional<Error> Service::check_access(const Call& call, core::Permission permission,
+                                           const std::string& name, const std::string& arn) const {
+  if (call.user.empty()) return std::nullopt;  // unsigned (handle)
+  if (call.grant != nullptr && call.grant->allows(permission, name)) return std::nullopt;
+  return not_authorized(call, config_.account_id, arn);
+}
+
+std::optional<Error> Service::check_subscription_access(const Call& call,
+                                                        const core::Exchange& topic,
+                                                        const core::Binding& b) const {
+  if (auto e = check_access(call, core::Permission::kRead, topic.name(),
+                            topic_arn(call, topic.name()))) {
+    return e;
+  }
+  // The queue of an http(s) subscription is the broker's own (amq.sns.http.<id>).
+  const std::string& queue = b.queue()->name();
+  if (queue.starts_with(kHttpQueuePrefix)) return std::nullopt;
+  return check_access(call, core::Permission::kWrite, queue,
+                      "arn:aws:sqs:" + call.region + ":" + config_.account_id + ":" + queue);
+}
+
 core::Exchange* Service::resolve_topic(const Call& call, std::string_view parameter,
+                                       std::optional<core::Permission> needs,
                                        std::string_view missing_code) {
   std::optional<std::string> arn = call.get(parameter);
   if (!arn || arn->empty()) {
@@ -172,6 +212,12 @@ core::Exchange* Service::resolve_topic(const Call& call, std::string_view parame
                                                           "\"arn:<partition>:<service>:<region>:"
                                                           "<account-id>:<resource-id>\""));
     return nullptr;
+  }
+  if (needs && parts[4] == config_.account_id) {
+    if (auto e = check_access(call, *needs, parts[5], *arn)) {
+      fail(call, *e);
+      return nullptr;
+    }
   }
   core::Exchange* topic =
       parts[4] == config_.account_id ? vhost()->find_exchange(parts[5]) : nullptr;

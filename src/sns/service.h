@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -48,6 +49,8 @@ struct Call {
   std::string request_id;
   std::string host;
   std::string region;
+  std::string user;      // the access key id that signed it; "" when unsigned
+  core::GrantPtr grant;  // the user's grant in the vhost: non-null for every signed call
   http::Responder responder;
 
   std::optional<std::string> get(std::string_view name) const {
@@ -92,9 +95,22 @@ class Service final : public http::Service, private core::Publisher::Listener {
 
   core::VHost* vhost() const { return broker_.find_vhost(config_.vhost); }
   std::string topic_arn(const Call& call, std::string_view name) const;
-  // The topic an ARN parameter names; null after fail() (InvalidParameter, or `missing_code`:
-  // the tagging actions answer ResourceNotFound where the others answer NotFound).
+  // Whether the call's user has `permission` on the exchange or queue `name` (core/
+  // permissions.h; the mapping of actions to permissions is in docs/compatibility.md,
+  // "Permissions"): AuthorizationError naming `arn` when not. An unsigned call (the
+  // SubscribeURL and UnsubscribeURL, proven by what they carry) needs none.
+  std::optional<Error> check_access(const Call& call, core::Permission permission,
+                                    const std::string& name, const std::string& arn) const;
+  // A change of the subscription `b` of `topic` (Unsubscribe, SetSubscriptionAttributes): as
+  // AMQP's queue.bind/unbind, read on the topic and, for an sqs subscription, write on its queue.
+  std::optional<Error> check_subscription_access(const Call& call, const core::Exchange& topic,
+                                                 const core::Binding& b) const;
+  // The topic an ARN parameter names, which the user must have `needs` on (none: the vhost
+  // grant is enough), checked before the lookup; null after fail() (InvalidParameter,
+  // AuthorizationError, or `missing_code`: the tagging actions answer ResourceNotFound where the
+  // others answer NotFound).
   core::Exchange* resolve_topic(const Call& call, std::string_view parameter,
+                                std::optional<core::Permission> needs,
                                 std::string_view missing_code = "NotFound");
   // The subscription binding a SubscriptionArn names; null after fail().
   const core::Binding* resolve_subscription(const Call& call, core::Exchange*& topic);

@@ -80,7 +80,7 @@ std::string queue_of_arn(const std::string& arn, const std::string& account) {
 }  // namespace
 
 void Service::subscribe(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  core::Exchange* topic = resolve_topic(*call, "TopicArn", core::Permission::kRead);
   if (topic == nullptr) return;
   const std::string protocol = call->get("Protocol").value_or("");
   if (protocol.empty()) {
@@ -98,6 +98,10 @@ void Service::subscribe(const CallPtr& call) {
   const std::string queue_name = queue_of_arn(endpoint, config_.account_id);
   if (queue_name.empty()) {
     return fail(*call, invalid_parameter("SQS endpoint ARN"));
+  }
+  // The queue is the binding's destination (AMQP's queue.bind: write on it).
+  if (auto e = check_access(*call, core::Permission::kWrite, queue_name, endpoint)) {
+    return fail(*call, *e);
   }
   core::Queue* queue = vhost()->find_queue(queue_name);
   if (queue == nullptr || queue->options().exclusive) {
@@ -206,7 +210,7 @@ void Service::subscribe_http(const CallPtr& call, core::Exchange& topic,
 }
 
 void Service::confirm_subscription(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  core::Exchange* topic = resolve_topic(*call, "TopicArn", core::Permission::kRead);
   if (topic == nullptr) return;
   const std::string token = call->get("Token").value_or("");
   if (token.empty()) {
@@ -239,6 +243,7 @@ void Service::unsubscribe(const CallPtr& call) {
   core::Exchange* topic = nullptr;
   const core::Binding* b = resolve_subscription(*call, topic);
   if (b == nullptr) return;
+  if (auto e = check_subscription_access(*call, *topic, *b)) return fail(*call, *e);
   const std::string queue = b->queue()->name();
   const std::string key = b->key;
   const core::Table arguments = b->arguments;
@@ -265,7 +270,7 @@ void Service::list_subscriptions(const CallPtr& call) {
 }
 
 void Service::list_subscriptions_by_topic(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  core::Exchange* topic = resolve_topic(*call, "TopicArn", std::nullopt);
   if (topic == nullptr) return;
   list_subscriptions_of(call, {topic});
 }
@@ -352,6 +357,7 @@ void Service::set_subscription_attributes(const CallPtr& call) {
   core::Exchange* topic = nullptr;
   const core::Binding* b = resolve_subscription(*call, topic);
   if (b == nullptr) return;
+  if (auto e = check_subscription_access(*call, *topic, *b)) return fail(*call, *e);
   const std::string name = call->get("AttributeName").value_or("");
   if (name.empty()) {
     return fail(*call, invalid_parameter("AttributeName Reason: no value for required parameter"));

@@ -85,6 +85,10 @@ void Service::create_topic(const CallPtr& call) {
   if (!valid_topic_name(name)) {
     return fail(*call, invalid_parameter("Topic Name"));
   }
+  // A declare that is never passive: configure, even when the topic exists.
+  if (auto e = check_access(*call, core::Permission::kConfigure, name, topic_arn(*call, name))) {
+    return fail(*call, *e);
+  }
   for (const auto& [key, value] : attributes) {
     if (!settable_attributes().contains(key)) {
       return fail(*call, invalid_parameter("Attributes Reason: Unknown attribute " + key));
@@ -146,6 +150,9 @@ void Service::delete_topic(const CallPtr& call) {
     return fail(*call, invalid_parameter("TopicArn Reason: no value for required parameter"));
   }
   const std::string name = arn->substr(arn->rfind(':') + 1);
+  if (auto e = check_access(*call, core::Permission::kConfigure, name, *arn)) {
+    return fail(*call, *e);
+  }
   core::Exchange* topic = vhost()->find_exchange(name);
   // Deleting a topic that does not exist succeeds, as in AWS.
   if (topic == nullptr || !is_topic(*topic)) return reply(*call, "");
@@ -192,7 +199,7 @@ void Service::list_topics(const CallPtr& call) {
 }
 
 void Service::get_topic_attributes(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  core::Exchange* topic = resolve_topic(*call, "TopicArn", std::nullopt);
   if (topic == nullptr) return;
   const std::string arn = topic_arn(*call, topic->name());
   std::map<std::string, std::string> attributes = topic_attributes(*topic);
@@ -218,7 +225,7 @@ void Service::get_topic_attributes(const CallPtr& call) {
 }
 
 void Service::set_topic_attributes(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "TopicArn");
+  core::Exchange* topic = resolve_topic(*call, "TopicArn", core::Permission::kConfigure);
   if (topic == nullptr) return;
   const std::optional<std::string> name = call->get("AttributeName");
   if (!name || name->empty()) {
@@ -238,7 +245,8 @@ void Service::set_topic_attributes(const CallPtr& call) {
 }
 
 void Service::tag_resource(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "ResourceArn", "ResourceNotFound");
+  core::Exchange* topic =
+      resolve_topic(*call, "ResourceArn", core::Permission::kConfigure, "ResourceNotFound");
   if (topic == nullptr) return;
   std::map<std::string, std::string>& tags = topic_tags(*topic);
   std::map<std::string, std::string> added;
@@ -262,7 +270,8 @@ void Service::tag_resource(const CallPtr& call) {
 }
 
 void Service::untag_resource(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "ResourceArn", "ResourceNotFound");
+  core::Exchange* topic =
+      resolve_topic(*call, "ResourceArn", core::Permission::kConfigure, "ResourceNotFound");
   if (topic == nullptr) return;
   std::map<std::string, std::string>& tags = topic_tags(*topic);
   for (const std::string& key : query_list(call->params, "TagKeys")) tags.erase(key);
@@ -270,7 +279,7 @@ void Service::untag_resource(const CallPtr& call) {
 }
 
 void Service::list_tags_for_resource(const CallPtr& call) {
-  core::Exchange* topic = resolve_topic(*call, "ResourceArn", "ResourceNotFound");
+  core::Exchange* topic = resolve_topic(*call, "ResourceArn", std::nullopt, "ResourceNotFound");
   if (topic == nullptr) return;
   std::string result = "<Tags>";
   for (const auto& [key, value] : topic_tags(*topic)) {

@@ -81,7 +81,7 @@ std::optional<Error> Service::check_receipt_handle(const core::Queue& queue,
 }
 
 void Service::send_message_batch(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kWrite);
   if (queue == nullptr) return;
   const ActionInput& in = call->input;
   if (auto e = check_batch(in, "SendMessageBatchRequestEntry")) return fail(*call, *e);
@@ -161,7 +161,7 @@ void Service::publish_done(PendingSend& pending, bool ok) {
 }
 
 void Service::delete_message_batch(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kRead);
   if (queue == nullptr) return;
   if (auto e = check_batch(call->input, "DeleteMessageBatchRequestEntry")) {
     return fail(*call, *e);
@@ -182,7 +182,7 @@ void Service::delete_message_batch(const CallPtr& call) {
 }
 
 void Service::change_message_visibility_batch(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kRead);
   if (queue == nullptr) return;
   if (auto e = check_batch(call->input, "ChangeMessageVisibilityBatchRequestEntry")) {
     return fail(*call, *e);

@@ -29,7 +29,7 @@ bool wants(const std::vector<std::string>& names, std::string_view name) {
 }  // namespace
 
 void Service::send_message(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kWrite);
   if (queue == nullptr) return;
   std::optional<std::string> body = call->input.get("MessageBody");
   if (!body || body->empty()) return fail(*call, missing_parameter("MessageBody"));
@@ -88,7 +88,7 @@ bool Service::prepare_send(core::Queue& queue, core::Message& message, SendMessa
 }
 
 void Service::receive_message(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kRead);
   if (queue == nullptr) return;
   const QueueConfig config = queue_config(*queue);
   int64_t max = 1;
@@ -199,7 +199,7 @@ ReceiveMessageResult Service::received(const Call& call, const core::Queue& queu
 }
 
 void Service::delete_message(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kRead);
   if (queue == nullptr) return;
   std::optional<std::string> text = call->input.get("ReceiptHandle");
   if (!text) return fail(*call, missing_parameter("ReceiptHandle"));
@@ -214,7 +214,7 @@ void Service::delete_message(const CallPtr& call) {
 }
 
 void Service::change_message_visibility(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kRead);
   if (queue == nullptr) return;
   std::optional<std::string> text = call->input.get("ReceiptHandle");
   if (!text) return fail(*call, missing_parameter("ReceiptHandle"));

@@ -55,6 +55,14 @@ Error arn_not_found(std::string_view parameter) {
 
 }  // namespace
 
+std::optional<Error> Service::check_arn_access(const Call& call, core::Permission permission,
+                                               const std::string& arn) const {
+  // An ARN that names no queue of this account is answered by the lookup (not found).
+  std::optional<QueueArn> parsed = parse_queue_arn(arn);
+  if (!parsed || parsed->account != config_.account_id) return std::nullopt;
+  return check_access(call, permission, parsed->name);
+}
+
 core::Queue* Service::queue_by_arn(const std::string& arn) {
   std::optional<QueueArn> parsed = parse_queue_arn(arn);
   if (!parsed || parsed->account != config_.account_id) return nullptr;
@@ -65,24 +73,36 @@ core::Queue* Service::queue_by_arn(const std::string& arn) {
 void Service::start_message_move_task(const CallPtr& call) {
   const std::optional<std::string> source_arn = call->input.get("SourceArn");
   if (!source_arn || source_arn->empty()) return fail(*call, missing_parameter("SourceArn"));
+  // The messages are taken out of the source (read) and put into the destination (write).
+  if (auto e = check_arn_access(*call, core::Permission::kRead, *source_arn)) {
+    return fail(*call, *e);
+  }
   core::Queue* source = queue_by_arn(*source_arn);
   if (source == nullptr) return fail(*call, arn_not_found("SourceArn"));
-  bool is_dead_letter_queue = false;
+  // The queues that dead-letter into the source: where a task without a destination moves
+  // messages back to.
+  std::vector<std::string> redrive_sources;
   for (const core::Queue* q : vhost()->queues()) {
     if (q->options().exclusive) continue;
     const QueueConfig config = queue_config(*q);
     if (config.redrive_policy && config.redrive_policy->dead_letter_queue == source->name()) {
-      is_dead_letter_queue = true;
-      break;
+      redrive_sources.push_back(q->name());
     }
   }
-  if (!is_dead_letter_queue) {
+  if (redrive_sources.empty()) {
     return fail(*call,
                 invalid_parameter_value("Source queue must be configured as a Dead Letter Queue."));
   }
   const std::optional<std::string> destination_arn = call->input.get("DestinationArn");
   std::optional<std::string> destination;
-  if (destination_arn && !destination_arn->empty()) {
+  if (!destination_arn || destination_arn->empty()) {
+    for (const std::string& name : redrive_sources) {
+      if (auto e = check_access(*call, core::Permission::kWrite, name)) return fail(*call, *e);
+    }
+  } else {
+    if (auto e = check_arn_access(*call, core::Permission::kWrite, *destination_arn)) {
+      return fail(*call, *e);
+    }
     const core::Queue* target = queue_by_arn(*destination_arn);
     if (target == nullptr) return fail(*call, arn_not_found("DestinationArn"));
     if (target == source) {
@@ -174,6 +194,10 @@ void Service::cancel_message_move_task(const CallPtr& call) {
   const std::optional<MoveTaskHandle> handle = decode_move_task_handle(*text);
   if (!handle) {
     return fail(*call, invalid_parameter_value("Value for parameter TaskHandle is invalid."));
+  }
+  // Cancelling stops taking messages out of the source: read, as to start the task.
+  if (auto e = check_arn_access(*call, core::Permission::kRead, handle->source_arn)) {
+    return fail(*call, *e);
   }
   const core::Queue* source = queue_by_arn(handle->source_arn);
   if (source == nullptr) return fail(*call, arn_not_found("SourceArn"));

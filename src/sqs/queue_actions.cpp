@@ -81,6 +81,8 @@ std::optional<Error> page(const ActionInput& in, std::vector<std::string>& names
 void Service::create_queue(const CallPtr& call) {
   std::optional<std::string> name = call->input.get("QueueName");
   if (!name) return fail(*call, missing_parameter("QueueName"));
+  // A declare that is never passive: configure, even when the queue exists.
+  if (auto e = check_access(*call, core::Permission::kConfigure, *name)) return fail(*call, *e);
   QueueConfig config;
   if (auto e = apply_attributes(call->input.attributes, config)) return fail(*call, *e);
   if (auto e = check_queue_name(*name, config.fifo_queue)) return fail(*call, *e);
@@ -131,7 +133,7 @@ void Service::list_queues(const CallPtr& call) {
 }
 
 void Service::list_dead_letter_source_queues(const CallPtr& call) {
-  core::Queue* dlq = resolve_queue(*call);
+  core::Queue* dlq = resolve_queue(*call, std::nullopt);
   if (dlq == nullptr) return;
   std::vector<std::string> names;
   for (const core::Queue* q : vhost()->queues()) {
@@ -148,7 +150,7 @@ void Service::list_dead_letter_source_queues(const CallPtr& call) {
 }
 
 void Service::delete_queue(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kConfigure);
   if (queue == nullptr) return;
   const std::string name = queue->name();
   const uint64_t before = definitions_seq();
@@ -160,7 +162,7 @@ void Service::delete_queue(const CallPtr& call) {
 }
 
 void Service::get_queue_attributes(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, std::nullopt);
   if (queue == nullptr) return;
   bool all = false;
   for (const std::string& n : call->input.attribute_names) {
@@ -199,7 +201,7 @@ void Service::get_queue_attributes(const CallPtr& call) {
 }
 
 void Service::purge_queue(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kRead);
   if (queue == nullptr) return;
   size_t count = 0;
   if (core::Status st = vhost()->purge_queue(queue->name(), 0, count); !st.ok()) {

@@ -15,6 +15,10 @@ std::optional<Error> Service::check_redrive(const Call& call, const std::string&
                                             const QueueConfig& config) {
   if (!config.redrive_policy) return std::nullopt;
   const RedrivePolicy& policy = *config.redrive_policy;
+  // As RabbitMQ checks x-dead-letter-exchange at queue.declare: the messages dead-lettered are
+  // taken out of the queue (read) and put into the dead-letter queue (write).
+  if (auto e = check_access(call, core::Permission::kRead, source)) return e;
+  if (auto e = check_access(call, core::Permission::kWrite, policy.dead_letter_queue)) return e;
   std::optional<QueueArn> arn = parse_queue_arn(policy.dead_letter_target_arn);
   const core::Queue* dlq = arn && arn->account == config_.account_id
                                ? vhost()->find_queue(policy.dead_letter_queue)
@@ -52,7 +56,7 @@ void Service::change_arguments(const Call& call, const std::string& queue,
 }
 
 void Service::set_queue_attributes(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kConfigure);
   if (queue == nullptr) return;
   const std::map<std::string, std::string>& attributes = call->input.attributes;
   if (attributes.empty()) return fail(*call, missing_parameter("Attribute.1.Name"));
@@ -68,7 +72,7 @@ void Service::set_queue_attributes(const CallPtr& call) {
 }
 
 void Service::tag_queue(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kConfigure);
   if (queue == nullptr) return;
   if (call->input.tags.empty()) return fail(*call, missing_parameter("Tags"));
   Tags tags = tags_of(queue->options().arguments);
@@ -79,7 +83,7 @@ void Service::tag_queue(const CallPtr& call) {
 }
 
 void Service::untag_queue(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, core::Permission::kConfigure);
   if (queue == nullptr) return;
   if (call->input.tag_keys.empty()) return fail(*call, missing_parameter("TagKeys"));
   Tags tags = tags_of(queue->options().arguments);
@@ -88,7 +92,7 @@ void Service::untag_queue(const CallPtr& call) {
 }
 
 void Service::list_queue_tags(const CallPtr& call) {
-  core::Queue* queue = resolve_queue(*call);
+  core::Queue* queue = resolve_queue(*call, std::nullopt);
   if (queue == nullptr) return;
   reply(*call, TagsResult{tags_of(queue->options().arguments)});
 }

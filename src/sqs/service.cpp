@@ -91,6 +91,7 @@ void Service::handle(http::Request request, http::Responder responder) {
     return;
   }
   call->region = region_of(auth.identity());
+  call->user = auth.identity().access_key_id;
 
   if (const Error* e = std::get_if<Error>(&input)) {
     fail(*call, *e);
@@ -138,6 +139,14 @@ void Service::dispatch(const CallPtr& call) {
   auto it = kActions.find(call->action);
   if (it == kActions.end()) {
     fail(*call, invalid_action(call->action));
+    return;
+  }
+  // Every action needs a grant in the vhost (AMQP's connection.open); the action checks the
+  // permissions it needs on the queues it touches.
+  call->grant = broker_.permissions().find(config_.vhost, call->user);
+  if (call->grant == nullptr) {
+    const std::string host = call->host.empty() ? "localhost" : call->host;
+    fail(*call, access_denied("Access to the resource http://" + host + "/ is denied."));
     return;
   }
   (this->*(it->second))(call);
@@ -196,7 +205,13 @@ std::string Service::queue_url(const Call& call, const std::string& name) const 
   return "http://" + host + "/" + config_.account_id + "/" + name;
 }
 
-core::Queue* Service::resolve_queue(const Call& call) {
+std::optional<Error> Service::check_access(const Call& call, core::Permission permission,
+                                           const std::string& name) const {
+  if (call.grant != nullptr && call.grant->allows(permission, name)) return std::nullopt;
+  return access_denied("Access to the resource " + queue_url(call, name) + " is denied.");
+}
+
+core::Queue* Service::resolve_queue(const Call& call, std::optional<core::Permission> needs) {
   std::string path;
   if (std::optional<std::string> url = call.input.get("QueueUrl")) {
     // http://host[:port]/<account>/<name>: what follows the authority.
@@ -222,6 +237,12 @@ core::Queue* Service::resolve_queue(const Call& call) {
       fail(call, queue_does_not_exist());
     }
     return nullptr;
+  }
+  if (needs) {
+    if (auto e = check_access(call, *needs, name)) {
+      fail(call, *e);
+      return nullptr;
+    }
   }
   core::Queue* queue = vhost()->find_queue(name);
   if (queue == nullptr || queue->options().exclusive) {

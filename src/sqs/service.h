@@ -21,6 +21,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -55,6 +56,8 @@ struct Call {
   std::string host;  // the Host header, for QueueUrls
   std::string path;  // the request path, which may name the queue ("/<account>/<name>")
   std::string region;
+  std::string user;      // the access key id that signed it
+  core::GrantPtr grant;  // the user's grant in the vhost: non-null once dispatched
   http::Responder responder;
 };
 using CallPtr = std::shared_ptr<Call>;
@@ -94,8 +97,14 @@ class Service final : public http::Service, private core::Publisher::Listener {
   uint64_t definitions_seq() const;
 
   core::VHost* vhost() const { return broker_.find_vhost(config_.vhost); }
-  // The queue the call addresses (QueueUrl, else the request path); null after fail().
-  core::Queue* resolve_queue(const Call& call);
+  // Whether the call's user has `permission` on the queue `name` (core/permissions.h; the
+  // mapping of actions to permissions is in docs/compatibility.md, "Permissions"): AccessDenied
+  // when not, checked before the queue is looked up, as RabbitMQ does.
+  std::optional<Error> check_access(const Call& call, core::Permission permission,
+                                    const std::string& name) const;
+  // The queue the call addresses (QueueUrl, else the request path), which the user must have
+  // `needs` on (none: the vhost grant is enough); null after fail().
+  core::Queue* resolve_queue(const Call& call, std::optional<core::Permission> needs);
   std::string queue_url(const Call& call, const std::string& name) const;
   std::string queue_arn(const Call& call, const std::string& name) const;
   QueueConfig queue_config(const core::Queue& queue) const;
@@ -198,6 +207,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
     int64_t started_ms = 0;
     std::unique_ptr<core::MessageMover> mover;
   };
+  // check_access on the queue the ARN `arn` names; none when it names no queue of this account.
+  std::optional<Error> check_arn_access(const Call& call, core::Permission permission,
+                                        const std::string& arn) const;
   // The queue named by the ARN `arn` (of this account, any region), or null.
   core::Queue* queue_by_arn(const std::string& arn);
   // Tasks by source queue name, newest first, at most 10 each (the most ListMessageMoveTasks
