@@ -53,8 +53,11 @@ void write_rate(JsonWriter& w, const char* key) {
 void write_policy_name(JsonWriter& w, const core::Broker& broker, core::PolicyKind kind,
                        const core::Queue& q) {
   const core::Policy* policy = broker.policies(kind).match_queue(q.vhost(), q.name());
-  if (policy == nullptr) return w.Null();
-  write(w, policy->name);
+  if (policy == nullptr) {
+    w.Null();
+  } else {
+    write(w, policy->name);
+  }
 }
 
 void write_queue(JsonWriter& w, const std::string& node, const core::Broker& broker,
