@@ -71,13 +71,18 @@ def produce(broker, topic, value, name=None, mechanism="PLAIN"):
     return results[0]
 
 
-def consume(broker, topic, name=None):
-    """Reads partition 0 of `topic` from offset 0 with assign(); returns (values, error) once
-    a record or an error arrives."""
+def consume(broker, topic, name=None, subscribe=False):
+    """Reads partition 0 of `topic` from offset 0 with assign() (or, `subscribe`, in a group
+    from the earliest offset); returns (values, error) once a record or an error arrives.
+    librdkafka reports a topic that Metadata refuses only to a subscription."""
     consumer = Consumer(client_config(broker, name, **{
-        "group.id": "g-%s" % (name or "guest"), "enable.auto.commit": False}))
+        "group.id": "g-%s" % (name or "guest"), "enable.auto.commit": False,
+        "auto.offset.reset": "earliest"}))
     try:
-        consumer.assign([TopicPartition(topic, 0, 0)])
+        if subscribe:
+            consumer.subscribe([topic])
+        else:
+            consumer.assign([TopicPartition(topic, 0, 0)])
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             msg = consumer.poll(0.5)
@@ -99,13 +104,14 @@ def guest_topics(broker):
 
 def create_topics(broker, names, name=None):
     """CreateTopics; returns {topic: error or None}."""
-    futures = AdminClient(client_config(broker, name)).create_topics(
+    client = AdminClient(client_config(broker, name))  # alive until the futures are done
+    futures = client.create_topics(
         [NewTopic(n, num_partitions=1, replication_factor=1) for n in names],
         request_timeout=TIMEOUT)
     out = {}
     for topic, f in futures.items():
         try:
-            f.result(TIMEOUT)
+            f.result(timeout=TIMEOUT)
             out[topic] = None
         except confluent_kafka.KafkaException as e:
             out[topic] = e.args[0]
@@ -157,9 +163,11 @@ def broker_records(broker, topic):
 def test_a_read_only_user_consumes_but_cannot_produce(broker, user, topics):
     reader = user("reader", READ_ORDERS)
     assert consume(broker, "orders", reader) == ([b"first"], None)
+    # In a consumer group too (FindCoordinator, JoinGroup, OffsetFetch need the grant only).
+    assert consume(broker, "orders", reader, subscribe=True) == ([b"first"], None)
     err = produce(broker, "orders", b"nope", reader)
     assert err is not None and err.code() == DENIED
-    values, err = consume(broker, "other", reader)
+    values, err = consume(broker, "other", reader, subscribe=True)
     assert values == [] and err is not None and err.code() == DENIED
     assert broker_records(broker, "orders") == [b"first"]
 
@@ -187,6 +195,9 @@ def test_a_user_without_a_grant_in_the_vhost_is_refused(broker, user, topics):
     client = AdminClient(client_config(broker, name, error_cb=errors.append))
     with pytest.raises(confluent_kafka.KafkaException):
         client.list_topics(timeout=5)
+    deadline = time.monotonic() + TIMEOUT
+    while not errors and time.monotonic() < deadline:
+        client.poll(0.5)  # serves error_cb
     assert any("has no access to vhost '/'" in str(e) for e in errors), errors
     assert "SASL PLAIN login refused" in broker.log_text()
     # kafka-python (SaslHandshake v0, bare tokens): the connection closes.
