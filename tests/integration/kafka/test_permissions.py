@@ -217,3 +217,16 @@ def test_the_guest_is_unaffected(broker, topics):
     assert create_topics(broker, ["guest-made"]) == {"guest-made": None}
     assert produce(broker, "auto-by-guest", b"x") is None
     assert "auto-by-guest" in guest_topics(broker)
+
+
+def test_a_guest_without_a_grant_is_refused_every_topic(broker, api, topics):
+    # The loopback guest has no login to fail: its topic requests are refused one by one, from
+    # the next request on once the grant is gone.
+    assert api.delete("/permissions/%2F/guest").status_code == 204
+    assert guest_topics(broker) == {}
+    err = produce(broker, "orders", b"nope")
+    assert err is not None and err.code() == DENIED
+    assert api.put("/permissions/%2F/guest", {"configure": "", "write": "", "read": "^orders$"}
+                   ).status_code == 201
+    assert sorted(guest_topics(broker)) == ["orders"]
+    assert consume(broker, "orders") == ([b"first"], None)
