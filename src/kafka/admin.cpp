@@ -31,6 +31,9 @@ Failure internal_topic(const std::string& name) {
 }
 bool is_internal(const std::string& name) { return name == groups::kOffsetsTopic; }
 
+// Kafka's answer to an operation on a topic its ACLs do not allow (kafka/topic_access.h).
+Failure unauthorized() { return fail(error::kTopicAuthorizationFailed, "Authorization failed."); }
+
 // The settings a CreateTopics entry asks for, or why it cannot have them.
 Failure creatable_settings(const Config& config, const CreateTopicsRequest::CreatableTopic& t,
                            core::StreamSettings& settings) {
@@ -120,8 +123,9 @@ Failure reconfigure(core::VHost& vhost, const std::string& name,
 }
 
 // The topic a config resource names, or why there is none.
+// `authorized`: whether the user may do what is asked with the topic (checked for topics only).
 Failure find_topic(core::Broker& broker, const Config& config, int8_t type, const std::string& name,
-                   core::Stream*& out) {
+                   bool authorized, core::Stream*& out) {
   out = nullptr;
   if (type == resource_type::kBroker) {
     return fail(error::kInvalidRequest,
@@ -131,6 +135,7 @@ Failure find_topic(core::Broker& broker, const Config& config, int8_t type, cons
     return fail(error::kInvalidRequest,
                 "unsupported resource type " + std::to_string(type) + " for configs");
   }
+  if (!authorized) return unauthorized();
   core::VHost* vhost = broker.find_vhost(config.vhost);
   out = vhost != nullptr ? vhost->find_stream(name) : nullptr;
   if (out == nullptr) return fail(error::kUnknownTopicOrPartition, "Topic " + name + " not found");
@@ -138,9 +143,9 @@ Failure find_topic(core::Broker& broker, const Config& config, int8_t type, cons
 }
 
 // find_topic, for a change: the internal topic is refused.
-Failure find_changeable_topic(core::Broker& broker, const Config& config, int8_t type,
-                              const std::string& name, core::Stream*& out) {
-  Failure f = find_topic(broker, config, type, name, out);
+Failure find_changeable_topic(core::Broker& broker, const Config& config, const TopicAccess& access,
+                              int8_t type, const std::string& name, core::Stream*& out) {
+  Failure f = find_topic(broker, config, type, name, access.may_configure(name), out);
   if (f.ok() && is_internal(name)) return internal_topic(name);
   return f;
 }
@@ -168,6 +173,7 @@ void set_outcome(Result& result, const Failure& f) {
 }  // namespace
 
 CreateTopicsResponse handle_create_topics(core::Broker& broker, const Config& config,
+                                          const TopicAccess& access,
                                           const CreateTopicsRequest& request, int16_t version) {
   CreateTopicsResponse response;
   core::VHost* vhost = broker.find_vhost(config.vhost);
@@ -176,11 +182,12 @@ CreateTopicsResponse handle_create_topics(core::Broker& broker, const Config& co
     CreateTopicsResponse::CreatableTopicResult result;
     result.name = t.name;
     core::StreamSettings settings;
-    Failure f = twice.count(t.name) != 0 ? fail(error::kInvalidRequest,
-                                                "Create topics request from client contains "
-                                                "multiple entries for the topic " +
-                                                    t.name)
-                                         : creatable_settings(config, t, settings);
+    Failure f = twice.count(t.name) != 0        ? fail(error::kInvalidRequest,
+                                                       "Create topics request from client contains "
+                                                              "multiple entries for the topic " +
+                                                           t.name)
+                : !access.may_configure(t.name) ? unauthorized()
+                                                : creatable_settings(config, t, settings);
     if (f.ok() && vhost == nullptr) {
       f = fail(error::kUnknownServerError, "the Kafka vhost '" + config.vhost + "' does not exist");
     }
@@ -212,6 +219,7 @@ CreateTopicsResponse handle_create_topics(core::Broker& broker, const Config& co
 }
 
 DeleteTopicsResponse handle_delete_topics(core::Broker& broker, const Config& config,
+                                          const TopicAccess& access,
                                           const DeleteTopicsRequest& request, int16_t version) {
   DeleteTopicsResponse response;
   core::VHost* vhost = broker.find_vhost(config.vhost);
@@ -219,7 +227,9 @@ DeleteTopicsResponse handle_delete_topics(core::Broker& broker, const Config& co
     DeleteTopicsResponse::DeletableTopicResult result;
     result.name = name;
     Failure f;
-    if (vhost == nullptr || vhost->find_stream(name) == nullptr) {
+    if (!access.may_configure(name)) {
+      f = unauthorized();
+    } else if (vhost == nullptr || vhost->find_stream(name) == nullptr) {
       f = fail(error::kUnknownTopicOrPartition, "This server does not host this topic-partition.");
     } else if (is_internal(name)) {
       f = internal_topic(name);
@@ -253,6 +263,7 @@ DeleteTopicsResponse handle_delete_topics(core::Broker& broker, const Config& co
 }
 
 CreatePartitionsResponse handle_create_partitions(core::Broker& broker, const Config& config,
+                                                  const TopicAccess& access,
                                                   const CreatePartitionsRequest& request) {
   CreatePartitionsResponse response;
   core::VHost* vhost = broker.find_vhost(config.vhost);
@@ -264,6 +275,8 @@ CreatePartitionsResponse handle_create_partitions(core::Broker& broker, const Co
     Failure f;
     if (twice.count(t.name) != 0) {
       f = fail(error::kInvalidRequest, "Duplicate topic in request.");
+    } else if (!access.may_configure(t.name)) {
+      f = unauthorized();
     } else if (stream == nullptr) {
       f = fail(error::kUnknownTopicOrPartition, "The topic '" + t.name + "' does not exist.");
     } else if (is_internal(t.name)) {
@@ -298,6 +311,7 @@ CreatePartitionsResponse handle_create_partitions(core::Broker& broker, const Co
 }
 
 DescribeConfigsResponse handle_describe_configs(core::Broker& broker, const Config& config,
+                                                const TopicAccess& access,
                                                 const DescribeConfigsRequest& request,
                                                 int16_t version) {
   DescribeConfigsResponse response;
@@ -319,7 +333,8 @@ DescribeConfigsResponse handle_describe_configs(core::Broker& broker, const Conf
       }
     } else {
       core::Stream* stream = nullptr;
-      f = find_topic(broker, config, r.resource_type, r.resource_name, stream);
+      f = find_topic(broker, config, r.resource_type, r.resource_name,
+                     access.may_describe(r.resource_name), stream);
       if (f.ok()) configs = describe_topic_configs(stream->settings());
     }
     set_outcome(result, f);
@@ -348,12 +363,14 @@ DescribeConfigsResponse handle_describe_configs(core::Broker& broker, const Conf
 }
 
 AlterConfigsResponse handle_alter_configs(core::Broker& broker, const Config& config,
+                                          const TopicAccess& access,
                                           const AlterConfigsRequest& request) {
   AlterConfigsResponse response;
   for (const auto& r : request.resources) {
     auto result = resource_result<AlterConfigsResponse::AlterConfigsResourceResponse>(r);
     core::Stream* stream = nullptr;
-    Failure f = find_changeable_topic(broker, config, r.resource_type, r.resource_name, stream);
+    Failure f =
+        find_changeable_topic(broker, config, access, r.resource_type, r.resource_name, stream);
     if (f.ok()) {
       // AlterConfigs replaces the topic's configs: what it leaves out returns to its default.
       core::StreamSettings settings;
@@ -370,14 +387,16 @@ AlterConfigsResponse handle_alter_configs(core::Broker& broker, const Config& co
 }
 
 IncrementalAlterConfigsResponse handle_incremental_alter_configs(
-    core::Broker& broker, const Config& config, const IncrementalAlterConfigsRequest& request) {
+    core::Broker& broker, const Config& config, const TopicAccess& access,
+    const IncrementalAlterConfigsRequest& request) {
   // Kafka's AlterConfigOp types.
   constexpr int8_t kSet = 0, kDelete = 1, kAppend = 2, kSubtract = 3;
   IncrementalAlterConfigsResponse response;
   for (const auto& r : request.resources) {
     auto result = resource_result<IncrementalAlterConfigsResponse::AlterConfigsResourceResponse>(r);
     core::Stream* stream = nullptr;
-    Failure f = find_changeable_topic(broker, config, r.resource_type, r.resource_name, stream);
+    Failure f =
+        find_changeable_topic(broker, config, access, r.resource_type, r.resource_name, stream);
     core::StreamSettings settings = stream != nullptr ? stream->settings() : core::StreamSettings{};
     for (const auto& c : r.configs) {
       if (!f.ok()) break;

@@ -50,15 +50,20 @@ PartitionResult delete_in_partition(core::Stream& stream, int32_t partition, int
 }  // namespace
 
 DeleteRecordsResponse handle_delete_records(core::Broker& broker, const Config& config,
+                                            const TopicAccess& access,
                                             const DeleteRecordsRequest& request) {
   DeleteRecordsResponse response;
   for (const DeleteRecordsRequest::DeleteRecordsTopic& topic : request.topics) {
     DeleteRecordsResponse::DeleteRecordsTopicResult t;
     t.name = topic.name;
+    const bool authorized = access.may_configure(topic.name);
     const bool internal = topic.name == groups::kOffsetsTopic;
-    core::Stream* stream = internal ? nullptr : find_topic(broker, config, topic.name, false);
+    core::Stream* stream =
+        internal || !authorized ? nullptr : find_topic(broker, config, topic.name, false);
     for (const DeleteRecordsRequest::DeleteRecordsPartition& p : topic.partitions) {
-      if (internal) {
+      if (!authorized) {
+        t.partitions.push_back(failed(p.partition_index, error::kTopicAuthorizationFailed));
+      } else if (internal) {
         t.partitions.push_back(failed(p.partition_index, error::kInvalidTopicException));
       } else if (stream == nullptr || p.partition_index < 0 ||
                  static_cast<uint32_t>(p.partition_index) >= stream->partition_count()) {

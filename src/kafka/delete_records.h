@@ -8,16 +8,19 @@
 // with an error. The internal topic (__consumer_offsets) is refused with
 // INVALID_TOPIC_EXCEPTION, as Kafka refuses DeleteRecords on internal topics: the group
 // coordinator holds it open and reads it from its start. timeout_ms is not needed: nothing
-// waits for other replicas.
+// waits for other replicas. A topic the user may not configure (kafka/topic_access.h; Kafka's
+// Delete) gets TOPIC_AUTHORIZATION_FAILED for each partition.
 #pragma once
 
 #include "core/broker.h"
 #include "kafka/config.h"
 #include "kafka/protocol/generated/delete_records.h"
+#include "kafka/topic_access.h"
 
 namespace polymq::kafka {
 
 DeleteRecordsResponse handle_delete_records(core::Broker& broker, const Config& config,
+                                            const TopicAccess& access,
                                             const DeleteRecordsRequest& request);
 
 }  // namespace polymq::kafka

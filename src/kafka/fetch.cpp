@@ -12,8 +12,9 @@ namespace polymq::kafka {
 
 class Fetcher::Waiting final : public core::StreamWatch {
  public:
-  Waiting(Fetcher& owner, const FetchRequest& request, const Reply& reply)
-      : owner_(owner), request_(request), reply_(reply) {}
+  Waiting(Fetcher& owner, const FetchRequest& request, const TopicAccess& access,
+          const Reply& reply)
+      : owner_(owner), request_(request), access_(access), reply_(reply) {}
   ~Waiting() override {
     for (core::Stream* s : watched_) s->remove_watch(this);
   }
@@ -22,6 +23,7 @@ class Fetcher::Waiting final : public core::StreamWatch {
   void start(std::list<std::unique_ptr<Waiting>>::iterator self, core::TimerService& timers) {
     self_ = self;
     for (const FetchRequest::FetchTopic& topic : request_.topics) {
+      if (!access_.may_read(topic.topic)) continue;
       core::Stream* s = find_topic(owner_.broker_, owner_.config_, topic.topic, false);
       if (s != nullptr && std::find(watched_.begin(), watched_.end(), s) == watched_.end()) {
         s->add_watch(this);
@@ -53,7 +55,7 @@ class Fetcher::Waiting final : public core::StreamWatch {
       return;
     }
     auto read = std::make_shared<FetchRead>();
-    read_fetch(owner_.broker_, owner_.config_, request_, *read);
+    read_fetch(owner_.broker_, owner_.config_, access_, request_, *read);
     if (!final && !read->error && read->bytes < static_cast<size_t>(request_.min_bytes)) return;
     reply_.send_sharing_records(read->response, read);
     owner_.finish(this);
@@ -61,6 +63,7 @@ class Fetcher::Waiting final : public core::StreamWatch {
 
   Fetcher& owner_;
   const FetchRequest request_;
+  const TopicAccess access_;
   const Reply reply_;
   std::vector<core::Stream*> watched_;
   std::unique_ptr<core::Timer> timer_;
@@ -71,18 +74,18 @@ Fetcher::Fetcher(core::Broker& broker, const Config& config) : broker_(broker), 
 
 Fetcher::~Fetcher() = default;
 
-void Fetcher::handle(const FetchRequest& request, const Reply& reply) {
+void Fetcher::handle(const FetchRequest& request, const TopicAccess& access, const Reply& reply) {
   // Shared with the connection's output until its records are written: they are sent from
   // the buffers they were read into, not copied again.
   auto read = std::make_shared<FetchRead>();
-  read_fetch(broker_, config_, request, *read);
+  read_fetch(broker_, config_, access, request, *read);
   core::TimerService* timers = broker_.hooks().timers;
   const bool enough = read->bytes >= static_cast<size_t>(std::max(request.min_bytes, 0));
   if (read->error || enough || request.max_wait_ms <= 0 || timers == nullptr) {
     reply.send_sharing_records(read->response, read);
     return;
   }
-  waiting_.push_back(std::make_unique<Waiting>(*this, request, reply));
+  waiting_.push_back(std::make_unique<Waiting>(*this, request, access, reply));
   auto it = std::prev(waiting_.end());
   (*it)->start(it, *timers);
 }

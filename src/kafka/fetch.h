@@ -16,6 +16,7 @@
 #include "kafka/config.h"
 #include "kafka/protocol/generated/fetch.h"
 #include "kafka/reply_queue.h"
+#include "kafka/topic_access.h"
 
 namespace polymq::kafka {
 
@@ -28,7 +29,8 @@ class Fetcher {
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
-  void handle(const FetchRequest& request, const Reply& reply);
+  // `access`: what the user may read, as at the request (kept while the fetch waits).
+  void handle(const FetchRequest& request, const TopicAccess& access, const Reply& reply);
   size_t waiting() const { return waiting_.size(); }
 
  private:

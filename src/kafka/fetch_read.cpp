@@ -91,8 +91,8 @@ PartitionData read_partition(const core::Stream& stream, const FetchRequest::Fet
 
 }  // namespace
 
-void read_fetch(core::Broker& broker, const Config& config, const FetchRequest& request,
-                FetchRead& out) {
+void read_fetch(core::Broker& broker, const Config& config, const TopicAccess& access,
+                const FetchRequest& request, FetchRead& out) {
   out = FetchRead{};
   FetchResponse& response = out.response;
   response.session_id = 0;  // sessionless: every fetch names all its partitions
@@ -111,8 +111,15 @@ void read_fetch(core::Broker& broker, const Config& config, const FetchRequest& 
   for (const FetchRequest::FetchTopic& topic : request.topics) {
     FetchResponse::FetchableTopicResponse t;
     t.topic = topic.topic;
-    const core::Stream* stream = find_topic(broker, config, topic.topic, false);
+    const bool authorized = access.may_read(topic.topic);
+    const core::Stream* stream =
+        authorized ? find_topic(broker, config, topic.topic, false) : nullptr;
     for (const FetchRequest::FetchPartition& p : topic.partitions) {
+      if (!authorized) {
+        t.partitions.push_back(partition_error(p.partition, error::kTopicAuthorizationFailed));
+        out.error = true;
+        continue;
+      }
       if (stream == nullptr || p.partition < 0 ||
           static_cast<uint32_t>(p.partition) >= stream->partition_count()) {
         t.partitions.push_back(partition_error(p.partition, error::kUnknownTopicOrPartition));

@@ -18,6 +18,7 @@
 #include "core/broker.h"
 #include "kafka/config.h"
 #include "kafka/protocol/generated/fetch.h"
+#include "kafka/topic_access.h"
 
 namespace polymq::kafka {
 
@@ -28,8 +29,10 @@ struct FetchRead {
   bool error = false;            // a partition or the request failed: answer at once
 };
 
-void read_fetch(core::Broker& broker, const Config& config, const FetchRequest& request,
-                FetchRead& out);
+// A topic the user may not read (kafka/topic_access.h) is answered TOPIC_AUTHORIZATION_FAILED
+// for each of its partitions.
+void read_fetch(core::Broker& broker, const Config& config, const TopicAccess& access,
+                const FetchRequest& request, FetchRead& out);
 
 // Whether new durable records in `partition` of topic `topic` could add to the fetch's answer.
 bool fetch_wants(const FetchRequest& request, const core::Stream& stream, uint32_t partition);

@@ -44,6 +44,7 @@ struct TestBroker {
     broker.add_vhost("/");
     // Loopback clients without a SASL login are the guest user.
     broker.users().add("guest", "guest", true);
+    broker.permissions().set_full("/", "guest");
     config.advertised_host = "kafka.test";
     config.advertised_port = 19092;
     config.cluster_id = "test-cluster-id";

@@ -51,7 +51,8 @@ bool valid_topic_name(const std::string& name) {
 }
 
 MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
-                                 const MetadataRequest& request, int16_t version) {
+                                 const TopicAccess& access, const MetadataRequest& request,
+                                 int16_t version) {
   MetadataResponse response;
   MetadataResponse::MetadataResponseBroker self;
   self.node_id = config.node_id;
@@ -74,6 +75,7 @@ MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
         // As Kafka's listing for clients that exclude internal topics: the coordinator's
         // offsets stream is described only when asked for by name.
         if (stream->name() == groups::kOffsetsTopic) continue;
+        if (!access.may_describe(stream->name())) continue;
         response.topics.push_back(describe(*stream, config));
       }
     }
@@ -97,7 +99,19 @@ MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
       response.topics.push_back(topic_error(name, error::kInvalidTopicException));
       continue;
     }
-    core::Stream* stream = find_topic(broker, config, name, may_create);
+    if (!access.may_describe(name)) {
+      response.topics.push_back(topic_error(name, error::kTopicAuthorizationFailed));
+      continue;
+    }
+    core::Stream* stream = find_topic(broker, config, name, false);
+    if (stream == nullptr && may_create) {
+      // As Kafka: a topic the user could not create is refused rather than reported missing.
+      if (!access.may_configure(name)) {
+        response.topics.push_back(topic_error(name, error::kTopicAuthorizationFailed));
+        continue;
+      }
+      stream = find_topic(broker, config, name, true);
+    }
     if (stream == nullptr) {
       response.topics.push_back(topic_error(name, error::kUnknownTopicOrPartition));
       continue;

@@ -2,6 +2,11 @@
 // only replica) and the topics, which are the streams of the configured vhost. A requested
 // topic that does not exist is created as a stream when auto-creation is on and the request
 // allows it (v4+'s allow_auto_topic_creation; always for older versions, as Kafka).
+//
+// Permissions as Kafka's ACLs (kafka/topic_access.h): the full listing holds only the topics
+// the user may describe; a requested topic the user may not describe, or one that does not
+// exist and would be auto-created without configure on its name, is answered
+// TOPIC_AUTHORIZATION_FAILED (nothing is created).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +14,7 @@
 #include "core/broker.h"
 #include "kafka/config.h"
 #include "kafka/protocol/generated/metadata.h"
+#include "kafka/topic_access.h"
 
 namespace polymq::kafka {
 
@@ -16,6 +22,7 @@ namespace polymq::kafka {
 bool valid_topic_name(const std::string& name);
 
 MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
-                                 const MetadataRequest& request, int16_t version);
+                                 const TopicAccess& access, const MetadataRequest& request,
+                                 int16_t version);
 
 }  // namespace polymq::kafka

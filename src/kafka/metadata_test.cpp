@@ -34,7 +34,7 @@ class MetadataTest : public ::testing::Test {
     ASSERT_TRUE(vhost().declare_stream(name, settings, stream).ok());
   }
   MetadataResponse run(const MetadataRequest& req, int16_t version) {
-    return handle_metadata(broker_.broker, broker_.config, req, version);
+    return handle_metadata(broker_.broker, broker_.config, TopicAccess::everything(), req, version);
   }
 
   TestBroker broker_;

@@ -82,13 +82,23 @@ OffsetAnswer list_offset(const core::Stream& stream,
 }  // namespace
 
 ListOffsetsResponse handle_list_offsets(core::Broker& broker, const Config& config,
+                                        const TopicAccess& access,
                                         const ListOffsetsRequest& request) {
   ListOffsetsResponse response;
   for (const ListOffsetsRequest::ListOffsetsTopic& topic : request.topics) {
     ListOffsetsResponse::ListOffsetsTopicResponse t;
     t.name = topic.name;
-    const core::Stream* stream = find_topic(broker, config, topic.name, false);
+    const bool authorized = access.may_read(topic.name);
+    const core::Stream* stream =
+        authorized ? find_topic(broker, config, topic.name, false) : nullptr;
     for (const ListOffsetsRequest::ListOffsetsPartition& p : topic.partitions) {
+      if (!authorized) {
+        OffsetAnswer answer;
+        answer.partition_index = p.partition_index;
+        answer.error_code = error::kTopicAuthorizationFailed;
+        t.partitions.push_back(answer);
+        continue;
+      }
       if (stream == nullptr || p.partition_index < 0 ||
           static_cast<uint32_t>(p.partition_index) >= stream->partition_count()) {
         OffsetAnswer answer;
@@ -105,17 +115,22 @@ ListOffsetsResponse handle_list_offsets(core::Broker& broker, const Config& conf
 }
 
 OffsetForLeaderEpochResponse handle_offset_for_leader_epoch(
-    core::Broker& broker, const Config& config, const OffsetForLeaderEpochRequest& request) {
+    core::Broker& broker, const Config& config, const TopicAccess& access,
+    const OffsetForLeaderEpochRequest& request) {
   OffsetForLeaderEpochResponse response;
   for (const OffsetForLeaderEpochRequest::OffsetForLeaderTopic& topic : request.topics) {
     OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult t;
     t.topic = topic.topic;
-    const core::Stream* stream = find_topic(broker, config, topic.topic, false);
+    const bool authorized = access.may_read(topic.topic);
+    const core::Stream* stream =
+        authorized ? find_topic(broker, config, topic.topic, false) : nullptr;
     for (const OffsetForLeaderEpochRequest::OffsetForLeaderPartition& p : topic.partitions) {
       OffsetForLeaderEpochResponse::EpochEndOffset e;
       e.partition = p.partition;
-      if (stream == nullptr || p.partition < 0 ||
-          static_cast<uint32_t>(p.partition) >= stream->partition_count()) {
+      if (!authorized) {
+        e.error_code = error::kTopicAuthorizationFailed;
+      } else if (stream == nullptr || p.partition < 0 ||
+                 static_cast<uint32_t>(p.partition) >= stream->partition_count()) {
         e.error_code = error::kUnknownTopicOrPartition;
       } else if (p.current_leader_epoch > 0) {
         e.error_code = error::kUnknownLeaderEpoch;

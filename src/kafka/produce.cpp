@@ -119,8 +119,8 @@ PartitionResponse produce_partition(core::Stream* stream, bool transactional,
 
 }  // namespace
 
-bool handle_produce(core::Broker& broker, const Config& config, DurableAnswers& durable,
-                    const ProduceRequest& request, const Reply& reply) {
+bool handle_produce(core::Broker& broker, const Config& config, const TopicAccess& access,
+                    DurableAnswers& durable, const ProduceRequest& request, const Reply& reply) {
   const int16_t acks = request.acks;
   const bool acks_valid = acks == 0 || acks == 1 || acks == -1;
   const bool transactional = request.transactional_id.has_value();
@@ -133,14 +133,21 @@ bool handle_produce(core::Broker& broker, const Config& config, DurableAnswers& 
     core::Stream* stream = nullptr;
     // As Kafka: "Cannot append to internal topic": the coordinator owns what is written there.
     const bool valid_name = valid_topic_name(topic.name) && topic.name != groups::kOffsetsTopic;
-    if (acks_valid && valid_name) {
-      stream = find_topic(broker, config, topic.name, config.auto_create_topics);
+    bool authorized = valid_name && access.may_write(topic.name);
+    if (acks_valid && authorized) {
+      stream = find_topic(broker, config, topic.name, false);
+      if (stream == nullptr && config.auto_create_topics) {
+        authorized = access.may_configure(topic.name);
+        if (authorized) stream = find_topic(broker, config, topic.name, true);
+      }
     }
     for (const ProduceRequest::PartitionProduceData& data : topic.partition_data) {
-      PartitionResponse r = !acks_valid ? partition_error(data.index, error::kInvalidRequiredAcks)
-                            : valid_name
-                                ? produce_partition(stream, transactional, config.producers, data)
-                                : partition_error(data.index, error::kInvalidTopicException);
+      PartitionResponse r =
+          !acks_valid   ? partition_error(data.index, error::kInvalidRequiredAcks)
+          : !valid_name ? partition_error(data.index, error::kInvalidTopicException)
+          : !authorized ? partition_error(data.index, error::kTopicAuthorizationFailed,
+                                          "Not authorized to access topics: [" + topic.name + "]")
+                        : produce_partition(stream, transactional, config.producers, data);
       if (r.error_code != error::kNone) {
         any_error = true;
         spdlog::debug("kafka: produce to {}-{} refused ({}): {}", topic.name, data.index,

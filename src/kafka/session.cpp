@@ -124,23 +124,28 @@ bool Session::dispatch(const Request& request) {
     return dispatch_auth(request, reply_to(h, version));
   }
   if (!may_serve(h)) return false;
+  const TopicAccess access = current_access();
   if (h.request_api_key == api_key::kMetadata) {
     const auto& body = std::get<MetadataRequest>(request.body);
     // Auto-created topics are answered once their definitions are durable.
     const uint64_t before = definitions_seq();
     send_when_durable(before, reply_to(h, version),
-                      ResponseBody(handle_metadata(broker_, config_, body, version)));
+                      ResponseBody(handle_metadata(broker_, config_, access, body, version)));
     return true;
   }
   const Reply reply = reply_to(h, version);
-  if (dispatch_data(request, reply) || dispatch_groups(request, reply) ||
-      dispatch_admin(request, reply)) {
+  if (dispatch_data(request, access, reply) || dispatch_groups(request, access, reply) ||
+      dispatch_admin(request, access, reply)) {
     return true;
   }
   // Unreachable while every supported API has a handler; the slot stays unanswered, and the
   // connection closes.
   close("api key " + std::to_string(h.request_api_key) + " has no handler");
   return false;
+}
+
+TopicAccess Session::current_access() const {
+  return TopicAccess(broker_.permissions().find(config_.vhost, user_));
 }
 
 uint64_t Session::definitions_seq() const {

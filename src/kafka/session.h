@@ -24,6 +24,7 @@
 #include "kafka/protocol/frame.h"
 #include "kafka/reply_queue.h"
 #include "kafka/sasl.h"
+#include "kafka/topic_access.h"
 #include "net/connection.h"
 
 namespace polymq::kafka {
@@ -50,22 +51,30 @@ class Session final : public net::Handler {
   bool dispatch(const Request& request);
   Reply reply_to(const RequestHeader& header, int16_t version);
   // The data path (Produce, Fetch, ListOffsets, ...; session_data.cpp) and the consumer groups
-  // (session_groups.cpp): each answers the requests of its APIs through `reply` and returns
-  // false for an API it does not handle.
-  bool dispatch_data(const Request& request, const Reply& reply);
-  bool dispatch_groups(const Request& request, const Reply& reply);
+  // (session_groups.cpp): each answers the requests of its APIs through `reply`, as far as
+  // `access` allows, and returns false for an API it does not handle.
+  bool dispatch_data(const Request& request, const TopicAccess& access, const Reply& reply);
+  bool dispatch_groups(const Request& request, const TopicAccess& access, const Reply& reply);
   // Topic administration (session_admin.cpp).
-  bool dispatch_admin(const Request& request, const Reply& reply);
+  bool dispatch_admin(const Request& request, const TopicAccess& access, const Reply& reply);
+  // What the user may do with topics now: its current grant in the Kafka vhost, looked up for
+  // each request so that a changed or revoked grant applies from the next one.
+  TopicAccess current_access() const;
 
   // Authentication (session_auth.cpp). SaslHandshake and SaslAuthenticate; false for other
   // APIs.
   bool dispatch_auth(const Request& request, const Reply& reply);
   // Whether a request of another API may be served now. A connection that did not start a
   // SASL login is the guest user when it comes from loopback (as the AMQP guest); otherwise,
-  // or while a login is under way, it is closed.
+  // or while a login is under way, it is closed. The guest is let in without a grant in the
+  // Kafka vhost (its topic requests are then refused one by one), where a SASL login without
+  // one fails (refused_vhost).
   bool may_serve(const RequestHeader& header);
   // A SASL token sent without a Kafka header after a v0 SaslHandshake; false: closed.
   bool handle_raw_sasl_token(std::string_view token);
+  // Why a SASL login of `user` that passed its credentials still fails: no grant in the Kafka
+  // vhost (RabbitMQ refuses such a user at connection.open); empty: it does not.
+  std::string refused_vhost(const std::string& user) const;
 
   // The number of the last durable-definitions change (0 without a definitions log).
   uint64_t definitions_seq() const;

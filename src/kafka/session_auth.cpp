@@ -13,6 +13,12 @@ constexpr const char* kGuest = "guest";
 
 }  // namespace
 
+std::string Session::refused_vhost(const std::string& user) const {
+  if (broker_.permissions().find(config_.vhost, user) != nullptr) return {};
+  return "Authentication failed: user '" + user + "' has no access to vhost '" + config_.vhost +
+         "'";
+}
+
 bool Session::may_serve(const RequestHeader& header) {
   if (!user_.empty()) return true;
   if (sasl_ != nullptr) {
@@ -57,6 +63,16 @@ bool Session::dispatch_auth(const Request& request, const Reply& reply) {
     return false;
   }
   const SaslServer::Step step = sasl_->step(body.auth_bytes, response.auth_bytes);
+  if (step == SaslServer::Step::kDone) {
+    if (std::string why = refused_vhost(sasl_->user()); !why.empty()) {
+      response.error_code = error::kSaslAuthenticationFailed;
+      response.error_message = why;
+      response.auth_bytes.clear();
+      reply.send(response);
+      close("SASL " + sasl_->mechanism() + " login refused: " + why);
+      return false;
+    }
+  }
   if (step == SaslServer::Step::kFailed) {
     response.error_code = error::kSaslAuthenticationFailed;
     response.error_message =
@@ -85,6 +101,12 @@ bool Session::handle_raw_sasl_token(std::string_view token) {
     // As Kafka after a v0 handshake: no answer, the connection closes.
     close("SASL " + sasl_->mechanism() + " login failed: " + sasl_->error());
     return false;
+  }
+  if (step == SaslServer::Step::kDone) {
+    if (std::string why = refused_vhost(sasl_->user()); !why.empty()) {
+      close("SASL " + sasl_->mechanism() + " login refused: " + why);
+      return false;
+    }
   }
   std::string frame;
   Writer w(frame);

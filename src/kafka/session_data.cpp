@@ -8,26 +8,29 @@
 
 namespace polymq::kafka {
 
-bool Session::dispatch_data(const Request& request, const Reply& reply) {
+bool Session::dispatch_data(const Request& request, const TopicAccess& access, const Reply& reply) {
   switch (request.header.request_api_key) {
     case api_key::kProduce: {
       // Unanswered by design after on_closed (durable_ gone): the client left.
       if (durable_ == nullptr) return true;
       const auto& body = std::get<ProduceRequest>(request.body);
-      if (!handle_produce(broker_, config_, *durable_, body, reply)) {
+      if (!handle_produce(broker_, config_, access, *durable_, body, reply)) {
         close("an acks=0 produce failed");
       }
       return true;
     }
     case api_key::kFetch:
-      if (fetcher_ != nullptr) fetcher_->handle(std::get<FetchRequest>(request.body), reply);
+      if (fetcher_ != nullptr) {
+        fetcher_->handle(std::get<FetchRequest>(request.body), access, reply);
+      }
       return true;
     case api_key::kListOffsets:
-      reply.send(handle_list_offsets(broker_, config_, std::get<ListOffsetsRequest>(request.body)));
+      reply.send(handle_list_offsets(broker_, config_, access,
+                                     std::get<ListOffsetsRequest>(request.body)));
       return true;
     case api_key::kOffsetForLeaderEpoch:
       reply.send(handle_offset_for_leader_epoch(
-          broker_, config_, std::get<OffsetForLeaderEpochRequest>(request.body)));
+          broker_, config_, access, std::get<OffsetForLeaderEpochRequest>(request.body)));
       return true;
     case api_key::kInitProducerId:
       if (config_.producer_ids == nullptr) return false;

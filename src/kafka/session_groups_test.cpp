@@ -223,3 +223,77 @@ TEST(KafkaGroupsSession, AConnectionClosedWhileItsJoinWaitsLeavesNothingDangling
 
 }  // namespace
 }  // namespace polymq::kafka
+
+namespace polymq::kafka {
+namespace {
+
+// Permissions (kafka/topic_access.h): offsets need read on their topic; the group APIs only a
+// grant in the vhost.
+TEST(KafkaGroupsSession, OffsetsNeedReadOnTheTopicAndGroupsAGrantInTheVhost) {
+  GroupsBroker b;
+  core::Stream* audit = nullptr;
+  ASSERT_TRUE(b.broker.find_vhost("/")->declare_stream("audit", {}, audit).ok());
+  ASSERT_TRUE(b.broker.permissions().set("/", "guest", {"", "", "^orders$"}).ok());
+  KafkaTestClient client(b);
+
+  // A simple commit (no member): the readable topic is committed, the other refused.
+  OffsetCommitRequest commit;
+  commit.group_id = "g";
+  commit.topics = {{"orders", {{0, 7, -1, -1, std::string()}}},
+                   {"audit", {{0, 3, -1, -1, std::string()}}}};
+  client.request(int16_t{8}, 1, commit);
+  auto committed = client.response<OffsetCommitResponse>(api_key::kOffsetCommit, 8, 1);
+  ASSERT_EQ(committed.topics.size(), 2u);
+  EXPECT_EQ(committed.topics[0].name, "orders");
+  EXPECT_EQ(committed.topics[0].partitions[0].error_code, error::kNone);
+  EXPECT_EQ(committed.topics[1].name, "audit");
+  EXPECT_EQ(committed.topics[1].partitions[0].error_code, error::kTopicAuthorizationFailed);
+
+  // Once audit is readable too, its offset can be committed; then read is taken away again.
+  ASSERT_TRUE(b.broker.permissions().set("/", "guest", {"", "", "^(orders|audit)$"}).ok());
+  commit.topics = {{"audit", {{0, 3, -1, -1, std::string()}}}};
+  client.request(int16_t{8}, 2, commit);
+  auto again = client.response<OffsetCommitResponse>(api_key::kOffsetCommit, 8, 2);
+  ASSERT_EQ(again.topics.size(), 1u);
+  EXPECT_EQ(again.topics[0].partitions[0].error_code, error::kNone);
+  ASSERT_TRUE(b.broker.permissions().set("/", "guest", {"", "", "^orders$"}).ok());
+
+  // Fetching all offsets leaves audit out; naming it gets the refusal.
+  OffsetFetchRequest all;
+  all.groups.resize(1);
+  all.groups[0].group_id = "g";
+  all.groups[0].topics = std::nullopt;
+  client.request(int16_t{8}, 3, all);
+  auto fetched = client.response<OffsetFetchResponse>(api_key::kOffsetFetch, 8, 3);
+  ASSERT_EQ(fetched.groups.size(), 1u);
+  ASSERT_EQ(fetched.groups[0].topics.size(), 1u);
+  EXPECT_EQ(fetched.groups[0].topics[0].name, "orders");
+  EXPECT_EQ(fetched.groups[0].topics[0].partitions[0].committed_offset, 7);
+
+  OffsetFetchRequest named;
+  named.group_id = "g";
+  named.topics =
+      std::vector<OffsetFetchRequest::OffsetFetchRequestTopic>{{"audit", {0}}, {"orders", {0}}};
+  client.request(int16_t{5}, 4, named);
+  auto v5 = client.response<OffsetFetchResponse>(api_key::kOffsetFetch, 5, 4);
+  ASSERT_EQ(v5.topics.size(), 2u);
+  EXPECT_EQ(v5.topics[0].name, "orders");
+  EXPECT_EQ(v5.topics[0].partitions[0].committed_offset, 7);
+  EXPECT_EQ(v5.topics[1].name, "audit");
+  EXPECT_EQ(v5.topics[1].partitions[0].error_code, error::kTopicAuthorizationFailed);
+  EXPECT_EQ(v5.topics[1].partitions[0].committed_offset, -1);
+
+  // Without any grant the group APIs are refused.
+  b.broker.permissions().clear("/", "guest");
+  FindCoordinatorRequest find;
+  find.key = "g";
+  client.request(int16_t{3}, 5, find);
+  auto found = client.response<FindCoordinatorResponse>(api_key::kFindCoordinator, 3, 5);
+  EXPECT_EQ(found.error_code, error::kGroupAuthorizationFailed);
+  client.request(int16_t{9}, 6, join_request(""));
+  EXPECT_EQ(client.response<JoinGroupResponse>(api_key::kJoinGroup, 9, 6).error_code,
+            error::kGroupAuthorizationFailed);
+}
+
+}  // namespace
+}  // namespace polymq::kafka
