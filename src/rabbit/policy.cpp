@@ -76,7 +76,9 @@ Status check_policy_definition(core::PolicyKind kind, const PolicyDefinition& po
   };
   if (policy.definition.empty()) return invalid("no policy settings in the definition");
   std::string unknown;
-  for (const auto& [key, value] : policy.definition) {
+  for (const auto& entry : policy.definition) {
+    const std::string& key = entry.first;
+    const Value& value = entry.second;
     auto rule =
         std::find_if(kRules.begin(), kRules.end(), [&](const KeyRule& r) { return r.key == key; });
     if (rule == kRules.end() || (kind == core::PolicyKind::kOperator && !rule->operator_policy)) {
