@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "kafka/api_versions.h"
 #include "kafka/error_codes.h"
 #include "kafka/metadata.h"
@@ -26,9 +28,49 @@ Session::Session(core::Broker& broker, net::Connection& connection, const Config
                                        [this] { connection_.flush_soon(); },
                                        [this] { connection_.set_reading(true); }, kMaxUnanswered)),
       durable_(std::make_unique<DurableAnswers>(broker.commits())),
-      fetcher_(std::make_unique<Fetcher>(broker, config)) {}
+      fetcher_(std::make_unique<Fetcher>(broker, config)),
+      connected_at_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()) {
+  broker_.connections().add(this);
+}
 
-Session::~Session() { replies_->detach(); }
+Session::~Session() {
+  broker_.connections().remove(this);
+  replies_->detach();
+}
+
+void Session::describe(core::ConnectionView& out, bool /*with_channels*/) const {
+  out.protocol = "Kafka";
+  out.user = user_;
+  out.vhost = config_.vhost;
+  out.peer_host = connection_.peer_host();
+  out.peer_port = connection_.peer_port();
+  out.host = connection_.local_host();
+  out.port = connection_.local_port();
+  out.connected_at_ms = connected_at_ms_;
+  // Before its login (SASL, or the first request of a loopback guest) it is starting.
+  out.state = connection_.closing() ? "closing" : user_.empty() ? "starting" : "running";
+  out.client_properties.clear();
+  out.client_properties.emplace_back("client_id", core::Value::String(client_id_));
+  if (!client_software_name_.empty()) {
+    out.client_properties.emplace_back("product", core::Value::String(client_software_name_));
+    out.client_properties.emplace_back("version", core::Value::String(client_software_version_));
+  }
+  out.recv_oct = connection_.bytes_received();
+  out.send_oct = connection_.bytes_sent();
+  out.recv_cnt = connection_.reads();
+  out.send_cnt = connection_.writes();
+  // Kafka has no channels; a request may be up to this large.
+  out.frame_max = max_request_bytes_;
+  out.channel_count = 0;
+  out.channels.clear();
+}
+
+void Session::close_by_operator(const std::string& reason) {
+  // Kafka has no goodbye: the client sees the connection close and reconnects if it wants.
+  close("closed by an operator: " + reason);
+}
 
 Reply Session::reply_to(const RequestHeader& header, int16_t version) {
   return Reply(replies_, replies_->open(), version, header.correlation_id);
@@ -96,6 +138,7 @@ bool Session::handle(std::string_view payload) {
 
 bool Session::dispatch(const Request& request) {
   const RequestHeader& h = request.header;
+  if (h.client_id && *h.client_id != client_id_) client_id_ = *h.client_id;
   const SupportedApi* api = find_supported_api(h.request_api_key);
   if (api == nullptr) {
     close("api key " + std::to_string(h.request_api_key) + " is not served");
@@ -105,6 +148,10 @@ bool Session::dispatch(const Request& request) {
   const bool supported = version >= api->min_version && version <= api->max_version;
   if (h.request_api_key == api_key::kApiVersions) {
     if (supported) {
+      if (const auto* body = std::get_if<ApiVersionsRequest>(&request.body)) {
+        client_software_name_ = body->client_software_name;
+        client_software_version_ = body->client_software_version;
+      }
       reply_to(h, version).send(api_versions_response(error::kNone));
     } else {
       // Kafka's answer to a version it does not know: v0 (which every client can read), the
@@ -180,6 +227,7 @@ void Session::on_tick(net::Clock::time_point) {}
 void Session::on_shutdown() { connection_.close_after_flush(); }
 
 void Session::on_closed() {
+  broker_.connections().remove(this);
   replies_->detach();
   // Nothing is answered any more: stop waiting for streams and rounds.
   fetcher_.reset();

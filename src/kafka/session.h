@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "core/broker.h"
+#include "core/connections.h"
 #include "kafka/config.h"
 #include "kafka/durable_answers.h"
 #include "kafka/fetch.h"
@@ -29,7 +30,7 @@
 
 namespace polymq::kafka {
 
-class Session final : public net::Handler {
+class Session final : public net::Handler, private core::LiveConnection {
  public:
   // Enough for a producer's default max.in.flight (5) per connection, with room for a
   // long-polling fetch and heartbeats beside it.
@@ -46,6 +47,10 @@ class Session final : public net::Handler {
   ~Session() override;
 
  private:
+  // core::LiveConnection: the connection as the management API lists and closes it.
+  void describe(core::ConnectionView& out, bool with_channels) const override;
+  void close_by_operator(const std::string& reason) override;
+
   // Answers one request payload; false when the connection is to be closed.
   bool handle(std::string_view payload);
   bool dispatch(const Request& request);
@@ -98,6 +103,12 @@ class Session final : public net::Handler {
   // The data path's waits: produces for their sync round, fetches for data (session_data.cpp).
   std::unique_ptr<DurableAnswers> durable_;
   std::unique_ptr<Fetcher> fetcher_;
+  // What the management API shows: when it connected, the client id of its last request and
+  // the client software it named in ApiVersions (v3+).
+  int64_t connected_at_ms_ = 0;
+  std::string client_id_;
+  std::string client_software_name_;
+  std::string client_software_version_;
 };
 
 }  // namespace polymq::kafka
