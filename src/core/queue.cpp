@@ -259,6 +259,7 @@ EnqueueOutcome Queue::enqueue(MessagePtr message) {
       return EnqueueOutcome::kRefused;
     }
   }
+  ++stats_.published;
   if (dedup_ != nullptr) remember_dedup_id(*message, std::nullopt);
   // A held message's deadline counts once it is released (release_due).
   if (expires_at != Clock::time_point::max() && (page || due_ms == 0)) timed_ = true;
@@ -432,6 +433,7 @@ bool Queue::remove_consumer(Consumer* consumer) {
 }
 
 void Queue::deliver_to(const ConsumerEntry& entry, QueuedMessage message) {
+  count_delivery(message);
   Delivery d;
   d.message = message.message;
   d.delivery_count = message.delivery_count;

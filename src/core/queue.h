@@ -100,6 +100,22 @@ class QueueHost {
 // A queue's identity, unique for the process and never reused (core/shard.h).
 using QueueId = uint64_t;
 
+// What a queue did with messages since it was declared in this process, for message rates
+// (the management API's message_stats). Plain integers: the queue's loop alone touches them.
+struct QueueStats {
+  uint64_t published = 0;    // messages enqueued (not refused, not deduplicated)
+  uint64_t delivered = 0;    // handed to a consumer or a receiver (with or without an ack)
+  uint64_t redelivered = 0;  // of those, handed out before
+  uint64_t acked = 0;        // settled for good by an ack
+};
+
+// The names of the policy and operator policy whose settings a queue runs with ("" for
+// none), as its vhost last derived them (at declare, and when policies change).
+struct AppliedPolicies {
+  std::string policy;
+  std::string operator_policy;
+};
+
 class Queue {
  public:
   Queue(std::string name, std::string vhost, QueueOptions options, OwnerId owner);
@@ -121,6 +137,9 @@ class Queue {
   void reconfigure(Table arguments, const QueueSettings& settings);
   OwnerId owner() const { return owner_; }
   bool deleted() const { return deleted_; }
+  const QueueStats& stats() const { return stats_; }
+  const AppliedPolicies& applied_policies() const { return applied_policies_; }
+  void set_applied_policies(AppliedPolicies applied) { applied_policies_ = std::move(applied); }
 
   // Gives the queue storage (null: memory only). A durable queue opens its store and
   // recovers its messages; the error, if any, is also kept and refuses publishes.
@@ -228,6 +247,10 @@ class Queue {
   QueuedMessage pop_ready();
   // The accounting of a message taken out of ready_ to be handed out.
   void took_ready(const QueuedMessage& m);
+  void count_delivery(const QueuedMessage& m) {
+    ++stats_.delivered;
+    if (m.delivery_count > 0) ++stats_.redelivered;
+  }
   // One receive; with `group`, only a message of that group.
   bool receive_one(Delivery& out, const ReceiveOptions& options, const std::string* group);
   // --- message groups and deduplication (queue_groups.cpp) ---
@@ -308,6 +331,8 @@ class Queue {
   bool dispatching_ = false;
 
   QueueSettings settings_;
+  QueueStats stats_;
+  AppliedPolicies applied_policies_;
   QueueHost* host_ = nullptr;
   TimerService* timers_ = nullptr;
   std::unique_ptr<Timer> ttl_timer_;

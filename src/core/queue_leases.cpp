@@ -23,6 +23,7 @@ bool Queue::receive_one(Delivery& out, const ReceiveOptions& options, const std:
   } else if (!pop_grouped(m, group)) {
     return false;
   }
+  count_delivery(m);
   out.message = m.message;
   out.delivery_count = m.delivery_count;
   if (m.first_delivered == Clock::time_point{}) m.first_delivered = now();
@@ -122,6 +123,7 @@ void Queue::settle_for_good(const QueuedMessage& message) {
 bool Queue::ack(LeaseId id) {
   Lease l;
   if (!take_lease(id, l)) return false;
+  ++stats_.acked;
   settle_for_good(l.message);
   // The group's next message may be handed out now.
   if (grouped() && !consumers_.empty()) dispatch();

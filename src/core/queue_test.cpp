@@ -59,6 +59,29 @@ TEST(QueueTest, RequeueRestoresOriginalPositionAndMarksRedelivered) {
   EXPECT_EQ(order, (std::vector<std::string>{"1r", "2r", "3", "4"}));
 }
 
+TEST(QueueTest, StatsCountPublishesDeliveriesRedeliveriesAndAcks) {
+  Queue q("q", "/", {}, 0);
+  for (const char* b : {"1", "2", "3"}) q.enqueue(make(b));
+  Delivery a, b;
+  ASSERT_TRUE(take(q, a));
+  ASSERT_TRUE(take(q, b));
+  EXPECT_TRUE(q.ack(a.lease));
+  EXPECT_FALSE(q.ack(a.lease));  // settled already: not counted again
+  q.requeue(b.lease);
+  Delivery again;
+  ASSERT_TRUE(take(q, again));
+  RecordingConsumer consumer(10);
+  ASSERT_TRUE(q.add_consumer(&consumer, consumer_options(false)).ok());
+  q.dispatch();
+  ASSERT_EQ(consumer.received.size(), 1u);  // "3"
+  EXPECT_TRUE(q.ack(again.lease));
+  const QueueStats& s = q.stats();
+  EXPECT_EQ(s.published, 3u);
+  EXPECT_EQ(s.delivered, 4u);  // 1, 2, 2 again (received), 3 (consumed)
+  EXPECT_EQ(s.redelivered, 1u);
+  EXPECT_EQ(s.acked, 2u);
+}
+
 TEST(QueueTest, DispatchRoundRobinRespectsReadiness) {
   Queue q("q", "/", {}, 0);
   RecordingConsumer a(2), b(10);

@@ -263,7 +263,9 @@ Status VHost::declare_queue(const std::string& requested_name, const QueueOption
     return Status::Ok();
   }
   auto queue = std::make_shared<Queue>(name, name_, options, options.exclusive ? owner : 0);
-  if (source != nullptr) complete_settings(*source, name, options, settings);
+  if (source != nullptr) {
+    queue->set_applied_policies(complete_settings(*source, name, options, settings));
+  }
   queue->configure(settings, this, hooks_ != nullptr ? hooks_->timers : nullptr);
   // A store that cannot be opened leaves the queue declared but refusing publishes, with the
   // reason logged, as a stopped queue does in RabbitMQ.
@@ -283,9 +285,10 @@ Status VHost::change_queue_arguments(const std::string& name, const Table& argum
   QueueOptions options = queue.options();
   options.arguments = arguments;
   QueueSettings settings;
+  AppliedPolicies applied;
   if (const QueueSettingsSource* source = hooks_ != nullptr ? hooks_->queue_settings : nullptr) {
     if (Status s = source->parse(name_, name, options, settings); !s.ok()) return s;
-    complete_settings(*source, name, options, settings);
+    applied = complete_settings(*source, name, options, settings);
   }
   const QueueSettings& now = queue.settings();
   if (settings.max_priority != now.max_priority || settings.expires_ms != now.expires_ms ||
@@ -295,20 +298,24 @@ Status VHost::change_queue_arguments(const std::string& name, const Table& argum
                 " cannot change while it exists"};
   }
   queue.reconfigure(std::move(options.arguments), settings);
+  queue.set_applied_policies(std::move(applied));
   if (survives_restart(queue.options())) {
     record({.kind = DefinitionChange::Kind::kQueueChanged, .queue = &queue});
   }
   return Status::Ok();
 }
 
-void VHost::complete_settings(const QueueSettingsSource& source, const std::string& queue,
-                              const QueueOptions& options, QueueSettings& settings) const {
+AppliedPolicies VHost::complete_settings(const QueueSettingsSource& source,
+                                         const std::string& queue, const QueueOptions& options,
+                                         QueueSettings& settings) const {
   const PolicyStore* policies = hooks_ != nullptr ? hooks_->policies : nullptr;
   const PolicyStore* operator_policies = hooks_ != nullptr ? hooks_->operator_policies : nullptr;
-  source.complete(
-      options, policies != nullptr ? policies->match_queue(name_, queue) : nullptr,
-      operator_policies != nullptr ? operator_policies->match_queue(name_, queue) : nullptr,
-      settings);
+  const Policy* policy = policies != nullptr ? policies->match_queue(name_, queue) : nullptr;
+  const Policy* operator_policy =
+      operator_policies != nullptr ? operator_policies->match_queue(name_, queue) : nullptr;
+  source.complete(options, policy, operator_policy, settings);
+  return {policy != nullptr ? policy->name : "",
+          operator_policy != nullptr ? operator_policy->name : ""};
 }
 
 void VHost::reapply_policies() {
@@ -325,11 +332,12 @@ void VHost::reapply_policies() {
     // The arguments were accepted when the queue was declared; parsing them cannot fail now,
     // but a queue whose parse did would keep the settings it has.
     if (!source->parse(name_, queue->name(), queue->options(), settings).ok()) continue;
-    complete_settings(*source, queue->name(), queue->options(), settings);
+    AppliedPolicies applied = complete_settings(*source, queue->name(), queue->options(), settings);
     const QueueSettings& now = queue->settings();
     settings.max_priority = now.max_priority;
     settings.single_active_consumer = now.single_active_consumer;
     queue->reconfigure(queue->options().arguments, settings);
+    queue->set_applied_policies(std::move(applied));
   }
 }
 

@@ -188,9 +188,10 @@ class VHost final : public QueueHost {
   std::vector<const Queue*> queues() const;
 
  private:
-  // The model's completion of `settings` with the policies that match `queue` now.
-  void complete_settings(const QueueSettingsSource& source, const std::string& queue,
-                         const QueueOptions& options, QueueSettings& settings) const;
+  // The model's completion of `settings` with the policies that match `queue` now; returns
+  // their names.
+  AppliedPolicies complete_settings(const QueueSettingsSource& source, const std::string& queue,
+                                    const QueueOptions& options, QueueSettings& settings) const;
   void add_builtin_exchanges();
   const DeclarationRules& rules() const;
   // The two ends of a queue binding, checked as RabbitMQ does (default exchange, then 404s);

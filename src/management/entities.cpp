@@ -1,10 +1,12 @@
 // Exchanges, queues and bindings: /api/exchanges[/{vhost}[/{name}]], /api/queues[/{vhost}
 // [/{name}]], /api/queues/{vhost}/{name}/contents, /api/bindings[/{vhost}], and the bindings
 // between two objects, /api/bindings/{vhost}/e/{source}/{q|e}/{destination}[/{props}].
+#include <chrono>
 #include <functional>
 
 #include "management/json_body.h"
 #include "management/json_output.h"
+#include "management/list_query.h"
 #include "management/path.h"
 #include "management/service.h"
 #include "rabbit/json_values.h"
@@ -38,96 +40,6 @@ void write_exchange(JsonWriter& w, const std::string& vhost, const core::Exchang
   rabbit::write_json_table(w, x != nullptr ? x->options().arguments : core::Table{});
   w.Key("user_who_performed_action");
   w.String("rmq-internal");
-  w.EndObject();
-}
-
-void write_rate(JsonWriter& w, const char* key) {
-  w.Key(key);
-  w.StartObject();
-  w.Key("rate");
-  w.Double(0.0);
-  w.EndObject();
-}
-
-// The name of the policy of `kind` that applies to the queue, or null.
-void write_policy_name(JsonWriter& w, const core::Broker& broker, core::PolicyKind kind,
-                       const core::Queue& q) {
-  const core::Policy* policy = broker.policies(kind).match_queue(q.vhost(), q.name());
-  if (policy == nullptr) {
-    w.Null();
-  } else {
-    write(w, policy->name);
-  }
-}
-
-void write_queue(JsonWriter& w, const std::string& node, const core::Broker& broker,
-                 const core::Queue& q) {
-  const core::QueueOptions& o = q.options();
-  w.StartObject();
-  w.Key("name");
-  write(w, q.name());
-  w.Key("vhost");
-  write(w, q.vhost());
-  w.Key("type");
-  w.String("classic");
-  w.Key("node");
-  write(w, node);
-  w.Key("state");
-  w.String("running");
-  w.Key("durable");
-  w.Bool(o.durable);
-  w.Key("auto_delete");
-  w.Bool(o.auto_delete);
-  w.Key("exclusive");
-  w.Bool(o.exclusive);
-  w.Key("arguments");
-  rabbit::write_json_table(w, o.arguments);
-  w.Key("policy");
-  write_policy_name(w, broker, core::PolicyKind::kUser, q);
-  w.Key("operator_policy");
-  write_policy_name(w, broker, core::PolicyKind::kOperator, q);
-  w.Key("exclusive_consumer_tag");
-  w.Null();
-  w.Key("consumers");
-  w.Uint64(q.consumer_count());
-  w.Key("messages");
-  w.Uint64(q.message_count() + q.unacked_count());
-  write_rate(w, "messages_details");
-  w.Key("messages_ready");
-  w.Uint64(q.message_count());
-  write_rate(w, "messages_ready_details");
-  w.Key("messages_unacknowledged");
-  w.Uint64(q.unacked_count());
-  write_rate(w, "messages_unacknowledged_details");
-  w.Key("message_bytes_ready");
-  w.Uint64(q.ready_bytes());
-  w.Key("memory");
-  w.Uint64(q.memory_bytes());
-  w.EndObject();
-}
-
-// A stream, as RabbitMQ lists a stream queue (its messages are a log, not counted here).
-void write_stream(JsonWriter& w, const std::string& node, const std::string& vhost,
-                  const core::Stream& s) {
-  w.StartObject();
-  w.Key("name");
-  write(w, s.name());
-  w.Key("vhost");
-  write(w, vhost);
-  w.Key("type");
-  w.String("stream");
-  w.Key("node");
-  write(w, node);
-  w.Key("state");
-  w.String("running");
-  w.Key("durable");
-  w.Bool(true);
-  w.Key("auto_delete");
-  w.Bool(false);
-  w.Key("exclusive");
-  w.Bool(false);
-  w.Key("arguments");
-  rabbit::write_json_table(w, rabbit::stream_arguments(s.settings()));
   w.EndObject();
 }
 
@@ -294,23 +206,25 @@ void Service::queues(const CallPtr& call) {
   if (c.path.size() <= 2) {
     if (method != "GET") return send(c, error(405, "method_not_allowed", method));
     if (c.path.size() == 2 && vhost_at(c, 1) == nullptr) return;
-    rapidjson::StringBuffer b;
-    JsonWriter w(b);
-    w.StartArray();
+    // Only the values are read here, on the loop; the JSON is written off it.
+    std::vector<QueueRow> rows;
     for (const core::VHost* v : broker_.vhosts()) {
       if (c.path.size() == 2 && v->name() != c.path[1]) continue;
-      // By name, queues and streams together, as RabbitMQ lists them.
-      std::map<std::string, std::function<void()>> rows;
-      for (const core::Queue* q : v->queues()) {
-        rows[q->name()] = [&w, q, this] { write_queue(w, config_.node_name, broker_, *q); };
-      }
-      for (const core::Stream* s : v->streams()) {
-        rows[s->name()] = [&w, s, v, this] { write_stream(w, config_.node_name, v->name(), *s); };
-      }
-      for (auto& [name, row] : rows) row();
+      for (const core::Queue* q : v->queues()) rows.push_back(queue_row(*q));
+      for (const core::Stream* s : v->streams()) rows.push_back(stream_row(v->name(), *s));
     }
-    w.EndArray();
-    return send_list(c, text(b));
+    ListQuery query;
+    std::string err;
+    if (!parse_list_query(c.params, query, err)) return send(c, bad_request(err));
+    send_off_loop(c, [rows = std::move(rows), node = config_.node_name, sampler = queue_rates_,
+                      query]() mutable {
+      const auto now = RateSampler::Clock::now();
+      std::string items = queue_rows_json(std::move(rows), node, sampler.get(), now);
+      // Queues gone for long (deleted) leave the sampler.
+      sampler->forget_unread_since(now - std::chrono::minutes(10));
+      return list_answer(std::move(items), query);
+    });
+    return;
   }
   core::VHost* vhost = vhost_at(c, 1);
   if (vhost == nullptr) return;
@@ -355,9 +269,11 @@ void Service::queues(const CallPtr& call) {
     rapidjson::StringBuffer b;
     JsonWriter w(b);
     if (queue != nullptr) {
-      write_queue(w, config_.node_name, broker_, *queue);
+      const QueueRow row = queue_row(*queue);
+      const QueueRates rates = queue_rates_->rates(row, RateSampler::Clock::now());
+      write_queue_row(w, config_.node_name, row, &rates);
     } else {
-      write_stream(w, config_.node_name, vhost->name(), *stream);
+      write_queue_row(w, config_.node_name, stream_row(vhost->name(), *stream), nullptr);
     }
     return send(c, json(200, text(b)));
   }

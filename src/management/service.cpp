@@ -165,17 +165,47 @@ void Service::dispatch(const CallPtr& call) {
   (this->*(it->second))(call);
 }
 
-void Service::send_list(const Call& call, const std::string& items) {
+http::Response Service::list_answer(std::string items, const ListQuery& query) {
+  if (query.plain()) return json(200, std::move(items));
+  std::string out;
+  std::string err;
+  if (!apply_list_query(items, query, out, err)) {
+    const bool range = err.rfind("Page out of range", 0) == 0;
+    return range ? error(400, "page_out_of_range", err) : bad_request(err);
+  }
+  return json(200, std::move(out));
+}
+
+void Service::send_list(const Call& call, std::string items) {
   ListQuery query;
   std::string err;
   if (!parse_list_query(call.params, query, err)) return send(call, bad_request(err));
-  if (query.plain()) return send(call, json(200, items));
-  std::string out;
-  if (!apply_list_query(items, query, out, err)) {
-    const bool range = err.rfind("Page out of range", 0) == 0;
-    return send(call, range ? error(400, "page_out_of_range", err) : bad_request(err));
+  // Short lists are answered at once; a long one is sorted and paged off the loop.
+  constexpr size_t kShortList = 64 * 1024;
+  if (query.plain() || items.size() <= kShortList) {
+    return send(call, list_answer(std::move(items), query));
   }
-  send(call, json(200, std::move(out)));
+  send_off_loop(call, [items = std::move(items), query]() mutable {
+    return list_answer(std::move(items), query);
+  });
+}
+
+void Service::send_off_loop(const Call& call, std::function<http::Response()> make) {
+  if (!config_.background || !config_.on_loop) return send(call, make());
+  // The task holds the responder only to move it into the answer posted back: it is copied,
+  // used and dropped on the loop alone (http::ResponseQueue is the loop's).
+  struct Task {
+    std::function<http::Response()> make;
+    http::Responder responder;
+    std::function<void(std::function<void()>)> on_loop;
+  };
+  auto task = std::make_shared<Task>(Task{std::move(make), call.responder, config_.on_loop});
+  config_.background([task]() mutable {
+    auto answer = std::make_shared<http::Response>(task->make());
+    task->make = nullptr;
+    auto on_loop = std::move(task->on_loop);
+    on_loop([task = std::move(task), answer]() { task->responder.send(*answer); });
+  });
 }
 
 uint64_t Service::definitions_seq() const {

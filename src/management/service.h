@@ -30,7 +30,9 @@
 #include "http/form.h"
 #include "http/service.h"
 #include "management/auth.h"
+#include "management/list_query.h"
 #include "management/prometheus_text.h"
+#include "management/queue_rows.h"
 
 namespace polymq::management {
 
@@ -47,6 +49,11 @@ struct ServiceConfig {
   // Writes the metrics of what this layer does not see (storage's group commit, the AWS
   // endpoint's requests) into /metrics; empty: none.
   std::function<void(PrometheusText&)> more_metrics;
+  // Where long lists are written, sorted and paged: `background` runs a task on another
+  // thread and the task hands its answer to `on_loop`, which runs it on the broker's loop.
+  // Both empty: everything is done on the loop, at once.
+  std::function<void(std::function<void()>)> background;
+  std::function<void(std::function<void()>)> on_loop;
 };
 
 struct JsonBody;  // json_body.h
@@ -79,12 +86,17 @@ class Service final : public http::Service, private core::Publisher::Listener {
   static http::Response bad_request(std::string_view reason);
   // A core error as RabbitMQ's management API reports the AMQP error behind it.
   static http::Response status_error(const core::Status& status);
+  // `items` (a JSON array) sorted, filtered and paged as `query` says (list_query.h).
+  static http::Response list_answer(std::string items, const ListQuery& query);
 
  private:
   void dispatch(const CallPtr& call);
   void send(const Call& call, http::Response response) { call.responder.send(std::move(response)); }
   // Sends a JSON list (array text) shaped by the call's sort and page parameters.
-  void send_list(const Call& call, const std::string& items);
+  void send_list(const Call& call, std::string items);
+  // Sends what `make` answers, made on the background thread when there is one: `make` must
+  // own all it reads (values, no pointers into the broker).
+  void send_off_loop(const Call& call, std::function<http::Response()> make);
   // Sends `ok` once the definition changes recorded since `before` are durable.
   void send_when_durable(const Call& call, uint64_t before, http::Response ok);
   uint64_t definitions_seq() const;
@@ -153,6 +165,8 @@ class Service final : public http::Service, private core::Publisher::Listener {
     bool routed = false;
   };
   std::map<uint64_t, PendingPublish> pending_publishes_;
+  // Shared with the tasks on the background thread, which may outlive the service.
+  std::shared_ptr<RateSampler> queue_rates_ = std::make_shared<RateSampler>();
 };
 
 }  // namespace polymq::management

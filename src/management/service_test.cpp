@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "rabbit/json_values.h"
 #include "rabbit/model.h"
 
@@ -201,6 +203,53 @@ TEST_F(ServiceTest, ManagesUsersVhostsAndPermissions) {
   EXPECT_EQ(ask("DELETE", "/api/vhosts/dev").status, 404);
   EXPECT_EQ(ask("DELETE", "/api/users/ops").status, 204);
   EXPECT_EQ(broker_.users().find("ops"), nullptr);
+}
+
+}  // namespace
+}  // namespace polymq::management
+
+namespace polymq::management {
+namespace {
+
+// Long lists are answered from the background: nothing goes out until the background ran its
+// task and the loop ran what the task handed back.
+TEST(ServiceBackgroundTest, QueueListsAreWrittenOffTheLoopAndAnsweredOnIt) {
+  rabbit::Model model;
+  core::Broker broker;
+  model.install(broker.hooks());
+  broker.add_vhost("/");
+  broker.users().add("guest", "guest", true, {"administrator"});
+  core::VHost& vhost = *broker.find_vhost("/");
+  for (const char* name : {"b", "a"}) {
+    core::QueueDeclareOutcome declared;
+    ASSERT_TRUE(vhost.declare_queue(name, {}, false, 0, declared).ok());
+  }
+  std::vector<std::function<void()>> background;
+  std::vector<std::function<void()>> loop;
+  ServiceConfig config{"polymq@test", "0.1.0", {{"amqp", 5672}}, "127.0.0.1"};
+  config.background = [&](std::function<void()> task) { background.push_back(std::move(task)); };
+  config.on_loop = [&](std::function<void()> fn) { loop.push_back(std::move(fn)); };
+  Service service(broker, config);
+
+  std::string out;
+  http::ResponseQueue::Sink sink{[&out]() -> std::string& { return out; }, [] {}, [] {}, [] {}};
+  auto queue = std::make_shared<http::ResponseQueue>(sink, 4);
+  http::Request r;
+  r.method = "GET";
+  r.target = "/api/queues?page=1&page_size=1&sort=name";
+  r.remote_loopback = true;
+  r.headers.add("Authorization", "Basic " + rabbit::base64_encode("guest:guest"));
+  service.handle(std::move(r), http::Responder(queue, queue->open(http::Framing{})));
+  ASSERT_EQ(background.size(), 1u);
+  EXPECT_TRUE(out.empty());
+  // The background task runs on a thread of its own, as the broker runs it.
+  std::thread([&] { background[0](); }).join();
+  EXPECT_TRUE(out.empty());
+  ASSERT_EQ(loop.size(), 1u);
+  loop[0]();
+  EXPECT_NE(out.find("200 OK"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("items":[{"name":"a")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("total_count":2)"), std::string::npos) << out;
 }
 
 }  // namespace

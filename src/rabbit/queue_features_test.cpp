@@ -463,12 +463,14 @@ TEST_F(QueueFeaturesTest, PolicySetAtRunTimeAppliesToExistingQueuesAndGoesWhenCl
   p.definition = {{"max-length", Value::Int64(2)}};
   ASSERT_TRUE(add_policy(p).ok());
   EXPECT_EQ(q.settings().max_length, 2u);
+  EXPECT_EQ(q.applied_policies().policy, "cap");
   EXPECT_EQ(q.message_count(), 2u);  // the oldest two were dropped at once
   EXPECT_EQ(drain(q), (std::vector<std::string>{"c", "d"}));
 
   ASSERT_TRUE(policies_.remove("/", "cap"));
   vhost().reapply_policies();
   EXPECT_FALSE(q.settings().has_length_limit());
+  EXPECT_EQ(q.applied_policies().policy, "");
   for (const char* body : {"e", "f", "g"}) publish("jobs", body);
   EXPECT_EQ(q.message_count(), 3u);
 }
@@ -505,6 +507,10 @@ TEST_F(QueueFeaturesTest, OperatorPolicyCapsArgumentsAndPolicies) {
   ASSERT_TRUE(add_policy(cap, core::PolicyKind::kOperator).ok());
   EXPECT_EQ(q.settings().max_length, 8u);  // the smallest of the three
   EXPECT_FALSE(q.settings().message_ttl_ms.has_value());
+  EXPECT_EQ(q.applied_policies().policy, "user");
+  EXPECT_EQ(q.applied_policies().operator_policy, "cap");
+  // A queue declared after the policies starts with their names too.
+  EXPECT_EQ(declare("later", {}).applied_policies().operator_policy, "cap");
 }
 
 TEST_F(QueueFeaturesTest, PolicyDefinitionsAreCheckedWithRabbitMqTexts) {

@@ -247,6 +247,14 @@ int main(int argc, char** argv) {
     server::write_storage_metrics(out, committer.stats());
     server::write_aws_metrics(out, aws_endpoint);
   };
+  // Long lists (/api/queues with 10,000 queues) are written, sorted and paged on a thread of
+  // their own, so the loop goes on moving messages meanwhile. Declared after the loop: its
+  // thread is joined before the loop goes, and a task it finishes posts to a live loop.
+  asio::thread_pool management_background(1);
+  management_config.background = [&management_background](std::function<void()> task) {
+    asio::post(management_background, std::move(task));
+  };
+  management_config.on_loop = [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); };
   management::Service management_service(broker, management_config);
   http::SessionConfig management_sessions;
   management_sessions.limits.max_body_bytes = management::kMaxBodyBytes;

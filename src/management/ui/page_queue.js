@@ -18,6 +18,14 @@ function messageView(m, i) {
   );
 }
 
+// The queue's message counters and their rates, RabbitMQ's message_stats (none until
+// messages went through it).
+function messageStats(stats) {
+  if (!stats) return [];
+  const row = (label, key) => [label, `${fmtNumber(stats[key])} (${fmtNumber(stats[`${key}_details`].rate)}/s)`, `queue-${key}`];
+  return [row('Published', 'publish'), row('Delivered and got', 'deliver_get'), row('Redelivered', 'redeliver'), row('Acked', 'ack')];
+}
+
 export function mount(root, { vhost, name }, ctx) {
   const qpath = path('queues', vhost, name);
   const details = h('div', { id: 'queue-details' });
@@ -146,6 +154,7 @@ export function mount(root, { vhost, name }, ctx) {
         ['Consumers', fmtNumber(q.consumers), 'queue-consumers'],
         ['Message body bytes ready', fmtBytes(q.message_bytes_ready)],
         ['Memory', fmtBytes(q.memory)],
+        ...messageStats(q.message_stats),
       ])
     );
     const [cs, bs] = await Promise.all([api('GET', path('consumers', vhost)), api('GET', `${qpath}/bindings`)]);

@@ -14,6 +14,17 @@ export function features(item) {
   return tags.flatMap((t, i) => (i ? [' ', t] : [t]));
 }
 
+// A message rate of the queue's message_stats (absent until messages went through it).
+function rateColumn(label, counter, className) {
+  const rate = (q) => q.message_stats?.[`${counter}_details`]?.rate;
+  return {
+    label,
+    value: (q) => (q.type === 'stream' ? '' : fmtNumber(rate(q) ?? 0)),
+    sort: `message_stats.${counter}_details.rate`,
+    className: `num ${className}`,
+  };
+}
+
 export function mount(root, _params, ctx) {
   const list = pagedList(
     'queues',
@@ -28,6 +39,9 @@ export function mount(root, _params, ctx) {
       { label: 'Unacked', value: (q) => fmtNumber(q.messages_unacknowledged), sort: 'messages_unacknowledged', className: 'num unacked' },
       { label: 'Total', value: (q) => fmtNumber(q.messages), sort: 'messages', className: 'num total' },
       { label: 'Consumers', value: (q) => fmtNumber(q.consumers), sort: 'consumers', className: 'num' },
+      rateColumn('Incoming/s', 'publish', 'incoming'),
+      rateColumn('Deliver/get/s', 'deliver_get', 'deliver'),
+      rateColumn('Ack/s', 'ack', 'ack'),
     ],
     { what: 'queues' }
   );

@@ -54,12 +54,18 @@ test('a queue: its count follows publishes live, and the UI purges it', TEST_OPT
   await waitForText(page, total, (text) => text === '3', 'queue list total');
   await publish(channel, 'ui-orders', 2); // the next poll shows it, without a reload
   await waitForText(page, total, (text) => text === '5', 'queue list total after publishing');
+  // Rates are numbers (0 or more) in every queue row.
+  const incoming = await page.$eval('#queues-table tr[data-name="ui-orders"] td.incoming', (el) => el.textContent);
+  assert.match(incoming, /^[0-9.,]+$/);
 
   await page.click('#queues-table tr[data-name="ui-orders"] td.name a');
   await waitForText(page, '#queue-messages', (text) => text === '5', 'queue page total');
   await publish(channel, 'ui-orders', 1);
   await waitForText(page, '#queue-messages', (text) => text === '6', 'queue page total after publishing');
   assert.equal(await page.$eval('#queue-ready', (el) => el.textContent), '6');
+  // The queue's counters since it was declared, each with its rate.
+  await waitForText(page, '#queue-publish', (text) => /^6 \([0-9.,]+\/s\)$/.test(text), 'published counter');
+  assert.match(await page.$eval('#queue-deliver_get', (el) => el.textContent), /^0 \(/);
 
   await page.click('#purge');
   await waitForText(page, '#queue-messages', (text) => text === '0', 'queue page total after the purge');

@@ -1,0 +1,205 @@
+#include "management/queue_rows.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "rabbit/json_values.h"
+#include "rabbit/stream_arguments.h"
+
+namespace polymq::management {
+namespace {
+
+std::string table_json(const core::Table& table) {
+  if (table.empty()) return "{}";
+  rapidjson::StringBuffer b;
+  JsonWriter w(b);
+  rabbit::write_json_table(w, table);
+  return text(b);
+}
+
+void write_rate(JsonWriter& w, const char* key, double rate) {
+  w.Key(key);
+  w.StartObject();
+  w.Key("rate");
+  w.Double(rate);
+  w.EndObject();
+}
+
+void write_policy_name(JsonWriter& w, const std::string& name) {
+  if (name.empty()) {
+    w.Null();
+  } else {
+    write(w, name);
+  }
+}
+
+// A counter and its rate, as RabbitMQ's message_stats lists them: "publish": N,
+// "publish_details": {"rate": r}.
+void write_counter(JsonWriter& w, std::string_view key, uint64_t value, double rate) {
+  write(w, key);
+  w.Uint64(value);
+  write(w, std::string(key) + "_details");
+  w.StartObject();
+  w.Key("rate");
+  w.Double(rate);
+  w.EndObject();
+}
+
+// Rates of a count that may fall, so computed in signed arithmetic.
+double per_second(uint64_t now, uint64_t before, double seconds) {
+  return (static_cast<double>(now) - static_cast<double>(before)) / seconds;
+}
+
+}  // namespace
+
+QueueRow queue_row(const core::Queue& queue) {
+  const core::QueueOptions& o = queue.options();
+  QueueRow row;
+  row.id = queue.id();
+  row.name = queue.name();
+  row.vhost = queue.vhost();
+  row.durable = o.durable;
+  row.auto_delete = o.auto_delete;
+  row.exclusive = o.exclusive;
+  row.arguments_json = table_json(o.arguments);
+  row.policy = queue.applied_policies().policy;
+  row.operator_policy = queue.applied_policies().operator_policy;
+  row.consumers = queue.consumer_count();
+  row.ready = queue.message_count();
+  row.unacked = queue.unacked_count();
+  row.ready_bytes = queue.ready_bytes();
+  row.memory = queue.memory_bytes();
+  row.stats = queue.stats();
+  return row;
+}
+
+QueueRow stream_row(const std::string& vhost, const core::Stream& stream) {
+  QueueRow row;
+  row.name = stream.name();
+  row.vhost = vhost;
+  row.stream = true;
+  row.arguments_json = table_json(rabbit::stream_arguments(stream.settings()));
+  return row;
+}
+
+QueueRates RateSampler::rates(const QueueRow& row, Clock::time_point now) {
+  const Reading reading{now, row.ready, row.unacked, row.stats};
+  std::lock_guard lock(mutex_);
+  auto [it, first] = entries_.try_emplace(row.id, Entry{reading, reading, now});
+  if (first) return {};
+  Entry& e = it->second;
+  e.last_read = now;
+  if (now - e.next.at >= min_span_) {
+    e.base = e.next;
+    e.next = reading;
+  }
+  const Reading& from = e.base;
+  const double seconds = std::chrono::duration<double>(now - from.at).count();
+  if (seconds <= 0) return {};
+  QueueRates r;
+  r.ready = per_second(reading.ready, from.ready, seconds);
+  r.unacked = per_second(reading.unacked, from.unacked, seconds);
+  r.messages = r.ready + r.unacked;
+  r.publish = per_second(reading.stats.published, from.stats.published, seconds);
+  r.deliver_get = per_second(reading.stats.delivered, from.stats.delivered, seconds);
+  r.redeliver = per_second(reading.stats.redelivered, from.stats.redelivered, seconds);
+  r.ack = per_second(reading.stats.acked, from.stats.acked, seconds);
+  return r;
+}
+
+void RateSampler::forget_unread_since(Clock::time_point before) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(entries_, [before](const auto& entry) { return entry.second.last_read < before; });
+}
+
+size_t RateSampler::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+void write_queue_row(JsonWriter& w, const std::string& node, const QueueRow& row,
+                     const QueueRates* rates) {
+  static const QueueRates kNone;
+  const QueueRates& r = rates != nullptr ? *rates : kNone;
+  w.StartObject();
+  w.Key("name");
+  write(w, row.name);
+  w.Key("vhost");
+  write(w, row.vhost);
+  w.Key("type");
+  w.String(row.stream ? "stream" : "classic");
+  w.Key("node");
+  write(w, node);
+  w.Key("state");
+  w.String("running");
+  w.Key("durable");
+  w.Bool(row.durable);
+  w.Key("auto_delete");
+  w.Bool(row.auto_delete);
+  w.Key("exclusive");
+  w.Bool(row.exclusive);
+  w.Key("arguments");
+  w.RawValue(row.arguments_json.data(), row.arguments_json.size(), rapidjson::kObjectType);
+  if (row.stream) {
+    // A stream's messages are a log read by offset, not counted as a queue's.
+    w.EndObject();
+    return;
+  }
+  w.Key("policy");
+  write_policy_name(w, row.policy);
+  w.Key("operator_policy");
+  write_policy_name(w, row.operator_policy);
+  w.Key("exclusive_consumer_tag");
+  w.Null();
+  w.Key("consumers");
+  w.Uint64(row.consumers);
+  w.Key("messages");
+  w.Uint64(row.ready + row.unacked);
+  write_rate(w, "messages_details", r.messages);
+  w.Key("messages_ready");
+  w.Uint64(row.ready);
+  write_rate(w, "messages_ready_details", r.ready);
+  w.Key("messages_unacknowledged");
+  w.Uint64(row.unacked);
+  write_rate(w, "messages_unacknowledged_details", r.unacked);
+  w.Key("message_bytes_ready");
+  w.Uint64(row.ready_bytes);
+  w.Key("memory");
+  w.Uint64(row.memory);
+  // As RabbitMQ: only once messages went through the queue.
+  const core::QueueStats& s = row.stats;
+  if (s.published != 0 || s.delivered != 0 || s.acked != 0) {
+    w.Key("message_stats");
+    w.StartObject();
+    write_counter(w, "publish", s.published, r.publish);
+    write_counter(w, "deliver_get", s.delivered, r.deliver_get);
+    write_counter(w, "redeliver", s.redelivered, r.redeliver);
+    write_counter(w, "ack", s.acked, r.ack);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+std::string queue_rows_json(std::vector<QueueRow> rows, const std::string& node,
+                            RateSampler* sampler, RateSampler::Clock::time_point now) {
+  std::sort(rows.begin(), rows.end(), [](const QueueRow& a, const QueueRow& b) {
+    return std::tie(a.vhost, a.name) < std::tie(b.vhost, b.name);
+  });
+  rapidjson::StringBuffer b;
+  // About what a row takes, so the buffer grows rarely.
+  b.Reserve(rows.size() * 640 + 2);
+  JsonWriter w(b);
+  w.StartArray();
+  for (const QueueRow& row : rows) {
+    if (sampler != nullptr && !row.stream) {
+      const QueueRates rates = sampler->rates(row, now);
+      write_queue_row(w, node, row, &rates);
+    } else {
+      write_queue_row(w, node, row, nullptr);
+    }
+  }
+  w.EndArray();
+  return text(b);
+}
+
+}  // namespace polymq::management
