@@ -196,7 +196,9 @@ def declare_objects(pair):
     p("PUT", "/queues/{v}/q.transient", {"durable": False, "auto_delete": False}, expect=201)
     p("PUT", "/queues/{v}/q.other", {"durable": True}, expect=201)
     p("POST", "/bindings/{v}/e/x.direct/q/q.durable", {"routing_key": "k1"}, expect=201)
-    p("POST", "/bindings/{v}/e/x.topic/q/q.transient", {"routing_key": "a.*"}, expect=201)
+    rabbit, polymq = p("POST", "/bindings/{v}/e/x.topic/q/q.transient", {"routing_key": "a.*"},
+                       expect=201)
+    assert rabbit.headers["Location"] == polymq.headers["Location"] == "q.transient/a.%252A"
     p("POST", "/bindings/{v}/e/x.headers/q/q.other", {"routing_key": "", "arguments": {
         "x-match": "any", "color": "red"}}, expect=201)
     p("POST", "/bindings/{v}/e/x.fanout/e/x.topic", {"routing_key": ""}, expect=201)
