@@ -89,7 +89,8 @@ def json_type(value):
 
 def compare_keys(rabbit, polymq, kind, polymq_only=()):
     """PolyMQ's keys must be RabbitMQ's with the same JSON type; RabbitMQ's keys PolyMQ lacks
-    must be listed in OMITTED[kind]. Returns a list of differences (empty: they agree)."""
+    must be listed in OMITTED[kind]. Returns a list of differences (empty: they agree).
+    null matches any type (a queue without a policy, a consumer tag not set)."""
     problems = []
     for key in sorted(set(polymq) - set(polymq_only)):
         if key not in rabbit:
