@@ -38,10 +38,13 @@ void write_vhost(JsonWriter& w, const core::VHost& v, const std::string& node) {
   w.Bool(false);
   w.Key("messages");
   w.Uint64(ready + unacked);
+  write_zero_rate(w, "messages_details");
   w.Key("messages_ready");
   w.Uint64(ready);
+  write_zero_rate(w, "messages_ready_details");
   w.Key("messages_unacknowledged");
   w.Uint64(unacked);
+  write_zero_rate(w, "messages_unacknowledged_details");
   w.Key("cluster_state");
   w.StartObject();
   write(w, node);

@@ -7,7 +7,8 @@
 //   the API at all; RabbitMQ answers others 401 "Not management user".
 // - Changing users, vhosts and permissions and importing definitions needs administrator;
 //   listing users, permissions and every vhost's objects needs administrator or monitoring.
-//   (PolyMQ lets every user use every vhost, so management users see all vhosts.)
+//   (The API does not check a management user's grant on a vhost yet, so management users
+//   see and use all vhosts; docs/compatibility.md.)
 #pragma once
 
 #include <optional>

@@ -15,6 +15,13 @@
 namespace polymq::management {
 namespace {
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 std::string arguments_json(const core::Table& arguments) {
   rapidjson::StringBuffer b;
   JsonWriter w(b);
@@ -43,16 +50,50 @@ void write_exchange(JsonWriter& w, const std::string& vhost, const core::Exchang
   w.EndObject();
 }
 
-// RabbitMQ's "properties_key" naming a binding in URLs: the routing key, "~" for an empty
-// one, and "~" and a digest of the arguments when there are some.
+// The routing key as RabbitMQ writes it in a properties key (rabbit_mgmt_format's
+// quote_binding): form-encoded, a space as '+', every byte but letters, digits and "-._" as
+// %XX, '~' included, since a bare '~' separates the key from the arguments' digest.
+std::string quote_binding_key(const std::string& key) {
+  std::string out;
+  for (const char c : key) {
+    if (c == ' ') {
+      out.push_back('+');
+    } else if (c == '~') {
+      out += "%7E";
+    } else {
+      out += encode_segment(std::string_view(&c, 1));
+    }
+  }
+  return out;
+}
+
+// A properties key with its escapes undone ('+' a space, %XX a byte), so that a key matches
+// whether the client sent it as listed or decoded once more (RabbitMQ accepts both).
+std::string unquote_properties_key(const std::string& key) {
+  std::string out;
+  for (size_t i = 0; i < key.size(); ++i) {
+    const int hi = i + 2 < key.size() && key[i] == '%' ? hex_digit(key[i + 1]) : -1;
+    const int lo = hi >= 0 ? hex_digit(key[i + 2]) : -1;
+    if (lo >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(key[i] == '+' ? ' ' : key[i]);
+    }
+  }
+  return out;
+}
+
+// RabbitMQ's "properties_key" naming a binding in URLs: the quoted routing key, "~" for an
+// empty one, and "~" and a digest of the arguments when there are some.
 std::string properties_key(const std::string& key, const core::Table& arguments) {
-  if (arguments.empty()) return key.empty() ? "~" : key;
+  if (arguments.empty()) return key.empty() ? "~" : quote_binding_key(key);
   const size_t h = std::hash<std::string>{}(arguments_json(arguments));
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string digest;
   for (int i = 0; i < 11; ++i) digest.push_back(kAlphabet[(h >> (i * 6)) & 63]);
-  return key + "~" + digest;
+  return quote_binding_key(key) + "~" + digest;
 }
 
 struct BindingRow {
@@ -401,8 +442,9 @@ void Service::binding_between(const CallPtr& call) {
   // One binding, by its properties key (the path's last segment, decoded).
   const std::string& props = c.path[6];
   const BindingRow* found = nullptr;
+  const std::string wanted = unquote_properties_key(props);
   for (const BindingRow& row : rows) {
-    if (properties_key(row.key, *row.arguments) == props) found = &row;
+    if (unquote_properties_key(properties_key(row.key, *row.arguments)) == wanted) found = &row;
   }
   if (found == nullptr) return send(c, not_found());
   if (method == "GET") {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "core/connections.h"
 #include "core/message.h"
 #include "management/json_body.h"
 #include "management/json_output.h"
@@ -42,6 +43,14 @@ void Service::overview(const CallPtr& call) {
       unacked += q->unacked_count();
     }
   }
+  // Every open connection and its channels, whoever asks (RabbitMQ counts them for all).
+  uint64_t connections = 0, channels = 0;
+  for (const core::LiveConnection* live : broker_.connections().all()) {
+    core::ConnectionView view;
+    live->describe(view, true);
+    ++connections;
+    channels += view.channels.size();
+  }
   rapidjson::StringBuffer b;
   JsonWriter w(b);
   w.StartObject();
@@ -49,6 +58,11 @@ void Service::overview(const CallPtr& call) {
   write(w, config_.product_version);
   w.Key("rates_mode");
   w.String("none");
+  // Statistics are on (what PolyMQ keeps of them), as RabbitMQ says by default.
+  w.Key("disable_stats");
+  w.Bool(false);
+  w.Key("enable_queue_totals");
+  w.Bool(false);
   w.Key("product_name");
   w.String("PolyMQ");
   w.Key("product_version");
@@ -65,6 +79,8 @@ void Service::overview(const CallPtr& call) {
     w.StartObject();
     w.Key("name");
     w.String(t);
+    w.Key("description");  // RabbitMQ's words: the web UI shows them
+    write(w, "AMQP " + std::string(t) + " exchange, as per the AMQP specification");
     w.Key("enabled");
     w.Bool(true);
     w.EndObject();
@@ -98,13 +114,20 @@ void Service::overview(const CallPtr& call) {
   w.StartObject();
   w.Key("messages");
   w.Uint64(ready + unacked);
+  write_zero_rate(w, "messages_details");
   w.Key("messages_ready");
   w.Uint64(ready);
+  write_zero_rate(w, "messages_ready_details");
   w.Key("messages_unacknowledged");
   w.Uint64(unacked);
+  write_zero_rate(w, "messages_unacknowledged_details");
   w.EndObject();
   w.Key("object_totals");
   w.StartObject();
+  w.Key("channels");
+  w.Uint64(channels);
+  w.Key("connections");
+  w.Uint64(connections);
   w.Key("consumers");
   w.Uint64(consumers);
   w.Key("exchanges");
@@ -138,6 +161,7 @@ void Service::overview(const CallPtr& call) {
 void Service::whoami(const CallPtr& call) {
   const Call& c = *call;
   if (c.path.size() != 1) return send(c, not_found());
+  if (c.request.method != "GET") return send(c, error(405, "method_not_allowed", c.request.method));
   rapidjson::StringBuffer b;
   JsonWriter w(b);
   w.StartObject();
@@ -154,6 +178,7 @@ void Service::nodes(const CallPtr& call) {
   if (c.path.size() > 2 || (c.path.size() == 2 && c.path[1] != config_.node_name)) {
     return send(c, not_found());
   }
+  if (c.request.method != "GET") return send(c, error(405, "method_not_allowed", c.request.method));
   core::ResourceAlarms& alarms = broker_.alarms();
   rapidjson::StringBuffer b;
   JsonWriter w(b);
@@ -197,6 +222,7 @@ void Service::alarms_check(const CallPtr& call) {
   if (c.path.size() != 3 || c.path[1] != "checks" || c.path[2] != "alarms") {
     return send(c, not_found());
   }
+  if (c.request.method != "GET") return send(c, error(405, "method_not_allowed", c.request.method));
   core::ResourceAlarms& alarms = broker_.alarms();
   rapidjson::StringBuffer b;
   JsonWriter w(b);

@@ -15,7 +15,10 @@ def test_overview_whoami_nodes(api, broker):
     assert r.status_code == 200
     o = r.json()
     assert o["product_name"] == "PolyMQ"
-    assert o["queue_totals"] == {"messages": 0, "messages_ready": 0, "messages_unacknowledged": 0}
+    assert o["queue_totals"] == {"messages": 0, "messages_ready": 0, "messages_unacknowledged": 0,
+                                 "messages_details": {"rate": 0.0},
+                                 "messages_ready_details": {"rate": 0.0},
+                                 "messages_unacknowledged_details": {"rate": 0.0}}
     ports = {(l["protocol"], l["port"]) for l in o["listeners"]}
     assert ("amqp", broker.port) in ports and ("http", broker.management_port) in ports
     assert api.get("/whoami").json() == {"name": "guest", "tags": ["administrator"]}
@@ -86,7 +89,8 @@ def test_declare_get_publish_purge_delete(api):
     assert r.status_code == 400 and r.json()["error"] == "bad_request"
     assert api.put("/queues/%2F/orders", {"durable": True}).status_code == 201
     r = api.post("/bindings/%2F/e/events/q/orders", {"routing_key": "order.*", "arguments": {}})
-    assert r.status_code == 201 and r.headers["Location"] == "orders/order.%2A"
+    # The properties key "order.%2A" (quoted as RabbitMQ quotes it), encoded in the Location.
+    assert r.status_code == 201 and r.headers["Location"] == "orders/order.%252A"
     bindings = api.get("/bindings/%2F/e/events/q/orders").json()
     assert [(b["source"], b["destination"], b["routing_key"]) for b in bindings] == [
         ("events", "orders", "order.*")]
