@@ -111,7 +111,12 @@ void Service::vhosts(const CallPtr& call) {
     rapidjson::StringBuffer b;
     JsonWriter w(b);
     w.StartArray();
-    for (const core::VHost* v : broker_.vhosts()) write_vhost(w, *v, config_.node_name);
+    // Monitoring users see every vhost here (not their objects), as RabbitMQ.
+    for (const core::VHost* v : broker_.vhosts()) {
+      if (c.access >= Access::kMonitoring || sees_vhost(c, v->name())) {
+        write_vhost(w, *v, config_.node_name);
+      }
+    }
     w.EndArray();
     return send_list(c, text(b));
   }

@@ -6,9 +6,11 @@
 // - A user needs one of the tags administrator, monitoring, policymaker or management to use
 //   the API at all; RabbitMQ answers others 401 "Not management user".
 // - Changing users, vhosts and permissions and importing definitions needs administrator;
-//   listing users, permissions and every vhost's objects needs administrator or monitoring.
-//   (The API does not check a management user's grant on a vhost yet, so management users
-//   see and use all vhosts; docs/compatibility.md.)
+//   listing users and permissions needs administrator or monitoring.
+// - Vhosts and what they hold follow the user's grants, as RabbitMQ's (Service::sees_vhost,
+//   Service::permitted): non-administrators see only the vhosts they have a grant in, and
+//   declares, deletes, bindings, gets and publishes need the grant's permission on the
+//   resource, administrators' too.
 #pragma once
 
 #include <optional>

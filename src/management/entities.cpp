@@ -161,6 +161,7 @@ void Service::exchanges(const CallPtr& call) {
     w.StartArray();
     for (const core::VHost* v : broker_.vhosts()) {
       if (c.path.size() == 2 && v->name() != c.path[1]) continue;
+      if (!sees_vhost(c, v->name())) continue;
       std::vector<const core::Exchange*> xs = v->exchanges();
       xs.push_back(nullptr);  // the default exchange, named ""
       std::sort(xs.begin(), xs.end(), [](const core::Exchange* l, const core::Exchange* r) {
@@ -183,6 +184,7 @@ void Service::exchanges(const CallPtr& call) {
       return send(c, bad_request("404 NOT_FOUND - no exchange '" + name + "' in vhost '" +
                                  vhost->name() + "'"));
     }
+    if (!permitted(c, *vhost, core::Permission::kWrite, name)) return;
     return publish(call, *vhost, name);
   }
   if (c.path.size() == 5 && c.path[3] == "bindings" &&
@@ -212,6 +214,7 @@ void Service::exchanges(const CallPtr& call) {
   }
   if (method == "DELETE") {
     if (!exists) return send(c, not_found());
+    if (!permitted(c, *vhost, core::Permission::kConfigure, name)) return;
     const uint64_t before = definitions_seq();
     const bool if_unused = http::find_param(c.params, "if-unused").value_or("") == "true";
     if (core::Status st = vhost->delete_exchange(name, if_unused); !st.ok()) {
@@ -234,6 +237,7 @@ void Service::exchanges(const CallPtr& call) {
     return send(c, bad_request(st.message()));
   }
   if (name.empty()) return send(c, error(401, "not_authorised", "Access refused."));
+  if (!permitted(c, *vhost, core::Permission::kConfigure, name)) return;
   const uint64_t before = definitions_seq();
   if (core::Status st = vhost->declare_exchange(name, *type, options, false); !st.ok()) {
     return send(c, status_error(st));
@@ -251,6 +255,7 @@ void Service::queues(const CallPtr& call) {
     std::vector<QueueRow> rows;
     for (const core::VHost* v : broker_.vhosts()) {
       if (c.path.size() == 2 && v->name() != c.path[1]) continue;
+      if (!sees_vhost(c, v->name())) continue;
       for (const core::Queue* q : v->queues()) rows.push_back(queue_row(*q));
       for (const core::Stream* s : v->streams()) rows.push_back(stream_row(v->name(), *s));
     }
@@ -278,6 +283,7 @@ void Service::queues(const CallPtr& call) {
     if (what == "contents") {
       if (method != "DELETE") return send(c, error(405, "method_not_allowed", method));
       if (queue == nullptr) return send(c, bad_request("streams cannot be purged"));
+      if (!permitted(c, *vhost, core::Permission::kRead, name)) return;
       size_t count = 0;
       if (core::Status st = vhost->purge_queue(name, 0, count); !st.ok()) {
         return send(c, status_error(st));
@@ -287,6 +293,7 @@ void Service::queues(const CallPtr& call) {
     if (what == "get") {
       if (method != "POST") return send(c, error(405, "method_not_allowed", method));
       if (queue == nullptr) return send(c, bad_request("messages of streams are read by offset"));
+      if (!permitted(c, *vhost, core::Permission::kRead, name)) return;
       return get_messages(call, *vhost, *queue);
     }
     if (what == "bindings") {
@@ -320,6 +327,7 @@ void Service::queues(const CallPtr& call) {
   }
   if (method == "DELETE") {
     if (queue == nullptr && stream == nullptr) return send(c, not_found());
+    if (!permitted(c, *vhost, core::Permission::kConfigure, name)) return;
     const uint64_t before = definitions_seq();
     const bool if_unused = http::find_param(c.params, "if-unused").value_or("") == "true";
     const bool if_empty = http::find_param(c.params, "if-empty").value_or("") == "true";
@@ -341,6 +349,7 @@ void Service::queues(const CallPtr& call) {
     return send(c, bad_request(st.message()));
   }
   if (name.empty()) return send(c, bad_request("queue name must not be empty"));
+  if (!permitted(c, *vhost, core::Permission::kConfigure, name)) return;
   const uint64_t before = definitions_seq();
   const bool existed = queue != nullptr || stream != nullptr;
   if (rabbit::is_stream_queue(options.arguments)) {
@@ -372,6 +381,7 @@ void Service::bindings(const CallPtr& call) {
   w.StartArray();
   for (const core::VHost* v : broker_.vhosts()) {
     if (c.path.size() == 2 && v->name() != c.path[1]) continue;
+    if (!sees_vhost(c, v->name())) continue;
     for (const BindingRow& row : binding_rows(*v)) write_binding(w, v->name(), row);
   }
   w.EndArray();
@@ -426,6 +436,7 @@ void Service::binding_between(const CallPtr& call) {
       return send(c, bad_request(st.message()));
     }
     if (source.empty()) return send(c, error(401, "not_authorised", "Access refused."));
+    if (!may_bind(c, *vhost, source, destination)) return;
     const uint64_t before = definitions_seq();
     core::Status st = !to_queue ? vhost->bind_exchange(destination, source, key, arguments)
                       : vhost->find_stream(destination) != nullptr
@@ -455,6 +466,7 @@ void Service::binding_between(const CallPtr& call) {
   }
   if (method != "DELETE") return send(c, error(405, "method_not_allowed", method));
   if (source.empty()) return send(c, error(401, "not_authorised", "Access refused."));
+  if (!may_bind(c, *vhost, source, destination)) return;
   const core::Table arguments = *found->arguments;
   const std::string key = found->key;
   const uint64_t before = definitions_seq();

@@ -32,20 +32,23 @@ void Service::operator_policies(const CallPtr& call) {
 
 void Service::policy_call(const CallPtr& call, core::PolicyKind kind) {
   const Call& c = *call;
-  if (kind == core::PolicyKind::kUser && !policymaker(c)) {
+  const std::string& method = c.request.method;
+  // As RabbitMQ: a vhost in the path must be one the user sees; every management user reads
+  // policies, changing them takes policymaker; operator policies are administrators' alone.
+  if (c.path.size() >= 2 && vhost_at(c, 1) == nullptr) return;
+  if (kind == core::PolicyKind::kUser && method != "GET" && !policymaker(c)) {
     return send(c, error(401, "not_authorised", "Not policymaker user"));
   }
   if (kind == core::PolicyKind::kOperator && !require(c, Access::kAdministrator)) return;
-  const std::string& method = c.request.method;
   const core::PolicyStore& store = broker_.policies(kind);
   if (c.path.size() <= 2) {
     if (method != "GET") return send(c, error(405, "method_not_allowed", method));
-    if (c.path.size() == 2 && vhost_at(c, 1) == nullptr) return;
     rapidjson::StringBuffer buffer;
     rabbit::JsonWriter w(buffer);
     w.StartArray();
     for (const core::Policy* policy : store.list()) {
       if (c.path.size() == 2 && policy->vhost != c.path[1]) continue;
+      if (!sees_vhost(c, policy->vhost)) continue;
       rabbit::write_policy_json(w, *policy);
     }
     w.EndArray();
@@ -70,7 +73,6 @@ void Service::policy_call(const CallPtr& call, core::PolicyKind kind) {
   if (method != "PUT") return send(c, error(405, "method_not_allowed", method));
   JsonBody body;
   if (!parse_body(c, body)) return;
-  if (vhost_at(c, 1) == nullptr) return;
   core::Policy policy;
   if (core::Status st = rabbit::read_policy_json(body.doc, "policy", policy); !st.ok()) {
     return send(c, bad_request(st.message()));

@@ -254,8 +254,28 @@ bool Service::require(const Call& call, Access access) {
 
 core::VHost* Service::vhost_at(const Call& call, size_t index) {
   core::VHost* vhost = broker_.find_vhost(call.path.at(index));
-  if (vhost == nullptr) send(call, not_found());
+  if (vhost == nullptr) {
+    send(call, not_found());
+    return nullptr;
+  }
+  if (!sees_vhost(call, vhost->name())) {
+    send(call, error(401, "not_authorised", "User not authorised to access virtual host"));
+    return nullptr;
+  }
   return vhost;
+}
+
+bool Service::sees_vhost(const Call& call, std::string_view vhost) const {
+  return call.access >= Access::kAdministrator ||
+         broker_.permissions().find(vhost, call.user) != nullptr;
+}
+
+bool Service::permitted(const Call& call, const core::VHost& vhost, core::Permission permission,
+                        std::string_view resource) {
+  const core::GrantPtr grant = broker_.permissions().find(vhost.name(), call.user);
+  if (grant != nullptr && grant->allows(permission, resource)) return true;
+  send(call, error(401, "not_authorised", "Access refused."));
+  return false;
 }
 
 bool Service::parse_body(const Call& call, JsonBody& out) {

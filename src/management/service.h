@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/broker.h"
+#include "core/permissions.h"
 #include "core/publisher.h"
 #include "http/form.h"
 #include "http/service.h"
@@ -108,8 +109,24 @@ class Service final : public http::Service, private core::Publisher::Listener {
   // Records the grant of (vhost, user) as it is now: set, or cleared when there is none.
   void record_permission(const core::VHost& vhost, const std::string& user);
   bool require(const Call& call, Access access);
-  // The vhost named by path segment `index`, or null after answering 404.
+  // The vhost named by path segment `index`, or null after answering 404, or 401 when the
+  // user may not see it (sees_vhost).
   core::VHost* vhost_at(const Call& call, size_t index);
+  // As RabbitMQ: administrators see every vhost, other users those they have a grant in;
+  // lists leave the others out.
+  bool sees_vhost(const Call& call, std::string_view vhost) const;
+  // Whether the user's grant in `vhost` allows `permission` on the resource named; false
+  // after answering 401 "Access refused." (as RabbitMQ, whose API acts over AMQP as the user:
+  // administrators too need the grant).
+  bool permitted(const Call& call, const core::VHost& vhost, core::Permission permission,
+                 std::string_view resource);
+  // A binding made or removed, checked as AMQP's queue.bind: write on the destination, read
+  // on the source.
+  bool may_bind(const Call& call, const core::VHost& vhost, std::string_view source,
+                std::string_view destination) {
+    return permitted(call, vhost, core::Permission::kWrite, destination) &&
+           permitted(call, vhost, core::Permission::kRead, source);
+  }
   // The call's body as a JSON object, or false after answering 400.
   bool parse_body(const Call& call, JsonBody& out);
 

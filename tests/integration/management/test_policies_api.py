@@ -9,6 +9,7 @@ import pika
 from management_api import Api
 from polymq_process import params
 
+FULL = {"configure": ".*", "write": ".*", "read": ".*"}
 CAP = {"pattern": "^jobs", "definition": {"max-length": 2}, "apply-to": "queues"}
 
 
@@ -134,9 +135,18 @@ def test_refused_policies_get_rabbitmqs_errors(broker, api):
 def test_policymakers_set_policies_and_only_administrators_operator_policies(broker, api):
     for user, tags in (("pm", "policymaker"), ("mon", "monitoring"), ("mgmt", "management")):
         assert api.put("/users/" + user, {"password": "pw", "tags": tags}).status_code == 201
+    # Without a grant in the vhost, not even a policymaker may touch its policies.
+    r = Api(broker, "pm", "pw").put("/policies/%2F/cap", CAP)
+    assert r.status_code == 401
+    assert r.json()["reason"] == "User not authorised to access virtual host"
+    for user in ("pm", "mon", "mgmt"):
+        assert api.put("/permissions/%2F/" + user, FULL).status_code == 201
     assert Api(broker, "pm", "pw").put("/policies/%2F/cap", CAP).status_code == 201
     for user in ("mon", "mgmt"):
+        # They read policies, as RabbitMQ lets them, but do not change them.
         r = Api(broker, user, "pw").get("/policies")
+        assert r.status_code == 200 and [p["name"] for p in r.json()] == ["cap"]
+        r = Api(broker, user, "pw").delete("/policies/%2F/cap")
         assert r.status_code == 401 and r.json()["reason"] == "Not policymaker user"
     r = Api(broker, "pm", "pw").put("/operator-policies/%2F/ops", CAP)
     assert r.status_code == 401 and r.json()["reason"] == "Not administrator user"

@@ -342,15 +342,67 @@ def test_errors_answer_alike(pair):
     assert polymq.json()["reason"].startswith("404 NOT_FOUND - no exchange 'missing'")
 
 
-@pytest.mark.xfail(strict=True, reason="PolyMQ's management API does not check a management "
-                   "user's grant on the vhost yet (docs/compatibility.md)")
-def test_vhost_without_grant_is_refused(pair):
-    p = pair
-    p("PUT", "/queues/{v}/q", {"durable": True}, expect=201)
-    p("PUT", "/users/%s-ops" % p.vhost, {"password": "pw", "tags": "management"}, expect=201)
-    rabbit, polymq = p("GET", "/queues/{v}/q", auth=("%s-ops" % p.vhost, "pw"), expect=401)
-    assert rabbit.json() == polymq.json() == {
-        "error": "not_authorised", "reason": "User not authorised to access virtual host"}
+def test_grants_limit_what_users_see_and_do(pair):
+    """A user sees the vhosts it has a grant in (administrators all of them, monitoring users
+    all in /vhosts), is refused the others with "User not authorised to access virtual host",
+    and declares, deletes, binds, gets and publishes only as its grant allows, administrators
+    too ("Access refused.")."""
+    p, u = pair, pair.vhost
+    other = u + "-other"
+    other_q = urllib.parse.quote(other, safe="")
+    p("PUT", "/vhosts/" + other_q, expect=201)
+    try:
+        p("PUT", "/queues/%s/q2" % other_q, {"durable": True}, expect=201)
+        p("PUT", "/queues/{v}/q1", {"durable": True}, expect=201)
+        for tag in ("management", "policymaker", "monitoring", "administrator"):
+            user = "%s-%s" % (u, tag)
+            auth = (user, "pw")
+            p("PUT", "/users/" + user, {"password": "pw", "tags": tag}, expect=201)
+            p("PUT", "/permissions/{v}/" + user,
+              {"configure": "^own", "write": ".*", "read": ".*"}, expect=201)
+            admin = tag == "administrator"
+            # Lists: only the granted vhost's objects (administrators: every vhost's).
+            for path in ("/queues", "/exchanges", "/bindings"):
+                rabbit, polymq = p("GET", path, auth=auth, expect=200)
+                for answer in (rabbit, polymq):
+                    vhosts = {item["vhost"] for item in answer.json()}
+                    assert (other in vhosts) == admin, (tag, path, answer.text[:200])
+                    assert u in vhosts, (tag, path)
+            rabbit, polymq = p("GET", "/vhosts", auth=auth, expect=200)
+            for answer in (rabbit, polymq):
+                names = {v["name"] for v in answer.json()}
+                assert (other in names) == (tag in ("monitoring", "administrator")), tag
+            # The other vhost's paths.
+            want = 200 if admin else 401
+            for method, path, body in (
+                    ("GET", "/queues/%s" % other_q, None),
+                    ("GET", "/queues/%s/q2" % other_q, None),
+                    ("GET", "/policies/%s" % other_q, None)):
+                rabbit, polymq = p(method, path, body, auth=auth, expect=want)
+                if not admin:
+                    assert rabbit.json() == polymq.json() == {
+                        "error": "not_authorised",
+                        "reason": "User not authorised to access virtual host"}
+            # Operations: the grant decides, for administrators too.
+            for method, path, body in (
+                    ("PUT", "/queues/{v}/notown", {"durable": True}),
+                    ("DELETE", "/queues/{v}/q1", None),
+                    ("PUT", "/exchanges/{v}/notownx", {"type": "direct"}),
+                    ("PUT", "/queues/%s/own2" % other_q, {"durable": True}),
+                    ("POST", "/queues/%s/q2/get" % other_q,
+                     {"count": 1, "ackmode": "ack_requeue_true", "encoding": "auto"}),
+                    ("POST", "/exchanges/%s/amq.default/publish" % other_q,
+                     {"routing_key": "q2", "payload": "x", "payload_encoding": "string",
+                      "properties": {}})):
+                rabbit, polymq = p(method, path, body, auth=auth, expect=401)
+                reason = ("Access refused." if admin or "/%s/" % other_q not in path
+                          else "User not authorised to access virtual host")
+                assert rabbit.json() == polymq.json() == {"error": "not_authorised",
+                                                          "reason": reason}, (tag, path)
+            p("PUT", "/queues/{v}/own1", {"durable": True}, auth=auth)
+            p("DELETE", "/queues/{v}/q1/contents", auth=auth, expect=204)
+    finally:
+        p("DELETE", "/vhosts/" + other_q)
 
 
 def publish_traffic(pair, conns):
