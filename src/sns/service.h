@@ -10,8 +10,9 @@
 // - Publish and PublishBatch answer once the message is durable in every queue it reached
 //   (core::Publisher); CreateTopic, DeleteTopic, Subscribe, Unsubscribe and the attribute
 //   changes that rebind, once the definition change is.
-// - Topic attributes and tags given at CreateTopic are stored with the topic; later changes
-//   (SetTopicAttributes, TagResource, UntagResource) are held in memory.
+// - Topic attributes and tags are the exchange's arguments (sns/topic_arguments.h), given at
+//   CreateTopic and changed in place by SetTopicAttributes, TagResource and UntagResource,
+//   which answer once the definition change is durable.
 //
 // REQUIRES: every call on the broker's event loop thread; the service outlives no broker.
 #pragma once
@@ -114,9 +115,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
                                 std::string_view missing_code = "NotFound");
   // The subscription binding a SubscriptionArn names; null after fail().
   const core::Binding* resolve_subscription(const Call& call, core::Exchange*& topic);
-  // A topic's attributes and tags: those stored with it, with later changes over them.
-  std::map<std::string, std::string>& topic_attributes(const core::Exchange& topic);
-  std::map<std::string, std::string>& topic_tags(const core::Exchange& topic);
+  // Gives `topic` new exchange arguments (its attributes and tags) and answers `call` once the
+  // change is durable.
+  void change_topic(const Call& call, const core::Exchange& topic, const core::Table& arguments);
 
   // --- actions (topic_actions.cpp, subscription_actions.cpp, publish_actions.cpp) ---
   void create_topic(const CallPtr& call);
@@ -160,9 +161,6 @@ class Service final : public http::Service, private core::Publisher::Listener {
     bool failed = false;
   };
   std::map<uint64_t, std::shared_ptr<PendingPublish>> pending_;
-  // Topic attribute and tag changes since the topic was created, by topic name.
-  std::map<std::string, std::map<std::string, std::string>> attributes_;
-  std::map<std::string, std::map<std::string, std::string>> tags_;
 };
 
 }  // namespace polymq::sns

@@ -7,6 +7,7 @@
 #include "sns/query_input.h"
 #include "sns/service.h"
 #include "sns/subscription_arguments.h"
+#include "sns/topic_arguments.h"
 
 namespace polymq::sns {
 namespace {
@@ -108,7 +109,7 @@ void Service::create_topic(const CallPtr& call) {
                                            " that is not a topic exists"));
     }
     // Idempotent: the same name and attributes name the same topic.
-    const std::map<std::string, std::string>& current = topic_attributes(*existing);
+    const StringMap current = topic_attributes(*existing);
     for (const auto& [key, value] : attributes) {
       auto it = current.find(key);
       if (it == current.end() || it->second != value) {
@@ -116,7 +117,7 @@ void Service::create_topic(const CallPtr& call) {
                                              "different attributes"));
       }
     }
-    const std::map<std::string, std::string>& current_tags = topic_tags(*existing);
+    const StringMap current_tags = topic_tags(*existing);
     for (const auto& [key, value] : tags) {
       auto it = current_tags.find(key);
       if (it == current_tags.end() || it->second != value) {
@@ -139,8 +140,6 @@ void Service::create_topic(const CallPtr& call) {
   const uint64_t before = definitions_seq();
   core::Status s = vhost()->declare_exchange(name, "fanout", options, false);
   if (!s.ok()) return fail(*call, invalid_parameter("Name Reason: " + s.message()));
-  attributes_.erase(name);
-  tags_.erase(name);
   reply_when_durable(*call, before, result);
 }
 
@@ -172,8 +171,6 @@ void Service::delete_topic(const CallPtr& call) {
     size_t dropped = 0;
     (void)vhost()->delete_queue(queue, false, false, 0, dropped);
   }
-  attributes_.erase(name);
-  tags_.erase(name);
   reply_when_durable(*call, before, "");
 }
 
@@ -202,7 +199,7 @@ void Service::get_topic_attributes(const CallPtr& call) {
   core::Exchange* topic = resolve_topic(*call, "TopicArn", std::nullopt);
   if (topic == nullptr) return;
   const std::string arn = topic_arn(*call, topic->name());
-  std::map<std::string, std::string> attributes = topic_attributes(*topic);
+  StringMap attributes = topic_attributes(*topic);
   size_t subscriptions = 0;
   for (const core::Binding* b : topic->bindings()) {
     if (subscription_id(*b) != nullptr) ++subscriptions;
@@ -234,22 +231,24 @@ void Service::set_topic_attributes(const CallPtr& call) {
   if (!settable_attributes().contains(*name)) {
     return fail(*call, invalid_parameter("AttributeName"));
   }
-  std::map<std::string, std::string>& attributes = topic_attributes(*topic);
+  StringMap attributes = topic_attributes(*topic);
   const std::string value = call->get("AttributeValue").value_or("");
   if (value.empty()) {
     attributes.erase(*name);
   } else {
     attributes[*name] = value;
   }
-  reply(*call, "");
+  change_topic(
+      *call, *topic,
+      with_prefixed_arguments(topic->options().arguments, kTopicAttributePrefix, attributes));
 }
 
 void Service::tag_resource(const CallPtr& call) {
   core::Exchange* topic =
       resolve_topic(*call, "ResourceArn", core::Permission::kConfigure, "ResourceNotFound");
   if (topic == nullptr) return;
-  std::map<std::string, std::string>& tags = topic_tags(*topic);
-  std::map<std::string, std::string> added;
+  const StringMap tags = topic_tags(*topic);
+  StringMap added;
   for (const http::Params& tag : query_members(call->params, "Tags")) {
     const std::string key(http::find_param(tag, "Key").value_or(""));
     if (key.empty() || key.size() > 128) {
@@ -258,24 +257,25 @@ void Service::tag_resource(const CallPtr& call) {
     }
     added[key] = std::string(http::find_param(tag, "Value").value_or(""));
   }
-  std::map<std::string, std::string> merged = tags;
+  StringMap merged = tags;
   for (auto& [key, value] : added) merged[key] = value;
   if (merged.size() > kMaxTags) {
     return fail(*call, make_error("TagLimitExceeded", 400,
                                   "Could not complete request: tag quota of per resource "
                                   "exceeded"));
   }
-  tags = std::move(merged);
-  reply(*call, "");
+  change_topic(*call, *topic,
+               with_prefixed_arguments(topic->options().arguments, kTopicTagPrefix, merged));
 }
 
 void Service::untag_resource(const CallPtr& call) {
   core::Exchange* topic =
       resolve_topic(*call, "ResourceArn", core::Permission::kConfigure, "ResourceNotFound");
   if (topic == nullptr) return;
-  std::map<std::string, std::string>& tags = topic_tags(*topic);
+  StringMap tags = topic_tags(*topic);
   for (const std::string& key : query_list(call->params, "TagKeys")) tags.erase(key);
-  reply(*call, "");
+  change_topic(*call, *topic,
+               with_prefixed_arguments(topic->options().arguments, kTopicTagPrefix, tags));
 }
 
 void Service::list_tags_for_resource(const CallPtr& call) {
