@@ -7,6 +7,12 @@
 //   (sns/subscription_arguments.h). Filter policies are applied by the core while routing
 //   (sns/binding_filters.h); the envelope is rendered when the SQS client receives
 //   (sns/notification_view.h). A publish is stored once, whatever the number of subscribers.
+// - A FIFO topic (FifoTopic "true", a name ending in .fifo) is subscribed by FIFO queues only;
+//   its publishes carry a MessageGroupId and a deduplication id (Message::group, dedup_id), so
+//   the queues keep each group's order and drop repeats, and get a SequenceNumber. The topic
+//   also drops a deduplication id it accepted in the last 5 minutes (a core::DedupWindow per
+//   topic, in memory: after a restart the queues' own windows, rebuilt from what they hold,
+//   are what is left).
 // - Publish and PublishBatch answer once the message is durable in every queue it reached
 //   (core::Publisher); CreateTopic, DeleteTopic, Subscribe, Unsubscribe and the attribute
 //   changes that rebind, once the definition change is.
@@ -28,6 +34,7 @@
 
 #include "aws/sigv4_verifier.h"
 #include "core/broker.h"
+#include "core/dedup_window.h"
 #include "core/publisher.h"
 #include "http/form.h"
 #include "http/service.h"
@@ -143,6 +150,12 @@ class Service final : public http::Service, private core::Publisher::Listener {
   // The subscriptions of `topics` as <member> entries, paged by NextToken.
   void list_subscriptions_of(const CallPtr& call, const std::vector<const core::Exchange*>& topics);
 
+  // A FIFO publish's answer members (MessageId, SequenceNumber): those of the original when
+  // `message` repeats a deduplication id `topic` accepted in the window (true: it is not to be
+  // published), else a new SequenceNumber, annotated on `message` and remembered with it.
+  bool deduplicate(const core::Exchange& topic, core::Message& message, std::string& result);
+  std::string next_sequence_number();
+
   // core::Publisher::Listener
   void publishes_completed() override;
 
@@ -161,6 +174,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
     bool failed = false;
   };
   std::map<uint64_t, std::shared_ptr<PendingPublish>> pending_;
+  // The deduplication ids of each FIFO topic's publishes of the last 5 minutes, by topic name.
+  std::map<std::string, core::DedupWindow, std::less<>> dedup_windows_;
+  uint64_t last_sequence_number_ = 0;
 };
 
 }  // namespace polymq::sns

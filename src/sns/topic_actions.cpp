@@ -1,5 +1,7 @@
 // CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes and the tagging actions.
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <set>
 
 #include "aws/query_protocol.h"
@@ -15,9 +17,11 @@ namespace {
 constexpr size_t kTopicsPerPage = 100;
 constexpr size_t kMaxTags = 50;
 
-// The topic attributes a client may set (FifoTopic only at creation, and only "false").
+// The topic attributes a client may set (FifoTopic only at creation; ContentBasedDeduplication
+// on FIFO topics only).
 const std::set<std::string, std::less<>>& settable_attributes() {
   static const std::set<std::string, std::less<>> kNames = {
+      "ContentBasedDeduplication",
       "DisplayName",
       "Policy",
       "DeliveryPolicy",
@@ -34,6 +38,28 @@ const std::set<std::string, std::less<>>& settable_attributes() {
       "SQSSuccessFeedbackSampleRate",
   };
   return kNames;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// A "true"/"false" attribute, kept in lower case; an error for any other value.
+std::optional<Error> normalize_boolean(StringMap& attributes, const std::string& name) {
+  auto it = attributes.find(name);
+  if (it == attributes.end()) return std::nullopt;
+  it->second = lower(it->second);
+  if (it->second == "true" || it->second == "false") return std::nullopt;
+  return invalid_parameter("Attributes Reason: " + name + ": Invalid value [" + it->second +
+                           "]. Must be true or false.");
+}
+
+Error content_based_deduplication_of_standard_topic() {
+  return invalid_parameter(
+      "ContentBasedDeduplication Reason: Content-based deduplication can "
+      "only be set for FIFO topics");
 }
 
 bool valid_topic_name(std::string_view name) {
@@ -74,24 +100,34 @@ void Service::create_topic(const CallPtr& call) {
     tags[std::string(http::find_param(tag, "Key").value_or(""))] =
         std::string(http::find_param(tag, "Value").value_or(""));
   }
-  if (name.ends_with(".fifo") || attributes.contains("FifoTopic")) {
-    if (attributes.contains("FifoTopic") && attributes["FifoTopic"] == "false" &&
-        !name.ends_with(".fifo")) {
-      attributes.erase("FifoTopic");
-    } else {
-      return fail(*call, invalid_parameter("Attributes Reason: FIFO topics are not supported by "
-                                           "this server"));
-    }
+  for (const char* flag : {"FifoTopic", "ContentBasedDeduplication"}) {
+    if (auto e = normalize_boolean(attributes, flag)) return fail(*call, *e);
   }
-  if (!valid_topic_name(name)) {
-    return fail(*call, invalid_parameter("Topic Name"));
+  // A FIFO topic needs both FifoTopic "true" and the .fifo suffix; a standard one has neither
+  // (AWS keeps no FifoTopic "false"), so a .fifo name alone fails the name's own check.
+  if (attributes.contains("FifoTopic") && attributes["FifoTopic"] == "true") {
+    constexpr std::string_view kSuffix = ".fifo";
+    if (!name.ends_with(kSuffix) ||
+        !valid_topic_name(name.substr(0, name.size() - kSuffix.size())) || name.size() > 256) {
+      return fail(*call, make_error("InvalidParameter", 400,
+                                    "Fifo Topic names must end with .fifo and must be made up of "
+                                    "only uppercase and lowercase ASCII letters, numbers, "
+                                    "underscores, and hyphens, and must be between 1 and 256 "
+                                    "characters long."));
+    }
+  } else {
+    attributes.erase("FifoTopic");
+    if (!valid_topic_name(name)) return fail(*call, invalid_parameter("Topic Name"));
+    if (attributes.contains("ContentBasedDeduplication")) {
+      return fail(*call, content_based_deduplication_of_standard_topic());
+    }
   }
   // A declare that is never passive: configure, even when the topic exists.
   if (auto e = check_access(*call, core::Permission::kConfigure, name, topic_arn(*call, name))) {
     return fail(*call, *e);
   }
   for (const auto& [key, value] : attributes) {
-    if (!settable_attributes().contains(key)) {
+    if (!settable_attributes().contains(key) && key != "FifoTopic") {
       return fail(*call, invalid_parameter("Attributes Reason: Unknown attribute " + key));
     }
   }
@@ -166,6 +202,7 @@ void Service::delete_topic(const CallPtr& call) {
   }
   core::Status s = vhost()->delete_exchange(name, false);
   if (!s.ok()) return fail(*call, internal_error(s.message()));
+  dedup_windows_.erase(name);
   for (const std::string& queue : http_queues) {
     if (deliverer_ != nullptr) deliverer_->detach(queue);
     size_t dropped = 0;
@@ -208,6 +245,7 @@ void Service::get_topic_attributes(const CallPtr& call) {
   attributes["Owner"] = config_.account_id;
   attributes.try_emplace("DisplayName", "");
   attributes.try_emplace("Policy", default_policy(arn, config_.account_id));
+  if (is_fifo_topic(*topic)) attributes.try_emplace("ContentBasedDeduplication", "false");
   attributes["SubscriptionsConfirmed"] = std::to_string(subscriptions);
   attributes["SubscriptionsPending"] = "0";
   attributes["SubscriptionsDeleted"] = "0";
@@ -232,7 +270,13 @@ void Service::set_topic_attributes(const CallPtr& call) {
     return fail(*call, invalid_parameter("AttributeName"));
   }
   StringMap attributes = topic_attributes(*topic);
-  const std::string value = call->get("AttributeValue").value_or("");
+  std::string value = call->get("AttributeValue").value_or("");
+  if (*name == "ContentBasedDeduplication") {
+    if (!is_fifo_topic(*topic)) return fail(*call, content_based_deduplication_of_standard_topic());
+    StringMap given = {{*name, value}};
+    if (auto e = normalize_boolean(given, *name)) return fail(*call, *e);
+    value = given[*name];
+  }
   if (value.empty()) {
     attributes.erase(*name);
   } else {
