@@ -224,10 +224,16 @@ bool Service::deduplicate(const core::Exchange& topic, core::Message& message,
   }
   const std::string sequence = next_sequence_number();
   message.annotations.emplace_back(sqs::kSequenceNumberAnnotation, core::Value::String(sequence));
-  window.remember(message, now, now);
   aws::xml_element(result, "MessageId", message.properties.message_id.value_or(""));
   aws::xml_element(result, "SequenceNumber", sequence);
   return false;
+}
+
+void Service::remember_publish(const core::Exchange& topic, const core::Message& message) {
+  auto it = dedup_windows_.find(topic.name());
+  if (it == dedup_windows_.end() || !message.dedup_id) return;
+  const int64_t now = now_ms();
+  it->second.remember(message, now, now);
 }
 
 void Service::publish(const CallPtr& call) {
@@ -252,8 +258,9 @@ void Service::publish(const CallPtr& call) {
     return reply(*call, pending->result);
   }
   core::PublishResult published =
-      publisher_.publish(*vhost(), topic->name(), std::move(message), nullptr, true);
+      publisher_.publish(*vhost(), topic->name(), message, nullptr, true);
   if (!published.status.ok()) return fail(*call, internal_error(published.status.message()));
+  remember_publish(*topic, *message);
   pending->remaining = 1;
   pending_[published.id] = pending;
   publishes_completed();
@@ -310,8 +317,12 @@ void Service::publish_batch(const CallPtr& call) {
         duplicate = deduplicate(*topic, **m, answer);
       }
       if (!duplicate) {
-        published = publisher_.publish(*vhost(), topic->name(), std::move(*m), nullptr, true);
-        if (!published.status.ok()) built = internal_error(published.status.message());
+        published = publisher_.publish(*vhost(), topic->name(), *m, nullptr, true);
+        if (published.status.ok()) {
+          remember_publish(*topic, **m);  // a later entry with its id is a repeat
+        } else {
+          built = internal_error(published.status.message());
+        }
       }
     }
     if (Error* e = std::get_if<Error>(&built)) {

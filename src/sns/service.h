@@ -152,8 +152,10 @@ class Service final : public http::Service, private core::Publisher::Listener {
 
   // A FIFO publish's answer members (MessageId, SequenceNumber): those of the original when
   // `message` repeats a deduplication id `topic` accepted in the window (true: it is not to be
-  // published), else a new SequenceNumber, annotated on `message` and remembered with it.
+  // published), else a new SequenceNumber, annotated on `message`.
   bool deduplicate(const core::Exchange& topic, core::Message& message, std::string& result);
+  // Puts a FIFO topic's `message`, published, in its deduplication window.
+  void remember_publish(const core::Exchange& topic, const core::Message& message);
   std::string next_sequence_number();
 
   // core::Publisher::Listener
