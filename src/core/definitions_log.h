@@ -35,6 +35,7 @@ struct DefinitionChange {
   enum class Kind {
     kExchangeAdded,      // exchange
     kExchangeRemoved,    // exchange (its bindings, as source or destination, went with it)
+    kExchangeChanged,    // exchange (its arguments now: VHost::change_exchange_arguments)
     kQueueAdded,         // queue
     kQueueRemoved,       // queue (its bindings went with it)
     kQueueChanged,       // queue (its arguments now: VHost::change_queue_arguments)

@@ -64,6 +64,8 @@ class Exchange {
   const ExchangeOptions& options() const { return options_; }
   // The alternate exchange named by the "alternate-exchange" argument, if any.
   const std::string* alternate_exchange() const;
+  // New declare arguments (VHost::change_exchange_arguments); type and flags stay.
+  void set_arguments(Table arguments) { options_.arguments = std::move(arguments); }
 
   // Adds a binding unless an identical one exists. Returns false when it already existed.
   // `filter` is what the vhost's BindingFilters compiled from `arguments`.

@@ -123,6 +123,16 @@ Status VHost::delete_exchange(const std::string& requested, bool if_unused) {
   return Status::Ok();
 }
 
+Status VHost::change_exchange_arguments(const std::string& name, const Table& arguments) {
+  Exchange* exchange = name.empty() ? nullptr : find_exchange(name);
+  if (exchange == nullptr) return {ErrorCode::kNotFound, "no " + describe_exchange(name)};
+  exchange->set_arguments(arguments);
+  if (survives_restart(exchange->options())) {
+    record({.kind = DefinitionChange::Kind::kExchangeChanged, .exchange = exchange});
+  }
+  return Status::Ok();
+}
+
 void VHost::remove_exchange(const std::string& name) {
   auto it = exchanges_.find(name);
   if (it == exchanges_.end()) return;

@@ -96,6 +96,11 @@ class VHost final : public QueueHost {
   Status delete_exchange(const std::string& name, bool if_unused);
   // "" is the default exchange, which has no Exchange object.
   Exchange* find_exchange(std::string_view name);
+  // Gives the existing exchange `name` new declare arguments (its type and flags stay) and
+  // records the change of a durable one (kExchangeChanged); kNotFound when there is none. For
+  // front-ends that keep an entity's settings in its arguments and change them in place (SNS
+  // SetTopicAttributes, TagResource) and for replaying such a change.
+  Status change_exchange_arguments(const std::string& name, const Table& arguments);
   Status bind_exchange(const std::string& destination, const std::string& source,
                        const std::string& key, const Table& arguments);
   Status unbind_exchange(const std::string& destination, const std::string& source,

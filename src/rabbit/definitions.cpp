@@ -565,8 +565,10 @@ std::string export_change(const DefinitionChange& change) {
                      change.kind == Kind::kPolicySet;
   w.StartObject();
   w.Key("op");
-  // A queue's new arguments replace its old ones on replay (VHost::change_queue_arguments).
-  w.String(change.kind == Kind::kQueueChanged ? "change" : added ? "add" : "remove");
+  // New arguments replace the old ones on replay (VHost::change_queue_arguments,
+  // VHost::change_exchange_arguments).
+  const bool changed = change.kind == Kind::kQueueChanged || change.kind == Kind::kExchangeChanged;
+  w.String(changed ? "change" : added ? "add" : "remove");
   if (change.kind == Kind::kPolicySet || change.kind == Kind::kPolicyCleared) {
     w.Key(policies_section(change.policy_kind));
     w.StartArray();
@@ -623,6 +625,12 @@ std::string export_change(const DefinitionChange& change) {
       w.Key("queues");
       w.StartArray();
       write_queue(w, vhost, *change.queue);
+      w.EndArray();
+      break;
+    case Kind::kExchangeChanged:
+      w.Key("exchanges");
+      w.StartArray();
+      write_exchange(w, vhost, *change.exchange);
       w.EndArray();
       break;
     case Kind::kExchangeAdded:
@@ -695,8 +703,8 @@ Status remove_entity(const Entry& e, Broker& broker, bool exchange) {
   return Status::Ok();
 }
 
-// A replayed change of a queue's arguments.
-Status change_queue(const Entry& e, Broker& broker) {
+// A replayed change of a queue's or an exchange's arguments.
+Status change_arguments(const Entry& e, Broker& broker, bool exchange) {
   std::string name;
   Table arguments;
   if (Status s = e.string("name", name); !s.ok()) return s;
@@ -704,9 +712,9 @@ Status change_queue(const Entry& e, Broker& broker) {
   Status status;
   VHost* vhost = entry_vhost(e, broker, status);
   if (vhost == nullptr) return status;
-  if (Status s = vhost->change_queue_arguments(name, arguments); !s.ok()) {
-    return e.error(s.message());
-  }
+  Status s = exchange ? vhost->change_exchange_arguments(name, arguments)
+                      : vhost->change_queue_arguments(name, arguments);
+  if (!s.ok()) return e.error(s.message());
   return Status::Ok();
 }
 
@@ -741,7 +749,13 @@ Status apply_change(std::string_view json, Broker& broker) {
   const std::string kind = json_string(op->value);
   if (kind == "add") return import_definitions(json, broker);
   if (kind == "change") {
-    return for_each_entry(doc, "queues", [&](const Entry& e) { return change_queue(e, broker); });
+    if (Status s = for_each_entry(
+            doc, "exchanges", [&](const Entry& e) { return change_arguments(e, broker, true); });
+        !s.ok()) {
+      return s;
+    }
+    return for_each_entry(doc, "queues",
+                          [&](const Entry& e) { return change_arguments(e, broker, false); });
   }
   if (kind != "remove") return invalid("change", "unknown op '" + kind + "'");
   if (Status s = for_each_entry(doc, "users",

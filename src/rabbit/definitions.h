@@ -59,14 +59,15 @@ core::Status import_definitions(std::string_view json, core::Broker& broker);
 // its grants go with it), the grant ({"user", "vhost"}), the policy ({"vhost", "name"}) or
 // the full binding. A vhost added or
 // removed is {"op": "add"/"remove", "vhosts": [{"name"}]}, a user added or changed {"op": "add",
-// "users": [entry]}, a queue's new arguments
-// {"op": "change", "queues": [entry]}.
+// "users": [entry]}, a queue's or an exchange's new arguments
+// {"op": "change", "queues"/"exchanges": [entry]}.
 std::string export_change(const core::DefinitionChange& change);
 
 // Applies a document written by export_change: "add" imports the entry (as
 // import_definitions), "remove" deletes the exchange or queue (with its bindings, as a delete
 // does) or the binding; removing what is not there is not an error; "change" gives the
-// existing queue the entry's arguments (VHost::change_queue_arguments). Replaying the changes
+// existing queue or exchange the entry's arguments (VHost::change_queue_arguments,
+// change_exchange_arguments). Replaying the changes
 // recorded after a snapshot, in order, over that snapshot rebuilds the state they led to.
 core::Status apply_change(std::string_view json, core::Broker& broker);
 

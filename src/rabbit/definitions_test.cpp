@@ -471,6 +471,38 @@ TEST(DefinitionsHookTest, AChangedQueueReplaysWithItsNewArguments) {
   EXPECT_FALSE(apply_change(log.changes[1], empty).ok());
 }
 
+TEST(DefinitionsHookTest, AChangedExchangeReplaysWithItsNewArguments) {
+  ModelBroker b;
+  RecordingLog log(b);
+  b.hooks().definitions = &log;
+  VHost& v = b.add_vhost("/");
+  expect_ok(v.declare_exchange("dx", "fanout", durable_exchange(), false));
+  expect_ok(v.declare_exchange("tx", "fanout", ExchangeOptions{}, false));
+  const Table args = {{"x-sns-topic", Value::Bool(true)},
+                      {"x-sns-attribute-DisplayName", Value::String("shown")}};
+  expect_ok(v.change_exchange_arguments("dx", args));
+  expect_ok(v.change_exchange_arguments("tx", args));  // not durable: nothing recorded
+  EXPECT_EQ(v.change_exchange_arguments("none", args).code(), ErrorCode::kNotFound);
+  ASSERT_EQ(log.changes.size(), 2u);
+  EXPECT_NE(log.changes[1].find(R"("op":"change")"), std::string::npos) << log.changes[1];
+
+  ModelBroker replayed;
+  replayed.add_vhost("/");
+  for (const std::string& change : log.changes) {
+    Status s = apply_change(change, replayed);
+    EXPECT_TRUE(s.ok()) << change << ": " << s.message();
+  }
+  EXPECT_EQ(export_definitions(replayed), export_definitions(b));
+  Exchange* x = replayed.find_vhost("/")->find_exchange("dx");
+  ASSERT_NE(x, nullptr);
+  const std::string* shown = find_string(x->options().arguments, "x-sns-attribute-DisplayName");
+  ASSERT_NE(shown, nullptr);
+  EXPECT_EQ(*shown, "shown");
+  ModelBroker empty;
+  empty.add_vhost("/");
+  EXPECT_FALSE(apply_change(log.changes[1], empty).ok());
+}
+
 TEST(DefinitionsHookTest, FiresOnlyForDurableChangesWithAConsistentState) {
   ModelBroker b;
   RecordingLog log(b);

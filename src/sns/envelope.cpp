@@ -61,6 +61,7 @@ std::string render_envelope(const Notification& n) {
   w.StartObject();
   field(w, "Type", "Notification");
   field(w, "MessageId", n.message_id);
+  if (n.sequence_number) field(w, "SequenceNumber", *n.sequence_number);
   field(w, "TopicArn", n.topic_arn);
   if (n.subject) field(w, "Subject", *n.subject);
   field(w, "Message", n.message);

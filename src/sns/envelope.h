@@ -1,5 +1,6 @@
 // SNS's JSON notification envelope, as an SQS subscriber without RawMessageDelivery receives
-// a publish: {"Type":"Notification","MessageId","TopicArn","Subject" (only when one was
+// a publish: {"Type":"Notification","MessageId","SequenceNumber" (FIFO topics only),
+// "TopicArn","Subject" (only when one was
 // given),"Message","Timestamp" (ISO-8601 UTC with milliseconds),"SignatureVersion":"1",
 // "Signature","SigningCertURL","UnsubscribeURL","MessageAttributes" (only when there are
 // any: {"name":{"Type":..,"Value":..}}, Binary values base64)}, in that order.
@@ -23,6 +24,7 @@ struct EnvelopeAttribute {
 
 struct Notification {
   std::string message_id;
+  std::optional<std::string> sequence_number;  // a FIFO topic's
   std::string topic_arn;
   std::optional<std::string> subject;
   std::string message;

@@ -52,8 +52,22 @@ TEST(Envelope, NoSubjectNoAttributes) {
   ASSERT_FALSE(doc.HasParseError());
   EXPECT_FALSE(doc.HasMember("Subject"));
   EXPECT_FALSE(doc.HasMember("MessageAttributes"));
+  EXPECT_FALSE(doc.HasMember("SequenceNumber"));
   // The signature is stable: it depends on the signed fields only.
   EXPECT_EQ(render_envelope(n), json);
+}
+
+TEST(Envelope, AFifoTopicsSequenceNumberFollowsTheMessageId) {
+  Notification n;
+  n.message_id = "id";
+  n.sequence_number = "1764606385123000000";
+  n.message = "m";
+  const std::string json = render_envelope(n);
+  EXPECT_EQ(
+      json.find(
+          R"({"Type":"Notification","MessageId":"id","SequenceNumber":"1764606385123000000","TopicArn")"),
+      0u)
+      << json;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "sns/envelope.h"
 #include "sns/subscription_arguments.h"
+#include "sqs/fifo_parameters.h"
 #include "sqs/message_mapping.h"
 
 namespace polymq::sns {
@@ -10,6 +11,10 @@ Notification notification_of(const core::Message& message, const std::string& to
                              const std::string& subscription_arn, const std::string& base) {
   Notification n;
   n.message_id = message.properties.message_id.value_or("");
+  if (const std::string* sequence =
+          core::find_string(message.annotations, sqs::kSequenceNumberAnnotation)) {
+    n.sequence_number = *sequence;
+  }
   n.topic_arn = topic_arn;
   if (const std::string* subject = core::find_string(message.annotations, kSubjectAnnotation)) {
     n.subject = *subject;

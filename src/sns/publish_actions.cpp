@@ -12,7 +12,9 @@
 #include "sns/notification_view.h"
 #include "sns/query_input.h"
 #include "sns/service.h"
+#include "sns/topic_arguments.h"
 #include "sqs/digests.h"
+#include "sqs/fifo_parameters.h"
 #include "sqs/message_mapping.h"
 
 namespace polymq::sns {
@@ -101,13 +103,56 @@ std::variant<std::string, Error> message_body(const http::Params& fields) {
   return std::string(chosen.GetString(), chosen.GetStringLength());
 }
 
+Error group_id_required() {
+  return invalid_parameter("The MessageGroupId parameter is required for FIFO topics");
+}
+Error deduplication_id_required() {
+  return invalid_parameter(
+      "The topic should either have ContentBasedDeduplication enabled or "
+      "MessageDeduplicationId provided explicitly");
+}
+
+std::optional<std::string> param(const http::Params& fields, std::string_view name) {
+  std::optional<std::string_view> v = http::find_param(fields, name);
+  if (!v) return std::nullopt;
+  return std::string(*v);
+}
+
+// A publish's MessageGroupId and MessageDeduplicationId, checked as AWS checks them for the
+// topic's type and set on `message` as an SQS send to a queue of that type sets them
+// (sqs/fifo_parameters.h): a FIFO topic's publish needs the group, and the deduplication id
+// unless the topic has ContentBasedDeduplication (then it is the SHA-256 of the body); a
+// standard topic's takes a group (forwarded, as AWS does) but no deduplication id.
+std::optional<Error> apply_fifo_parameters(const http::Params& fields, const core::Exchange& topic,
+                                           core::Message& message) {
+  const std::optional<std::string> group = param(fields, "MessageGroupId");
+  const std::optional<std::string> dedup = param(fields, "MessageDeduplicationId");
+  sqs::QueueConfig as_queue;
+  if (is_fifo_topic(topic)) {
+    if (!group) return group_id_required();
+    as_queue.content_based_deduplication = content_based_deduplication(topic);
+    if (!dedup && !as_queue.content_based_deduplication) return deduplication_id_required();
+    as_queue.fifo_queue = true;
+  } else if (dedup) {
+    return invalid_parameter(
+        "MessageDeduplicationId Reason: The request includes "
+        "MessageDeduplicationId parameter that is not valid for this topic "
+        "type");
+  }
+  if (auto e =
+          sqs::apply_send_parameters(as_queue, {group, dedup, std::nullopt}, now_ms(), message)) {
+    return invalid_parameter(e->message);
+  }
+  return std::nullopt;
+}
+
 // The core message of one publish to `topic` (fields: Message, Subject, MessageStructure,
-// MessageAttributes), or why it is refused.
-std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
-                                                    const std::string& topic,
-                                                    const std::string& arn,
-                                                    const std::string& message_id,
-                                                    const std::string& host) {
+// MessageAttributes, MessageGroupId, MessageDeduplicationId), or why it is refused.
+std::variant<std::shared_ptr<core::Message>, Error> build_message(const http::Params& fields,
+                                                                  const core::Exchange& topic,
+                                                                  const std::string& arn,
+                                                                  const std::string& message_id,
+                                                                  const std::string& host) {
   auto body = message_body(fields);
   if (Error* e = std::get_if<Error>(&body)) return *e;
   auto attributes = message_attributes(fields);
@@ -127,7 +172,8 @@ std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
   }
   auto m = std::make_shared<core::Message>(
       sqs::to_core_message("", std::move(text), attrs, message_id, now_ms()));
-  m->exchange = topic;
+  m->exchange = topic.name();
+  if (auto e = apply_fifo_parameters(fields, topic, *m)) return *e;
   m->annotations.emplace_back(std::string(kTopicArnAnnotation), core::Value::String(arn));
   // The host the publisher reached SNS by: the URLs sent to http(s) subscribers name it.
   m->annotations.emplace_back(std::string(kHostAnnotation), core::Value::String(host));
@@ -135,10 +181,60 @@ std::variant<core::MessagePtr, Error> build_message(const http::Params& fields,
     m->annotations.emplace_back(std::string(kSubjectAnnotation),
                                 core::Value::String(std::string(*subject)));
   }
-  return core::MessagePtr(std::move(m));
+  return m;
+}
+
+// Whether every entry of a PublishBatch to `topic` has what a FIFO topic needs: AWS refuses
+// the whole batch, not the entry, when one lacks it.
+std::optional<Error> check_fifo_batch(const std::vector<http::Params>& entries,
+                                      const core::Exchange& topic) {
+  if (!is_fifo_topic(topic)) return std::nullopt;
+  for (const http::Params& entry : entries) {
+    if (!http::find_param(entry, "MessageGroupId")) return group_id_required();
+  }
+  if (content_based_deduplication(topic)) return std::nullopt;
+  for (const http::Params& entry : entries) {
+    if (!http::find_param(entry, "MessageDeduplicationId")) return deduplication_id_required();
+  }
+  return std::nullopt;
 }
 
 }  // namespace
+
+std::string Service::next_sequence_number() {
+  // Increasing across restarts: no smaller than the clock's milliseconds times a million.
+  const uint64_t from_clock = static_cast<uint64_t>(now_ms()) * 1'000'000;
+  last_sequence_number_ = std::max(last_sequence_number_ + 1, from_clock);
+  return std::to_string(last_sequence_number_);
+}
+
+bool Service::deduplicate(const core::Exchange& topic, core::Message& message,
+                          std::string& result) {
+  if (!is_fifo_topic(topic) || !message.dedup_id) return false;
+  constexpr uint64_t kWindowMs = 5 * 60 * 1000;
+  core::DedupWindow& window = dedup_windows_.try_emplace(topic.name(), kWindowMs).first->second;
+  const int64_t now = now_ms();
+  if (const core::Message* original = window.find(*message.dedup_id, now)) {
+    aws::xml_element(result, "MessageId", original->properties.message_id.value_or(""));
+    if (const std::string* sequence =
+            core::find_string(original->annotations, sqs::kSequenceNumberAnnotation)) {
+      aws::xml_element(result, "SequenceNumber", *sequence);
+    }
+    return true;
+  }
+  const std::string sequence = next_sequence_number();
+  message.annotations.emplace_back(sqs::kSequenceNumberAnnotation, core::Value::String(sequence));
+  aws::xml_element(result, "MessageId", message.properties.message_id.value_or(""));
+  aws::xml_element(result, "SequenceNumber", sequence);
+  return false;
+}
+
+void Service::remember_publish(const core::Exchange& topic, const core::Message& message) {
+  auto it = dedup_windows_.find(topic.name());
+  if (it == dedup_windows_.end() || !message.dedup_id) return;
+  const int64_t now = now_ms();
+  it->second.remember(message, now, now);
+}
 
 void Service::publish(const CallPtr& call) {
   if (call->get("PhoneNumber")) {
@@ -149,15 +245,22 @@ void Service::publish(const CallPtr& call) {
   core::Exchange* topic = resolve_topic(*call, parameter, core::Permission::kWrite);
   if (topic == nullptr) return;
   const std::string message_id = aws::random_uuid(random_);
-  auto built = build_message(call->params, topic->name(), topic_arn(*call, topic->name()),
-                             message_id, call->host);
+  auto built =
+      build_message(call->params, *topic, topic_arn(*call, topic->name()), message_id, call->host);
   if (Error* e = std::get_if<Error>(&built)) return fail(*call, *e);
-  core::PublishResult published =
-      publisher_.publish(*vhost(), topic->name(), std::get<core::MessagePtr>(built), nullptr, true);
-  if (!published.status.ok()) return fail(*call, internal_error(published.status.message()));
+  std::shared_ptr<core::Message>& message = std::get<std::shared_ptr<core::Message>>(built);
   auto pending = std::make_shared<PendingPublish>();
   pending->call = call;
-  aws::xml_element(pending->result, "MessageId", message_id);
+  if (!is_fifo_topic(*topic)) {
+    aws::xml_element(pending->result, "MessageId", message_id);
+  } else if (deduplicate(*topic, *message, pending->result)) {
+    // A repeat within the window: accepted, answered as the original was, not fanned out.
+    return reply(*call, pending->result);
+  }
+  core::PublishResult published =
+      publisher_.publish(*vhost(), topic->name(), message, nullptr, true);
+  if (!published.status.ok()) return fail(*call, internal_error(published.status.message()));
+  remember_publish(*topic, *message);
   pending->remaining = 1;
   pending_[published.id] = pending;
   publishes_completed();
@@ -194,6 +297,7 @@ void Service::publish_batch(const CallPtr& call) {
                                     "Id."));
     }
   }
+  if (auto e = check_fifo_batch(entries, *topic)) return fail(*call, *e);
   const std::string arn = topic_arn(*call, topic->name());
   auto pending = std::make_shared<PendingPublish>();
   pending->call = call;
@@ -202,11 +306,24 @@ void Service::publish_batch(const CallPtr& call) {
   for (const http::Params& entry : entries) {
     const std::string id(http::find_param(entry, "Id").value_or(""));
     const std::string message_id = aws::random_uuid(random_);
-    auto built = build_message(entry, topic->name(), arn, message_id, call->host);
+    auto built = build_message(entry, *topic, arn, message_id, call->host);
     core::PublishResult published;
-    if (auto* m = std::get_if<core::MessagePtr>(&built)) {
-      published = publisher_.publish(*vhost(), topic->name(), *m, nullptr, true);
-      if (!published.status.ok()) built = internal_error(published.status.message());
+    std::string answer;  // the entry's MessageId and SequenceNumber
+    bool duplicate = false;
+    if (auto* m = std::get_if<std::shared_ptr<core::Message>>(&built)) {
+      if (!is_fifo_topic(*topic)) {
+        aws::xml_element(answer, "MessageId", message_id);
+      } else {
+        duplicate = deduplicate(*topic, **m, answer);
+      }
+      if (!duplicate) {
+        published = publisher_.publish(*vhost(), topic->name(), *m, nullptr, true);
+        if (published.status.ok()) {
+          remember_publish(*topic, **m);  // a later entry with its id is a repeat
+        } else {
+          built = internal_error(published.status.message());
+        }
+      }
     }
     if (Error* e = std::get_if<Error>(&built)) {
       failed += "<member>";
@@ -219,9 +336,9 @@ void Service::publish_batch(const CallPtr& call) {
     }
     successful += "<member>";
     aws::xml_element(successful, "Id", id);
-    aws::xml_element(successful, "MessageId", message_id);
+    successful += answer;
     successful += "</member>";
-    publish_ids.push_back(published.id);
+    if (!duplicate) publish_ids.push_back(published.id);
   }
   pending->result = successful + "</Successful>" + failed + "</Failed>";
   if (publish_ids.empty()) return reply(*call, pending->result);

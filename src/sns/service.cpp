@@ -259,28 +259,13 @@ const core::Binding* Service::resolve_subscription(const Call& call, core::Excha
   return nullptr;
 }
 
-std::map<std::string, std::string>& Service::topic_attributes(const core::Exchange& topic) {
-  auto [it, added] = attributes_.try_emplace(topic.name());
-  if (added) {
-    for (const auto& [key, value] : topic.options().arguments) {
-      if (key.starts_with(kTopicAttributePrefix) && value.is_string()) {
-        it->second[key.substr(kTopicAttributePrefix.size())] = *value.as_string();
-      }
-    }
+void Service::change_topic(const Call& call, const core::Exchange& topic,
+                           const core::Table& arguments) {
+  const uint64_t before = definitions_seq();
+  if (core::Status s = vhost()->change_exchange_arguments(topic.name(), arguments); !s.ok()) {
+    return fail(call, internal_error(s.message()));
   }
-  return it->second;
-}
-
-std::map<std::string, std::string>& Service::topic_tags(const core::Exchange& topic) {
-  auto [it, added] = tags_.try_emplace(topic.name());
-  if (added) {
-    for (const auto& [key, value] : topic.options().arguments) {
-      if (key.starts_with(kTopicTagPrefix) && value.is_string()) {
-        it->second[key.substr(kTopicTagPrefix.size())] = *value.as_string();
-      }
-    }
-  }
-  return it->second;
+  reply_when_durable(call, before, "");
 }
 
 void Service::publishes_completed() {

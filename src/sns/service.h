@@ -7,11 +7,18 @@
 //   (sns/subscription_arguments.h). Filter policies are applied by the core while routing
 //   (sns/binding_filters.h); the envelope is rendered when the SQS client receives
 //   (sns/notification_view.h). A publish is stored once, whatever the number of subscribers.
+// - A FIFO topic (FifoTopic "true", a name ending in .fifo) is subscribed by FIFO queues only;
+//   its publishes carry a MessageGroupId and a deduplication id (Message::group, dedup_id), so
+//   the queues keep each group's order and drop repeats, and get a SequenceNumber. The topic
+//   also drops a deduplication id it accepted in the last 5 minutes (a core::DedupWindow per
+//   topic, in memory: after a restart the queues' own windows, rebuilt from what they hold,
+//   are what is left).
 // - Publish and PublishBatch answer once the message is durable in every queue it reached
 //   (core::Publisher); CreateTopic, DeleteTopic, Subscribe, Unsubscribe and the attribute
 //   changes that rebind, once the definition change is.
-// - Topic attributes and tags given at CreateTopic are stored with the topic; later changes
-//   (SetTopicAttributes, TagResource, UntagResource) are held in memory.
+// - Topic attributes and tags are the exchange's arguments (sns/topic_arguments.h), given at
+//   CreateTopic and changed in place by SetTopicAttributes, TagResource and UntagResource,
+//   which answer once the definition change is durable.
 //
 // REQUIRES: every call on the broker's event loop thread; the service outlives no broker.
 #pragma once
@@ -27,6 +34,7 @@
 
 #include "aws/sigv4_verifier.h"
 #include "core/broker.h"
+#include "core/dedup_window.h"
 #include "core/publisher.h"
 #include "http/form.h"
 #include "http/service.h"
@@ -114,9 +122,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
                                 std::string_view missing_code = "NotFound");
   // The subscription binding a SubscriptionArn names; null after fail().
   const core::Binding* resolve_subscription(const Call& call, core::Exchange*& topic);
-  // A topic's attributes and tags: those stored with it, with later changes over them.
-  std::map<std::string, std::string>& topic_attributes(const core::Exchange& topic);
-  std::map<std::string, std::string>& topic_tags(const core::Exchange& topic);
+  // Gives `topic` new exchange arguments (its attributes and tags) and answers `call` once the
+  // change is durable.
+  void change_topic(const Call& call, const core::Exchange& topic, const core::Table& arguments);
 
   // --- actions (topic_actions.cpp, subscription_actions.cpp, publish_actions.cpp) ---
   void create_topic(const CallPtr& call);
@@ -142,6 +150,14 @@ class Service final : public http::Service, private core::Publisher::Listener {
   // The subscriptions of `topics` as <member> entries, paged by NextToken.
   void list_subscriptions_of(const CallPtr& call, const std::vector<const core::Exchange*>& topics);
 
+  // A FIFO publish's answer members (MessageId, SequenceNumber): those of the original when
+  // `message` repeats a deduplication id `topic` accepted in the window (true: it is not to be
+  // published), else a new SequenceNumber, annotated on `message`.
+  bool deduplicate(const core::Exchange& topic, core::Message& message, std::string& result);
+  // Puts a FIFO topic's `message`, published, in its deduplication window.
+  void remember_publish(const core::Exchange& topic, const core::Message& message);
+  std::string next_sequence_number();
+
   // core::Publisher::Listener
   void publishes_completed() override;
 
@@ -160,9 +176,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
     bool failed = false;
   };
   std::map<uint64_t, std::shared_ptr<PendingPublish>> pending_;
-  // Topic attribute and tag changes since the topic was created, by topic name.
-  std::map<std::string, std::map<std::string, std::string>> attributes_;
-  std::map<std::string, std::map<std::string, std::string>> tags_;
+  // The deduplication ids of each FIFO topic's publishes of the last 5 minutes, by topic name.
+  std::map<std::string, core::DedupWindow, std::less<>> dedup_windows_;
+  uint64_t last_sequence_number_ = 0;
 };
 
 }  // namespace polymq::sns

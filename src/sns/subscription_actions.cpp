@@ -13,6 +13,8 @@
 #include "sns/query_input.h"
 #include "sns/service.h"
 #include "sns/subscription_arguments.h"
+#include "sns/topic_arguments.h"
+#include "sqs/queue_attributes.h"
 
 namespace polymq::sns {
 namespace {
@@ -86,6 +88,11 @@ void Service::subscribe(const CallPtr& call) {
   if (protocol.empty()) {
     return fail(*call, invalid_parameter("Protocol Reason: no value for required parameter"));
   }
+  // A FIFO topic delivers to FIFO SQS queues only.
+  if (protocol != "sqs" && is_fifo_topic(*topic)) {
+    return fail(*call, invalid_parameter("Invalid parameter: Endpoint Reason: Please use FIFO "
+                                         "SQS queue"));
+  }
   if ((protocol == "http" || protocol == "https") && deliverer_ != nullptr) {
     return subscribe_http(call, *topic, protocol);
   }
@@ -107,6 +114,16 @@ void Service::subscribe(const CallPtr& call) {
   if (queue == nullptr || queue->options().exclusive) {
     return fail(*call,
                 invalid_parameter("Endpoint Reason: the queue " + queue_name + " does not exist"));
+  }
+  // AWS's texts, "Invalid parameter:" twice included.
+  const bool fifo_queue = sqs::from_arguments(queue->options().arguments).fifo_queue;
+  if (fifo_queue && !is_fifo_topic(*topic)) {
+    return fail(*call, invalid_parameter("Invalid parameter: Endpoint Reason: FIFO SQS Queues can "
+                                         "not be subscribed to standard SNS topics"));
+  }
+  if (!fifo_queue && is_fifo_topic(*topic)) {
+    return fail(*call, invalid_parameter("Invalid parameter: Endpoint Reason: Please use FIFO "
+                                         "SQS queue"));
   }
   SubscriptionAttributes attributes;
   for (const auto& [name, value] : query_map(call->params, "Attributes")) {

@@ -1,5 +1,7 @@
 // CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes and the tagging actions.
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <set>
 
 #include "aws/query_protocol.h"
@@ -7,6 +9,7 @@
 #include "sns/query_input.h"
 #include "sns/service.h"
 #include "sns/subscription_arguments.h"
+#include "sns/topic_arguments.h"
 
 namespace polymq::sns {
 namespace {
@@ -14,9 +17,11 @@ namespace {
 constexpr size_t kTopicsPerPage = 100;
 constexpr size_t kMaxTags = 50;
 
-// The topic attributes a client may set (FifoTopic only at creation, and only "false").
+// The topic attributes a client may set (FifoTopic only at creation; ContentBasedDeduplication
+// on FIFO topics only).
 const std::set<std::string, std::less<>>& settable_attributes() {
   static const std::set<std::string, std::less<>> kNames = {
+      "ContentBasedDeduplication",
       "DisplayName",
       "Policy",
       "DeliveryPolicy",
@@ -33,6 +38,28 @@ const std::set<std::string, std::less<>>& settable_attributes() {
       "SQSSuccessFeedbackSampleRate",
   };
   return kNames;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// A "true"/"false" attribute, kept in lower case; an error for any other value.
+std::optional<Error> normalize_boolean(StringMap& attributes, const std::string& name) {
+  auto it = attributes.find(name);
+  if (it == attributes.end()) return std::nullopt;
+  it->second = lower(it->second);
+  if (it->second == "true" || it->second == "false") return std::nullopt;
+  return invalid_parameter("Attributes Reason: " + name + ": Invalid value [" + it->second +
+                           "]. Must be true or false.");
+}
+
+Error content_based_deduplication_of_standard_topic() {
+  return invalid_parameter(
+      "ContentBasedDeduplication Reason: Content-based deduplication can "
+      "only be set for FIFO topics");
 }
 
 bool valid_topic_name(std::string_view name) {
@@ -73,24 +100,34 @@ void Service::create_topic(const CallPtr& call) {
     tags[std::string(http::find_param(tag, "Key").value_or(""))] =
         std::string(http::find_param(tag, "Value").value_or(""));
   }
-  if (name.ends_with(".fifo") || attributes.contains("FifoTopic")) {
-    if (attributes.contains("FifoTopic") && attributes["FifoTopic"] == "false" &&
-        !name.ends_with(".fifo")) {
-      attributes.erase("FifoTopic");
-    } else {
-      return fail(*call, invalid_parameter("Attributes Reason: FIFO topics are not supported by "
-                                           "this server"));
-    }
+  for (const char* flag : {"FifoTopic", "ContentBasedDeduplication"}) {
+    if (auto e = normalize_boolean(attributes, flag)) return fail(*call, *e);
   }
-  if (!valid_topic_name(name)) {
-    return fail(*call, invalid_parameter("Topic Name"));
+  // A FIFO topic needs both FifoTopic "true" and the .fifo suffix; a standard one has neither
+  // (AWS keeps no FifoTopic "false"), so a .fifo name alone fails the name's own check.
+  if (attributes.contains("FifoTopic") && attributes["FifoTopic"] == "true") {
+    constexpr std::string_view kSuffix = ".fifo";
+    if (!name.ends_with(kSuffix) ||
+        !valid_topic_name(name.substr(0, name.size() - kSuffix.size())) || name.size() > 256) {
+      return fail(*call, make_error("InvalidParameter", 400,
+                                    "Fifo Topic names must end with .fifo and must be made up of "
+                                    "only uppercase and lowercase ASCII letters, numbers, "
+                                    "underscores, and hyphens, and must be between 1 and 256 "
+                                    "characters long."));
+    }
+  } else {
+    attributes.erase("FifoTopic");
+    if (!valid_topic_name(name)) return fail(*call, invalid_parameter("Topic Name"));
+    if (attributes.contains("ContentBasedDeduplication")) {
+      return fail(*call, content_based_deduplication_of_standard_topic());
+    }
   }
   // A declare that is never passive: configure, even when the topic exists.
   if (auto e = check_access(*call, core::Permission::kConfigure, name, topic_arn(*call, name))) {
     return fail(*call, *e);
   }
   for (const auto& [key, value] : attributes) {
-    if (!settable_attributes().contains(key)) {
+    if (!settable_attributes().contains(key) && key != "FifoTopic") {
       return fail(*call, invalid_parameter("Attributes Reason: Unknown attribute " + key));
     }
   }
@@ -108,7 +145,7 @@ void Service::create_topic(const CallPtr& call) {
                                            " that is not a topic exists"));
     }
     // Idempotent: the same name and attributes name the same topic.
-    const std::map<std::string, std::string>& current = topic_attributes(*existing);
+    const StringMap current = topic_attributes(*existing);
     for (const auto& [key, value] : attributes) {
       auto it = current.find(key);
       if (it == current.end() || it->second != value) {
@@ -116,7 +153,7 @@ void Service::create_topic(const CallPtr& call) {
                                              "different attributes"));
       }
     }
-    const std::map<std::string, std::string>& current_tags = topic_tags(*existing);
+    const StringMap current_tags = topic_tags(*existing);
     for (const auto& [key, value] : tags) {
       auto it = current_tags.find(key);
       if (it == current_tags.end() || it->second != value) {
@@ -139,8 +176,6 @@ void Service::create_topic(const CallPtr& call) {
   const uint64_t before = definitions_seq();
   core::Status s = vhost()->declare_exchange(name, "fanout", options, false);
   if (!s.ok()) return fail(*call, invalid_parameter("Name Reason: " + s.message()));
-  attributes_.erase(name);
-  tags_.erase(name);
   reply_when_durable(*call, before, result);
 }
 
@@ -167,13 +202,12 @@ void Service::delete_topic(const CallPtr& call) {
   }
   core::Status s = vhost()->delete_exchange(name, false);
   if (!s.ok()) return fail(*call, internal_error(s.message()));
+  dedup_windows_.erase(name);
   for (const std::string& queue : http_queues) {
     if (deliverer_ != nullptr) deliverer_->detach(queue);
     size_t dropped = 0;
     (void)vhost()->delete_queue(queue, false, false, 0, dropped);
   }
-  attributes_.erase(name);
-  tags_.erase(name);
   reply_when_durable(*call, before, "");
 }
 
@@ -202,7 +236,7 @@ void Service::get_topic_attributes(const CallPtr& call) {
   core::Exchange* topic = resolve_topic(*call, "TopicArn", std::nullopt);
   if (topic == nullptr) return;
   const std::string arn = topic_arn(*call, topic->name());
-  std::map<std::string, std::string> attributes = topic_attributes(*topic);
+  StringMap attributes = topic_attributes(*topic);
   size_t subscriptions = 0;
   for (const core::Binding* b : topic->bindings()) {
     if (subscription_id(*b) != nullptr) ++subscriptions;
@@ -211,6 +245,7 @@ void Service::get_topic_attributes(const CallPtr& call) {
   attributes["Owner"] = config_.account_id;
   attributes.try_emplace("DisplayName", "");
   attributes.try_emplace("Policy", default_policy(arn, config_.account_id));
+  if (is_fifo_topic(*topic)) attributes.try_emplace("ContentBasedDeduplication", "false");
   attributes["SubscriptionsConfirmed"] = std::to_string(subscriptions);
   attributes["SubscriptionsPending"] = "0";
   attributes["SubscriptionsDeleted"] = "0";
@@ -234,22 +269,30 @@ void Service::set_topic_attributes(const CallPtr& call) {
   if (!settable_attributes().contains(*name)) {
     return fail(*call, invalid_parameter("AttributeName"));
   }
-  std::map<std::string, std::string>& attributes = topic_attributes(*topic);
-  const std::string value = call->get("AttributeValue").value_or("");
+  StringMap attributes = topic_attributes(*topic);
+  std::string value = call->get("AttributeValue").value_or("");
+  if (*name == "ContentBasedDeduplication") {
+    if (!is_fifo_topic(*topic)) return fail(*call, content_based_deduplication_of_standard_topic());
+    StringMap given = {{*name, value}};
+    if (auto e = normalize_boolean(given, *name)) return fail(*call, *e);
+    value = given[*name];
+  }
   if (value.empty()) {
     attributes.erase(*name);
   } else {
     attributes[*name] = value;
   }
-  reply(*call, "");
+  change_topic(
+      *call, *topic,
+      with_prefixed_arguments(topic->options().arguments, kTopicAttributePrefix, attributes));
 }
 
 void Service::tag_resource(const CallPtr& call) {
   core::Exchange* topic =
       resolve_topic(*call, "ResourceArn", core::Permission::kConfigure, "ResourceNotFound");
   if (topic == nullptr) return;
-  std::map<std::string, std::string>& tags = topic_tags(*topic);
-  std::map<std::string, std::string> added;
+  const StringMap tags = topic_tags(*topic);
+  StringMap added;
   for (const http::Params& tag : query_members(call->params, "Tags")) {
     const std::string key(http::find_param(tag, "Key").value_or(""));
     if (key.empty() || key.size() > 128) {
@@ -258,24 +301,25 @@ void Service::tag_resource(const CallPtr& call) {
     }
     added[key] = std::string(http::find_param(tag, "Value").value_or(""));
   }
-  std::map<std::string, std::string> merged = tags;
+  StringMap merged = tags;
   for (auto& [key, value] : added) merged[key] = value;
   if (merged.size() > kMaxTags) {
     return fail(*call, make_error("TagLimitExceeded", 400,
                                   "Could not complete request: tag quota of per resource "
                                   "exceeded"));
   }
-  tags = std::move(merged);
-  reply(*call, "");
+  change_topic(*call, *topic,
+               with_prefixed_arguments(topic->options().arguments, kTopicTagPrefix, merged));
 }
 
 void Service::untag_resource(const CallPtr& call) {
   core::Exchange* topic =
       resolve_topic(*call, "ResourceArn", core::Permission::kConfigure, "ResourceNotFound");
   if (topic == nullptr) return;
-  std::map<std::string, std::string>& tags = topic_tags(*topic);
+  StringMap tags = topic_tags(*topic);
   for (const std::string& key : query_list(call->params, "TagKeys")) tags.erase(key);
-  reply(*call, "");
+  change_topic(*call, *topic,
+               with_prefixed_arguments(topic->options().arguments, kTopicTagPrefix, tags));
 }
 
 void Service::list_tags_for_resource(const CallPtr& call) {

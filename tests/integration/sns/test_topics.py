@@ -101,7 +101,7 @@ def test_errors(sns, sqs):
         sns.create_topic(Name="bad name!")
     assert error_of(e) == ("InvalidParameter", 400)
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        sns.create_topic(Name="ordered.fifo", Attributes={"FifoTopic": "true"})
+        sns.create_topic(Name="ordered.fifo")
     assert error_of(e) == ("InvalidParameter", 400)
 
     arn = sns.create_topic(Name="t")["TopicArn"]
