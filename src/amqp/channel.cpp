@@ -338,8 +338,11 @@ AmqpStatus Channel::route_and_enqueue(const core::MessagePtr& message, bool mand
                                              bcc.empty() ? nullptr : &bcc, track);
   if (!r.status.ok())
     return AmqpStatus::From(r.status, spec::BasicPublish::kClassId, spec::BasicPublish::kMethodId);
-  ++counters_.published;
-  if (!r.routed) ++(mandatory ? counters_.unroutable_returned : counters_.unroutable_dropped);
+  count(&core::MessageCounters::published);
+  if (!r.routed) {
+    count(mandatory ? &core::MessageCounters::unroutable_returned
+                    : &core::MessageCounters::unroutable_dropped);
+  }
   if (!r.routed && mandatory) {
     spec::BasicReturn ret;
     ret.reply_code = spec::kNoRoute;
@@ -362,7 +365,7 @@ void Channel::publishes_completed() {
 void Channel::flush_confirms() {
   if (!confirm_mode_ || state_ != State::kOpen) return;
   publisher_.drain([&](uint64_t first, uint64_t last, bool ok) {
-    counters_.confirmed += last - first + 1;
+    count(&core::MessageCounters::confirmed, last - first + 1);
     if (ok) {
       spec::BasicAck ack;
       ack.delivery_tag = last;
@@ -488,12 +491,12 @@ void Channel::deliver(ChannelConsumer& consumer, core::Queue& queue, core::Deliv
   send_content(spec::kClassBasic, m, delivery_count_header(queue, delivery));
   session_.flush_soon();
   if (fair_dispatch_ && round_credit_ > 0) --round_credit_;
-  if (delivery.redelivered()) ++counters_.redelivered;
+  if (delivery.redelivered()) count(&core::MessageCounters::redelivered);
   if (delivery.lease == 0) {  // no-ack: settled as it was handed out
-    ++counters_.delivered_auto_ack;
+    count(&core::MessageCounters::delivered_auto_ack);
     return;
   }
-  ++counters_.delivered_ack;
+  count(&core::MessageCounters::delivered_ack);
   ++consumer.unacked;
   ++consumer_unacked_;
   auto it = consumers_.find(consumer.tag());
@@ -519,12 +522,12 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
   receive.holder = holder_;
   receive.auto_settle = m.no_ack;
   if (!queue->receive(delivery, receive)) {
-    ++counters_.get_empty;
+    count(&core::MessageCounters::get_empty);
     send(spec::BasicGetEmpty{});
     return AmqpStatus::Ok();
   }
-  ++(m.no_ack ? counters_.get_auto_ack : counters_.get_ack);
-  if (delivery.redelivered()) ++counters_.redelivered;
+  count(m.no_ack ? &core::MessageCounters::get_auto_ack : &core::MessageCounters::get_ack);
+  if (delivery.redelivered()) count(&core::MessageCounters::redelivered);
   const uint64_t tag = next_delivery_tag_++;
   spec::BasicGetOk ok;
   ok.delivery_tag = tag;
@@ -542,7 +545,7 @@ AmqpStatus Channel::on(const spec::BasicGet& m) {
 }
 
 void Channel::settle_one(Unacked entry, bool ack, bool requeue) {
-  ++(ack ? counters_.acked : counters_.rejected);
+  count(ack ? &core::MessageCounters::acked : &core::MessageCounters::rejected);
   if (entry.consumer && entry.consumer->unacked > 0) --entry.consumer->unacked;
   if (entry.consumer && consumer_unacked_ > 0) --consumer_unacked_;
   // A lease the queue no longer holds (the queue was deleted) settles as a no-op.
@@ -696,6 +699,7 @@ void Channel::describe(core::ChannelView& out) const {
   out.uncommitted = tx_publishes_.size() + tx_settles_.size();
   out.confirm = confirm_mode_;
   out.transactional = tx_mode_;
+  out.stats = stats_;
   out.consumers.clear();
   for (const auto& [tag, consumer] : consumers_) {
     core::ConsumerView& c = out.consumers.emplace_back();

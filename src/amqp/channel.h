@@ -210,10 +210,16 @@ class Channel final : public core::Publisher::Listener {
                     std::optional<uint32_t> delivery_count = std::nullopt);
   static std::optional<uint32_t> delivery_count_header(const core::Queue& queue,
                                                        const core::Delivery& delivery);
+  // Counts an event in the broker's counters and the channel's own.
+  void count(uint64_t core::MessageCounters::*counter, uint64_t n = 1) {
+    counters_.*counter += n;
+    stats_.*counter += n;
+  }
 
   Session& session_;
   core::Shard& shard_;               // the operations on queues
   core::MessageCounters& counters_;  // the broker's, for the metrics
+  core::MessageCounters stats_;      // this channel's, for the management API
   uint16_t id_;
   core::HolderId holder_;  // the leases of this channel's deliveries
   State state_ = State::kOpen;

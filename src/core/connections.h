@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/message_counters.h"
 #include "core/value.h"
 
 namespace polymq::core {
@@ -34,6 +35,8 @@ struct ChannelView {
   uint64_t uncommitted = 0;            // publishes and settles held by a transaction
   bool confirm = false;
   bool transactional = false;
+  // What the channel did since it opened (the channels' connection/churn fields stay 0).
+  MessageCounters stats;
   std::vector<ConsumerView> consumers;
 };
 

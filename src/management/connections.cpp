@@ -101,7 +101,7 @@ void write_connection_details(JsonWriter& w, const Described& d) {
 }
 
 void write_channel(JsonWriter& w, const Described& d, const core::ChannelView& ch,
-                   const std::string& node) {
+                   const std::string& node, const MessageStatRates& rates) {
   w.StartObject();
   w.Key("name");
   write(w, channel_name(d.view, ch.number));
@@ -137,6 +137,7 @@ void write_channel(JsonWriter& w, const Described& d, const core::ChannelView& c
   w.Bool(ch.confirm);
   w.Key("transactional");
   w.Bool(ch.transactional);
+  write_message_stats(w, message_stat_values(ch.stats), &rates);
   w.EndObject();
 }
 
@@ -250,8 +251,9 @@ void Service::connections(const CallPtr& call) {
     rapidjson::StringBuffer b;
     JsonWriter w(b);
     w.StartArray();
-    for (const core::ChannelView& ch : d->view.channels)
-      write_channel(w, *d, ch, config_.node_name);
+    for (const core::ChannelView& ch : d->view.channels) {
+      write_channel(w, *d, ch, config_.node_name, channel_rates(d->view, ch));
+    }
     w.EndArray();
     return send_list(c, text(b));
   }
@@ -287,7 +289,7 @@ void Service::channels(const CallPtr& call) {
   for (const Described& d : visible(broker_, c, true, vhost)) {
     for (const core::ChannelView& ch : d.view.channels) {
       if (one && channel_name(d.view, ch.number) != c.path[1]) continue;
-      write_channel(w, d, ch, config_.node_name);
+      write_channel(w, d, ch, config_.node_name, channel_rates(d.view, ch));
       found = true;
     }
   }
@@ -318,6 +320,18 @@ void Service::consumers(const CallPtr& call) {
   }
   w.EndArray();
   send_list(c, text(b));
+}
+
+MessageStatRates Service::channel_rates(const core::ConnectionView& connection,
+                                        const core::ChannelView& channel) {
+  const auto now = decltype(channel_rates_)::Clock::now();
+  // Closed channels' readings go after a while; looked for at most once a minute.
+  if (now - channel_rates_swept_ > std::chrono::minutes(1)) {
+    channel_rates_.forget_unread_since(now - std::chrono::minutes(10));
+    channel_rates_swept_ = now;
+  }
+  return channel_rates_.rates(channel_name(connection, channel.number),
+                              message_stat_values(channel.stats), now);
 }
 
 }  // namespace polymq::management

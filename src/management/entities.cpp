@@ -264,7 +264,7 @@ void Service::queues(const CallPtr& call) {
     if (!parse_list_query(c.params, query, err)) return send(c, bad_request(err));
     send_off_loop(c, [rows = std::move(rows), node = config_.node_name, sampler = queue_rates_,
                       query]() mutable {
-      const auto now = RateSampler::Clock::now();
+      const auto now = QueueRateSampler::Clock::now();
       std::string items = queue_rows_json(std::move(rows), node, sampler.get(), now);
       // Queues gone for long (deleted) leave the sampler.
       sampler->forget_unread_since(now - std::chrono::minutes(10));
@@ -318,7 +318,7 @@ void Service::queues(const CallPtr& call) {
     JsonWriter w(b);
     if (queue != nullptr) {
       const QueueRow row = queue_row(*queue);
-      const QueueRates rates = queue_rates_->rates(row, RateSampler::Clock::now());
+      const QueueRates rates = queue_rates(*queue_rates_, row, QueueRateSampler::Clock::now());
       write_queue_row(w, config_.node_name, row, &rates);
     } else {
       write_queue_row(w, config_.node_name, stream_row(vhost->name(), *stream), nullptr);

@@ -18,15 +18,18 @@ inline void write(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-// `key` with RabbitMQ's rate object, {"rate": 0.0}: PolyMQ keeps no rates (rates_mode none) but
-// serves the object where RabbitMQ always has it beside a count, for clients that read it.
-inline void write_zero_rate(JsonWriter& w, const char* key) {
+// `key` with RabbitMQ's rate object, {"rate": r}, per second.
+inline void write_rate(JsonWriter& w, const char* key, double rate) {
   w.Key(key);
   w.StartObject();
   w.Key("rate");
-  w.Double(0.0);
+  w.Double(rate);
   w.EndObject();
 }
+
+// The rate object where PolyMQ keeps no rate (a vhost's totals) but RabbitMQ always has one
+// beside a count, for clients that read it.
+inline void write_zero_rate(JsonWriter& w, const char* key) { write_rate(w, key, 0.0); }
 
 inline std::string text(const rapidjson::StringBuffer& b) { return {b.GetString(), b.GetSize()}; }
 

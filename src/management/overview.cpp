@@ -2,6 +2,7 @@
 // /api/aliveness-test/{vhost}, /api/definitions.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/connections.h"
@@ -57,7 +58,7 @@ void Service::overview(const CallPtr& call) {
   w.Key("management_version");
   write(w, config_.product_version);
   w.Key("rates_mode");
-  w.String("none");
+  w.String("basic");
   // Statistics are on (what PolyMQ keeps of them), as RabbitMQ says by default.
   w.Key("disable_stats");
   w.Bool(false);
@@ -86,41 +87,30 @@ void Service::overview(const CallPtr& call) {
     w.EndObject();
   }
   w.EndArray();
-  // Totals since the broker started, under RabbitMQ's names; no *_details rates
-  // (rates_mode none): a client derives rates from two samples, as the web UI does.
-  const core::MessageCounters& n = broker_.counters();
-  w.Key("message_stats");
-  w.StartObject();
-  for (const auto& [name, value] : {
-           std::pair{"publish", n.published},
-           std::pair{"confirm", n.confirmed},
-           std::pair{"return_unroutable", n.unroutable_returned},
-           std::pair{"drop_unroutable", n.unroutable_dropped},
-           std::pair{"deliver", n.delivered_ack},
-           std::pair{"deliver_no_ack", n.delivered_auto_ack},
-           std::pair{"get", n.get_ack},
-           std::pair{"get_no_ack", n.get_auto_ack},
-           std::pair{"get_empty", n.get_empty},
-           std::pair{"deliver_get",
-                     n.delivered_ack + n.delivered_auto_ack + n.get_ack + n.get_auto_ack},
-           std::pair{"redeliver", n.redelivered},
-           std::pair{"ack", n.acked},
-       }) {
-    w.Key(name);
-    w.Uint64(value);
-  }
-  w.EndObject();
+  // Totals since the broker started, under RabbitMQ's names, and the queued messages, with
+  // their rates since an earlier look (rate_sampler.h).
+  const MessageStatValues totals = message_stat_values(broker_.counters());
+  BrokerRates::Values values{};
+  std::copy(totals.begin(), totals.end(), values.begin());
+  values[kMessageStatCount] = ready;
+  values[kMessageStatCount + 1] = unacked;
+  const BrokerRates::Rates r = broker_rates_.rates(0, values, BrokerRates::Clock::now());
+  MessageStatRates stat_rates{};
+  std::copy_n(r.begin(), kMessageStatCount, stat_rates.begin());
+  write_message_stats(w, totals, &stat_rates);
+  const double ready_rate = r[kMessageStatCount];
+  const double unacked_rate = r[kMessageStatCount + 1];
   w.Key("queue_totals");
   w.StartObject();
   w.Key("messages");
   w.Uint64(ready + unacked);
-  write_zero_rate(w, "messages_details");
+  write_rate(w, "messages_details", ready_rate + unacked_rate);
   w.Key("messages_ready");
   w.Uint64(ready);
-  write_zero_rate(w, "messages_ready_details");
+  write_rate(w, "messages_ready_details", ready_rate);
   w.Key("messages_unacknowledged");
   w.Uint64(unacked);
-  write_zero_rate(w, "messages_unacknowledged_details");
+  write_rate(w, "messages_unacknowledged_details", unacked_rate);
   w.EndObject();
   w.Key("object_totals");
   w.StartObject();

@@ -17,14 +17,6 @@ std::string table_json(const core::Table& table) {
   return text(b);
 }
 
-void write_rate(JsonWriter& w, const char* key, double rate) {
-  w.Key(key);
-  w.StartObject();
-  w.Key("rate");
-  w.Double(rate);
-  w.EndObject();
-}
-
 void write_policy_name(JsonWriter& w, const std::string& name) {
   if (name.empty()) {
     w.Null();
@@ -43,11 +35,6 @@ void write_counter(JsonWriter& w, std::string_view key, uint64_t value, double r
   w.Key("rate");
   w.Double(rate);
   w.EndObject();
-}
-
-// Rates of a count that may fall, so computed in signed arithmetic.
-double per_second(uint64_t now, uint64_t before, double seconds) {
-  return (static_cast<double>(now) - static_cast<double>(before)) / seconds;
 }
 
 }  // namespace
@@ -82,39 +69,18 @@ QueueRow stream_row(const std::string& vhost, const core::Stream& stream) {
   return row;
 }
 
-QueueRates RateSampler::rates(const QueueRow& row, Clock::time_point now) {
-  const Reading reading{now, row.ready, row.unacked, row.stats};
-  std::lock_guard lock(mutex_);
-  auto [it, first] = entries_.try_emplace(row.id, Entry{reading, reading, now});
-  if (first) return {};
-  Entry& e = it->second;
-  e.last_read = now;
-  if (now - e.next.at >= min_span_) {
-    e.base = e.next;
-    e.next = reading;
-  }
-  const Reading& from = e.base;
-  const double seconds = std::chrono::duration<double>(now - from.at).count();
-  if (seconds <= 0) return {};
-  QueueRates r;
-  r.ready = per_second(reading.ready, from.ready, seconds);
-  r.unacked = per_second(reading.unacked, from.unacked, seconds);
-  r.messages = r.ready + r.unacked;
-  r.publish = per_second(reading.stats.published, from.stats.published, seconds);
-  r.deliver_get = per_second(reading.stats.delivered, from.stats.delivered, seconds);
-  r.redeliver = per_second(reading.stats.redelivered, from.stats.redelivered, seconds);
-  r.ack = per_second(reading.stats.acked, from.stats.acked, seconds);
-  return r;
-}
-
-void RateSampler::forget_unread_since(Clock::time_point before) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(entries_, [before](const auto& entry) { return entry.second.last_read < before; });
-}
-
-size_t RateSampler::size() const {
-  std::lock_guard lock(mutex_);
-  return entries_.size();
+QueueRates queue_rates(QueueRateSampler& sampler, const QueueRow& row,
+                       QueueRateSampler::Clock::time_point now) {
+  const core::QueueStats& s = row.stats;
+  const auto r = sampler.rates(
+      row.id, {row.ready, row.unacked, s.published, s.delivered, s.redelivered, s.acked}, now);
+  return {.messages = r[0] + r[1],
+          .ready = r[0],
+          .unacked = r[1],
+          .publish = r[2],
+          .deliver_get = r[3],
+          .redeliver = r[4],
+          .ack = r[5]};
 }
 
 void write_queue_row(JsonWriter& w, const std::string& node, const QueueRow& row,
@@ -181,7 +147,7 @@ void write_queue_row(JsonWriter& w, const std::string& node, const QueueRow& row
 }
 
 std::string queue_rows_json(std::vector<QueueRow> rows, const std::string& node,
-                            RateSampler* sampler, RateSampler::Clock::time_point now) {
+                            QueueRateSampler* sampler, QueueRateSampler::Clock::time_point now) {
   std::sort(rows.begin(), rows.end(), [](const QueueRow& a, const QueueRow& b) {
     return std::tie(a.vhost, a.name) < std::tie(b.vhost, b.name);
   });
@@ -192,7 +158,7 @@ std::string queue_rows_json(std::vector<QueueRow> rows, const std::string& node,
   w.StartArray();
   for (const QueueRow& row : rows) {
     if (sampler != nullptr && !row.stream) {
-      const QueueRates rates = sampler->rates(row, now);
+      const QueueRates rates = queue_rates(*sampler, row, now);
       write_queue_row(w, node, row, &rates);
     } else {
       write_queue_row(w, node, row, nullptr);

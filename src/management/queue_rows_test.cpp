@@ -19,34 +19,39 @@ QueueRow row_with(core::QueueId id, uint64_t ready, uint64_t published) {
   return row;
 }
 
+QueueRates rates_of(QueueRateSampler& sampler, const QueueRow& row,
+                    QueueRateSampler::Clock::time_point t) {
+  return queue_rates(sampler, row, t);
+}
+
 TEST(RateSampler, FirstReadingHasNoRatesAndLaterOnesMeasureAgainstAnOlderOne) {
-  RateSampler sampler(seconds(5));
-  const auto t0 = RateSampler::Clock::time_point{} + seconds(100);
-  EXPECT_EQ(sampler.rates(row_with(1, 0, 0), t0).publish, 0.0);
+  QueueRateSampler sampler(seconds(5));
+  const auto t0 = QueueRateSampler::Clock::time_point{} + seconds(100);
+  EXPECT_EQ(rates_of(sampler, row_with(1, 0, 0), t0).publish, 0.0);
   // 2 s later: measured against the first reading.
-  QueueRates r = sampler.rates(row_with(1, 10, 20), t0 + seconds(2));
+  QueueRates r = rates_of(sampler, row_with(1, 10, 20), t0 + seconds(2));
   EXPECT_DOUBLE_EQ(r.publish, 10.0);
   EXPECT_DOUBLE_EQ(r.ready, 5.0);
   EXPECT_DOUBLE_EQ(r.messages, 5.0);
   // 6 s: the first reading is 5 s old now: it is the base, and this one the next.
-  r = sampler.rates(row_with(1, 30, 60), t0 + seconds(6));
+  r = rates_of(sampler, row_with(1, 30, 60), t0 + seconds(6));
   EXPECT_DOUBLE_EQ(r.publish, 10.0);
   // 12 s: the 6 s reading is the base now; the count fell.
-  r = sampler.rates(row_with(1, 0, 120), t0 + seconds(12));
+  r = rates_of(sampler, row_with(1, 0, 120), t0 + seconds(12));
   EXPECT_DOUBLE_EQ(r.publish, 10.0);
   EXPECT_DOUBLE_EQ(r.ready, -5.0);
 }
 
 TEST(RateSampler, ForgetsQueuesNotReadForAWhile) {
-  RateSampler sampler;
-  const auto t0 = RateSampler::Clock::time_point{} + seconds(100);
-  sampler.rates(row_with(1, 0, 0), t0);
-  sampler.rates(row_with(2, 0, 0), t0 + seconds(30));
+  QueueRateSampler sampler;
+  const auto t0 = QueueRateSampler::Clock::time_point{} + seconds(100);
+  rates_of(sampler, row_with(1, 0, 0), t0);
+  rates_of(sampler, row_with(2, 0, 0), t0 + seconds(30));
   EXPECT_EQ(sampler.size(), 2u);
   sampler.forget_unread_since(t0 + seconds(10));
   EXPECT_EQ(sampler.size(), 1u);
   // Queue 1 starts again without rates.
-  EXPECT_EQ(sampler.rates(row_with(1, 5, 5), t0 + seconds(40)).publish, 0.0);
+  EXPECT_EQ(rates_of(sampler, row_with(1, 5, 5), t0 + seconds(40)).publish, 0.0);
 }
 
 TEST(QueueRows, ListIsOrderedByVhostThenNameWithStatsOnlyOnceMessagesWent) {
@@ -65,9 +70,9 @@ TEST(QueueRows, ListIsOrderedByVhostThenNameWithStatsOnlyOnceMessagesWent) {
   stream.stream = true;
   stream.arguments_json = R"({"x-queue-type":"stream"})";
   rows.push_back(stream);
-  RateSampler sampler;
+  QueueRateSampler sampler;
   const std::string json =
-      queue_rows_json(rows, "polymq@test", &sampler, RateSampler::Clock::now());
+      queue_rows_json(rows, "polymq@test", &sampler, QueueRateSampler::Clock::now());
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
   ASSERT_FALSE(d.HasParseError()) << json;

@@ -17,6 +17,7 @@
 // REQUIRES: every call on the broker's event loop thread; the service outlives no broker.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,6 +33,7 @@
 #include "http/service.h"
 #include "management/auth.h"
 #include "management/list_query.h"
+#include "management/message_stats.h"
 #include "management/prometheus_text.h"
 #include "management/queue_rows.h"
 
@@ -139,6 +141,8 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void connections(const CallPtr& call);
   void channels(const CallPtr& call);
   void consumers(const CallPtr& call);
+  MessageStatRates channel_rates(const core::ConnectionView& connection,
+                                 const core::ChannelView& channel);
 
   // --- the broker (overview.cpp) ---
   void overview(const CallPtr& call);
@@ -183,7 +187,13 @@ class Service final : public http::Service, private core::Publisher::Listener {
   };
   std::map<uint64_t, PendingPublish> pending_publishes_;
   // Shared with the tasks on the background thread, which may outlive the service.
-  std::shared_ptr<RateSampler> queue_rates_ = std::make_shared<RateSampler>();
+  std::shared_ptr<QueueRateSampler> queue_rates_ = std::make_shared<QueueRateSampler>();
+  // Channels' message rates, by channel name, and the broker's (its message_stats, then the
+  // ready and unacked totals); both read on the loop.
+  RateSampler<std::string, kMessageStatCount> channel_rates_;
+  std::chrono::steady_clock::time_point channel_rates_swept_{};
+  using BrokerRates = RateSampler<int, kMessageStatCount + 2>;
+  BrokerRates broker_rates_;
 };
 
 }  // namespace polymq::management

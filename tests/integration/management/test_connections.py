@@ -85,6 +85,51 @@ def test_connections_channels_consumers(api, broker):
     assert api.get("/consumers").json() == []
 
 
+def test_channels_count_their_messages_with_rates(api, broker):
+    """A channel's message_stats: what it published (and had confirmed), got, was delivered
+    and acked, with a rate for each, as RabbitMQ's /api/channels; the overview has the
+    broker's totals with rates too."""
+    conn = pika.BlockingConnection(params(broker.port))
+    try:
+        ch = conn.channel()
+        ch.confirm_delivery()
+        ch.queue_declare("stats-q")
+        # A first look: the rates of later ones are measured against it.
+        assert api.get("/channels").json()[0]["message_stats"]["publish"] == 0
+        for i in range(5):
+            ch.basic_publish("", "stats-q", b"m%d" % i)
+        ch.basic_publish("", "nowhere", b"x")        # routed nowhere: dropped
+        method, _, _ = ch.basic_get("stats-q")         # with an ack to come
+        ch.basic_ack(method.delivery_tag)
+        ch.basic_get("stats-q", auto_ack=True)
+        got = []
+        ch.basic_consume("stats-q", lambda c, m, p, b: (got.append(b), c.basic_ack(m.delivery_tag)))
+        wait_for(lambda: conn.process_data_events(0.05) or len(got) == 3)
+        assert len(got) == 3
+        ch.basic_get("stats-q")                        # empty now
+        conn.process_data_events(0.1)
+        want = {"publish": 6, "confirm": 6, "drop_unroutable": 1, "return_unroutable": 0,
+                "get": 1, "get_no_ack": 1, "get_empty": 1, "deliver": 3, "deliver_no_ack": 0,
+                "deliver_get": 5, "redeliver": 0, "ack": 4}
+
+        def stats():
+            chans = api.get("/channels").json()
+            return chans[0]["message_stats"] if len(chans) == 1 else None
+
+        s = wait_for(lambda: stats() if stats() and stats()["ack"] == 4 else None)
+        assert s is not None
+        assert {k: s[k] for k in want} == want
+        for key in want:
+            assert isinstance(s[key + "_details"]["rate"], float)
+        assert s["publish_details"]["rate"] > 0 and s["ack_details"]["rate"] > 0
+        overview = api.get("/overview").json()
+        assert overview["message_stats"]["publish"] >= 6
+        assert isinstance(overview["message_stats"]["publish_details"]["rate"], float)
+        assert isinstance(overview["queue_totals"]["messages_details"]["rate"], float)
+    finally:
+        conn.close()
+
+
 def test_delete_closes_with_connection_forced(api, broker):
     conn, _ = open_consumer(broker)
     name = api.get("/connections").json()[0]["name"]
