@@ -25,7 +25,12 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
   core::QueueId queue() const { return queue_; }
   core::HolderId holder() const { return reinterpret_cast<uintptr_t>(this); }
 
-  bool ready() const override { return in_flight_ < owner_.options_.max_in_flight; }
+  // Not while a throttle (the delivery policy's maxReceivesPerSecond) holds the next POST
+  // back: the throttle's timer dispatches again then.
+  bool ready() const override {
+    return in_flight_ < owner_.options_.max_in_flight &&
+           (!throttled_ || std::chrono::steady_clock::now() >= next_post_);
+  }
 
   void deliver(core::Queue& queue, core::Delivery delivery) override {
     std::optional<Post> post = owner_.render(queue, *delivery.message);
@@ -41,20 +46,23 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
       return;
     }
     ++in_flight_;
+    throttle(post->policy.max_receives_per_second);
     const uint32_t attempts = delivery.delivery_count + 1;
     // The last try keeps what it POSTs, for the dead-letter queue.
     std::optional<LastTry> last;
-    if (!retry_delay(attempts) && !post->confirmation && !post->dead_letter_arn.empty()) {
+    if (!retry_delay(post->policy.retry, attempts) && !post->confirmation &&
+        !post->dead_letter_arn.empty()) {
       last = LastTry{post->dead_letter_arn, post->body, delivery.message, post->raw};
     }
     std::weak_ptr<Subscriber> weak = shared_from_this();
-    owner_.client_.post(*url, post->headers, std::move(post->body),
-                        [weak, lease = delivery.lease, attempts, endpoint = post->endpoint,
-                         last = std::move(last)](const PostResult& result) mutable {
-                          if (auto self = weak.lock()) {
-                            self->completed(lease, attempts, endpoint, std::move(last), result);
-                          }
-                        });
+    owner_.client_.post(
+        *url, post->headers, std::move(post->body),
+        [weak, lease = delivery.lease, attempts, endpoint = post->endpoint,
+         retry = post->policy.retry, last = std::move(last)](const PostResult& result) mutable {
+          if (auto self = weak.lock()) {
+            self->completed(lease, attempts, endpoint, retry, std::move(last), result);
+          }
+        });
   }
 
   void cancelled_by_queue(core::Queue&) override { cancelled_ = true; }
@@ -67,8 +75,39 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
     bool raw = false;
   };
 
+  // Spaces POSTs 1/rate s apart (none: no throttle), from now or from the last one's slot.
+  void throttle(std::optional<uint32_t> rate) {
+    throttled_ = rate.has_value();
+    if (!rate) return;
+    const auto now = std::chrono::steady_clock::now();
+    next_post_ =
+        std::max(now, next_post_) + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        std::chrono::duration<double>(1.0 / *rate));
+    arm_throttle_timer();
+  }
+
+  // Dispatches the queue again once the next POST's slot has come (re-armed when a POST
+  // meanwhile moved the slot on).
+  void arm_throttle_timer() {
+    if (timer_armed_) return;
+    timer_armed_ = true;
+    throttle_timer_.expires_at(next_post_);
+    throttle_timer_.async_wait([weak = weak_from_this()](const asio::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      self->timer_armed_ = false;
+      if (self->cancelled_) return;
+      if (self->throttled_ && std::chrono::steady_clock::now() < self->next_post_) {
+        self->arm_throttle_timer();
+      } else {
+        self->owner_.broker_.shard().dispatch(self->queue_);
+      }
+    });
+  }
+
   void completed(core::LeaseId lease, uint32_t attempts, const std::string& endpoint,
-                 std::optional<LastTry> last, const PostResult& result) {
+                 const std::optional<RetryPolicy>& retry, std::optional<LastTry> last,
+                 const PostResult& result) {
     --in_flight_;
     if (cancelled_) return;
     core::Shard& shard = owner_.broker_.shard();
@@ -77,7 +116,7 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
     } else {
       const std::string why =
           result.status != 0 ? "HTTP status " + std::to_string(result.status) : result.error;
-      if (std::optional<std::chrono::milliseconds> delay = retry_delay(attempts)) {
+      if (std::optional<std::chrono::milliseconds> delay = retry_delay(retry, attempts)) {
         spdlog::debug("SNS delivery to {} failed ({}), attempt {}; retrying in {} ms", endpoint,
                       why, attempts, delay->count());
         shard.settle(queue_, lease, core::Shard::Settlement::kRequeue, *delay);
@@ -101,6 +140,10 @@ class HttpDeliverer::Subscriber final : public core::Consumer,
   std::string name_;
   size_t in_flight_ = 0;
   bool cancelled_ = false;
+  bool throttled_ = false;
+  std::chrono::steady_clock::time_point next_post_{};
+  asio::steady_timer throttle_timer_{owner_.io_};
+  bool timer_armed_ = false;
 };
 
 HttpDeliverer::HttpDeliverer(asio::io_context& io, core::Broker& broker, std::string vhost,
@@ -224,6 +267,10 @@ std::optional<HttpDeliverer::Post> HttpDeliverer::render(const core::Queue& queu
   post.endpoint = a.endpoint;
   post.confirmation = confirmation;
   post.raw = a.raw;
+  const std::string* topic_policy = core::find_string(
+      topic->options().arguments, std::string(kTopicAttributePrefix) + "DeliveryPolicy");
+  post.policy =
+      effective_delivery_policy(topic_policy != nullptr ? *topic_policy : "", a.delivery_policy);
   if (!a.redrive_policy.empty()) post.dead_letter_arn = dead_letter_target(a.redrive_policy);
   post.headers = {
       {"x-amz-sns-message-type", confirmation ? "SubscriptionConfirmation" : "Notification"},
@@ -249,7 +296,9 @@ std::optional<HttpDeliverer::Post> HttpDeliverer::render(const core::Queue& queu
       post.body = render_envelope(notification_of(message, *topic_arn, subscription_arn, base));
     }
   }
-  post.headers.emplace_back("Content-Type", "text/plain; charset=UTF-8");
+  post.headers.emplace_back("Content-Type", confirmation || !post.policy.content_type
+                                                ? std::string("text/plain; charset=UTF-8")
+                                                : *post.policy.content_type);
   post.headers.emplace_back("User-Agent", "Amazon Simple Notification Service Agent");
   return post;
 }

@@ -3,11 +3,12 @@
 // subscription's queue), which holds its SubscriptionConfirmation and the publishes still to
 // be POSTed, so they survive a restart. The deliverer consumes every such queue as an
 // in-process subscriber: a message is POSTed to the endpoint (at most kMaxInFlight at once
-// per subscription) and acknowledged on a 2xx answer; otherwise it is requeued with the delay
-// sns/delivery_policy.h says. Past its last attempt, a notification goes to the dead-letter
-// queue of the subscription's RedrivePolicy (sns/redrive_policy.h), as the body the endpoint
-// would have got, and is acknowledged once that publish is durable; without a RedrivePolicy,
-// or when that queue does not exist, it is dropped (with a warning).
+// per subscription, fewer a second when the delivery policy throttles) and acknowledged on a
+// 2xx answer; otherwise it is requeued with the delay the subscription's effective delivery
+// policy (sns/delivery_policy.h) says. Past its last attempt, a notification goes to the
+// dead-letter queue of the subscription's RedrivePolicy (sns/redrive_policy.h), as the body the
+// endpoint would have got, and is acknowledged once that publish is durable; without a
+// RedrivePolicy, or when that queue does not exist, it is dropped (with a warning).
 //
 // What is POSTed is decided at delivery time from the subscription's binding: the
 // confirmation while it is pending (dropped once it is confirmed), the JSON envelope or, with
@@ -24,6 +25,7 @@
 
 #include "core/broker.h"
 #include "core/publisher.h"
+#include "sns/delivery_policy.h"
 #include "sns/http_post.h"
 
 namespace polymq::sns {
@@ -58,6 +60,7 @@ class HttpDeliverer final : private core::Publisher::Listener {
     bool confirmation = false;
     bool raw = false;             // RawMessageDelivery: the body is the message itself
     std::string dead_letter_arn;  // of the RedrivePolicy; "" when none
+    DeliveryPolicy policy;        // the effective one (sns/delivery_policy.h)
   };
   // What to POST for `message` taken from `queue`; nullopt when it is to be dropped.
   std::optional<Post> render(const core::Queue& queue, const core::Message& message) const;

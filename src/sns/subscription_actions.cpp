@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "aws/query_protocol.h"
+#include "sns/delivery_policy.h"
 #include "sns/filter_policy.h"
 #include "sns/http_deliverer.h"
 #include "sns/http_post.h"
@@ -56,6 +57,15 @@ std::optional<Error> apply_attribute(SubscriptionAttributes& a, const std::strin
       }
     }
     a.redrive_policy = value;
+  } else if (name == "DeliveryPolicy") {
+    // Only http and https subscriptions take one (checked by the callers); "" removes it.
+    if (!value.empty()) {
+      auto parsed = parse_subscription_delivery_policy(value);
+      if (const std::string* e = std::get_if<std::string>(&parsed)) {
+        return invalid_parameter(std::string(reason) + "DeliveryPolicy: " + *e);
+      }
+    }
+    a.delivery_policy = value;
   } else {
     return invalid_parameter("Attributes Reason: Unknown or unsupported attribute " + name);
   }
@@ -88,6 +98,16 @@ std::string queue_of_arn(const std::string& arn, const std::string& account) {
     return "";
   }
   return parts[5];
+}
+
+// A DeliveryPolicy is for http and https subscriptions only.
+std::optional<Error> check_protocol_takes(const SubscriptionAttributes& a,
+                                          std::string_view reason) {
+  if (a.protocol == "sqs" && !a.delivery_policy.empty()) {
+    return invalid_parameter(std::string(reason) +
+                             "DeliveryPolicy: only http and https subscriptions take one");
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -143,6 +163,7 @@ void Service::subscribe(const CallPtr& call) {
     }
   }
   if (auto e = check_filter_policy(attributes)) return fail(*call, *e);
+  if (auto e = check_protocol_takes(attributes, "Attributes Reason: ")) return fail(*call, *e);
 
   const std::string arn = topic_arn(*call, topic->name());
   std::string result;
@@ -373,6 +394,7 @@ void Service::get_subscription_attributes(const CallPtr& call) {
       {"RawMessageDelivery", a.raw ? "true" : "false"},
   };
   if (!a.redrive_policy.empty()) attributes["RedrivePolicy"] = a.redrive_policy;
+  if (!a.delivery_policy.empty()) attributes["DeliveryPolicy"] = a.delivery_policy;
   if (!a.filter_policy.empty()) {
     attributes["FilterPolicy"] = a.filter_policy;
     attributes["FilterPolicyScope"] = a.filter_scope;
@@ -402,6 +424,7 @@ void Service::set_subscription_attributes(const CallPtr& call) {
     return fail(*call, *e);
   }
   if (auto e = check_filter_policy(a)) return fail(*call, *e);
+  if (auto e = check_protocol_takes(a, "")) return fail(*call, *e);
   const std::string queue = b->queue()->name();
   const std::string id = *subscription_id(*b);
   const core::Table old_arguments = b->arguments;
