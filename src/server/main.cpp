@@ -214,6 +214,7 @@ int main(int argc, char** argv) {
   // POSTs to SNS http and https subscriptions from their queues, restored by now.
   sns::HttpDeliveryOptions sns_delivery;
   sns_delivery.client.extra_ca_file = config->sns_https_ca_file;
+  sns_delivery.account_id = config->sqs_account_id;
   sns::HttpDeliverer sns_deliverer(io, broker, config->sqs_vhost, sns_delivery);
   sns_service.set_http_deliverer(&sns_deliverer);
   sns_deliverer.start();

@@ -45,17 +45,17 @@ TEST(Confirmation, FieldsInAwsOrder) {
 
 TEST(RetrySchedule, ImmediateRetriesThenDoublingBackoffThenGivesUp) {
   using std::chrono::milliseconds;
-  EXPECT_EQ(retry_delay(1), milliseconds(0));
-  EXPECT_EQ(retry_delay(2), milliseconds(0));
-  EXPECT_EQ(retry_delay(3), milliseconds(0));
-  EXPECT_EQ(retry_delay(4), milliseconds(1000));
-  EXPECT_EQ(retry_delay(5), milliseconds(2000));
-  EXPECT_EQ(retry_delay(6), milliseconds(4000));
-  EXPECT_EQ(retry_delay(8), milliseconds(16000));
-  EXPECT_EQ(retry_delay(9), milliseconds(20000));
-  EXPECT_EQ(retry_delay(kMaxDeliveryAttempts - 1), milliseconds(20000));
-  EXPECT_EQ(retry_delay(kMaxDeliveryAttempts), std::nullopt);
-  EXPECT_EQ(retry_delay(kMaxDeliveryAttempts + 7), std::nullopt);
+  EXPECT_EQ(default_retry_delay(1), milliseconds(0));
+  EXPECT_EQ(default_retry_delay(2), milliseconds(0));
+  EXPECT_EQ(default_retry_delay(3), milliseconds(0));
+  EXPECT_EQ(default_retry_delay(4), milliseconds(1000));
+  EXPECT_EQ(default_retry_delay(5), milliseconds(2000));
+  EXPECT_EQ(default_retry_delay(6), milliseconds(4000));
+  EXPECT_EQ(default_retry_delay(8), milliseconds(16000));
+  EXPECT_EQ(default_retry_delay(9), milliseconds(20000));
+  EXPECT_EQ(default_retry_delay(kMaxDeliveryAttempts - 1), milliseconds(20000));
+  EXPECT_EQ(default_retry_delay(kMaxDeliveryAttempts), std::nullopt);
+  EXPECT_EQ(default_retry_delay(kMaxDeliveryAttempts + 7), std::nullopt);
 }
 
 TEST(EndpointUrl, Parses) {

@@ -6,11 +6,13 @@
 #include <variant>
 
 #include "aws/query_protocol.h"
+#include "sns/delivery_policy.h"
 #include "sns/filter_policy.h"
 #include "sns/http_deliverer.h"
 #include "sns/http_post.h"
 #include "sns/notification_view.h"
 #include "sns/query_input.h"
+#include "sns/redrive_policy.h"
 #include "sns/service.h"
 #include "sns/subscription_arguments.h"
 #include "sns/topic_arguments.h"
@@ -27,9 +29,11 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Applies one attribute to `a`; an error when AWS would refuse it.
+// Applies one attribute to `a`; an error when AWS would refuse it. `reason` starts the
+// error's text after "Invalid parameter: " as AWS's does: "Attributes Reason: " at Subscribe,
+// nothing at SetSubscriptionAttributes.
 std::optional<Error> apply_attribute(SubscriptionAttributes& a, const std::string& name,
-                                     const std::string& value) {
+                                     const std::string& value, std::string_view reason) {
   if (name == "RawMessageDelivery") {
     const std::string v = lower(value);
     if (v != "true" && v != "false") {
@@ -45,6 +49,23 @@ std::optional<Error> apply_attribute(SubscriptionAttributes& a, const std::strin
                                "]. Please use either MessageBody or MessageAttributes");
     }
     a.filter_scope = value;
+  } else if (name == "RedrivePolicy") {
+    // An empty value removes it.
+    if (!value.empty()) {
+      if (std::optional<std::string> e = check_redrive_policy(value)) {
+        return invalid_parameter(std::string(reason) + "RedrivePolicy: " + *e);
+      }
+    }
+    a.redrive_policy = value;
+  } else if (name == "DeliveryPolicy") {
+    // Only http and https subscriptions take one (checked by the callers); "" removes it.
+    if (!value.empty()) {
+      auto parsed = parse_subscription_delivery_policy(value);
+      if (const std::string* e = std::get_if<std::string>(&parsed)) {
+        return invalid_parameter(std::string(reason) + "DeliveryPolicy: " + *e);
+      }
+    }
+    a.delivery_policy = value;
   } else {
     return invalid_parameter("Attributes Reason: Unknown or unsupported attribute " + name);
   }
@@ -77,6 +98,16 @@ std::string queue_of_arn(const std::string& arn, const std::string& account) {
     return "";
   }
   return parts[5];
+}
+
+// A DeliveryPolicy is for http and https subscriptions only.
+std::optional<Error> check_protocol_takes(const SubscriptionAttributes& a,
+                                          std::string_view reason) {
+  if (a.protocol == "sqs" && !a.delivery_policy.empty()) {
+    return invalid_parameter(std::string(reason) +
+                             "DeliveryPolicy: only http and https subscriptions take one");
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -127,9 +158,12 @@ void Service::subscribe(const CallPtr& call) {
   }
   SubscriptionAttributes attributes;
   for (const auto& [name, value] : query_map(call->params, "Attributes")) {
-    if (auto e = apply_attribute(attributes, name, value)) return fail(*call, *e);
+    if (auto e = apply_attribute(attributes, name, value, "Attributes Reason: ")) {
+      return fail(*call, *e);
+    }
   }
   if (auto e = check_filter_policy(attributes)) return fail(*call, *e);
+  if (auto e = check_protocol_takes(attributes, "Attributes Reason: ")) return fail(*call, *e);
 
   const std::string arn = topic_arn(*call, topic->name());
   std::string result;
@@ -164,7 +198,9 @@ void Service::subscribe_http(const CallPtr& call, core::Exchange& topic,
   }
   SubscriptionAttributes attributes;
   for (const auto& [name, value] : query_map(call->params, "Attributes")) {
-    if (auto e = apply_attribute(attributes, name, value)) return fail(*call, *e);
+    if (auto e = apply_attribute(attributes, name, value, "Attributes Reason: ")) {
+      return fail(*call, *e);
+    }
   }
   if (auto e = check_filter_policy(attributes)) return fail(*call, *e);
   attributes.protocol = protocol;
@@ -178,7 +214,9 @@ void Service::subscribe_http(const CallPtr& call, core::Exchange& topic,
     const SubscriptionAttributes old = SubscriptionAttributes::from_arguments(b->arguments);
     if (old.protocol != protocol || old.endpoint != endpoint) continue;
     if (old.raw != attributes.raw || old.filter_policy != attributes.filter_policy ||
-        old.filter_scope != attributes.filter_scope) {
+        old.filter_scope != attributes.filter_scope ||
+        old.redrive_policy != attributes.redrive_policy ||
+        old.delivery_policy != attributes.delivery_policy) {
       return fail(*call, invalid_parameter("Attributes Reason: Subscription already exists with "
                                            "different attributes"));
     }
@@ -355,6 +393,8 @@ void Service::get_subscription_attributes(const CallPtr& call) {
       {"PendingConfirmation", a.pending ? "true" : "false"},
       {"RawMessageDelivery", a.raw ? "true" : "false"},
   };
+  if (!a.redrive_policy.empty()) attributes["RedrivePolicy"] = a.redrive_policy;
+  if (!a.delivery_policy.empty()) attributes["DeliveryPolicy"] = a.delivery_policy;
   if (!a.filter_policy.empty()) {
     attributes["FilterPolicy"] = a.filter_policy;
     attributes["FilterPolicyScope"] = a.filter_scope;
@@ -380,10 +420,11 @@ void Service::set_subscription_attributes(const CallPtr& call) {
     return fail(*call, invalid_parameter("AttributeName Reason: no value for required parameter"));
   }
   SubscriptionAttributes a = SubscriptionAttributes::from_arguments(b->arguments);
-  if (auto e = apply_attribute(a, name, call->get("AttributeValue").value_or(""))) {
+  if (auto e = apply_attribute(a, name, call->get("AttributeValue").value_or(""), "")) {
     return fail(*call, *e);
   }
   if (auto e = check_filter_policy(a)) return fail(*call, *e);
+  if (auto e = check_protocol_takes(a, "")) return fail(*call, *e);
   const std::string queue = b->queue()->name();
   const std::string id = *subscription_id(*b);
   const core::Table old_arguments = b->arguments;

@@ -29,6 +29,9 @@ inline constexpr std::string_view kProtocolArgument = "x-sns-protocol";  // "htt
 inline constexpr std::string_view kEndpointArgument = "x-sns-endpoint";  // the URL
 inline constexpr std::string_view kPendingArgument = "x-sns-pending-confirmation";
 inline constexpr std::string_view kTokenArgument = "x-sns-token";  // the confirmation token
+// The RedrivePolicy and DeliveryPolicy JSON as given; absent when not set.
+inline constexpr std::string_view kRedrivePolicyArgument = "x-sns-redrive-policy";
+inline constexpr std::string_view kDeliveryPolicyArgument = "x-sns-delivery-policy";
 
 // An http or https subscription is a binding from the topic to a durable queue of its own,
 // named by this prefix and the subscription's id: the queue holds what is still to be POSTed.
@@ -44,6 +47,8 @@ struct SubscriptionAttributes {
   std::string endpoint;                            // http(s): the URL
   bool pending = false;                            // http(s): not confirmed yet
   std::string token;                               // http(s): the confirmation token
+  std::string redrive_policy;                      // "" when none
+  std::string delivery_policy;                     // http(s): "" when none
 
   core::Table to_arguments(const std::string& id) const {
     core::Table t;
@@ -61,6 +66,12 @@ struct SubscriptionAttributes {
       t.emplace_back(std::string(kPendingArgument), core::Value::Bool(pending));
       t.emplace_back(std::string(kTokenArgument), core::Value::String(token));
     }
+    if (!redrive_policy.empty()) {
+      t.emplace_back(std::string(kRedrivePolicyArgument), core::Value::String(redrive_policy));
+    }
+    if (!delivery_policy.empty()) {
+      t.emplace_back(std::string(kDeliveryPolicyArgument), core::Value::String(delivery_policy));
+    }
     return t;
   }
   static SubscriptionAttributes from_arguments(const core::Table& arguments) {
@@ -76,6 +87,12 @@ struct SubscriptionAttributes {
     if (const std::string* e = core::find_string(arguments, kEndpointArgument)) a.endpoint = *e;
     a.pending = core::find_bool(arguments, kPendingArgument).value_or(false);
     if (const std::string* t = core::find_string(arguments, kTokenArgument)) a.token = *t;
+    if (const std::string* r = core::find_string(arguments, kRedrivePolicyArgument)) {
+      a.redrive_policy = *r;
+    }
+    if (const std::string* d = core::find_string(arguments, kDeliveryPolicyArgument)) {
+      a.delivery_policy = *d;
+    }
     return a;
   }
   bool operator==(const SubscriptionAttributes&) const = default;

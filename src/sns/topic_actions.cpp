@@ -5,6 +5,7 @@
 #include <set>
 
 #include "aws/query_protocol.h"
+#include "sns/delivery_policy.h"
 #include "sns/http_deliverer.h"
 #include "sns/query_input.h"
 #include "sns/service.h"
@@ -90,6 +91,17 @@ std::string default_policy(const std::string& arn, const std::string& account) {
          arn + "\",\"Condition\":{\"StringEquals\":{\"AWS:SourceOwner\":\"" + account + "\"}}}]}";
 }
 
+// A DeliveryPolicy AWS would refuse, as InvalidParameter with `reason` before its name.
+std::optional<Error> check_topic_delivery_policy(const std::string& value,
+                                                 std::string_view reason) {
+  if (value.empty()) return std::nullopt;
+  auto parsed = parse_topic_delivery_policy(value);
+  if (const std::string* e = std::get_if<std::string>(&parsed)) {
+    return invalid_parameter(std::string(reason) + "DeliveryPolicy: " + *e);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void Service::create_topic(const CallPtr& call) {
@@ -129,6 +141,11 @@ void Service::create_topic(const CallPtr& call) {
   for (const auto& [key, value] : attributes) {
     if (!settable_attributes().contains(key) && key != "FifoTopic") {
       return fail(*call, invalid_parameter("Attributes Reason: Unknown attribute " + key));
+    }
+  }
+  if (auto it = attributes.find("DeliveryPolicy"); it != attributes.end()) {
+    if (auto e = check_topic_delivery_policy(it->second, "Attributes Reason: ")) {
+      return fail(*call, *e);
     }
   }
   if (tags.size() > kMaxTags) {
@@ -276,6 +293,9 @@ void Service::set_topic_attributes(const CallPtr& call) {
     StringMap given = {{*name, value}};
     if (auto e = normalize_boolean(given, *name)) return fail(*call, *e);
     value = given[*name];
+  }
+  if (*name == "DeliveryPolicy") {
+    if (auto e = check_topic_delivery_policy(value, "")) return fail(*call, *e);
   }
   if (value.empty()) {
     attributes.erase(*name);

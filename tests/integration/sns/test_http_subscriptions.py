@@ -21,12 +21,14 @@ from conftest import client
 
 class Receiver:
     """An HTTP(S) endpoint on 127.0.0.1 that records each POST (headers, body) and answers
-    with the next status of `statuses` (200 once they are used up)."""
+    with the next status of `statuses` (200 once they are used up). `tries` lists every POST
+    (time.monotonic(), headers, status), accepted or not."""
 
     def __init__(self, port=0, tls=None):
         self.posts = queue.Queue()
         self.statuses = []
         self.attempts = 0
+        self.tries = []
         self.tls = tls
         self._start(port)
 
@@ -38,6 +40,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.attempts += 1
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
+                receiver.tries.append((time.monotonic(), dict(self.headers), status))
                 if status == 200:
                     receiver.posts.put((dict(self.headers), body.decode()))
                 self.send_response(status)
