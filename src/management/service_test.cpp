@@ -23,6 +23,7 @@ class ServiceTest : public ::testing::Test {
     model_.install(broker_.hooks());
     broker_.add_vhost("/");
     broker_.users().add("guest", "guest", true, {"administrator"});
+    broker_.permissions().set_full("/", "guest");
     broker_.users().add("watcher", "pw", false, {"monitoring"});
     broker_.users().add("app", "pw", false, {});
   }

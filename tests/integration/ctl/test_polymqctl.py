@@ -363,8 +363,11 @@ def test_refused_user(ctl, api):
     ctl.ok("add_user", "app", "pw")  # no management tag
     p = ctl("--username", "app", "--password", "pw", "list_queues")
     assert p.returncode == 77 and "Not management user" in p.stderr
-    # A monitoring user may list but not change.
+    # A monitoring user may list the vhosts it has a grant in, but not change them.
     ctl.ok("set_user_tags", "app", "monitoring")
+    p = ctl("--username", "app", "--password", "pw", "list_queues")
+    assert p.returncode == 77 and "User not authorised to access virtual host" in p.stderr
+    ctl.ok("set_permissions", "-p", "/", "app", ".*", ".*", ".*")
     ctl.ok("--username", "app", "--password", "pw", "list_queues")
     p = ctl("--username", "app", "--password", "pw", "add_vhost", "x")
     assert p.returncode == 77
