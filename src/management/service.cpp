@@ -153,6 +153,7 @@ void Service::dispatch(const CallPtr& call) {
       {"consumers", &Service::consumers},
       {"policies", &Service::policies},
       {"operator-policies", &Service::operator_policies},
+      {"polymq", &Service::polymq},
   };
   if (call->path.empty()) return send(*call, not_found());
   // A vhost's connections and channels: /api/vhosts/{vhost}/connections, .../channels.

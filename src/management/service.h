@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/broker.h"
+#include "core/catalogs.h"
 #include "core/permissions.h"
 #include "core/publisher.h"
 #include "http/form.h"
@@ -57,6 +58,9 @@ struct ServiceConfig {
   // Both empty: everything is done on the loop, at once.
   std::function<void(std::function<void()>)> background;
   std::function<void(std::function<void()>)> on_loop;
+  // The front-ends' own objects (Kafka groups, SQS queues, ...), served under /api/polymq/;
+  // null: none. Outlives the service.
+  const core::CatalogRegistry* catalogs = nullptr;
 };
 
 struct JsonBody;  // json_body.h
@@ -168,6 +172,9 @@ class Service final : public http::Service, private core::Publisher::Listener {
   void queues(const CallPtr& call);
   void bindings(const CallPtr& call);
   void binding_between(const CallPtr& call);  // /api/bindings/{vhost}/e/{source}/{q|e}/{dest}...
+
+  // --- the front-ends' catalogs, /api/polymq/... (catalogs.cpp) ---
+  void polymq(const CallPtr& call);
 
   // --- messages (messages.cpp) ---
   void publish(const CallPtr& call, core::VHost& vhost, const std::string& exchange);

@@ -7,7 +7,9 @@
 
 #include "amqp/session.h"
 #include "core/broker.h"
+#include "core/catalogs.h"
 #include "http/session.h"
+#include "kafka/catalogs.h"
 #include "kafka/config.h"
 #include "kafka/groups/coordinator.h"
 #include "kafka/idempotent_producers.h"
@@ -170,6 +172,10 @@ int main(int argc, char** argv) {
   kafka::IdempotentProducers kafka_producers;
   std::unique_ptr<server::KafkaProducerIds> kafka_producer_ids;
   kafka_config.producers = &kafka_producers;
+  // What the management API shows under /api/polymq: filled as the front-ends start.
+  core::CatalogRegistry catalogs;
+  kafka::TopicCatalog kafka_topic_catalog(broker, config->kafka_vhost);
+  kafka::GroupCatalog kafka_group_catalog(kafka_groups, broker, config->kafka_vhost);
   net::Listener kafka_listener(io, "Kafka", [&](net::Connection& connection) {
     return std::make_unique<kafka::Session>(broker, connection, kafka_config);
   });
@@ -196,6 +202,8 @@ int main(int argc, char** argv) {
       spdlog::critical("{}", err);
       return 1;
     }
+    catalogs.add("kafka/topics", &kafka_topic_catalog);
+    catalogs.add("kafka/groups", &kafka_group_catalog);
     spdlog::info("Kafka clients are told to connect to {}:{} (cluster id {})",
                  kafka_config.advertised_host, kafka_config.advertised_port,
                  kafka_config.cluster_id);
@@ -256,6 +264,7 @@ int main(int argc, char** argv) {
     asio::post(management_background, std::move(task));
   };
   management_config.on_loop = [&io](std::function<void()> fn) { asio::post(io, std::move(fn)); };
+  management_config.catalogs = &catalogs;
   management::Service management_service(broker, management_config);
   http::SessionConfig management_sessions;
   management_sessions.limits.max_body_bytes = management::kMaxBodyBytes;

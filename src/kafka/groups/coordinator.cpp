@@ -119,6 +119,13 @@ const Group* GroupCoordinator::find_group(const std::string& group_id) const {
   return it == groups_.end() ? nullptr : it->second.get();
 }
 
+std::vector<const Group*> GroupCoordinator::groups() const {
+  std::vector<const Group*> out;
+  out.reserve(groups_.size());
+  for (const auto& [id, group] : groups_) out.push_back(group.get());
+  return out;
+}
+
 void GroupCoordinator::store_membership(Group& group) {
   GroupRecord record;
   record.kind = RecordKind::kGroup;

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/queue_store.h"
 #include "core/status.h"
@@ -74,6 +75,8 @@ class GroupCoordinator final : public core::CommitListener {
 
   // The group, or null (tests, DescribeGroups).
   const Group* find_group(const std::string& group_id) const;
+  // Every group, by id.
+  std::vector<const Group*> groups() const;
 
   // core::CommitListener
   void round_done(uint64_t round, bool ok) override;
