@@ -1,5 +1,7 @@
 #include "kafka/catalogs.h"
 
+#include <algorithm>
+
 #include "kafka/protocol/wire.h"
 #include "kafka/topic_configs.h"
 
@@ -86,7 +88,6 @@ std::vector<core::Table> TopicCatalog::list() const {
 
 std::vector<core::Table> GroupCatalog::list() const {
   std::vector<Table> rows;
-  core::VHost* vhost = broker_.find_vhost(vhost_);
   for (const groups::Group* group : coordinator_.groups()) {
     const DescribeGroupsResponse::DescribedGroup described = group->describe();
     const bool consumer = group->protocol_type() == "consumer";
@@ -103,31 +104,19 @@ std::vector<core::Table> GroupCatalog::list() const {
       members.push_back(Value::Tab(member_row(member, consumer)));
     }
     put(row, "members", Value::Arr(std::move(members)));
-    // Lag as Kafka's tool computes it: the high watermark less the committed offset; none for
-    // a partition that no longer exists.
     core::Array offsets;
     int64_t total_lag = 0;
-    for (const auto& [tp, committed] : group->offsets()) {
+    for (const CommittedLag& l : lags(*group)) {
       Table o;
-      put(o, "topic", Value::String(tp.topic));
-      put(o, "partition", Value::Int32(tp.partition));
-      put(o, "committed_offset", Value::Int64(committed.offset));
-      put(o, "commit_timestamp", Value::Int64(committed.commit_timestamp_ms));
-      put(o, "metadata", committed.metadata ? Value::String(*committed.metadata) : Value::Void());
-      core::Stream* stream = vhost == nullptr ? nullptr : vhost->find_stream(tp.topic);
-      if (stream != nullptr && tp.partition >= 0 &&
-          static_cast<uint32_t>(tp.partition) < stream->partition_count()) {
-        const auto high_watermark =
-            static_cast<int64_t>(stream->durable_offset(static_cast<uint32_t>(tp.partition)));
-        const int64_t lag = committed.offset < 0 ? high_watermark
-                                                 : std::max<int64_t>(0, high_watermark - committed.offset);
-        total_lag += lag;
-        put(o, "high_watermark", Value::Int64(high_watermark));
-        put(o, "lag", Value::Int64(lag));
-      } else {
-        put(o, "high_watermark", Value::Void());
-        put(o, "lag", Value::Void());
-      }
+      put(o, "topic", Value::String(l.partition->topic));
+      put(o, "partition", Value::Int32(l.partition->partition));
+      put(o, "committed_offset", Value::Int64(l.committed->offset));
+      put(o, "commit_timestamp", Value::Int64(l.committed->commit_timestamp_ms));
+      put(o, "metadata",
+          l.committed->metadata ? Value::String(*l.committed->metadata) : Value::Void());
+      put(o, "high_watermark", l.high_watermark ? Value::Int64(*l.high_watermark) : Value::Void());
+      put(o, "lag", l.lag ? Value::Int64(*l.lag) : Value::Void());
+      total_lag += l.lag.value_or(0);
       offsets.push_back(Value::Tab(std::move(o)));
     }
     put(row, "offsets", Value::Arr(std::move(offsets)));
@@ -135,6 +124,29 @@ std::vector<core::Table> GroupCatalog::list() const {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<CommittedLag> GroupCatalog::lags(const groups::Group& group) const {
+  std::vector<CommittedLag> out;
+  core::VHost* vhost = broker_.find_vhost(vhost_);
+  for (const auto& [tp, committed] : group.offsets()) {
+    CommittedLag l;
+    l.group = group.id();
+    l.partition = &tp;
+    l.committed = &committed;
+    core::Stream* stream = vhost == nullptr ? nullptr : vhost->find_stream(tp.topic);
+    if (stream != nullptr && tp.partition >= 0 &&
+        static_cast<uint32_t>(tp.partition) < stream->partition_count()) {
+      const auto high_watermark =
+          static_cast<int64_t>(stream->durable_offset(static_cast<uint32_t>(tp.partition)));
+      l.high_watermark = high_watermark;
+      // A group that committed no position yet (-1) lags by the whole partition.
+      l.lag = committed.offset < 0 ? high_watermark
+                                   : std::max<int64_t>(0, high_watermark - committed.offset);
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 std::optional<TopicPartitions> decode_consumer_assignment(std::string_view bytes) {

@@ -23,7 +23,8 @@ namespace polymq::kafka {
 
 class TopicCatalog final : public core::Catalog {
  public:
-  TopicCatalog(core::Broker& broker, std::string vhost) : broker_(broker), vhost_(std::move(vhost)) {}
+  TopicCatalog(core::Broker& broker, std::string vhost)
+      : broker_(broker), vhost_(std::move(vhost)) {}
   std::vector<core::Table> list() const override;
 
  private:
@@ -31,13 +32,27 @@ class TopicCatalog final : public core::Catalog {
   std::string vhost_;
 };
 
+// A group's committed offset in one partition and how far it is behind.
+struct CommittedLag {
+  std::string group;
+  const groups::TopicPartition* partition = nullptr;  // valid until the group changes
+  const groups::CommittedOffset* committed = nullptr;
+  // Absent when the topic or partition no longer exists. Lag as Kafka's tool computes it:
+  // the high watermark less the committed offset (never below 0).
+  std::optional<int64_t> high_watermark;
+  std::optional<int64_t> lag;
+};
+
 class GroupCatalog final : public core::Catalog {
  public:
   // `coordinator` outlives the catalog; the groups' topics are the streams of `vhost`.
-  GroupCatalog(const groups::GroupCoordinator& coordinator, core::Broker& broker,
-               std::string vhost)
+  GroupCatalog(const groups::GroupCoordinator& coordinator, core::Broker& broker, std::string vhost)
       : coordinator_(coordinator), broker_(broker), vhost_(std::move(vhost)) {}
   std::vector<core::Table> list() const override;
+  // Every committed offset of `group` with its lag (the metrics read these too).
+  std::vector<CommittedLag> lags(const groups::Group& group) const;
+  const groups::GroupCoordinator& coordinator() const { return coordinator_; }
+  const std::string& vhost() const { return vhost_; }
 
  private:
   const groups::GroupCoordinator& coordinator_;

@@ -252,9 +252,12 @@ int main(int argc, char** argv) {
                                  {"kafka", config->kafka_port},
                                  {"sqs", config->sqs_port},
                                  {"http", config->management_port}};
-  management_config.more_metrics = [&committer, &aws_endpoint](management::PrometheusText& out) {
+  management_config.more_metrics = [&committer, &aws_endpoint, &kafka_group_catalog,
+                                    kafka_on =
+                                        config->kafka_port != 0](management::PrometheusText& out) {
     server::write_storage_metrics(out, committer.stats());
     server::write_aws_metrics(out, aws_endpoint);
+    if (kafka_on) server::write_kafka_group_metrics(out, kafka_group_catalog);
   };
   // Long lists (/api/queues with 10,000 queues) are written, sorted and paged on a thread of
   // their own, so the loop goes on moving messages meanwhile. Declared after the loop: its

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+import requests
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -95,6 +96,15 @@ def test_a_group_shows_its_member_assignment_and_lag(broker, api):
         assert offsets[1]["committed_offset"] == 4
         assert offsets[1]["lag"] == 0
         assert group["lag"] == 2
+
+        # The same figures in /metrics, under kafka_exporter's family names with polymq_.
+        metrics = requests.get(f"http://127.0.0.1:{broker.management_port}/metrics",
+                               timeout=TIMEOUT).text
+        labels = '{vhost="/",consumergroup="billing",topic="orders",partition="%d"}'
+        assert ("polymq_kafka_consumergroup_lag" + labels % 0 + " 2\n") in metrics, metrics
+        assert ("polymq_kafka_consumergroup_lag" + labels % 1 + " 0\n") in metrics
+        assert ("polymq_kafka_consumergroup_current_offset" + labels % 0 + " 3\n") in metrics
+        assert 'polymq_kafka_consumergroup_members{vhost="/",consumergroup="billing"} 1\n' in metrics
 
         # More records raise the lag at once; the list has the group too.
         produce(broker, "orders", {1: 3})
