@@ -253,18 +253,13 @@ void Service::get_topic_attributes(const CallPtr& call) {
   core::Exchange* topic = resolve_topic(*call, "TopicArn", std::nullopt);
   if (topic == nullptr) return;
   const std::string arn = topic_arn(*call, topic->name());
-  StringMap attributes = topic_attributes(*topic);
-  size_t subscriptions = 0;
-  for (const core::Binding* b : topic->bindings()) {
-    if (subscription_id(*b) != nullptr) ++subscriptions;
-  }
+  StringMap attributes = shown_topic_attributes(*topic);
+  const SubscriptionCounts counts = subscription_counts(*topic);
   attributes["TopicArn"] = arn;
   attributes["Owner"] = config_.account_id;
-  attributes.try_emplace("DisplayName", "");
   attributes.try_emplace("Policy", default_policy(arn, config_.account_id));
-  if (is_fifo_topic(*topic)) attributes.try_emplace("ContentBasedDeduplication", "false");
-  attributes["SubscriptionsConfirmed"] = std::to_string(subscriptions);
-  attributes["SubscriptionsPending"] = "0";
+  attributes["SubscriptionsConfirmed"] = std::to_string(counts.confirmed);
+  attributes["SubscriptionsPending"] = std::to_string(counts.pending);
   attributes["SubscriptionsDeleted"] = "0";
   attributes["EffectiveDeliveryPolicy"] =
       "{\"http\":{\"defaultHealthyRetryPolicy\":{\"minDelayTarget\":20,\"maxDelayTarget\":20,"

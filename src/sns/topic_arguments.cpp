@@ -34,6 +34,26 @@ StringMap topic_tags(const core::Exchange& topic) {
   return prefixed_arguments(topic.options().arguments, kTopicTagPrefix);
 }
 
+StringMap shown_topic_attributes(const core::Exchange& topic) {
+  StringMap attributes = topic_attributes(topic);
+  attributes.try_emplace("DisplayName", "");
+  if (is_fifo_topic(topic)) attributes.try_emplace("ContentBasedDeduplication", "false");
+  return attributes;
+}
+
+SubscriptionCounts subscription_counts(const core::Exchange& topic) {
+  SubscriptionCounts counts;
+  for (const core::Binding* b : topic.bindings()) {
+    if (subscription_id(*b) == nullptr) continue;
+    if (core::find_bool(b->arguments, kPendingArgument).value_or(false)) {
+      ++counts.pending;
+    } else {
+      ++counts.confirmed;
+    }
+  }
+  return counts;
+}
+
 namespace {
 
 bool attribute_is_true(const core::Exchange& topic, std::string_view name) {

@@ -26,6 +26,20 @@ core::Table with_prefixed_arguments(const core::Table& arguments, std::string_vi
 StringMap topic_attributes(const core::Exchange& topic);
 StringMap topic_tags(const core::Exchange& topic);
 
+// The attributes GetTopicAttributes shows of what the topic keeps: those given at CreateTopic
+// and SetTopicAttributes, with AWS's defaults for DisplayName ("") and, on a FIFO topic,
+// ContentBasedDeduplication ("false"). Not the ones it derives per request (TopicArn, Owner,
+// the default Policy, which names the ARN) nor the subscription counts.
+StringMap shown_topic_attributes(const core::Exchange& topic);
+
+// The topic's subscriptions: confirmed (every sqs one, an http(s) one once confirmed) and
+// pending confirmation.
+struct SubscriptionCounts {
+  size_t confirmed = 0;
+  size_t pending = 0;
+};
+SubscriptionCounts subscription_counts(const core::Exchange& topic);
+
 // Whether the topic is a FIFO topic (created with FifoTopic "true"), and whether it derives
 // deduplication ids from the message body (ContentBasedDeduplication "true").
 bool is_fifo_topic(const core::Exchange& topic);

@@ -173,29 +173,13 @@ void Service::get_queue_attributes(const CallPtr& call) {
     return all || std::find(call->input.attribute_names.begin(), call->input.attribute_names.end(),
                             n) != call->input.attribute_names.end();
   };
-  const QueueConfig config = queue_config(*queue);
   AttributesResult result;
   auto add = [&](std::string_view n, std::string value) {
     if (wanted(n)) result.attributes.emplace_back(std::string(n), std::move(value));
   };
   add("QueueArn", queue_arn(*call, queue->name()));
-  add("ApproximateNumberOfMessages", std::to_string(queue->message_count()));
-  add("ApproximateNumberOfMessagesNotVisible", std::to_string(queue->unacked_count()));
-  add("ApproximateNumberOfMessagesDelayed", std::to_string(queue->delayed_count()));
-  add("VisibilityTimeout", std::to_string(config.visibility_timeout));
-  add("MessageRetentionPeriod", std::to_string(config.message_retention_period));
-  add("DelaySeconds", std::to_string(config.delay_seconds));
-  add("ReceiveMessageWaitTimeSeconds", std::to_string(config.receive_message_wait_time));
-  add("MaximumMessageSize", std::to_string(config.maximum_message_size));
-  // Only when set, as AWS answers them.
-  if (config.redrive_policy) add("RedrivePolicy", render(*config.redrive_policy));
-  if (config.redrive_allow_policy) add("RedriveAllowPolicy", render(*config.redrive_allow_policy));
-  // A FIFO queue's own attributes; a standard queue has none of them.
-  if (config.fifo_queue) {
-    add("FifoQueue", "true");
-    add("ContentBasedDeduplication", config.content_based_deduplication ? "true" : "false");
-    add("DeduplicationScope", config.deduplication_scope);
-    add("FifoThroughputLimit", config.fifo_throughput_limit);
+  for (auto& [name, value] : queue_attribute_values(*queue, queue_config(*queue))) {
+    add(name, std::move(value));
   }
   reply(*call, result);
 }

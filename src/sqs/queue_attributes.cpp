@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/queue.h"
+
 namespace polymq::sqs {
 namespace {
 
@@ -255,6 +257,10 @@ QueueConfig from_arguments(const core::Table& arguments) {
   return c;
 }
 
+QueueConfig queue_config(const core::Queue& queue) {
+  return from_arguments(queue.options().arguments);
+}
+
 bool is_queue_attribute_name(const std::string& name) {
   static const char* const kNames[] = {
       "All",
@@ -284,6 +290,28 @@ bool is_queue_attribute_name(const std::string& name) {
     if (name == n) return true;
   }
   return false;
+}
+
+AttributeValues queue_attribute_values(const core::Queue& queue, const QueueConfig& config) {
+  AttributeValues out;
+  auto add = [&](const char* name, std::string value) { out.emplace_back(name, std::move(value)); };
+  add("ApproximateNumberOfMessages", std::to_string(queue.message_count()));
+  add("ApproximateNumberOfMessagesNotVisible", std::to_string(queue.unacked_count()));
+  add("ApproximateNumberOfMessagesDelayed", std::to_string(queue.delayed_count()));
+  add("VisibilityTimeout", std::to_string(config.visibility_timeout));
+  add("MessageRetentionPeriod", std::to_string(config.message_retention_period));
+  add("DelaySeconds", std::to_string(config.delay_seconds));
+  add("ReceiveMessageWaitTimeSeconds", std::to_string(config.receive_message_wait_time));
+  add("MaximumMessageSize", std::to_string(config.maximum_message_size));
+  if (config.redrive_policy) add("RedrivePolicy", render(*config.redrive_policy));
+  if (config.redrive_allow_policy) add("RedriveAllowPolicy", render(*config.redrive_allow_policy));
+  if (config.fifo_queue) {
+    add("FifoQueue", "true");
+    add("ContentBasedDeduplication", config.content_based_deduplication ? "true" : "false");
+    add("DeduplicationScope", config.deduplication_scope);
+    add("FifoThroughputLimit", config.fifo_throughput_limit);
+  }
+  return out;
 }
 
 }  // namespace polymq::sqs

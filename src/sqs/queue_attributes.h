@@ -21,10 +21,16 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/value.h"
 #include "sqs/errors.h"
 #include "sqs/redrive_policy.h"
+
+namespace polymq::core {
+class Queue;
+}
 
 namespace polymq::sqs {
 
@@ -59,6 +65,8 @@ bool matches(const QueueConfig& existing, const std::map<std::string, std::strin
 
 core::Table to_arguments(const QueueConfig& config);
 QueueConfig from_arguments(const core::Table& arguments);
+// The settings of `queue`, from its declare arguments.
+QueueConfig queue_config(const core::Queue& queue);
 // `existing` (a queue's arguments) with those of the attributes named in `attributes` set
 // from `config` (SetQueueAttributes): arguments of attributes not named stay as they are,
 // whoever declared them.
@@ -68,5 +76,12 @@ core::Table updated_arguments(const core::Table& existing,
 
 // The names GetQueueAttributes knows, in the order "All" lists them.
 bool is_queue_attribute_name(const std::string& name);
+
+// The attributes GetQueueAttributes with All answers for `queue` (whose settings are
+// `config`), by name, in the order it answers them: all but QueueArn, whose region is the
+// request's. The message counts are the queue's now; RedrivePolicy and RedriveAllowPolicy
+// only when set, the FIFO attributes only for a FIFO queue, as AWS answers them.
+using AttributeValues = std::vector<std::pair<std::string, std::string>>;
+AttributeValues queue_attribute_values(const core::Queue& queue, const QueueConfig& config);
 
 }  // namespace polymq::sqs

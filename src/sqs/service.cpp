@@ -252,10 +252,6 @@ core::Queue* Service::resolve_queue(const Call& call, std::optional<core::Permis
   return queue;
 }
 
-QueueConfig Service::queue_config(const core::Queue& queue) const {
-  return from_arguments(queue.options().arguments);
-}
-
 void Service::publishes_completed() { drain_publishes(); }
 
 void Service::drain_publishes() {

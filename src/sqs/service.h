@@ -107,7 +107,6 @@ class Service final : public http::Service, private core::Publisher::Listener {
   core::Queue* resolve_queue(const Call& call, std::optional<core::Permission> needs);
   std::string queue_url(const Call& call, const std::string& name) const;
   std::string queue_arn(const Call& call, const std::string& name) const;
-  QueueConfig queue_config(const core::Queue& queue) const;
 
   // --- actions (queue_actions.cpp, message_actions.cpp) ---
   void create_queue(const CallPtr& call);

@@ -107,6 +107,8 @@ def test_confirmation_then_notifications(sns_broker, receiver):
     subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [(s["SubscriptionArn"], s["Protocol"], s["Endpoint"]) for s in subs] == [
         ("PendingConfirmation", "http", receiver.url)]
+    counts = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (counts["SubscriptionsConfirmed"], counts["SubscriptionsPending"]) == ("0", "1")
 
     headers, body = receiver.next()
     c = json.loads(body)
@@ -140,6 +142,8 @@ def test_confirmation_then_notifications(sns_broker, receiver):
     a = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
     assert a["PendingConfirmation"] == "false" and a["Protocol"] == "http"
     assert a["Endpoint"] == receiver.url
+    counts = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (counts["SubscriptionsConfirmed"], counts["SubscriptionsPending"]) == ("1", "0")
     subs = sns.list_subscriptions()["Subscriptions"]
     assert [s["SubscriptionArn"] for s in subs] == [arn]
 
