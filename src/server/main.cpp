@@ -27,9 +27,11 @@
 #include "server/server_metrics.h"
 #include "server/stream_retention.h"
 #include "sns/binding_filters.h"
+#include "sns/catalogs.h"
 #include "sns/http_deliverer.h"
 #include "sns/notification_view.h"
 #include "sns/service.h"
+#include "sqs/queue_catalog.h"
 #include "sqs/service.h"
 #include "storage/file.h"
 #include "storage/group_commit.h"
@@ -230,6 +232,9 @@ int main(int argc, char** argv) {
   sns::NotificationView sns_view(broker, config->sqs_vhost);
   sqs_service.set_delivery_view(&sns_view);
   server::AwsEndpoint aws_endpoint(sqs_service, sns_service, &sns::Service::serves_action);
+  sqs::QueueCatalog sqs_queue_catalog(broker, config->sqs_vhost, config->sqs_account_id);
+  sns::TopicCatalog sns_topic_catalog(broker, config->sqs_vhost);
+  sns::SubscriptionCatalog sns_subscription_catalog(broker, config->sqs_vhost);
   net::Listener sqs_listener(io, "SQS/SNS", [&](net::Connection& connection) {
     return std::make_unique<http::Session>(connection, aws_endpoint);
   });
@@ -242,6 +247,9 @@ int main(int argc, char** argv) {
       spdlog::critical("{}", err);
       return 1;
     }
+    catalogs.add("sqs/queues", &sqs_queue_catalog);
+    catalogs.add("sns/topics", &sns_topic_catalog);
+    catalogs.add("sns/subscriptions", &sns_subscription_catalog);
   }
   // The management HTTP API (RabbitMQ's management plugin API); off with port 0. The service
   // outlives the listener and so every session.
