@@ -177,8 +177,8 @@ std::optional<Clock::time_point> parse_amz_date(std::string_view s) {
   const int hour = number(9, 2), minute = number(11, 2), second = number(13, 2);
   // Years past 2200 are refused: the clock's nanoseconds end in 2262, and no honest request
   // is dated that far from now.
-  if (year < 1970 || year > 2200 || month < 0 || day < 0 || hour < 0 || hour > 23 ||
-      minute < 0 || minute > 59 || second < 0 || second > 60) {
+  if (year < 1970 || year > 2200 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
   }
   const std::chrono::year_month_day ymd{std::chrono::year(year),
@@ -232,6 +232,22 @@ const char kMismatch[] =
 
 Verifier::Verifier(SecretLookup secrets, VerifierOptions options)
     : secrets_(std::move(secrets)), options_(std::move(options)) {}
+
+const std::string& Verifier::signing_key_for(std::string_view secret, std::string_view date,
+                                             std::string_view region,
+                                             std::string_view service) const {
+  // Each part length-prefixed, so no two tuples make the same id.
+  std::string id;
+  for (std::string_view part : {secret, date, region, service}) {
+    id.append(std::to_string(part.size()));
+    id.push_back(':');
+    id.append(part);
+  }
+  if (auto it = signing_keys_.find(id); it != signing_keys_.end()) return it->second;
+  if (signing_keys_.size() >= kMaxSigningKeys) signing_keys_.clear();
+  return signing_keys_.emplace(std::move(id), signing_key(secret, date, region, service))
+      .first->second;
+}
 
 AuthResult Verifier::verify(const http::Request& request) const {
   const auto authorization = request.headers.find("Authorization");
@@ -297,7 +313,7 @@ AuthResult Verifier::verify(const http::Request& request) const {
   if (!query || !headers) return fail(AuthError::kSignatureDoesNotMatch, kMismatch);
   const std::string uri = canonical_uri(request.path());
   const std::string scope = credential_scope(claim.date, claim.region, claim.service);
-  const std::string key = signing_key(*secret, claim.date, claim.region, claim.service);
+  const std::string& key = signing_key_for(*secret, claim.date, claim.region, claim.service);
   bool matched = false;
   for (const std::string& hash : hashes) {
     const std::string creq =

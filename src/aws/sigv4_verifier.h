@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,8 +64,16 @@ class Verifier {
   AuthResult verify(const http::Request& request) const;
 
  private:
+  // SigV4's signing key for (secret, date, region, service): four HMACs, the same for every
+  // request a client signs that day, so derived once per day and client. A changed password
+  // is a new secret, so a new entry; the cache is emptied when it reaches kMaxSigningKeys.
+  const std::string& signing_key_for(std::string_view secret, std::string_view date,
+                                     std::string_view region, std::string_view service) const;
+  static constexpr size_t kMaxSigningKeys = 256;
+
   SecretLookup secrets_;
   VerifierOptions options_;
+  mutable std::map<std::string, std::string, std::less<>> signing_keys_;
 };
 
 }  // namespace polymq::aws

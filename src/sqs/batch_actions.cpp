@@ -95,7 +95,9 @@ void Service::send_message_batch(const CallPtr& call) {
 
   auto batch = std::make_shared<PendingBatch>();
   batch->call = call;
+  batch->result.successful.reserve(in.entries.size());
   std::vector<std::pair<uint64_t, std::string>> publishes;  // publish id, entry id
+  publishes.reserve(in.entries.size());
   for (const BatchEntry& e : in.entries) {
     const std::string id = *e.get("Id");
     std::optional<Error> error = check_send_entry(e, config.fifo_queue);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "aws/crypto.h"
+
 namespace polymq::sqs {
 namespace {
 
@@ -19,27 +21,10 @@ void put_length_prefixed(std::string& out, std::string_view bytes) {
 
 }  // namespace
 
-namespace {
+// The digests are aws/crypto's (algorithms fetched once, contexts reused).
+std::string md5_hex(std::string_view data) { return aws::md5_hex(data); }
 
-std::string digest_hex(std::string_view data, const EVP_MD* md) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string md5_hex(std::string_view data) { return digest_hex(data, EVP_md5()); }
-
-std::string sha256_hex(std::string_view data) { return digest_hex(data, EVP_sha256()); }
+std::string sha256_hex(std::string_view data) { return aws::sha256_hex(data); }
 
 std::string md5_of_message_attributes(std::vector<MessageAttribute> attributes) {
   if (attributes.empty()) return "";
