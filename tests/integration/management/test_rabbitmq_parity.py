@@ -416,14 +416,17 @@ def test_a_new_queues_dead_letter_exchange_needs_write(pair):
     auth = (user, "pw")
     p("PUT", "/users/" + user, {"password": "pw", "tags": "management"}, expect=201)
     p("PUT", "/exchanges/{v}/dlx", {"type": "fanout"}, expect=201)
-    p("PUT", "/queues/{v}/made", {"arguments": {"x-dead-letter-exchange": "dlx"}}, expect=201)
+    # Durable given each time: the brokers' defaults differ (RabbitMQ's API: false).
+    p("PUT", "/queues/{v}/made", {"durable": True, "arguments": {"x-dead-letter-exchange": "dlx"}},
+      expect=201)
 
     def grant(configure, write, read, expect):
         p("PUT", "/permissions/{v}/" + user,
           {"configure": configure, "write": write, "read": read}, expect=expect)
 
     def put(name, dlx, expect):
-        return p("PUT", "/queues/{v}/" + name, {"arguments": {"x-dead-letter-exchange": dlx}},
+        return p("PUT", "/queues/{v}/" + name,
+                 {"durable": True, "arguments": {"x-dead-letter-exchange": dlx}},
                  auth=auth, expect=expect)
 
     def amqp_declare(name, dlx):
@@ -433,7 +436,8 @@ def test_a_new_queues_dead_letter_exchange_needs_write(pair):
             conn = pika.BlockingConnection(params(
                 node.port, virtual_host=p.vhost, credentials=pika.PlainCredentials(*auth)))
             try:
-                conn.channel().queue_declare(name, arguments={"x-dead-letter-exchange": dlx})
+                conn.channel().queue_declare(name, durable=True,
+                                             arguments={"x-dead-letter-exchange": dlx})
                 answers.append((200, "ok"))
             except pika.exceptions.ChannelClosedByBroker as e:
                 answers.append((e.reply_code, e.reply_text))
