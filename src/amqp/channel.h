@@ -188,6 +188,11 @@ class Channel final : public core::Publisher::Listener {
   AmqpStatus check_binding_access(const char* destination_kind, const std::string& destination,
                                   const std::string& source, uint16_t class_id,
                                   uint16_t method_id) const;
+  // RabbitMQ's check before it declares a new queue with a dead-letter exchange: 406 when
+  // x-dead-letter-exchange is not a string, else 403 unless the user may read the queue `queue`
+  // and write to that exchange. Redeclares and passive declares are not checked.
+  AmqpStatus check_dead_letter_access(const core::Table& arguments, const std::string& queue,
+                                      uint16_t class_id, uint16_t method_id) const;
   AmqpStatus resolve_queue_name(const std::string& given, std::string& out, uint16_t class_id,
                                 uint16_t method_id) const;
   // resolve_queue_name, then the queue itself for this connection (404 / 405 otherwise).

@@ -2,6 +2,7 @@
 #include "amqp/channel.h"
 #include "amqp/session.h"
 #include "rabbit/names.h"
+#include "rabbit/queue_arguments.h"
 #include "rabbit/stream_arguments.h"
 
 namespace polymq::amqp {
@@ -42,6 +43,22 @@ AmqpStatus Channel::check_binding_access(const char* destination_kind,
     return a;
   }
   return check_access(core::Permission::kRead, "exchange", source, class_id, method_id);
+}
+
+AmqpStatus Channel::check_dead_letter_access(const core::Table& arguments, const std::string& queue,
+                                             uint16_t class_id, uint16_t method_id) const {
+  const std::string* exchange = nullptr;
+  if (core::Status s = rabbit::dead_letter_exchange_argument(arguments, queue,
+                                                             session_.vhost().name(), exchange);
+      !s.ok()) {
+    return AmqpStatus::From(s, class_id, method_id);
+  }
+  if (exchange == nullptr) return AmqpStatus::Ok();
+  if (AmqpStatus a = check_access(core::Permission::kRead, "queue", queue, class_id, method_id);
+      !a.ok()) {
+    return a;
+  }
+  return check_access(core::Permission::kWrite, "exchange", *exchange, class_id, method_id);
 }
 
 AmqpStatus Channel::resolve_queue_name(const std::string& given, std::string& out,
@@ -96,6 +113,12 @@ AmqpStatus Channel::declare_stream_queue(const spec::QueueDeclare& m) {
             check_access(core::Permission::kConfigure, "queue", m.queue, M::kClassId, M::kMethodId);
         !a.ok()) {
       return a;
+    }
+    if (stream == nullptr) {
+      if (AmqpStatus a = check_dead_letter_access(m.arguments, m.queue, M::kClassId, M::kMethodId);
+          !a.ok()) {
+        return a;
+      }
     }
     core::StreamSettings settings;
     if (core::Status st = rabbit::stream_settings(m.arguments, settings); !st.ok()) {
@@ -209,6 +232,15 @@ AmqpStatus Channel::on(const spec::QueueDeclare& m) {
             check_access(core::Permission::kConfigure, "queue", name, M::kClassId, M::kMethodId);
         !a.ok()) {
       return a;
+    }
+    // As RabbitMQ, only a queue about to be made is checked for its dead-letter exchange.
+    core::VHost& vhost = session_.vhost();
+    if (m.queue.empty() ||
+        (vhost.find_queue(m.queue) == nullptr && vhost.find_stream(m.queue) == nullptr)) {
+      if (AmqpStatus a = check_dead_letter_access(m.arguments, name, M::kClassId, M::kMethodId);
+          !a.ok()) {
+        return a;
+      }
     }
   }
   core::QueueDeclareOutcome outcome;

@@ -10,6 +10,7 @@
 #include "management/path.h"
 #include "management/service.h"
 #include "rabbit/json_values.h"
+#include "rabbit/queue_arguments.h"
 #include "rabbit/stream_arguments.h"
 
 namespace polymq::management {
@@ -350,8 +351,24 @@ void Service::queues(const CallPtr& call) {
   }
   if (name.empty()) return send(c, bad_request("queue name must not be empty"));
   if (!permitted(c, *vhost, core::Permission::kConfigure, name)) return;
-  const uint64_t before = definitions_seq();
   const bool existed = queue != nullptr || stream != nullptr;
+  if (!existed) {
+    // RabbitMQ's API declares over AMQP as the user, whose channel checks a new queue's
+    // dead-letter exchange: 400 for a wrong type, else read on the queue and write on the
+    // exchange (the default exchange under the name it shows for it).
+    const std::string* dlx = nullptr;
+    if (core::Status st =
+            rabbit::dead_letter_exchange_argument(options.arguments, name, vhost->name(), dlx);
+        !st.ok()) {
+      return send(c, status_error(st));
+    }
+    if (dlx != nullptr &&
+        (!permitted(c, *vhost, core::Permission::kRead, name) ||
+         !permitted(c, *vhost, core::Permission::kWrite, dlx->empty() ? "amq.default" : *dlx))) {
+      return;
+    }
+  }
+  const uint64_t before = definitions_seq();
   if (rabbit::is_stream_queue(options.arguments)) {
     core::StreamSettings settings;
     if (core::Status st = rabbit::stream_settings(options.arguments, settings); !st.ok()) {

@@ -167,16 +167,28 @@ bool is_quorum(const Table& args) {
   return type != nullptr && *type == "quorum";
 }
 
+Status dead_letter_exchange_argument(const Table& args, const std::string& queue,
+                                     const std::string& vhost, const std::string*& out) {
+  out = nullptr;
+  const Value* v = find(args, "x-dead-letter-exchange");
+  if (v == nullptr) return Status::Ok();
+  // A longstr only: a byte array, which find_string would read as text too, is refused.
+  if (v->kind == ValueKind::kString) {
+    out = v->as_string();
+    return Status::Ok();
+  }
+  return {ErrorCode::kPreconditionFailed, "invalid type '" + type_name(v->kind) +
+                                              "' for arg 'x-dead-letter-exchange' in queue '" +
+                                              queue + "' in vhost '" + vhost + "'"};
+}
+
 Status parse_queue_arguments(const Table& args, const std::string& queue, const std::string& vhost,
                              QueueSettings& out) {
-  // RabbitMQ checks the type of the dead-letter arguments first, with its own wording.
-  for (std::string_view key : {"x-dead-letter-exchange", "x-dead-letter-routing-key"}) {
-    const Value* v = find(args, key);
-    if (v != nullptr && v->kind != ValueKind::kString) {
-      return {ErrorCode::kPreconditionFailed,
-              "invalid type '" + type_name(v->kind) + "' for arg '" + std::string(key) +
-                  "' in queue '" + queue + "' in vhost '" + vhost + "'"};
-    }
+  // RabbitMQ's channel checks the type of the dead-letter exchange first, with its own wording;
+  // the routing key's type is one of the checks below ("{unacceptable_type,signedint}").
+  const std::string* dead_letter_exchange = nullptr;
+  if (Status s = dead_letter_exchange_argument(args, queue, vhost, dead_letter_exchange); !s.ok()) {
+    return s;
   }
   for (const auto& [key, check] : checks()) {
     const Value* v = find(args, key);
@@ -193,8 +205,8 @@ Status parse_queue_arguments(const Table& args, const std::string& queue, const 
   out.max_length_bytes = non_negative(args, "x-max-length-bytes");
   if (const std::string* s = find_string(args, "x-overflow")) out.overflow = overflow_from(*s);
   // The checks above refuse a routing key without an exchange.
-  if (const std::string* s = find_string(args, "x-dead-letter-exchange")) {
-    out.dead_letter = core::DeadLetterTarget{*s, std::nullopt};
+  if (dead_letter_exchange != nullptr) {
+    out.dead_letter = core::DeadLetterTarget{*dead_letter_exchange, std::nullopt};
     if (const std::string* key = find_string(args, "x-dead-letter-routing-key")) {
       out.dead_letter->routing_key = *key;
     }

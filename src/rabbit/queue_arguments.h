@@ -39,6 +39,13 @@ bool is_quorum(const core::Table& args);
 core::Status parse_queue_arguments(const core::Table& args, const std::string& queue,
                                    const std::string& vhost, core::QueueSettings& out);
 
+// The dead-letter exchange that `args` name (x-dead-letter-exchange), read as RabbitMQ's channel
+// reads it before it declares a new queue, to check the user's write permission on it: `out` is
+// null when there is none; kPreconditionFailed ("invalid type 'long' for arg
+// 'x-dead-letter-exchange' in queue 'q' in vhost '/'") when it is not a string.
+core::Status dead_letter_exchange_argument(const core::Table& args, const std::string& queue,
+                                           const std::string& vhost, const std::string*& out);
+
 // Applies a policy's definition over arguments parsed from the queue's own x-arguments.
 // `own` are those x-arguments, to tell "set by the queue" from a default.
 void apply_policy(const PolicyDefinition& policy, const core::Table& own, core::QueueSettings& out);

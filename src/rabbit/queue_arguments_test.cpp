@@ -58,6 +58,9 @@ std::vector<Value> every_integer_kind(uint8_t n) {
 
 constexpr uint64_t kMaxExpiry = 4294967295;  // RabbitMQ's largest timer
 
+// A name that is not null, to see an out-parameter cleared.
+const std::string kNoName = "unset";
+
 TEST(QueueSettingsTest, NoArgumentsIsAPlainClassicQueue) {
   QueueSettings a = parsed({});
   EXPECT_FALSE(a.message_ttl_ms);
@@ -262,7 +265,35 @@ TEST(QueueSettingsTest, DeadLetterArgumentsMustBeLongStrings) {
             "invalid type 'binary' for arg 'x-dead-letter-exchange' in queue 'q' in vhost '/'");
   EXPECT_EQ(refusal({{"x-dead-letter-exchange", Value::String("dlx")},
                      {"x-dead-letter-routing-key", Value::Bool(false)}}),
-            "invalid type 'bool' for arg 'x-dead-letter-routing-key' in queue 'q' in vhost '/'");
+            invalid_arg("x-dead-letter-routing-key", "{unacceptable_type,bool}"));
+}
+
+TEST(QueueSettingsTest, DeadLetterExchangeArgumentIsReadForThePermissionCheck) {
+  const std::string* name = &kNoName;
+  ASSERT_TRUE(dead_letter_exchange_argument({}, "q", "/", name).ok());
+  EXPECT_EQ(name, nullptr);
+  // The routing key alone names no exchange (the declare refuses it later).
+  name = &kNoName;
+  ASSERT_TRUE(dead_letter_exchange_argument({{"x-dead-letter-routing-key", Value::String("k")}},
+                                            "q", "/", name)
+                  .ok());
+  EXPECT_EQ(name, nullptr);
+  const Table args{{"x-dead-letter-exchange", Value::String("dlx")}};
+  ASSERT_TRUE(dead_letter_exchange_argument(args, "q", "/", name).ok());
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(*name, "dlx");
+  // The default exchange is named "" here; the permission check names it amq.default.
+  // `name` points into the table: it lives as long as the test reads it.
+  const Table default_exchange{{"x-dead-letter-exchange", Value::String("")}};
+  ASSERT_TRUE(dead_letter_exchange_argument(default_exchange, "q", "/", name).ok());
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(*name, "");
+  Status s = dead_letter_exchange_argument({{"x-dead-letter-exchange", Value::Int64(5)}}, "q1",
+                                           "dev", name);
+  EXPECT_EQ(s.code(), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(s.message(),
+            "invalid type 'long' for arg 'x-dead-letter-exchange' in queue 'q1' in vhost 'dev'");
+  EXPECT_EQ(name, nullptr);
 }
 
 TEST(QueueSettingsTest, DeadLetterRoutingKeyNeedsADeadLetterExchange) {
@@ -292,9 +323,14 @@ TEST(QueueSettingsTest, TextNamesTheQueueAndTheVhost) {
 
 // Several bad arguments: the one RabbitMQ checks first is reported, whatever the table's order.
 TEST(QueueSettingsTest, FirstBadArgumentInRabbitMqsOrderIsReported) {
-  // Dead-letter types come before every other check.
+  // The dead-letter exchange's type comes before every other check.
   EXPECT_EQ(refusal({{"x-expires", Value::Int32(0)}, {"x-dead-letter-exchange", Value::Int32(1)}}),
             "invalid type 'signedint' for arg 'x-dead-letter-exchange' in queue 'q' in vhost '/'");
+  // The routing key's type is not among them: it comes after x-message-ttl.
+  EXPECT_EQ(refusal({{"x-dead-letter-routing-key", Value::Int32(1)},
+                     {"x-dead-letter-exchange", Value::String("dlx")},
+                     {"x-message-ttl", Value::Int32(-1)}}),
+            invalid_arg("x-message-ttl", "{value_negative,-1}"));
   // Then x-expires, x-message-ttl, ..., x-delivery-limit last.
   EXPECT_EQ(refusal({{"x-message-ttl", Value::Int32(-1)}, {"x-expires", Value::Int32(0)}}),
             invalid_arg("x-expires", "{value_zero,0}"));

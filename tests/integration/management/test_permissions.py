@@ -150,3 +150,103 @@ def test_permissions_survive_kill_9_and_go_with_their_user(api, broker, bob):
     # The export carries them, so RabbitMQ grants the same on import.
     exported = api.get("/definitions").json()["permissions"]
     assert dict(user="bob", vhost="dev", **BOB_ONLY) in exported
+
+
+def dlx_text(kind, name):
+    return "ACCESS_REFUSED - access to %s '%s' in vhost 'dev' refused for user 'bob'" % (
+        kind, name)
+
+
+def test_a_new_queue_needs_read_on_itself_and_write_on_its_dead_letter_exchange(
+        api, broker, bob):
+    """RabbitMQ 3.10's queue.declare: after configure on the queue, a new queue with an
+    x-dead-letter-exchange needs read on the queue and write on the exchange (existing or
+    not; the default exchange is amq.default); a wrongly typed one is a 406 first."""
+    g = pika.BlockingConnection(params(broker.port, virtual_host="dev")).channel()
+    g.exchange_declare("dlx", "fanout")
+    g.queue_declare("made", arguments={"x-dead-letter-exchange": "dlx"})
+    # bob may configure and read anything, write nothing.
+    assert api.put("/permissions/dev/bob",
+                   {"configure": ".*", "write": "^$", "read": ".*"}).status_code == 201
+    conn = connect(broker)
+
+    def declare(queue, dlx, **kw):
+        return lambda: conn.channel().queue_declare(
+            queue, arguments={"x-dead-letter-exchange": dlx}, **kw)
+
+    assert refused(declare("q", "dlx")) == (403, dlx_text("exchange", "dlx"))
+    assert refused(declare("q", "missing")) == (403, dlx_text("exchange", "missing"))
+    assert refused(declare("q", "")) == (403, dlx_text("exchange", "amq.default"))
+    # pika sends 5 as a signed 32-bit integer.
+    assert refused(declare("q", 5)) == (
+        406, "PRECONDITION_FAILED - invalid type 'signedint' for arg 'x-dead-letter-exchange' in "
+        "queue 'q' in vhost 'dev'")
+    assert api.get("/queues/dev/q").status_code == 404
+    # A queue that exists is not checked again, passive or not.
+    ch = conn.channel()
+    assert ch.queue_declare("made", arguments={"x-dead-letter-exchange": "dlx"}).method.queue \
+        == "made"
+    assert ch.queue_declare("made", passive=True).method.queue == "made"
+    # Without a dead-letter exchange the queue needs configure only.
+    ch.queue_declare("plain", arguments={"x-message-ttl": 1000})
+    conn.close()
+
+    # Read on the queue comes first.
+    assert api.put("/permissions/dev/bob",
+                   {"configure": ".*", "write": ".*", "read": "^$"}).status_code == 204
+    conn = connect(broker)
+    assert refused(declare("q", "dlx")) == (403, dlx_text("queue", "q"))
+    conn.close()
+    # And configure before both.
+    assert api.put("/permissions/dev/bob",
+                   {"configure": "^$", "write": "^$", "read": "^$"}).status_code == 204
+    conn = connect(broker)
+    assert refused(declare("q", "dlx")) == (403, dlx_text("queue", "q"))
+    conn.close()
+
+    # With read on q and write on dlx, the queue is made and dead-letters to dlx.
+    assert api.put("/permissions/dev/bob",
+                   {"configure": ".*", "write": "^dlx$", "read": "^q$"}).status_code == 204
+    conn = connect(broker)
+    conn.channel().queue_declare("q", arguments={"x-dead-letter-exchange": "dlx"})
+    conn.close()
+    assert api.get("/queues/dev/q").json()["arguments"] == {"x-dead-letter-exchange": "dlx"}
+
+
+def test_the_api_checks_a_new_queues_dead_letter_exchange_as_amqp_does(api, broker, bob):
+    """PUT /api/queues declares as the user: 401 "Access refused." without read on the queue
+    or write on its dead-letter exchange, 400 with AMQP's text for a wrong type."""
+    assert api.put("/users/bob", {"password": "pw", "tags": "management"}).status_code == 204
+    assert api.put("/exchanges/dev/dlx", {"type": "fanout"}).status_code == 201
+    assert api.put("/queues/dev/made",
+                   {"arguments": {"x-dead-letter-exchange": "dlx"}}).status_code == 201
+    as_bob = Api(broker, "bob", "pw")
+    refusal = {"error": "not_authorised", "reason": "Access refused."}
+
+    def put(name, dlx):
+        return as_bob.put("/queues/dev/" + name, {"arguments": {"x-dead-letter-exchange": dlx}})
+
+    assert api.put("/permissions/dev/bob",
+                   {"configure": ".*", "write": "^$", "read": ".*"}).status_code == 201
+    for dlx in ("dlx", "missing", ""):
+        r = put("q", dlx)
+        assert (r.status_code, r.json()) == (401, refusal), dlx
+    r = put("q", 5)
+    assert (r.status_code, r.json()) == (400, {
+        "error": "bad_request",
+        "reason": "invalid type 'long' for arg 'x-dead-letter-exchange' in queue 'q' in "
+                  "vhost 'dev'"})
+    assert api.get("/queues/dev/q").status_code == 404
+    # An existing queue is not checked again.
+    assert put("made", "dlx").status_code == 204
+    assert as_bob.put("/queues/dev/plain", {"durable": True}).status_code == 201
+
+    assert api.put("/permissions/dev/bob",
+                   {"configure": ".*", "write": ".*", "read": "^$"}).status_code == 204
+    r = put("q", "dlx")
+    assert (r.status_code, r.json()) == (401, refusal)
+
+    assert api.put("/permissions/dev/bob",
+                   {"configure": ".*", "write": "^dlx$", "read": "^q$"}).status_code == 204
+    assert put("q", "dlx").status_code == 201
+    assert api.get("/queues/dev/q").json()["arguments"] == {"x-dead-letter-exchange": "dlx"}

@@ -405,6 +405,71 @@ def test_grants_limit_what_users_see_and_do(pair):
         p("DELETE", "/vhosts/" + other_q)
 
 
+
+def test_a_new_queues_dead_letter_exchange_needs_write(pair):
+    """PUT /api/queues declares as the user, as queue.declare does: a new queue with an
+    x-dead-letter-exchange needs read on itself and write on that exchange ("Access refused."),
+    a wrongly typed one is a 400 first; an existing queue is not checked again. The same on
+    AMQP, with RabbitMQ's ACCESS_REFUSED texts."""
+    p = pair
+    user = p.vhost + "-dlx"
+    auth = (user, "pw")
+    p("PUT", "/users/" + user, {"password": "pw", "tags": "management"}, expect=201)
+    p("PUT", "/exchanges/{v}/dlx", {"type": "fanout"}, expect=201)
+    # Durable given each time: the brokers' defaults differ (RabbitMQ's API: false).
+    p("PUT", "/queues/{v}/made", {"durable": True, "arguments": {"x-dead-letter-exchange": "dlx"}},
+      expect=201)
+
+    def grant(configure, write, read, expect):
+        p("PUT", "/permissions/{v}/" + user,
+          {"configure": configure, "write": write, "read": read}, expect=expect)
+
+    def put(name, dlx, expect):
+        return p("PUT", "/queues/{v}/" + name,
+                 {"durable": True, "arguments": {"x-dead-letter-exchange": dlx}},
+                 auth=auth, expect=expect)
+
+    def amqp_declare(name, dlx):
+        """(code, text) of each broker's answer to the user's queue.declare."""
+        answers = []
+        for node in p.nodes:
+            conn = pika.BlockingConnection(params(
+                node.port, virtual_host=p.vhost, credentials=pika.PlainCredentials(*auth)))
+            try:
+                conn.channel().queue_declare(name, durable=True,
+                                             arguments={"x-dead-letter-exchange": dlx})
+                answers.append((200, "ok"))
+            except pika.exceptions.ChannelClosedByBroker as e:
+                answers.append((e.reply_code, e.reply_text))
+            finally:
+                if conn.is_open:
+                    conn.close()
+        return answers
+
+    refusal = {"error": "not_authorised", "reason": "Access refused."}
+    grant(".*", "^$", ".*", expect=201)
+    for dlx in ("dlx", "missing", ""):
+        rabbit, polymq = put("q", dlx, expect=401)
+        assert rabbit.json() == polymq.json() == refusal, dlx
+        rabbit, polymq = amqp_declare("q", dlx)
+        assert rabbit == polymq, dlx
+        assert rabbit[0] == 403, rabbit
+    rabbit, polymq = put("q", 5, expect=400)
+    assert rabbit.json() == polymq.json()
+    rabbit, polymq = amqp_declare("q", 5)
+    assert rabbit == polymq and rabbit[0] == 406, (rabbit, polymq)
+    put("made", "dlx", expect=204)
+    assert amqp_declare("made", "dlx") == [(200, "ok")] * 2
+    grant(".*", ".*", "^$", expect=204)
+    rabbit, polymq = put("q", "dlx", expect=401)
+    assert rabbit.json() == polymq.json() == refusal
+    rabbit, polymq = amqp_declare("q", "dlx")
+    assert rabbit == polymq and rabbit[0] == 403, (rabbit, polymq)
+    grant(".*", "^dlx$", "^q", expect=204)
+    put("q", "dlx", expect=201)
+    assert amqp_declare("q2", "dlx") == [(200, "ok")] * 2
+
+
 def publish_traffic(pair, conns):
     """Publishes 7 messages to q.durable (2 through the API), takes 2 with basic.get
     unacknowledged, consumes q.transient; leaves the connections open."""
