@@ -229,7 +229,7 @@ void Service::exchanges(const CallPtr& call) {
   std::string err;
   core::ExchangeOptions options;
   const std::optional<std::string> type = body.string("type", err);
-  options.durable = body.boolean("durable", err).value_or(true);
+  options.durable = body.boolean("durable", err).value_or(false);
   options.auto_delete = body.boolean("auto_delete", err).value_or(false);
   options.internal = body.boolean("internal", err).value_or(false);
   if (!err.empty()) return send(c, bad_request(err));
@@ -343,7 +343,7 @@ void Service::queues(const CallPtr& call) {
   if (!parse_body(c, body)) return;
   std::string err;
   core::QueueOptions options;
-  options.durable = body.boolean("durable", err).value_or(true);
+  options.durable = body.boolean("durable", err).value_or(false);
   options.auto_delete = body.boolean("auto_delete", err).value_or(false);
   if (!err.empty()) return send(c, bad_request(err));
   if (core::Status st = body.table("arguments", options.arguments); !st.ok()) {
