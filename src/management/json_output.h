@@ -4,6 +4,8 @@
 
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,26 @@ inline void write_rate(JsonWriter& w, const char* key, double rate) {
 // The rate object where PolyMQ keeps no rate (a vhost's totals) but RabbitMQ always has one
 // beside a count, for clients that read it.
 inline void write_zero_rate(JsonWriter& w, const char* key) { write_rate(w, key, 0.0); }
+
+// A counter as RabbitMQ writes one in message_stats: "<name>": value and, when a rate is
+// given, "<name>_details": {"rate": r}. The "_details" key is put together on the stack: a
+// listing writes four of them for each of 10,000 queues.
+inline void write_counter(JsonWriter& w, std::string_view name, uint64_t value,
+                          const double* rate) {
+  write(w, name);
+  w.Uint64(value);
+  if (rate == nullptr) return;
+  constexpr std::string_view kSuffix = "_details";
+  char key[64];
+  const size_t n = std::min(name.size(), sizeof(key) - kSuffix.size());
+  std::memcpy(key, name.data(), n);
+  std::memcpy(key + n, kSuffix.data(), kSuffix.size());
+  w.Key(key, static_cast<rapidjson::SizeType>(n + kSuffix.size()));
+  w.StartObject();
+  w.Key("rate");
+  w.Double(*rate);
+  w.EndObject();
+}
 
 inline std::string text(const rapidjson::StringBuffer& b) { return {b.GetString(), b.GetSize()}; }
 

@@ -31,14 +31,7 @@ void write_message_stats(JsonWriter& w, const MessageStatValues& values,
   w.Key("message_stats");
   w.StartObject();
   for (size_t i = 0; i < kMessageStatCount; ++i) {
-    w.Key(kNames[i]);
-    w.Uint64(values[i]);
-    if (rates == nullptr) continue;
-    write(w, std::string(kNames[i]) + "_details");
-    w.StartObject();
-    w.Key("rate");
-    w.Double((*rates)[i]);
-    w.EndObject();
+    write_counter(w, kNames[i], values[i], rates == nullptr ? nullptr : &(*rates)[i]);
   }
   w.EndObject();
 }

@@ -25,18 +25,6 @@ void write_policy_name(JsonWriter& w, const std::string& name) {
   }
 }
 
-// A counter and its rate, as RabbitMQ's message_stats lists them: "publish": N,
-// "publish_details": {"rate": r}.
-void write_counter(JsonWriter& w, std::string_view key, uint64_t value, double rate) {
-  write(w, key);
-  w.Uint64(value);
-  write(w, std::string(key) + "_details");
-  w.StartObject();
-  w.Key("rate");
-  w.Double(rate);
-  w.EndObject();
-}
-
 }  // namespace
 
 QueueRow queue_row(const core::Queue& queue) {
@@ -137,10 +125,10 @@ void write_queue_row(JsonWriter& w, const std::string& node, const QueueRow& row
   if (s.published != 0 || s.delivered != 0 || s.acked != 0) {
     w.Key("message_stats");
     w.StartObject();
-    write_counter(w, "publish", s.published, r.publish);
-    write_counter(w, "deliver_get", s.delivered, r.deliver_get);
-    write_counter(w, "redeliver", s.redelivered, r.redeliver);
-    write_counter(w, "ack", s.acked, r.ack);
+    write_counter(w, "publish", s.published, &r.publish);
+    write_counter(w, "deliver_get", s.delivered, &r.deliver_get);
+    write_counter(w, "redeliver", s.redelivered, &r.redeliver);
+    write_counter(w, "ack", s.acked, &r.ack);
     w.EndObject();
   }
   w.EndObject();

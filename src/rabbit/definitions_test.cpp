@@ -437,6 +437,16 @@ class RecordingLog final : public DefinitionsLog {
   QueueStoreFactory* stores_;
 };
 
+// Replays recorded changes into `out`, a broker with the vhost "/" and nothing else, as a
+// restart replays the change log.
+void replay(const std::vector<std::string>& changes, ModelBroker& out) {
+  out.add_vhost("/");
+  for (const std::string& change : changes) {
+    Status s = apply_change(change, out);
+    EXPECT_TRUE(s.ok()) << change << ": " << s.message();
+  }
+}
+
 TEST(DefinitionsHookTest, AChangedQueueReplaysWithItsNewArguments) {
   ModelBroker b;
   RecordingLog log(b);
@@ -454,11 +464,7 @@ TEST(DefinitionsHookTest, AChangedQueueReplaysWithItsNewArguments) {
   EXPECT_NE(log.changes[1].find(R"("op":"change")"), std::string::npos) << log.changes[1];
 
   ModelBroker replayed;
-  replayed.add_vhost("/");
-  for (const std::string& change : log.changes) {
-    Status s = apply_change(change, replayed);
-    EXPECT_TRUE(s.ok()) << change << ": " << s.message();
-  }
+  replay(log.changes, replayed);
   EXPECT_EQ(export_definitions(replayed), export_definitions(b));
   Queue* q = replayed.find_vhost("/")->find_queue("dq");
   ASSERT_NE(q, nullptr);
@@ -487,11 +493,7 @@ TEST(DefinitionsHookTest, AChangedExchangeReplaysWithItsNewArguments) {
   EXPECT_NE(log.changes[1].find(R"("op":"change")"), std::string::npos) << log.changes[1];
 
   ModelBroker replayed;
-  replayed.add_vhost("/");
-  for (const std::string& change : log.changes) {
-    Status s = apply_change(change, replayed);
-    EXPECT_TRUE(s.ok()) << change << ": " << s.message();
-  }
+  replay(log.changes, replayed);
   EXPECT_EQ(export_definitions(replayed), export_definitions(b));
   Exchange* x = replayed.find_vhost("/")->find_exchange("dx");
   ASSERT_NE(x, nullptr);
