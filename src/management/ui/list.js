@@ -90,7 +90,8 @@ export function pagedList(id, source, columns, { pageSize = 20, sort = 'name', w
     if (!detail) return h('tr', { dataset: { name: item.name ?? '' } }, cells);
     const row = h('tr', { dataset: { name: item.name ?? '' } }, h('td', { class: 'toggle-cell' }, toggle(item)), cells);
     if (!opened.has(key(item))) return row;
-    return [row, h('tr', { class: 'detail-row', dataset: { detailOf: item.name ?? '' } }, h('td', { colspan: columns.length + 1 }, detail(item)))];
+    const cell = h('td', { colspan: columns.length + 1 }, detail(item));
+    return [row, h('tr', { class: 'detail-row', dataset: { detailOf: item.name ?? '' } }, cell)];
   }
   let lastItems = [];
   function render(items) {

@@ -29,7 +29,12 @@ export function mount(root) {
     () => '/polymq/kafka/topics',
     [
       { label: 'Virtual host', value: (t) => t.vhost, sort: 'vhost' },
-      { label: 'Name', value: (t) => [t.name, t.internal ? [' ', h('abbr', { title: 'internal' }, 'I')] : null], sort: 'name', className: 'name' },
+      {
+        label: 'Name',
+        value: (t) => [t.name, t.internal ? [' ', h('abbr', { title: 'internal' }, 'I')] : null],
+        sort: 'name',
+        className: 'name',
+      },
       { label: 'Partitions', value: (t) => fmtNumber(t.partition_count), sort: 'partition_count', className: 'num partitions' },
       { label: 'Messages', value: (t) => fmtNumber(t.messages), sort: 'messages', className: 'num messages' },
     ],

@@ -67,7 +67,11 @@ export function mount(root, { vhost, name }) {
           { label: 'Topic', value: (o) => o.topic, className: 'name' },
           { label: 'Partition', value: (o) => fmtNumber(o.partition), className: 'num' },
           { label: 'Committed offset', value: (o) => fmtNumber(o.committed_offset), className: 'num committed' },
-          { label: 'High watermark', value: (o) => (o.high_watermark === null ? 'gone' : fmtNumber(o.high_watermark)), className: 'num high-watermark' },
+          {
+            label: 'High watermark',
+            value: (o) => (o.high_watermark === null ? 'gone' : fmtNumber(o.high_watermark)),
+            className: 'num high-watermark',
+          },
           { label: 'Lag', value: (o) => fmtNumber(o.lag), className: 'num lag' },
           { label: 'Committed at', value: (o) => fmtTime(o.commit_timestamp) },
           { label: 'Metadata', value: (o) => o.metadata ?? '' },

@@ -18,6 +18,10 @@ function attribute(label, name, className, unit = '') {
   };
 }
 
+function count(label, field, className) {
+  return { label, value: (t) => fmtNumber(t[field]), sort: field, className: `num ${className}` };
+}
+
 function filterPolicy(s) {
   if (s.filter_policy === undefined) return '';
   const policy = typeof s.filter_policy === 'string' ? s.filter_policy : JSON.stringify(s.filter_policy);
@@ -46,8 +50,8 @@ export function mount(root) {
       { label: 'Name', value: (t) => t.name, sort: 'name', className: 'name' },
       { label: 'FIFO', value: (t) => yesNo(t.fifo), sort: 'fifo', className: 'fifo' },
       { label: 'Display name', value: (t) => t.attributes?.DisplayName ?? '' },
-      { label: 'Confirmed subscriptions', value: (t) => fmtNumber(t.subscriptions_confirmed), sort: 'subscriptions_confirmed', className: 'num confirmed' },
-      { label: 'Pending subscriptions', value: (t) => fmtNumber(t.subscriptions_pending), sort: 'subscriptions_pending', className: 'num pending' },
+      count('Confirmed subscriptions', 'subscriptions_confirmed', 'confirmed'),
+      count('Pending subscriptions', 'subscriptions_pending', 'pending'),
     ],
     { what: 'topics' }
   );
@@ -59,7 +63,12 @@ export function mount(root) {
       { label: 'Id', value: (s) => s.name, sort: 'name', className: 'name' },
       { label: 'Protocol', value: (s) => s.protocol, sort: 'protocol', className: 'protocol' },
       { label: 'Endpoint', value: (s) => s.endpoint, sort: 'endpoint', className: 'endpoint' },
-      { label: 'Status', value: (s) => (s.pending_confirmation ? 'pending confirmation' : 'confirmed'), sort: 'pending_confirmation', className: 'status' },
+      {
+        label: 'Status',
+        value: (s) => (s.pending_confirmation ? 'pending confirmation' : 'confirmed'),
+        sort: 'pending_confirmation',
+        className: 'confirmation',
+      },
       { label: 'Raw', value: (s) => yesNo(s.raw_message_delivery), sort: 'raw_message_delivery', className: 'raw' },
       { label: 'Filter policy', value: filterPolicy, className: 'filter-policy' },
     ],

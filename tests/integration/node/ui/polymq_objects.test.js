@@ -137,6 +137,7 @@ test('the Kafka and SQS / SNS pages show the objects of those protocols and foll
   assert.equal(await cell(subscription, 'topic'), 'ui-events');
   assert.equal(await cell(subscription, 'protocol'), 'sqs');
   assert.equal(await cell(subscription, 'endpoint'), 'ui-jobs');
+  assert.equal(await cell(subscription, 'confirmation'), 'confirmed');
   assert.equal(await cell(subscription, 'raw'), 'yes');
   assert.equal(await cell(subscription, 'filter-policy'), '{"kind":["job"]}');
 
