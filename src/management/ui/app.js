@@ -9,6 +9,9 @@ import * as exchanges from './page_exchanges.js';
 import * as connections from './page_connections.js';
 import * as admin from './page_admin.js';
 import * as policies from './page_policies.js';
+import * as kafka from './page_kafka.js';
+import * as kafkaGroup from './page_kafka_group.js';
+import * as sqs from './page_sqs.js';
 
 const POLL_MS = 5000;
 const main = document.getElementById('main');
@@ -23,6 +26,14 @@ const ctx = {
   async loadVhosts() {
     const list = await api('GET', '/vhosts');
     ctx.vhosts = list.map((v) => v.name);
+  },
+  // The tabs of the other protocols (nav links with data-catalogs) show only when
+  // /api/polymq serves one of their catalogs, i.e. when their listener is on.
+  async loadCatalogs() {
+    const served = new Set((await api('GET', '/polymq')).map((c) => c.name));
+    for (const a of document.querySelectorAll('#nav a[data-catalogs]')) {
+      a.hidden = !a.dataset.catalogs.split(' ').some((name) => served.has(name));
+    }
   },
 };
 
@@ -39,6 +50,9 @@ const ROUTES = [
   [['vhosts'], 'admin', admin.mountVhosts],
   [['policies'], 'admin', policies.mount],
   [['definitions'], 'admin', admin.mountDefinitions],
+  [['kafka'], 'kafka', kafka.mount],
+  [['kafka', 'groups', ':vhost', ':name'], 'kafka', kafkaGroup.mount],
+  [['sqs'], 'sqs', sqs.mount],
 ];
 
 function parseHash() {
@@ -144,6 +158,7 @@ function showLogin(reason = '') {
         throw err;
       }
       await ctx.loadVhosts().catch(() => {});
+      ctx.loadCatalogs().catch(() => {});
       overview.sample().catch(() => {});
       render();
       return '';
@@ -166,6 +181,7 @@ window.addEventListener('hashchange', render);
 setInterval(poll, POLL_MS);
 if (loggedIn()) {
   ctx.loadVhosts().catch(() => {});
+  ctx.loadCatalogs().catch(() => {});
   overview.sample().catch(() => {});
 }
 render();

@@ -6,10 +6,13 @@ import { h, fill, errorLine, fmtNumber } from './dom.js';
 /**
  * source(): the API path of the list (e.g. "/queues" or "/queues/%2F").
  * columns: [{label, value(item), sort: field name, when sortable}].
+ * detail(item), when given: what a row shows when opened (a toggle in its first cell); an
+ * opened row stays open across refreshes, pages and sorting (by vhost and name).
  * Returns {element, refresh()}.
  */
-export function pagedList(id, source, columns, { pageSize = 20, sort = 'name', what = 'items' } = {}) {
+export function pagedList(id, source, columns, { pageSize = 20, sort = 'name', what = 'items', detail = null } = {}) {
   const state = { page: 1, pageSize, name: '', regex: false, sort, reverse: false };
+  const opened = new Set();
   const error = errorLine('list-error');
   const body = h('div', { class: 'list-body' });
   const counts = h('span', { class: 'counts' });
@@ -63,6 +66,48 @@ export function pagedList(id, source, columns, { pageSize = 20, sort = 'name', w
     return th;
   }
 
+  const key = (item) => JSON.stringify([item.vhost ?? '', item.name ?? '']);
+  function toggle(item) {
+    const open = opened.has(key(item));
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'toggle',
+        'aria-expanded': String(open),
+        'aria-label': open ? 'Hide details' : 'Show details',
+        onclick: () => {
+          if (open) opened.delete(key(item));
+          else opened.add(key(item));
+          render(lastItems);
+        },
+      },
+      open ? '\u25be' : '\u25b8'
+    );
+  }
+  function rows(item) {
+    const cells = columns.map((c) => h('td', { class: c.className }, c.value(item)));
+    if (!detail) return h('tr', { dataset: { name: item.name ?? '' } }, cells);
+    const row = h('tr', { dataset: { name: item.name ?? '' } }, h('td', { class: 'toggle-cell' }, toggle(item)), cells);
+    if (!opened.has(key(item))) return row;
+    const cell = h('td', { colspan: columns.length + 1 }, detail(item));
+    return [row, h('tr', { class: 'detail-row', dataset: { detailOf: item.name ?? '' } }, cell)];
+  }
+  let lastItems = [];
+  function render(items) {
+    lastItems = items;
+    fill(
+      body,
+      h(
+        'table',
+        { class: 'list', id: `${id}-table` },
+        h('thead', {}, h('tr', {}, detail ? h('th', {}) : null, columns.map(header))),
+        h('tbody', {}, items.map(rows))
+      ),
+      items.length === 0 ? h('p', { class: 'empty' }, `No ${what}.`) : null
+    );
+  }
+
   let seq = 0;
   async function refresh() {
     const mine = ++seq;
@@ -88,21 +133,7 @@ export function pagedList(id, source, columns, { pageSize = 20, sort = 'name', w
     if (mine !== seq) return; // a newer request (another page, filter) answers instead
     error.show('');
     lastPageCount = data.page_count || 1;
-    const items = data.items || [];
-    fill(
-      body,
-      h(
-        'table',
-        { class: 'list', id: `${id}-table` },
-        h('thead', {}, h('tr', {}, columns.map(header))),
-        h(
-          'tbody',
-          {},
-          items.map((item) => h('tr', { dataset: { name: item.name ?? '' } }, columns.map((c) => h('td', { class: c.className }, c.value(item)))))
-        )
-      ),
-      items.length === 0 ? h('p', { class: 'empty' }, `No ${what}.`) : null
-    );
+    render(data.items || []);
     const filtered = data.filtered_count !== data.total_count ? ` (filtered from ${fmtNumber(data.total_count)})` : '';
     counts.textContent = `${fmtNumber(data.filtered_count)} ${what}${filtered}`;
     pageLabel.textContent = `Page ${data.page} of ${data.page_count || 1}`;

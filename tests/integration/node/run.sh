@@ -19,7 +19,8 @@
 #   AWSSDK_TEST_CASE_TIMEOUT_MS  milliseconds for each test (default 60000)
 # ui: ui/*.test.js, the management web UI in headless Chromium (Debian's chromium, driven by
 # puppeteer-core); every test starts a broker of its own with the management port on a free
-# port:
+# port (and, for the Kafka and SQS / SNS pages, Kafka and SQS listeners, filled by kafkajs and
+# the AWS SDK):
 #   POLYMQ_BIN          the broker binary (default: polymq on PATH)
 #   CHROMIUM            the browser (default /usr/bin/chromium)
 #   UI_TEST_CASE_TIMEOUT_MS  milliseconds for each test (default 90000)

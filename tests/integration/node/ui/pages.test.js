@@ -37,6 +37,9 @@ test('every page renders', TEST_OPTIONS, async (t) => {
     await waitForText(page, selector, predicate, hash);
     assert.equal(await page.$eval('#status', (el) => el.hidden), true, `${hash}: ${await page.$eval('#status', (el) => el.textContent)}`);
   }
+  // No Kafka or SQS listener: /api/polymq lists no catalog, so neither tab shows.
+  assert.deepEqual((await apiCall(broker, 'GET', '/polymq')).body, []);
+  assert.deepEqual(await page.$$eval('#nav a[data-catalogs]', (as) => as.map((a) => a.hidden)), [true, true]);
   // The overview's charts have a line once two samples were taken (5 s apart).
   await page.goto(`${broker.managementUrl}#/`);
   await page.waitForSelector('#chart-queued polyline', { timeout: 30000 });
