@@ -120,6 +120,12 @@ AmqpStatus Channel::declare_stream_queue(const spec::QueueDeclare& m) {
         return a;
       }
     }
+    if (const char* refused = rabbit::unsupported_stream_argument(m.arguments)) {
+      return AmqpStatus(spec::kPreconditionFailed,
+                        std::string("invalid arg '") + refused + "' for " + where +
+                            " of queue type " + rabbit::kStreamQueueTypeName,
+                        M::kClassId, M::kMethodId);
+    }
     core::StreamSettings settings;
     if (core::Status st = rabbit::stream_settings(m.arguments, settings); !st.ok()) {
       return AmqpStatus(spec::kPreconditionFailed, "invalid arg for " + where + ": " + st.message(),

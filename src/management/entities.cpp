@@ -370,6 +370,11 @@ void Service::queues(const CallPtr& call) {
   }
   const uint64_t before = definitions_seq();
   if (rabbit::is_stream_queue(options.arguments)) {
+    if (const char* refused = rabbit::unsupported_stream_argument(options.arguments)) {
+      return send(c, bad_request(std::string("invalid arg '") + refused + "' for queue '" + name +
+                                 "' in vhost '" + vhost->name() + "' of queue type " +
+                                 rabbit::kStreamQueueTypeName));
+    }
     core::StreamSettings settings;
     if (core::Status st = rabbit::stream_settings(options.arguments, settings); !st.ok()) {
       return send(c, status_error(st));

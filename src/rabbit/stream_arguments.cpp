@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace polymq::rabbit {
 namespace {
@@ -84,6 +85,30 @@ Table stream_arguments(const core::StreamSettings& settings) {
     out.emplace_back(kMaxAgeMs, Value::Int64(settings.retention_ms));
   }
   return out;
+}
+
+const char* unsupported_stream_argument(const Table& arguments) {
+  // As RabbitMQ 3.10 refuses them (checked against it, one declare per argument).
+  static constexpr std::string_view kUnsupported[] = {"x-dead-letter-exchange",
+                                                      "x-dead-letter-routing-key",
+                                                      "x-dead-letter-strategy",
+                                                      "x-delivery-limit",
+                                                      "x-expires",
+                                                      "x-max-in-memory-length",
+                                                      "x-max-length",
+                                                      "x-max-priority",
+                                                      "x-message-ttl",
+                                                      "x-overflow",
+                                                      "x-queue-master-locator",
+                                                      "x-queue-mode",
+                                                      "x-quorum-initial-group-size",
+                                                      "x-single-active-consumer"};
+  for (const auto& [name, value] : arguments) {
+    for (std::string_view unsupported : kUnsupported) {
+      if (name == unsupported) return unsupported.data();
+    }
+  }
+  return nullptr;
 }
 
 Status stream_settings(const Table& arguments, core::StreamSettings& out) {

@@ -21,6 +21,14 @@ bool is_stream_queue(const core::Table& arguments);
 // The arguments that give `settings` back through stream_settings().
 core::Table stream_arguments(const core::StreamSettings& settings);
 
+// The first of the arguments RabbitMQ's stream queues refuse (rabbit_stream_queue's
+// unsupported_args: dead-lettering, length limits but bytes, priorities, TTLs, expiry, single
+// active consumer, the classic and quorum queues' own), or null when there is none. RabbitMQ
+// answers it with 406 "invalid arg '<arg>' for queue '<q>' in vhost '<v>' of queue type
+// rabbit_stream_queue" (kStreamQueueTypeName).
+const char* unsupported_stream_argument(const core::Table& arguments);
+inline constexpr const char* kStreamQueueTypeName = "rabbit_stream_queue";
+
 // Reads the settings from a stream queue's arguments; missing ones keep their defaults.
 // kInvalidArgument (naming the argument) for a value of the wrong type or out of range.
 core::Status stream_settings(const core::Table& arguments, core::StreamSettings& out);

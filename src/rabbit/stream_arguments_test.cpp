@@ -97,5 +97,17 @@ TEST(StreamArgumentsTest, BadValuesAreRefusedNamingTheArgument) {
   }
 }
 
+TEST(StreamArgumentsTest, ClassicAndQuorumQueueArgumentsAreNamedAsUnsupported) {
+  EXPECT_EQ(unsupported_stream_argument({{"x-queue-type", Value::String("stream")},
+                                         {"x-max-length-bytes", Value::Int64(100)},
+                                         {"x-max-age", Value::String("7D")}}),
+            nullptr);
+  const char* refused = unsupported_stream_argument({{"x-queue-type", Value::String("stream")},
+                                                     {"x-message-ttl", Value::Int32(5)},
+                                                     {"x-expires", Value::Int32(5)}});
+  ASSERT_NE(refused, nullptr);
+  EXPECT_STREQ(refused, "x-message-ttl");  // the first one given
+}
+
 }  // namespace
 }  // namespace polymq::rabbit

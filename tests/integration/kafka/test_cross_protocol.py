@@ -71,6 +71,17 @@ def test_amqp_refuses_what_stream_queues_cannot_be(kafka_broker):
         ch.queue_declare("aged", durable=True,
                          arguments={"x-queue-type": "stream", "x-max-age": "soon"})
     assert err.value.reply_code == 406
+    # Classic and quorum queue arguments are refused with RabbitMQ 3.10's text.
+    for argument, value in [("x-dead-letter-exchange", "dlx"), ("x-message-ttl", 1000),
+                            ("x-max-length", 5), ("x-single-active-consumer", True)]:
+        ch = conn.channel()
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as err:
+            ch.queue_declare("limited", durable=True,
+                             arguments={"x-queue-type": "stream", argument: value})
+        assert err.value.reply_code == 406
+        assert err.value.reply_text == (
+            "PRECONDITION_FAILED - invalid arg '%s' for queue 'limited' in vhost '/' of queue "
+            "type rabbit_stream_queue" % argument)
     ch = conn.channel()
     stream_queue(ch, "log")
     with pytest.raises(pika.exceptions.ChannelClosedByBroker) as err:
