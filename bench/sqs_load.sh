@@ -2,7 +2,7 @@
 # sqs_load.sh [BUILD_DIR=build/release] [REPS=3]: the SQS benchmark with polymq-sqs-perf
 # (AWS JSON 1.0, SigV4, keep-alive connections) against a fresh release broker:
 #   - SendMessageBatch (10 x 100 B) with receivers draining along through ReceiveMessage +
-#     DeleteMessageBatch, and SendMessageBatch alone;
+#     DeleteMessageBatch (4 senders and 4 receivers, then 32 and 16), and SendMessageBatch alone;
 #   - single SendMessage requests from 64 connections (each answered once durable);
 #   - single SendMessage latency at half the measured single-send peak;
 #   - broker memory per idle long poll: 10,000 connections each holding a 20 s ReceiveMessage
@@ -29,6 +29,9 @@ run() {  # label args...
 }
 {
   run "SendMessageBatch 10x100B + ReceiveMessage+DeleteMessageBatch" -n 200000 -b 10 -S 4 -R 4
+  # Each send waits for its group-commit round, so the rate grows with the requests in flight:
+  # 32 senders share each fdatasync among up to 32 batches.
+  run "SendMessageBatch 10x100B, 32 senders + 16 receivers" -n 400000 -b 10 -S 32 -R 16
   run "SendMessageBatch 10x100B, send only" -n 200000 -b 10 -S 4 -R 0
   run "SendMessage 100B, 64 connections" -n 100000 -b 1 -S 64 -R 0
 } | tee "$W/runs.json"
