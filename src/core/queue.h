@@ -155,6 +155,10 @@ class Queue {
   // Messages handed out and not yet settled (leases).
   size_t unacked_count() const { return leases_.size(); }
   uint64_t ready_bytes() const { return ready_bytes_; }
+  // Ready messages paged out (in the store only, read back as the queue drains), and their
+  // body bytes as far as this process paged them (recovered ones count 0 bytes).
+  size_t paged_count() const { return paged_count_; }
+  uint64_t paged_bytes() const { return paged_bytes_; }
   // Memory the queue's messages account for (Message::footprint), ready and unacked; what
   // the memory watermark counts. A message routed to several queues counts in each.
   uint64_t memory_bytes() const {

@@ -69,12 +69,12 @@ std::string VHost::describe_exchange(std::string_view name) const {
 }
 
 Exchange* VHost::find_exchange(std::string_view name) {
-  auto it = exchanges_.find(std::string(name));
+  auto it = exchanges_.find(name);
   return it == exchanges_.end() ? nullptr : it->second.get();
 }
 
 Queue* VHost::find_queue(std::string_view name) {
-  auto it = queues_.find(std::string(name));
+  auto it = queues_.find(name);
   return it == queues_.end() ? nullptr : it->second.get();
 }
 
@@ -352,7 +352,7 @@ void VHost::reapply_policies() {
 }
 
 Status VHost::use_queue(std::string_view name, OwnerId owner, QueuePtr& out) {
-  auto it = queues_.find(std::string(name));
+  auto it = queues_.find(name);
   if (it == queues_.end()) return {ErrorCode::kNotFound, "no " + describe_queue(name)};
   if (Status s = check_exclusive(*it->second, owner); !s.ok()) return s;
   out = it->second;

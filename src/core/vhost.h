@@ -229,9 +229,17 @@ class VHost final : public QueueHost {
 
   std::string name_;
   const VHostHooks* hooks_;
-  std::unordered_map<std::string, ExchangePtr> exchanges_;
-  std::unordered_map<std::string, QueuePtr> queues_;
-  std::unordered_map<std::string, std::unique_ptr<Stream>> streams_;
+  // Looked up by string_view without making a string: every publish finds its exchange, and
+  // the default exchange its queue.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+  };
+  template <class T>
+  using ByName = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+  ByName<ExchangePtr> exchanges_;
+  ByName<QueuePtr> queues_;
+  ByName<std::unique_ptr<Stream>> streams_;
   bool restoring_ = false;  // set by restore_queue around its declare_queue
   // Dead-lettered messages waiting to be routed, oldest first (see dead_letter()).
   struct PendingDeadLetter {

@@ -35,7 +35,7 @@ Status VHost::declare_stream(const std::string& requested, const StreamSettings&
 }
 
 Stream* VHost::find_stream(std::string_view name) {
-  auto it = streams_.find(std::string(name));
+  auto it = streams_.find(name);
   return it == streams_.end() ? nullptr : it->second.get();
 }
 

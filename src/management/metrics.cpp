@@ -197,6 +197,11 @@ void Service::queue_metrics(PrometheusText& out, bool per_object) const {
                [](const core::Queue& q) { return q.memory_bytes(); });
   queue_family("polymq_queue_messages_delayed", "Messages held until their not-before time",
                [](const core::Queue& q) { return uint64_t{q.delayed_count()}; });
+  queue_family("rabbitmq_queue_messages_paged_out", "Messages paged out to disk",
+               [](const core::Queue& q) { return uint64_t{q.paged_count()}; });
+  queue_family("rabbitmq_queue_messages_paged_out_bytes",
+               "Size in bytes of messages paged out to disk (those this process paged)",
+               [](const core::Queue& q) { return q.paged_bytes(); });
   uint64_t consumers = 0;
   for (const core::Queue* q : queues) consumers += q->consumer_count();
   out.gauge("rabbitmq_consumers", "Consumers currently connected", consumers);

@@ -43,6 +43,8 @@ QueueRow queue_row(const core::Queue& queue) {
   row.ready = queue.message_count();
   row.unacked = queue.unacked_count();
   row.ready_bytes = queue.ready_bytes();
+  row.paged = queue.paged_count();
+  row.paged_bytes = queue.paged_bytes();
   row.memory = queue.memory_bytes();
   row.stats = queue.stats();
   return row;
@@ -118,6 +120,10 @@ void write_queue_row(JsonWriter& w, const std::string& node, const QueueRow& row
   write_rate(w, "messages_unacknowledged_details", r.unacked);
   w.Key("message_bytes_ready");
   w.Uint64(row.ready_bytes);
+  w.Key("messages_paged_out");
+  w.Uint64(row.paged);
+  w.Key("message_bytes_paged_out");
+  w.Uint64(row.paged_bytes);
   w.Key("memory");
   w.Uint64(row.memory);
   // As RabbitMQ: only once messages went through the queue.

@@ -31,6 +31,8 @@ struct QueueRow {
   uint64_t ready = 0;
   uint64_t unacked = 0;
   uint64_t ready_bytes = 0;
+  uint64_t paged = 0;  // ready messages paged out to the store
+  uint64_t paged_bytes = 0;
   uint64_t memory = 0;
   core::QueueStats stats;
 };

@@ -157,3 +157,39 @@ def test_metrics_need_no_credentials_and_only_get(broker):
     assert requests.post(base + "/metrics", timeout=30).status_code == 405
     # The API itself still wants them.
     assert requests.get(base + "/api/overview", timeout=30).status_code == 401
+
+
+def test_paged_out_messages_are_reported(make_broker):
+    """A queue past its memory window pages new messages out to the store: /api/queues and
+    /metrics/per-object count them, as RabbitMQ's messages_paged_out; a consumer draining the
+    queue reads them back and the count falls to 0."""
+    broker = make_broker("--queue-window-bytes", "8192", management=True).start()
+    conn = pika.BlockingConnection(params(broker.port))
+    ch = conn.channel()
+    ch.queue_declare("deep", durable=True)
+    ch.confirm_delivery()
+    body = b"p" * 1024
+    for _ in range(100):
+        ch.basic_publish("", "deep", body, pika.BasicProperties(delivery_mode=2))
+    api = "http://127.0.0.1:%d/api/queues/%%2F/deep" % broker.management_port
+    q = requests.get(api, auth=("guest", "guest"), timeout=30).json()
+    assert q["messages_ready"] == 100
+    # At most 8 KiB of 1 KiB bodies stay in memory: the rest is paged out.
+    assert 80 <= q["messages_paged_out"] < 100, q
+    assert q["message_bytes_paged_out"] == q["messages_paged_out"] * 1024
+    _, samples = scrape(broker, "/metrics/per-object")
+    assert value(samples, "rabbitmq_queue_messages_paged_out", vhost="/",
+                 queue="deep") == q["messages_paged_out"]
+    assert value(samples, "rabbitmq_queue_messages_paged_out_bytes", vhost="/",
+                 queue="deep") == q["message_bytes_paged_out"]
+    got = 0
+    for method, _, _ in ch.consume("deep", auto_ack=True, inactivity_timeout=10):
+        if method is None:
+            break
+        got += 1
+        if got == 100:
+            break
+    assert got == 100
+    q = requests.get(api, auth=("guest", "guest"), timeout=30).json()
+    assert (q["messages_ready"], q["messages_paged_out"]) == (0, 0)
+    conn.close()

@@ -34,8 +34,8 @@ OMITTED = {
         "backing_queue_status", "garbage_collection", "reductions", "reductions_details",
         "recoverable_slaves", "effective_policy_definition",
         # paging to disk, persistence and RAM split of RabbitMQ's message store
-        "message_bytes", "message_bytes_paged_out", "message_bytes_persistent",
-        "message_bytes_ram", "message_bytes_unacknowledged", "messages_paged_out",
+        "message_bytes", "message_bytes_persistent",
+        "message_bytes_ram", "message_bytes_unacknowledged",
         "messages_persistent", "messages_ram", "messages_ready_ram",
         "messages_unacknowledged_ram",
         # consumer statistics
