@@ -170,6 +170,20 @@ def test_trace_header_survives_a_restart(make_broker):
     assert m["Attributes"] == {"AWSTraceHeader": TRACE}
 
 
+def test_trace_header_stays_with_a_dead_lettered_message(sqs):
+    dlq = sqs.create_queue(QueueName="traced-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    src = sqs.create_queue(QueueName="traced-src", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+    sqs.send_message(QueueUrl=src, MessageBody="poison", MessageSystemAttributes=SYSTEM)
+    # Received once and returned (visibility 0): it moves to the dead-letter queue.
+    receive_one(sqs, src)
+    m = receive_one(sqs, dlq, AttributeNames=["AWSTraceHeader"])
+    assert m["Body"] == "poison"
+    assert m["Attributes"] == {"AWSTraceHeader": TRACE}
+
+
 @pytest.mark.skipif(AWS is None, reason="awscli is not installed")
 def test_cli_send_message_system_attributes(sqs_broker):
     url = json.loads(aws(sqs_broker, "create-queue", "--queue-name", "cli-traced").stdout)[
