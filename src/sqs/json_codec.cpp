@@ -314,7 +314,8 @@ std::variant<ActionInput, Error> parse_json_input(std::string_view body) {
             if (auto e = message_attributes(f.value, field, entry.system_attributes)) return *e;
           } else if (auto text = scalar_text(f.value)) {
             entry.scalars[field] = std::move(*text);
-          } else if (!f.value.IsNull()) {
+          } else if (!f.value.IsNull() && !f.value.IsObject()) {
+            // An object is a member nobody serves: ignored.
             return malformed("The member " + field + " has an unexpected type.");
           }
         }
