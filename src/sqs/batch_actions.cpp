@@ -63,6 +63,7 @@ std::optional<Error> check_send_entry(const BatchEntry& e, bool fifo) {
     return error;
   }
   if (auto error = check_message_attributes(e.message_attributes)) return error;
+  if (auto error = check_system_attributes(e.system_attributes)) return error;
   return check_body(*body);
 }
 
@@ -110,9 +111,11 @@ void Service::send_message_batch(const CallPtr& call) {
     std::string body = *e.get("MessageBody");
     sent.md5_of_body = md5_hex(body);
     sent.md5_of_attributes = md5_of_message_attributes(e.message_attributes);
+    sent.md5_of_system_attributes = md5_of_message_attributes(e.system_attributes);
     const int64_t now = now_ms();
     auto message = std::make_shared<core::Message>(to_core_message(
         queue->name(), std::move(body), e.message_attributes, sent.message_id, now));
+    apply_system_attributes(e.system_attributes, *message);
     const SendParameters params{e.get("MessageGroupId"), e.get("MessageDeduplicationId"),
                                 e.get("DelaySeconds")};
     if (auto send_error = apply_send_parameters(config, params, now, *message)) {

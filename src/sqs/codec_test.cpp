@@ -233,5 +233,104 @@ TEST(JsonCodecTest, RendersResultsAndErrors) {
   EXPECT_EQ(query_error_header(e), "AWS.SimpleQueueService.NonExistentQueue;Sender");
 }
 
+// MessageSystemAttributes: MessageSystemAttribute.N.* (the model's flattened locationName),
+// inside batch entries too, apart from the MessageAttribute.N.* of the same request.
+TEST(QueryCodecTest, ParsesMessageSystemAttributes) {
+  const http::Params params = {
+      {"Action", "SendMessage"},
+      {"MessageBody", "hi"},
+      {"MessageAttribute.1.Name", "a"},
+      {"MessageAttribute.1.Value.DataType", "String"},
+      {"MessageAttribute.1.Value.StringValue", "x"},
+      {"MessageSystemAttribute.1.Name", "AWSTraceHeader"},
+      {"MessageSystemAttribute.1.Value.DataType", "String"},
+      {"MessageSystemAttribute.1.Value.StringValue", "Root=1-abc"},
+      {"MessageSystemAttributeName.1", "AWSTraceHeader"},
+      {"SendMessageBatchRequestEntry.1.Id", "e"},
+      {"SendMessageBatchRequestEntry.1.MessageBody", "one"},
+      {"SendMessageBatchRequestEntry.1.MessageSystemAttribute.1.Name", "AWSTraceHeader"},
+      {"SendMessageBatchRequestEntry.1.MessageSystemAttribute.1.Value.DataType", "String"},
+      {"SendMessageBatchRequestEntry.1.MessageSystemAttribute.1.Value.StringValue", "Root=2"},
+  };
+  auto parsed = parse_query_input(params);
+  ASSERT_TRUE(std::holds_alternative<ActionInput>(parsed));
+  const ActionInput& in = std::get<ActionInput>(parsed);
+  EXPECT_EQ(in.scalars.size(), 1u);  // MessageBody
+  ASSERT_EQ(in.message_attributes.size(), 1u);
+  EXPECT_EQ(in.message_attributes[0].name, "a");
+  ASSERT_EQ(in.system_attributes.size(), 1u);
+  EXPECT_EQ(in.system_attributes[0].name, "AWSTraceHeader");
+  EXPECT_EQ(in.system_attributes[0].data_type, "String");
+  EXPECT_EQ(in.system_attributes[0].value, "Root=1-abc");
+  EXPECT_EQ(in.system_attribute_names, std::vector<std::string>{"AWSTraceHeader"});
+  ASSERT_EQ(in.entries.size(), 1u);
+  EXPECT_EQ(in.entries[0].scalars.size(), 2u);  // Id, MessageBody
+  EXPECT_TRUE(in.entries[0].message_attributes.empty());
+  ASSERT_EQ(in.entries[0].system_attributes.size(), 1u);
+  EXPECT_EQ(in.entries[0].system_attributes[0].value, "Root=2");
+
+  EXPECT_TRUE(std::holds_alternative<Error>(
+      parse_query_input({{"MessageSystemAttribute.1.Value.BinaryValue", "%%%"}})));
+}
+
+TEST(QueryCodecTest, RendersMd5OfMessageSystemAttributes) {
+  SendMessageResult sent{"m1", "md5", "amd5", "smd5", ""};
+  EXPECT_NE(render_query_result("SendMessage", sent, "r")
+                .find("<SendMessageResult><MD5OfMessageBody>md5</MD5OfMessageBody>"
+                      "<MD5OfMessageAttributes>amd5</MD5OfMessageAttributes>"
+                      "<MD5OfMessageSystemAttributes>smd5</MD5OfMessageSystemAttributes>"
+                      "<MessageId>m1</MessageId></SendMessageResult>"),
+            std::string::npos);
+  BatchResult r;
+  r.successful.push_back({"a", SendMessageResult{"m1", "md5", "", "smd5", ""}});
+  EXPECT_NE(render_query_result("SendMessageBatch", r, "r")
+                .find("<SendMessageBatchResultEntry><Id>a</Id><MessageId>m1</MessageId>"
+                      "<MD5OfMessageBody>md5</MD5OfMessageBody>"
+                      "<MD5OfMessageSystemAttributes>smd5</MD5OfMessageSystemAttributes>"
+                      "</SendMessageBatchResultEntry>"),
+            std::string::npos);
+  // Without system attributes the element is left out.
+  EXPECT_EQ(render_query_result("SendMessage", SendMessageResult{"m1", "md5", "", "", ""}, "r")
+                .find("MD5OfMessageSystemAttributes"),
+            std::string::npos);
+}
+
+TEST(JsonCodecTest, ParsesMessageSystemAttributes) {
+  auto parsed =
+      parse_json_input(R"({"MessageBody":"x","MessageSystemAttributes":{"AWSTraceHeader":)"
+                       R"({"DataType":"String","StringValue":"Root=1-abc"}},)"
+                       R"("Entries":[{"Id":"a","MessageBody":"y","MessageSystemAttributes":)"
+                       R"({"AWSTraceHeader":{"DataType":"String","StringValue":"Root=2"}}}]})");
+  ASSERT_TRUE(std::holds_alternative<ActionInput>(parsed));
+  const ActionInput& in = std::get<ActionInput>(parsed);
+  EXPECT_TRUE(in.message_attributes.empty());
+  ASSERT_EQ(in.system_attributes.size(), 1u);
+  EXPECT_EQ(in.system_attributes[0].name, "AWSTraceHeader");
+  EXPECT_EQ(in.system_attributes[0].data_type, "String");
+  EXPECT_EQ(in.system_attributes[0].value, "Root=1-abc");
+  ASSERT_EQ(in.entries.size(), 1u);
+  EXPECT_TRUE(in.entries[0].message_attributes.empty());
+  ASSERT_EQ(in.entries[0].system_attributes.size(), 1u);
+  EXPECT_EQ(in.entries[0].system_attributes[0].value, "Root=2");
+  EXPECT_TRUE(
+      std::holds_alternative<Error>(parse_json_input(R"({"MessageSystemAttributes":[1]})")));
+  EXPECT_TRUE(std::holds_alternative<Error>(
+      parse_json_input(R"({"Entries":[{"Id":"a","MessageSystemAttributes":"x"}]})")));
+}
+
+TEST(JsonCodecTest, RendersMd5OfMessageSystemAttributes) {
+  EXPECT_EQ(render_json_result(SendMessageResult{"m1", "md5", "", "smd5", ""}),
+            R"({"MD5OfMessageBody":"md5","MD5OfMessageSystemAttributes":"smd5",)"
+            R"("MessageId":"m1"})");
+  BatchResult r;
+  r.successful.push_back({"a", SendMessageResult{"m1", "md5", "amd5", "smd5", ""}});
+  EXPECT_EQ(render_json_result(r),
+            R"({"Successful":[{"Id":"a","MessageId":"m1","MD5OfMessageBody":"md5",)"
+            R"("MD5OfMessageAttributes":"amd5","MD5OfMessageSystemAttributes":"smd5"}],)"
+            R"("Failed":[]})");
+  EXPECT_EQ(render_json_result(SendMessageResult{"m1", "md5", "", "", ""}),
+            R"({"MD5OfMessageBody":"md5","MessageId":"m1"})");
+}
+
 }  // namespace
 }  // namespace polymq::sqs

@@ -36,6 +36,14 @@ TEST(Md5Test, MessageAttributesPublishedExamples) {
   EXPECT_EQ(md5_of_message_attributes({}), "");
 }
 
+// MD5OfMessageSystemAttributes is the same digest over the system attributes (AWSTraceHeader).
+TEST(Md5Test, MessageSystemAttributes) {
+  EXPECT_EQ(md5_of_message_attributes({attr(
+                "AWSTraceHeader", "String",
+                "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")}),
+            "5ae4d5d7636402d80f4eb6d213245a88");
+}
+
 TEST(Base64Test, RoundTripsAndRefusesBadText) {
   for (const std::string& s :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {

@@ -37,10 +37,11 @@ std::optional<std::string> scalar_text(const rapidjson::Value& v) {
   return std::nullopt;
 }
 
-// A MessageAttributes object: name to {DataType, StringValue | BinaryValue (base64)}.
-std::optional<Error> message_attributes(const rapidjson::Value& v,
+// A MessageAttributes or MessageSystemAttributes object (`member` names it in errors): name
+// to {DataType, StringValue | BinaryValue (base64)}.
+std::optional<Error> message_attributes(const rapidjson::Value& v, std::string_view member,
                                         std::vector<MessageAttribute>& out) {
-  if (!v.IsObject()) return malformed("MessageAttributes must be an object.");
+  if (!v.IsObject()) return malformed(std::string(member) + " must be an object.");
   for (const auto& a : v.GetObject()) {
     if (!a.value.IsObject()) return malformed("A message attribute must be an object.");
     MessageAttribute attr;
@@ -132,6 +133,10 @@ struct ResultBody {
           key(w, "MD5OfMessageAttributes");
           str(w, s.sent->md5_of_attributes);
         }
+        if (!s.sent->md5_of_system_attributes.empty()) {
+          key(w, "MD5OfMessageSystemAttributes");
+          str(w, s.sent->md5_of_system_attributes);
+        }
         if (!s.sent->sequence_number.empty()) {
           key(w, "SequenceNumber");
           str(w, s.sent->sequence_number);
@@ -209,6 +214,10 @@ struct ResultBody {
     if (!r.md5_of_attributes.empty()) {
       key(w, "MD5OfMessageAttributes");
       str(w, r.md5_of_attributes);
+    }
+    if (!r.md5_of_system_attributes.empty()) {
+      key(w, "MD5OfMessageSystemAttributes");
+      str(w, r.md5_of_system_attributes);
     }
     key(w, "MessageId");
     str(w, r.message_id);
@@ -289,7 +298,9 @@ std::variant<ActionInput, Error> parse_json_input(std::string_view body) {
         return malformed("MessageAttributeNames must be strings.");
       }
     } else if (name == "MessageAttributes") {
-      if (auto e = message_attributes(v, in.message_attributes)) return *e;
+      if (auto e = message_attributes(v, name, in.message_attributes)) return *e;
+    } else if (name == "MessageSystemAttributes") {
+      if (auto e = message_attributes(v, name, in.system_attributes)) return *e;
     } else if (name == "Entries") {
       if (!v.IsArray()) return malformed("Entries must be an array.");
       for (const auto& item : v.GetArray()) {
@@ -298,11 +309,13 @@ std::variant<ActionInput, Error> parse_json_input(std::string_view body) {
         for (const auto& f : item.GetObject()) {
           const std::string field = view(f.name);
           if (field == "MessageAttributes") {
-            if (auto e = message_attributes(f.value, entry.message_attributes)) return *e;
+            if (auto e = message_attributes(f.value, field, entry.message_attributes)) return *e;
+          } else if (field == "MessageSystemAttributes") {
+            if (auto e = message_attributes(f.value, field, entry.system_attributes)) return *e;
           } else if (auto text = scalar_text(f.value)) {
             entry.scalars[field] = std::move(*text);
           } else if (!f.value.IsNull() && !f.value.IsObject()) {
-            // Objects: the members nobody serves (MessageSystemAttributes).
+            // An object is a member nobody serves: ignored.
             return malformed("The member " + field + " has an unexpected type.");
           }
         }

@@ -34,7 +34,9 @@ void Service::send_message(const CallPtr& call) {
   std::optional<std::string> body = call->input.get("MessageBody");
   if (!body || body->empty()) return fail(*call, missing_parameter("MessageBody"));
   const std::vector<MessageAttribute>& attributes = call->input.message_attributes;
+  const std::vector<MessageAttribute>& system_attributes = call->input.system_attributes;
   if (auto e = check_message_attributes(attributes)) return fail(*call, *e);
+  if (auto e = check_system_attributes(system_attributes)) return fail(*call, *e);
   if (auto e = check_body(*body)) return fail(*call, *e);
   const QueueConfig config = queue_config(*queue);
   const int64_t max_size = config.maximum_message_size;
@@ -49,9 +51,11 @@ void Service::send_message(const CallPtr& call) {
   result.message_id = new_request_id();
   result.md5_of_body = md5_hex(*body);
   result.md5_of_attributes = md5_of_message_attributes(attributes);
+  result.md5_of_system_attributes = md5_of_message_attributes(system_attributes);
   const int64_t now = now_ms();
   auto message = std::make_shared<core::Message>(
       to_core_message(queue->name(), std::move(*body), attributes, result.message_id, now));
+  apply_system_attributes(system_attributes, *message);
   const SendParameters params{call->input.get("MessageGroupId"),
                               call->input.get("MessageDeduplicationId"),
                               call->input.get("DelaySeconds")};
@@ -175,6 +179,10 @@ ReceiveMessageResult Service::received(const Call& call, const core::Queue& queu
     if (const std::string* sequence = core::find_string(m.annotations, kSequenceNumberAnnotation);
         sequence != nullptr && wants(system_names, "SequenceNumber")) {
       r.attributes.emplace_back("SequenceNumber", *sequence);
+    }
+    if (const std::string* trace = trace_header_of(m);
+        trace != nullptr && wants(system_names, "AWSTraceHeader")) {
+      r.attributes.emplace_back("AWSTraceHeader", *trace);
     }
     if (wants(system_names, "ApproximateFirstReceiveTimestamp")) {
       int64_t first = now;

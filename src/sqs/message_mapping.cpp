@@ -7,6 +7,8 @@ namespace polymq::sqs {
 namespace {
 
 constexpr std::string_view kTypeAnnotation = "sqs.DataType.";
+constexpr std::string_view kTraceHeader = "AWSTraceHeader";
+constexpr std::string_view kTraceHeaderAnnotation = "sqs.AWSTraceHeader";
 
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 256) return false;
@@ -97,6 +99,43 @@ std::optional<Error> check_message_attributes(const std::vector<MessageAttribute
     }
   }
   return std::nullopt;
+}
+
+std::optional<Error> check_system_attributes(const std::vector<MessageAttribute>& attributes) {
+  for (size_t i = 0; i < attributes.size(); ++i) {
+    const MessageAttribute& a = attributes[i];
+    if (a.name != kTraceHeader) {
+      return invalid_parameter_value("Message system attribute name '" + a.name + "' is invalid.");
+    }
+    if (i > 0) {  // every entry is AWSTraceHeader, so a second one repeats the first
+      return invalid_parameter_value("Message system attribute name '" + a.name +
+                                     "' already exists.");
+    }
+    if (a.data_type != "String") {
+      return invalid_parameter_value("The message system attribute '" + a.name +
+                                     "' is reserved for AWS X-Ray trace header. The type must "
+                                     "be 'String'.");
+    }
+    if (a.value.empty()) {
+      return invalid_parameter_value("Message system attribute '" + a.name +
+                                     "' must contain a non-empty value of type 'String'.");
+    }
+  }
+  return std::nullopt;
+}
+
+void apply_system_attributes(const std::vector<MessageAttribute>& attributes,
+                             core::Message& message) {
+  for (const MessageAttribute& a : attributes) {
+    if (a.name == kTraceHeader) {
+      message.annotations.emplace_back(std::string(kTraceHeaderAnnotation),
+                                       core::Value::String(a.value));
+    }
+  }
+}
+
+const std::string* trace_header_of(const core::Message& message) {
+  return core::find_string(message.annotations, kTraceHeaderAnnotation);
 }
 
 std::optional<Error> check_body(const std::string& body) {

@@ -8,6 +8,8 @@
 // - Headers of other publishers become message attributes: text is String, bytes Binary,
 //   numbers Number (decimal text), booleans String ("true"/"false"); tables, arrays and void
 //   are not representable and are left out.
+// - The message system attribute AWSTraceHeader is the annotation "sqs.AWSTraceHeader"; it is
+//   no header, so other protocols' consumers do not see it as an application header.
 #pragma once
 
 #include <chrono>
@@ -24,6 +26,16 @@ namespace polymq::sqs {
 // Checks SendMessage's message attributes as AWS does (names, data types, values, at most
 // 10); nullopt when they are fine.
 std::optional<Error> check_message_attributes(const std::vector<MessageAttribute>& attributes);
+// Checks SendMessage's MessageSystemAttributes as AWS does: the only name a sender may set is
+// AWSTraceHeader, its DataType must be String and its value non-empty; nullopt when they are
+// fine. They count toward neither MaximumMessageSize nor the 10 message attributes.
+std::optional<Error> check_system_attributes(const std::vector<MessageAttribute>& attributes);
+// Keeps checked system attributes on `message` (the AWSTraceHeader annotation).
+void apply_system_attributes(const std::vector<MessageAttribute>& attributes,
+                             core::Message& message);
+// The AWSTraceHeader a sender set on `message`, or nullptr.
+const std::string* trace_header_of(const core::Message& message);
+
 // Checks the body's characters: AWS accepts #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to
 // #xFFFD | #x10000 to #x10FFFF in UTF-8, nothing else.
 std::optional<Error> check_body(const std::string& body);

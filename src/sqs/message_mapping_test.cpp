@@ -96,5 +96,28 @@ TEST(MessageMappingTest, SentTimestamp) {
   EXPECT_EQ(sent_timestamp_ms(m, 5), 1700000000123);
 }
 
+TEST(MessageMappingTest, SystemAttributesAreCheckedAndKeptAsAnAnnotation) {
+  const std::vector<MessageAttribute> trace = {{"AWSTraceHeader", "String", "Root=1-abc"}};
+  EXPECT_FALSE(check_system_attributes({}).has_value());
+  EXPECT_FALSE(check_system_attributes(trace).has_value());
+  auto error = check_system_attributes({{"SenderId", "String", "x"}});
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->query_code, "InvalidParameterValue");
+  EXPECT_EQ(error->message, "Message system attribute name 'SenderId' is invalid.");
+  EXPECT_TRUE(check_system_attributes({{"AWSTraceHeader", "Number", "1"}}).has_value());
+  EXPECT_TRUE(check_system_attributes({{"AWSTraceHeader", "String.x", "1"}}).has_value());
+  EXPECT_TRUE(check_system_attributes({{"AWSTraceHeader", "String", ""}}).has_value());
+  EXPECT_TRUE(check_system_attributes({trace[0], trace[0]}).has_value());
+
+  core::Message m = to_core_message("q", "body", {}, "id", 1);
+  EXPECT_EQ(trace_header_of(m), nullptr);
+  apply_system_attributes(trace, m);
+  ASSERT_NE(trace_header_of(m), nullptr);
+  EXPECT_EQ(*trace_header_of(m), "Root=1-abc");
+  // Not an application header: AMQP consumers and MessageAttributes do not see it.
+  EXPECT_FALSE(m.properties.headers.has_value());
+  EXPECT_TRUE(message_attributes_of(m).empty());
+}
+
 }  // namespace
 }  // namespace polymq::sqs

@@ -83,6 +83,9 @@ struct ResultBody {
         if (!s.sent->md5_of_attributes.empty()) {
           element(out, "MD5OfMessageAttributes", s.sent->md5_of_attributes);
         }
+        if (!s.sent->md5_of_system_attributes.empty()) {
+          element(out, "MD5OfMessageSystemAttributes", s.sent->md5_of_system_attributes);
+        }
         if (!s.sent->sequence_number.empty()) {
           element(out, "SequenceNumber", s.sent->sequence_number);
         }
@@ -132,6 +135,9 @@ struct ResultBody {
     if (!r.md5_of_attributes.empty()) {
       element(out, "MD5OfMessageAttributes", r.md5_of_attributes);
     }
+    if (!r.md5_of_system_attributes.empty()) {
+      element(out, "MD5OfMessageSystemAttributes", r.md5_of_system_attributes);
+    }
     element(out, "MessageId", r.message_id);
     if (!r.sequence_number.empty()) element(out, "SequenceNumber", r.sequence_number);
   }
@@ -164,10 +170,11 @@ std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
   std::map<int, std::pair<std::string, std::string>> attributes;  // Attribute.N.Name/Value
   std::map<int, std::pair<std::string, std::string>> tags;        // Tag.N.Key/Value
   std::map<int, std::string> names, system_names, message_names, tag_keys;
-  std::map<int, MessageAttribute> message_attributes;
-  // <Action>RequestEntry.N.<member>, and each entry's MessageAttribute.M.*
+  std::map<int, MessageAttribute> message_attributes, system_attributes;
+  // <Action>RequestEntry.N.<member>, and each entry's MessageAttribute.M.* and
+  // MessageSystemAttribute.M.*
   std::map<int, BatchEntry> entries;
-  std::map<int, std::map<int, MessageAttribute>> entry_attributes;
+  std::map<int, std::map<int, MessageAttribute>> entry_attributes, entry_system_attributes;
   for (const auto& [name, value] : params) {
     int n = 0;
     std::string_view rest;
@@ -187,6 +194,8 @@ std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
       message_names[n] = value;
     } else if (indexed_member(name, "MessageAttribute", n, rest)) {
       if (auto e = message_attribute_field(message_attributes[n], n, rest, value)) return *e;
+    } else if (indexed_member(name, "MessageSystemAttribute", n, rest)) {
+      if (auto e = message_attribute_field(system_attributes[n], n, rest, value)) return *e;
     } else if (indexed_member(name, "SendMessageBatchRequestEntry", n, rest) ||
                indexed_member(name, "DeleteMessageBatchRequestEntry", n, rest) ||
                indexed_member(name, "ChangeMessageVisibilityBatchRequestEntry", n, rest)) {
@@ -194,10 +203,14 @@ std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
       std::string_view field;
       if (indexed_member(rest, "MessageAttribute", m, field)) {
         if (auto e = message_attribute_field(entry_attributes[n][m], m, field, value)) return *e;
+      } else if (indexed_member(rest, "MessageSystemAttribute", m, field)) {
+        if (auto e = message_attribute_field(entry_system_attributes[n][m], m, field, value)) {
+          return *e;
+        }
       } else if (!rest.empty() && rest.find('.') == std::string_view::npos) {
         entries[n].scalars.emplace(std::string(rest), value);
       } else {
-        entries[n];  // a member nobody serves (MessageSystemAttribute): the entry exists
+        entries[n];  // a member nobody serves: the entry exists
       }
     } else if (name == "Action" || name == "Version" || name.rfind("X-Amz-", 0) == 0) {
       continue;
@@ -212,8 +225,12 @@ std::variant<ActionInput, Error> parse_query_input(const http::Params& params) {
   for (auto& [n, v] : system_names) in.system_attribute_names.push_back(v);
   for (auto& [n, v] : message_names) in.message_attribute_names.push_back(v);
   for (auto& [n, a] : message_attributes) in.message_attributes.push_back(std::move(a));
+  for (auto& [n, a] : system_attributes) in.system_attributes.push_back(std::move(a));
   for (auto& [n, a] : entry_attributes) {
     for (auto& [m, attribute] : a) entries[n].message_attributes.push_back(std::move(attribute));
+  }
+  for (auto& [n, a] : entry_system_attributes) {
+    for (auto& [m, attribute] : a) entries[n].system_attributes.push_back(std::move(attribute));
   }
   for (auto& [n, entry] : entries) in.entries.push_back(std::move(entry));
   return in;

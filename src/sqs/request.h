@@ -25,10 +25,12 @@ struct MessageAttribute {
 
 // One entry of a batch action (SendMessageBatch, DeleteMessageBatch,
 // ChangeMessageVisibilityBatch): its scalar members by model name (Id, MessageBody,
-// ReceiptHandle, VisibilityTimeout ...) and a send's MessageAttributes, in the order given.
+// ReceiptHandle, VisibilityTimeout ...) and a send's MessageAttributes and
+// MessageSystemAttributes, in the order given.
 struct BatchEntry {
   std::map<std::string, std::string> scalars;
   std::vector<MessageAttribute> message_attributes;
+  std::vector<MessageAttribute> system_attributes;
   // A batch action's Entries, in the order given (by index in the query protocol).
   std::vector<BatchEntry> entries;
   // TagQueue's Tags and CreateQueue's tags, key to value; UntagQueue's TagKeys.
@@ -52,8 +54,10 @@ struct ActionInput {
   std::vector<std::string> attribute_names;
   std::vector<std::string> system_attribute_names;
   std::vector<std::string> message_attribute_names;
-  // SendMessage's MessageAttributes, in the order given.
+  // SendMessage's MessageAttributes and MessageSystemAttributes (the same shape on the wire:
+  // name, DataType and a value), in the order given.
   std::vector<MessageAttribute> message_attributes;
+  std::vector<MessageAttribute> system_attributes;
   // A batch action's Entries, in the order given (by index in the query protocol).
   std::vector<BatchEntry> entries;
   // TagQueue's Tags and CreateQueue's tags, key to value; UntagQueue's TagKeys.
@@ -91,8 +95,9 @@ struct AttributesResult {  // GetQueueAttributes
 struct SendMessageResult {
   std::string message_id;
   std::string md5_of_body;
-  std::string md5_of_attributes;  // "" when the message has none
-  std::string sequence_number;    // FIFO queues only; "" otherwise
+  std::string md5_of_attributes;         // "" when the message has none
+  std::string md5_of_system_attributes;  // "" when the send gave no MessageSystemAttributes
+  std::string sequence_number;           // FIFO queues only; "" otherwise
 };
 struct ReceivedMessage {
   std::string message_id;
