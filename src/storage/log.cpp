@@ -75,6 +75,8 @@ Result<std::unique_ptr<Log>> Log::open(const std::string& dir, LogOptions option
   *report = RecoveryReport{};
   if (Status st = log->load(report); !st.ok()) return st;
   if (Status st = log->load_start_offset(report); !st.ok()) return st;
+  // Replacements staged by a compaction that never installed them: the originals stand.
+  std::filesystem::remove_all(log->staging_dir(), ec);
   return log;
 }
 
@@ -107,6 +109,7 @@ Status Log::load(RecoveryReport* report) {
     segments_.push_back(std::move(*seg));
     report->segments = 1;
     durable_offset_ = 0;
+    sealed_end_ = 0;
     return Status::Ok();
   }
   const std::vector<uint64_t> sorted(bases.begin(), bases.end());
@@ -156,6 +159,7 @@ Status Log::load(RecoveryReport* report) {
   segments_.push_back(std::move(*last));
   report->segments = segments_.size();
   durable_offset_ = next_offset();
+  sealed_end_ = active().base_offset();
   report->truncated_bytes += info.truncated_bytes;
   if (!info.truncation_reason.empty()) {
     report->truncation_reason = report->truncation_reason.empty()
@@ -195,6 +199,7 @@ Status Log::restart_at(uint64_t offset) {
   }
   segments_.clear();
   pending_seals_.clear();
+  sealed_end_ = offset;
   auto seg = Segment::create(dir_, offset, segment_options());  // syncs the directory
   if (!seg.ok()) return seg.status();
   segments_.push_back(std::move(*seg));
@@ -275,9 +280,19 @@ Status Log::roll() {
       failed_ = st;
       return st;
     }
+    mark_sealed(pending_seals_.front().base_offset());
     pending_seals_.erase(pending_seals_.begin());
   }
   return Status::Ok();
+}
+
+void Log::mark_sealed(uint64_t base) {
+  auto it = std::lower_bound(
+      segments_.begin(), segments_.end(), base,
+      [](const std::unique_ptr<Segment>& s, uint64_t b) { return s->base_offset() < b; });
+  if (it != segments_.end() && (*it)->base_offset() == base) {
+    sealed_end_ = std::max(sealed_end_, (*it)->next_offset());
+  }
 }
 
 void Log::drop_pending_seals_from(uint64_t base) {
@@ -290,6 +305,7 @@ Status Log::flush() {
   for (const SealWork& work : pending_seals_) {
     st = work.run(/*durable=*/true);
     if (!st.ok()) break;
+    mark_sealed(work.base_offset());
   }
   pending_seals_.clear();
   if (st.ok() && std::exchange(dir_sync_pending_, false)) st = sync_dir(dir_);
@@ -369,7 +385,11 @@ Status Log::end_sync(const SyncTicket& ticket, const Status& result) {
     auto it = std::lower_bound(
         segments_.begin(), segments_.end(), base,
         [](const std::unique_ptr<Segment>& s, uint64_t b) { return s->base_offset() < b; });
-    if (it == segments_.end() || (*it)->base_offset() != base || !(*it)->sealed()) work.undo();
+    if (it == segments_.end() || (*it)->base_offset() != base || !(*it)->sealed()) {
+      work.undo();
+    } else {
+      sealed_end_ = std::max(sealed_end_, (*it)->next_offset());
+    }
   }
   durable_offset_ = std::max(durable_offset_, std::min(ticket.target(), next_offset()));
   return Status::Ok();
@@ -508,6 +528,7 @@ Status Log::truncate_to(uint64_t offset) {
     segments_.pop_back();
   }
   durable_offset_ = std::min(durable_offset_, offset);
+  sealed_end_ = std::min(sealed_end_, active().base_offset());
   drop_pending_seals_from(active().base_offset());
   if (Status st = sync_dir(dir_); !st.ok()) return st;
   dir_sync_pending_ = false;

@@ -76,6 +76,14 @@ struct IndexLookup {
   IndexEntry entry;
 };
 
+// A sealed segment that compaction may rewrite (Log::settled_segments).
+struct SealedSegment {
+  uint64_t base = 0;
+  uint64_t next_base = 0;  // the next segment's base: the segment holds [base, next_base)
+  uint64_t bytes = 0;
+  int64_t max_timestamp = format::kNoTimestamp;
+};
+
 // A pending sync of a log, to run on any thread (group commit). Made on the log's owner
 // thread by Log::begin_sync, run elsewhere, handed back to Log::end_sync. It carries, in
 // order: the seals of segments rolled since the last round (fdatasync, then index files), a
@@ -210,6 +218,20 @@ class Log {
   // Reads and checks every record of every segment; Corruption names the first bad one.
   Status verify() const;
 
+  // Compaction (storage/segment_rewrite.h). The settled segments, oldest first: sealed, every
+  // record durable and the index files written (no seal in flight could overwrite them), so
+  // another thread may read them by path and stage replacements.
+  std::vector<SealedSegment> settled_segments() const;
+  // Where replacements are staged; open() removes what a crash left there.
+  std::string staging_dir() const;
+  // Replaces `segment` with the replacement staged for it: the staged .log and index files
+  // are renamed over the old ones (each rename is atomic, and whichever mix of old and new
+  // files a crash leaves, the index check at open rebuilds what does not match) and the
+  // segment is reopened from them. kNotFound, with the staged files removed, when the segment
+  // is no longer the settled one listed (deleted, or truncated away, meanwhile). Cheap: no
+  // sync and no scan on the owner thread.
+  Status install_rewritten(const SealedSegment& segment);
+
  private:
   Log(std::string dir, LogOptions options);
 
@@ -229,6 +251,8 @@ class Log {
   // and the sync of the directory that makes the new file's name durable, are left to the
   // next begin_sync() (or flush()), off the owner thread.
   Status roll();
+  // The seal of segment `base` is done: moves sealed_end_ past it.
+  void mark_sealed(uint64_t base);
   // Drops the pending seals of segments at or after `base` (truncated or deleted).
   void drop_pending_seals_from(uint64_t base);
   // Deletes segments_[0, count) from disk and memory.
@@ -245,6 +269,9 @@ class Log {
   Status failed_;                        // a failed sync poisons the log
   std::vector<SealWork> pending_seals_;  // rolled segments not yet synced, oldest first
   bool dir_sync_pending_ = false;        // a roll created a segment file since the last sync
+  // Every sealed segment below this offset has its index files written (seals finish in
+  // order): what settled_segments() may offer.
+  uint64_t sealed_end_ = 0;
 };
 
 }  // namespace polymq::storage

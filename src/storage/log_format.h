@@ -25,6 +25,8 @@ namespace polymq::storage::format {
 //   00000000000000000000.timeindex  sparse time index   (written when the segment is sealed)
 //   LOCK                            flock()ed by the process that has the log open
 //   start-offset                    the logical start offset, when one was set (below)
+//   compacting/                     rewritten segments staged before they replace their
+//                                   originals (storage/segment_rewrite.h); removed by open
 //
 // The last segment is the active one: appends go there, its indexes live in memory and are
 // rebuilt by scanning it on open. Every other segment is sealed: immutable, with both index
@@ -35,6 +37,7 @@ inline constexpr std::string_view kIndexSuffix = ".index";
 inline constexpr std::string_view kTimeIndexSuffix = ".timeindex";
 inline constexpr std::string_view kLockFileName = "LOCK";
 inline constexpr std::string_view kStartOffsetFileName = "start-offset";
+inline constexpr std::string_view kStagingDirName = "compacting";
 
 // ---------------------------------------------------------------------------------------------
 // Record (in .log files)
@@ -54,12 +57,16 @@ inline constexpr std::string_view kStartOffsetFileName = "start-offset";
 //   4     4     crc        u32: CRC-32C of bytes [8, 4 + length), as above
 //   8     8     offset     u64: the first offset it covers
 //   16    8     timestamp  i64: the newest timestamp in the batch
-//   24    4     count      u32: offsets covered, 1 <= count <= payload size
+//   24    4     count      u32: offsets covered, count >= 1
 //   28    n     payload    opaque bytes
 //
 // Files written before batch entries existed never set bit 31 (kMaxLength < 2^30), so they
-// read as before. count <= payload size (every record of a batch takes a byte at least) keeps
-// the offsets of a segment within u32 of its base, as its bytes are.
+// read as before. An append's batch entries have count <= payload size (every record of a
+// batch takes a byte at least), which keeps the offsets of a segment within u32 of its base,
+// as its bytes are. A segment rewritten by compaction (storage/segment_rewrite.h) keeps the
+// offset range of the segment it replaces, so its entries may cover more offsets than they
+// have bytes (an empty Kafka batch standing for a run of removed records) without breaking
+// that bound.
 //
 // A record is valid only if 20 <= length <= kMaxLength (24 for a batch entry), all of it lies
 // inside the file, the CRC matches and the offset is the one expected at that position (the

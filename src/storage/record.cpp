@@ -73,8 +73,9 @@ Result<RecordReader::Outcome> RecordReader::next(RecordView* rec) {
   if (batch) {
     count = get_u32(p + kHeaderSize);
     payload_at += kBatchCountSize;
-    // Intact (the CRC matched) but impossible: a writer never frames such a batch.
-    if (count == 0 || count > total - payload_at) return Outcome::kBadLength;
+    // Intact (the CRC matched) but impossible: a writer never frames such a batch. (A count
+    // past the payload size is a compacted segment's; see log_format.h.)
+    if (count == 0) return Outcome::kBadLength;
   }
   rec->offset = offset;
   rec->timestamp = static_cast<int64_t>(get_u64(p + 16));

@@ -42,7 +42,7 @@ inline uint64_t framed_size(const RecordInput& r) {
 }
 
 // Appends the framed record to *out. REQUIRES: the framed size <= format::kMaxRecordBytes, and
-// batch_count <= payload.size()
+// batch_count <= payload.size() unless the record goes into a rewritten segment (log_format.h)
 void encode_record(std::string* out, uint64_t offset, int64_t timestamp, std::string_view payload,
                    uint32_t batch_count = 0);
 
