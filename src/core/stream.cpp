@@ -1,6 +1,7 @@
 #include "core/stream.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 
@@ -9,6 +10,8 @@
 namespace polymq::core {
 
 namespace {
+
+std::atomic<uint64_t> next_stream_id{1};
 
 Status from_storage(const storage::Status& st, const std::string& what) {
   const ErrorCode code = st.code() == storage::Code::kInvalidArgument ? ErrorCode::kInvalidArgument
@@ -21,7 +24,11 @@ Status from_storage(const storage::Status& st, const std::string& what) {
 
 Stream::Stream(std::string name, std::string dir, const StreamSettings& settings,
                storage::GroupCommitter* committer)
-    : name_(std::move(name)), dir_(std::move(dir)), settings_(settings), committer_(committer) {}
+    : name_(std::move(name)),
+      dir_(std::move(dir)),
+      settings_(settings),
+      committer_(committer),
+      id_(next_stream_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 Stream::~Stream() {
   if (committer_ != nullptr) committer_->forget(this);
@@ -79,6 +86,7 @@ Status Stream::open_partitions(uint32_t count) {
     partitions_.push_back(std::move(*log));
     dirty_.push_back(false);
     in_round_.push_back(false);
+    dirty_from_.push_back(0);
   }
   return Status::Ok();
 }
@@ -168,12 +176,76 @@ Status Stream::offset_for_time(uint32_t partition, int64_t timestamp_ms, uint64_
 }
 
 uint64_t Stream::apply_retention(int64_t now_ms) {
+  if (!settings_.cleanup_delete) return 0;
   uint64_t bytes = 0;
   for (auto& log : partitions_) {
     auto deleted = log->apply_retention(now_ms);
     if (deleted.ok()) bytes += deleted->bytes;
   }
   return bytes;
+}
+
+bool parse_cleanup_policy(std::string_view text, StreamSettings& out) {
+  bool compact = false;
+  bool remove = false;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    std::string_view item = text.substr(at, comma - at);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "compact") {
+      compact = true;
+    } else if (item == "delete") {
+      remove = true;
+    } else {
+      return false;
+    }
+    at = comma + 1;
+  }
+  out.cleanup_compact = compact;
+  out.cleanup_delete = remove;
+  return true;
+}
+
+std::string cleanup_policy_name(const StreamSettings& settings) {
+  if (settings.cleanup_compact) return settings.cleanup_delete ? "compact,delete" : "compact";
+  return "delete";
+}
+
+CompactionJob Stream::compaction_job(uint32_t partition, int64_t now_ms) const {
+  const storage::Log& log = *partitions_[partition];
+  CompactionJob job;
+  job.partition = partition;
+  job.log_dir = log.dir();
+  job.settled = log.settled_segments();
+  job.dirty_from = dirty_from_[partition];
+  job.policy.now_ms = now_ms;
+  job.policy.delete_retention_ms = settings_.delete_retention_ms;
+  job.policy.min_compaction_lag_ms = settings_.min_compaction_lag_ms;
+  job.policy.min_cleanable_dirty_ratio = settings_.min_cleanable_dirty_ratio;
+  job.index_interval_bytes = storage::LogOptions{}.index_interval_bytes;
+  return job;
+}
+
+Status Stream::install_compacted(const CompactionJob& job, const CompactionPass& pass,
+                                 uint64_t& reclaimed) {
+  reclaimed = 0;
+  if (Status st = check_partition(job.partition); !st.ok()) return st;
+  storage::Log& log = *partitions_[job.partition];
+  Status failed;
+  for (const StagedSegment& staged : pass.staged) {
+    const storage::Status st = log.install_rewritten(staged.segment);
+    if (st.ok()) {
+      reclaimed += staged.result.bytes_before - staged.result.bytes_after;
+    } else if (st.code() != storage::Code::kNotFound && failed.ok()) {
+      failed = from_storage(st, "install compacted segment in " + log.dir());
+    }
+  }
+  if (pass.status.ok()) {
+    dirty_from_[job.partition] = std::max(dirty_from_[job.partition], pass.dirty_from);
+  }
+  return failed;
 }
 
 Status Stream::delete_records(uint32_t partition, uint64_t offset, uint64_t& start) {

@@ -22,6 +22,7 @@
 
 #include "core/message.h"
 #include "core/status.h"
+#include "core/stream_compaction.h"
 #include "storage/group_commit.h"
 #include "storage/log.h"
 
@@ -47,6 +48,29 @@ struct StreamSettings {
   uint64_t segment_bytes = 64ull * 1024 * 1024;
   int64_t retention_ms = -1;     // negative: keep forever
   int64_t retention_bytes = -1;  // per partition; negative: no limit
+  // Kafka's cleanup.policy: delete whole segments past retention, compact (keep the latest
+  // record of each key; core/stream_compaction.h), or both. Compaction's settings follow.
+  bool cleanup_delete = true;
+  bool cleanup_compact = false;
+  int64_t delete_retention_ms = 86400000;
+  int64_t min_compaction_lag_ms = 0;
+  double min_cleanable_dirty_ratio = 0.5;
+};
+
+// Kafka's cleanup.policy text ("delete", "compact", or both, comma-separated) read into the
+// settings; false (and `out` unchanged) for any other text, an empty one included.
+bool parse_cleanup_policy(std::string_view text, StreamSettings& out);
+std::string cleanup_policy_name(const StreamSettings& settings);
+
+// What one compaction pass over a partition works on, taken on the owner thread for a worker
+// (compact_partition), then handed back with the pass to Stream::install_compacted.
+struct CompactionJob {
+  uint32_t partition = 0;
+  std::string log_dir;
+  std::vector<storage::SealedSegment> settled;
+  uint64_t dirty_from = 0;
+  CompactionPolicy policy;
+  uint32_t index_interval_bytes = 0;
 };
 
 class Stream final : public storage::SyncParticipant {
@@ -103,8 +127,20 @@ class Stream final : public storage::SyncParticipant {
   void add_watch(StreamWatch* watch);
   void remove_watch(StreamWatch* watch);
 
-  // Deletes whole segments past retention; returns the bytes reclaimed.
+  // Deletes whole segments past retention (when the cleanup policy deletes); returns the bytes
+  // reclaimed.
   uint64_t apply_retention(int64_t now_ms);
+  // Unique among the streams this process opened: tells a stream from a later one of the same
+  // name, for work that outlives a call (a compaction pass on a worker).
+  uint64_t id() const { return id_; }
+  // A compaction pass of `partition` (settings().cleanup_compact): its settled segments and
+  // where the dirty ones start.
+  CompactionJob compaction_job(uint32_t partition, int64_t now_ms) const;
+  // Installs what the pass of `job` staged, segment by segment (one gone meanwhile is
+  // skipped), and moves the dirty start on; `reclaimed` is the bytes saved. The first failed
+  // install, if any, is returned (the segments after it are still tried).
+  Status install_compacted(const CompactionJob& job, const CompactionPass& pass,
+                           uint64_t& reclaimed);
   // Deletes the records of `partition` below `offset` (Kafka's DeleteRecords): the partition
   // then starts at `offset` (first_offset()), durably so once this returns, and its whole
   // segments below it are gone. `start` is the partition's first offset after the call; an
@@ -141,6 +177,10 @@ class Stream final : public storage::SyncParticipant {
   std::vector<bool> dirty_;     // appended since the last round began
   std::vector<bool> in_round_;  // handed to the round in flight
   std::vector<StreamWatch*> watches_;
+  // Per partition: where compaction's dirty segments start. In memory only: after a restart
+  // the first pass reads every settled segment again.
+  std::vector<uint64_t> dirty_from_;
+  uint64_t id_;
   storage::FaultHooks hooks_;  // for partitions opened after open() (reconfigure)
 };
 

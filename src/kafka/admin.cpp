@@ -409,10 +409,10 @@ IncrementalAlterConfigsResponse handle_incremental_alter_configs(
           break;
         case kAppend:
         case kSubtract:
-          // Only list configs take these, and PolyMQ's one list (cleanup.policy) has one
-          // value it can hold.
-          f = fail(error::kInvalidConfig,
-                   "Config value append/subtract is not supported for " + c.name);
+          if (auto why = change_topic_list_config(c.name, c.value, c.config_operation == kAppend,
+                                                  settings)) {
+            f = fail(error::kInvalidConfig, *why);
+          }
           continue;
         default:
           f = fail(error::kInvalidRequest,

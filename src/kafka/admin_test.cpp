@@ -79,8 +79,10 @@ TEST_F(KafkaAdminTest, CreateTopicsMakesStreamsWithTheirConfigs) {
   EXPECT_EQ(configs["retention.ms"].value, "60000");
   EXPECT_FALSE(configs["retention.ms"].is_default);
   EXPECT_EQ(configs["retention.bytes"].value, "-1");
-  EXPECT_TRUE(configs["cleanup.policy"].read_only);
+  EXPECT_FALSE(configs["cleanup.policy"].read_only);
   EXPECT_EQ(configs["cleanup.policy"].value, "delete");
+  EXPECT_TRUE(configs["cleanup.policy"].is_default);
+  EXPECT_EQ(configs["min.cleanable.dirty.ratio"].value, "0.5");
   describe("missing", error);
   EXPECT_EQ(error, error::kUnknownTopicOrPartition);
 }
@@ -90,7 +92,7 @@ TEST_F(KafkaAdminTest, CreateTopicsRefusesAsKafkaDoes) {
   core::QueueDeclareOutcome out;
   ASSERT_TRUE(vhost().declare_queue("a-queue", {}, false, 1, out).ok());
   auto compacted = topic("compacted", 1);
-  compacted.configs.push_back({"cleanup.policy", "compact"});
+  compacted.configs.push_back({"cleanup.policy", "compact,shrink"});
   auto unknown_config = topic("odd", 1);
   unknown_config.configs.push_back({"no.such.config", "1"});
   auto bad_number = topic("bad-number", 1);
@@ -138,6 +140,23 @@ TEST_F(KafkaAdminTest, AlterConfigsReplacesAndIncrementalAlterChangesOne) {
   EXPECT_EQ(after_inc.retention_ms, 120000);
   EXPECT_EQ(after_inc.retention_bytes, 1000000) << "left alone by an incremental change";
   EXPECT_EQ(after_inc.segment_bytes, 1048576u);
+
+  // APPEND and SUBTRACT change the one list config, cleanup.policy, item by item.
+  inc.resources[0].configs = {{"cleanup.policy", 2, "compact"}};
+  client_.request(int16_t{1}, ++id_, inc);
+  client_.response<IncrementalAlterConfigsResponse>(api_key::kIncrementalAlterConfigs, 1, id_);
+  EXPECT_TRUE(vhost().find_stream("t")->settings().cleanup_compact);
+  EXPECT_TRUE(vhost().find_stream("t")->settings().cleanup_delete);
+  inc.resources[0].configs = {{"cleanup.policy", 3, "delete"}};
+  client_.request(int16_t{1}, ++id_, inc);
+  client_.response<IncrementalAlterConfigsResponse>(api_key::kIncrementalAlterConfigs, 1, id_);
+  EXPECT_FALSE(vhost().find_stream("t")->settings().cleanup_delete);
+  inc.resources[0].configs = {{"cleanup.policy", 3, "compact"}};  // would leave none
+  client_.request(int16_t{1}, ++id_, inc);
+  auto emptied =
+      client_.response<IncrementalAlterConfigsResponse>(api_key::kIncrementalAlterConfigs, 1, id_);
+  EXPECT_EQ(emptied.responses[0].error_code, error::kInvalidConfig);
+  EXPECT_TRUE(vhost().find_stream("t")->settings().cleanup_compact);
 
   // A DELETE returns one config to its default.
   inc.resources[0].configs = {{"retention.bytes", 1, std::nullopt}};

@@ -28,4 +28,13 @@ bool append_message_as_batch(std::string_view stored, uint64_t offset, int64_t t
   return true;
 }
 
+std::optional<std::string> stored_message_key(std::string_view stored) {
+  core::StoredMessage decoded;
+  if (!core::decode_stored_message(stored, decoded) || decoded.message == nullptr) {
+    return std::nullopt;
+  }
+  const core::Message& m = *decoded.message;
+  return m.key ? *m.key : m.routing_key;
+}
+
 }  // namespace polymq::kafka

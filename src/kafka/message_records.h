@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,9 @@ namespace polymq::kafka {
 // appended) when `stored` is not a well-formed stored message.
 bool append_message_as_batch(std::string_view stored, uint64_t offset, int64_t timestamp_ms,
                              std::string& out);
+
+// The key a Kafka consumer sees for the stored message `stored` (above); nullopt when `stored`
+// is not a well-formed stored message.
+std::optional<std::string> stored_message_key(std::string_view stored);
 
 }  // namespace polymq::kafka

@@ -22,6 +22,7 @@ constexpr int8_t kBoolean = 1;
 constexpr int8_t kString = 2;
 constexpr int8_t kInt = 3;
 constexpr int8_t kLong = 5;
+constexpr int8_t kDouble = 6;
 constexpr int8_t kList = 7;
 }  // namespace config_type
 
@@ -42,5 +43,11 @@ std::vector<TopicConfig> describe_topic_configs(const core::StreamSettings& sett
 std::optional<std::string> set_topic_config(const std::string& name,
                                             const std::optional<std::string>& value,
                                             core::StreamSettings& settings);
+
+// IncrementalAlterConfigs' APPEND (`append`) and SUBTRACT of `value`'s items to or from a list
+// config; only cleanup.policy is one. nullopt when accepted, else the reason (INVALID_CONFIG).
+std::optional<std::string> change_topic_list_config(const std::string& name,
+                                                    const std::optional<std::string>& value,
+                                                    bool append, core::StreamSettings& settings);
 
 }  // namespace polymq::kafka

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,11 @@ constexpr const char* kMaxLengthBytes = "x-max-length-bytes";
 constexpr const char* kMaxAge = "x-max-age";
 constexpr const char* kMaxAgeMs = "x-polymq-max-age-ms";
 constexpr const char* kSegmentBytes = "x-stream-max-segment-size-bytes";
+// Kafka's compaction settings (core/stream.h), kept under PolyMQ's names.
+constexpr const char* kCleanupPolicy = "x-polymq-cleanup-policy";
+constexpr const char* kDeleteRetentionMs = "x-polymq-delete-retention-ms";
+constexpr const char* kMinCompactionLagMs = "x-polymq-min-compaction-lag-ms";
+constexpr const char* kMinCleanableDirtyRatio = "x-polymq-min-cleanable-dirty-ratio";
 
 constexpr int64_t kSecondMs = 1000;
 constexpr int64_t kDayMs = 24 * 3600 * kSecondMs;
@@ -63,6 +69,29 @@ bool parse_max_age(const std::string& text, int64_t& ms) {
   return true;
 }
 
+Status compaction_settings(const Table& arguments, core::StreamSettings& out) {
+  if (core::find(arguments, kCleanupPolicy) != nullptr) {
+    const std::string* policy = core::find_string(arguments, kCleanupPolicy);
+    if (policy == nullptr || !core::parse_cleanup_policy(*policy, out)) {
+      return bad(kCleanupPolicy, "must be delete, compact or compact,delete");
+    }
+  }
+  for (auto [name, field] : {std::pair{kDeleteRetentionMs, &core::StreamSettings::delete_retention_ms},
+                             std::pair{kMinCompactionLagMs,
+                                       &core::StreamSettings::min_compaction_lag_ms}}) {
+    if (core::find(arguments, name) == nullptr) continue;
+    const auto n = core::find_int(arguments, name);
+    if (!n || *n < 0) return bad(name, "must be a non-negative integer");
+    out.*field = *n;
+  }
+  if (const Value* ratio = core::find(arguments, kMinCleanableDirtyRatio)) {
+    const std::optional<double> r = ratio->as_double();
+    if (!r || *r < 0 || *r > 1) return bad(kMinCleanableDirtyRatio, "must be from 0 to 1");
+    out.min_cleanable_dirty_ratio = *r;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool is_stream_queue(const Table& arguments) {
@@ -83,6 +112,19 @@ Table stream_arguments(const core::StreamSettings& settings) {
                      Value::String(std::to_string(settings.retention_ms / kSecondMs) + "s"));
   } else if (settings.retention_ms >= 0) {
     out.emplace_back(kMaxAgeMs, Value::Int64(settings.retention_ms));
+  }
+  if (settings.cleanup_compact) {
+    out.emplace_back(kCleanupPolicy, Value::String(core::cleanup_policy_name(settings)));
+  }
+  const core::StreamSettings defaults;
+  if (settings.delete_retention_ms != defaults.delete_retention_ms) {
+    out.emplace_back(kDeleteRetentionMs, Value::Int64(settings.delete_retention_ms));
+  }
+  if (settings.min_compaction_lag_ms != defaults.min_compaction_lag_ms) {
+    out.emplace_back(kMinCompactionLagMs, Value::Int64(settings.min_compaction_lag_ms));
+  }
+  if (settings.min_cleanable_dirty_ratio != defaults.min_cleanable_dirty_ratio) {
+    out.emplace_back(kMinCleanableDirtyRatio, Value::Double(settings.min_cleanable_dirty_ratio));
   }
   return out;
 }
@@ -141,7 +183,7 @@ Status stream_settings(const Table& arguments, core::StreamSettings& out) {
     if (!n || *n < 0) return bad(kMaxAgeMs, "must be a non-negative integer");
     out.retention_ms = *n;
   }
-  return Status::Ok();
+  return compaction_settings(arguments, out);
 }
 
 }  // namespace polymq::rabbit

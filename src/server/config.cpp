@@ -289,6 +289,13 @@ std::string apply_toml(const std::string& path, Config& config) {
       err = "'storage.retention_check_interval_ms' must be at least 1";
     }
   }
+  if (err.empty()) {
+    err = read_int(storage["compaction_check_interval_ms"], "storage.compaction_check_interval_ms",
+                   config.compaction_check_interval_ms);
+    if (err.empty() && config.compaction_check_interval_ms == 0) {
+      err = "'storage.compaction_check_interval_ms' must be at least 1";
+    }
+  }
   if (err.empty() && config.sync_policy != "batch" && config.sync_policy != "interval" &&
       config.sync_policy != "never") {
     err = "'storage.sync_policy' must be batch, interval or never";
@@ -441,6 +448,13 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
                      "How often streams delete segments past their retention (default 300000)")
           ->envname("POLYMQ_RETENTION_CHECK_INTERVAL_MS")
           ->check(CLI::Range(uint32_t{1}, UINT32_MAX));
+  uint32_t compaction_check_interval_ms = 0;
+  auto* o_compaction =
+      app.add_option("--compaction-check-interval-ms", compaction_check_interval_ms,
+                     "How often compacted topics are checked for a compaction pass (default "
+                     "15000)")
+          ->envname("POLYMQ_COMPACTION_CHECK_INTERVAL_MS")
+          ->check(CLI::Range(uint32_t{1}, UINT32_MAX));
   auto* o_segment = app.add_option("--segment-bytes", segment_bytes,
                                    "Size of a queue log segment (default 64 MiB)")
                         ->envname("POLYMQ_SEGMENT_BYTES")
@@ -499,6 +513,9 @@ std::optional<Config> load_config(int argc, char** argv, int& exit_code) {
   if (o_window->count() > 0) config.queue_window_bytes = queue_window_bytes;
   if (o_segment->count() > 0) config.segment_bytes = segment_bytes;
   if (o_retention->count() > 0) config.retention_check_interval_ms = retention_check_interval_ms;
+  if (o_compaction->count() > 0) {
+    config.compaction_check_interval_ms = compaction_check_interval_ms;
+  }
   if (o_memory->count() > 0) {
     (void)parse_memory_watermark(memory_watermark, config.memory_high_watermark);
   }

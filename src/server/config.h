@@ -73,6 +73,8 @@ struct Config {
   // How often streams (Kafka topics) delete the segments past their retention (Kafka's
   // log.retention.check.interval.ms).
   uint32_t retention_check_interval_ms = 300'000;
+  // How often compacted topics are checked for a pass (Kafka's log.cleaner.backoff.ms).
+  uint32_t compaction_check_interval_ms = 15'000;
 
   // Flow control: publishers are blocked above the memory mark or below the free-disk limit.
   MemoryWatermark memory_high_watermark;

@@ -10,6 +10,7 @@
 #include "core/catalogs.h"
 #include "http/session.h"
 #include "kafka/catalogs.h"
+#include "kafka/compaction_format.h"
 #include "kafka/config.h"
 #include "kafka/groups/coordinator.h"
 #include "kafka/idempotent_producers.h"
@@ -25,6 +26,7 @@
 #include "server/kafka_producer_ids.h"
 #include "server/resource_monitor.h"
 #include "server/server_metrics.h"
+#include "server/stream_compaction.h"
 #include "server/stream_retention.h"
 #include "sns/binding_filters.h"
 #include "sns/catalogs.h"
@@ -141,6 +143,12 @@ int main(int argc, char** argv) {
                                     std::chrono::milliseconds(config->retention_check_interval_ms));
   retention.run_once();
   retention.start();
+  // Topics with cleanup.policy=compact are compacted on a worker thread, checked every interval.
+  const kafka::KafkaCompactionFormat compaction_format;
+  server::StreamCompaction compaction(
+      io, broker, compaction_format,
+      std::chrono::milliseconds(config->compaction_check_interval_ms));
+  compaction.start();
 
   amqp::ReplyChannels reply_channels;  // outlives the listener and so every session
   amqp::SessionConfig session_config;
@@ -309,6 +317,7 @@ int main(int argc, char** argv) {
     if (error) return;
     spdlog::info("received signal {}, shutting down", signal);
     retention.stop();
+    compaction.stop();
     amqp_listener.shutdown();
     kafka_listener.shutdown();
     sqs_listener.shutdown();

@@ -125,7 +125,8 @@ bool RecordReader::next(Record& out) {
     ok_ = false;
     return false;
   }
-  rest_.remove_prefix(header_bytes + static_cast<size_t>(length));
+  last_ = rest_.substr(0, header_bytes + static_cast<size_t>(length));
+  rest_.remove_prefix(last_.size());
   --left_;
   return true;
 }
@@ -167,6 +168,29 @@ std::string build_batch(const BatchOptions& options, std::span<const RecordInput
     w.varint(static_cast<int32_t>(body.size()));
     w.raw(body);
   }
+  w.patch_int32(8, static_cast<int32_t>(out.size() - kBatchLogOverhead));
+  put_be(out.data() + kBatchCrcOffset, compute_batch_crc(out), 4);
+  return out;
+}
+
+std::string rebuild_batch(const RecordBatchHeader& header, std::string_view records,
+                          int32_t count) {
+  std::string out;
+  Writer w(out);
+  w.int64(header.base_offset);
+  w.int32(0);  // batch length, patched below
+  w.int32(header.partition_leader_epoch);
+  w.int8(kMagicV2);
+  w.uint32(0);  // crc, patched below
+  w.int16(header.attributes);
+  w.int32(header.last_offset_delta);
+  w.int64(header.base_timestamp);
+  w.int64(header.max_timestamp);
+  w.int64(header.producer_id);
+  w.int16(header.producer_epoch);
+  w.int32(header.base_sequence);
+  w.int32(count);
+  w.raw(records);
   w.patch_int32(8, static_cast<int32_t>(out.size() - kBatchLogOverhead));
   put_be(out.data() + kBatchCrcOffset, compute_batch_crc(out), 4);
   return out;

@@ -133,9 +133,13 @@ class RecordReader {
   // is false). The batch must hold exactly record_count records and nothing after them.
   bool next(Record& out);
   bool ok() const { return ok_; }
+  // The bytes of the record next() returned last, its length varint included (what a
+  // compactor copies into a rewritten batch).
+  std::string_view last_record_bytes() const { return last_; }
 
  private:
   std::string_view rest_;
+  std::string_view last_;
   int32_t left_;
   bool ok_ = true;
 };
@@ -160,6 +164,13 @@ struct BatchOptions {
 // An uncompressed batch of `records` at consecutive offsets from options.base_offset, with its
 // base timestamp the first record's, its max timestamp the largest, and its CRC set.
 std::string build_batch(const BatchOptions& options, std::span<const RecordInput> records);
+
+// A batch with `header`'s fields holding `records`, `count` records encoded as in a batch
+// with that header (copied out of one by a compactor, so their offset and timestamp deltas
+// still hold); the batch length and the CRC are computed. With no records it is an empty
+// batch, as Kafka's log cleaner leaves behind: it still covers base offset .. last offset.
+std::string rebuild_batch(const RecordBatchHeader& header, std::string_view records,
+                          int32_t count);
 
 // Rewrite fields the CRC does not cover, in place (the broker assigns offsets on append).
 // REQUIRES: batch points at a whole batch.
