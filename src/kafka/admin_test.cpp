@@ -81,7 +81,7 @@ TEST_F(KafkaAdminTest, CreateTopicsMakesStreamsWithTheirConfigs) {
   EXPECT_EQ(configs["retention.bytes"].value, "-1");
   EXPECT_FALSE(configs["cleanup.policy"].read_only);
   EXPECT_EQ(configs["cleanup.policy"].value, "delete");
-  EXPECT_TRUE(configs["cleanup.policy"].is_default);
+  EXPECT_EQ(configs["cleanup.policy"].config_source, config_source::kDefault);
   EXPECT_EQ(configs["min.cleanable.dirty.ratio"].value, "0.5");
   describe("missing", error);
   EXPECT_EQ(error, error::kUnknownTopicOrPartition);

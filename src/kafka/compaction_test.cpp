@@ -83,11 +83,12 @@ class CompactionTest : public ::testing::Test {
     options.producer_epoch = producer_id < 0 ? -1 : 0;
     options.base_sequence = producer_id < 0 ? -1 : sequence_;
     if (producer_id >= 0) sequence_ += static_cast<int32_t>(records.size());
-    std::string batch = build_batch(options, in);
+    options.base_offset = static_cast<int64_t>(stream_->next_offset(0));  // as Produce sets it
+    const std::string batch = build_batch(options, in);
     storage::RecordInput entry{batch, in.back().timestamp, static_cast<uint32_t>(in.size())};
     uint64_t base = 0;
     EXPECT_TRUE(stream_->append(0, std::span<const storage::RecordInput>(&entry, 1), base).ok());
-    set_base_offset(batch.data(), static_cast<int64_t>(base));
+    EXPECT_EQ(base, static_cast<uint64_t>(options.base_offset));
     return base;
   }
 
