@@ -6,6 +6,7 @@
 
 #include "kafka/error_codes.h"
 #include "kafka/kafka_test_client.h"
+#include "kafka/topic_configs.h"
 
 namespace polymq::kafka {
 namespace {
