@@ -126,8 +126,8 @@ core::Stream* StreamCompaction::find(const Pending& pending) const {
 void StreamCompaction::finish(const Pending& pending, const core::CompactionPass& pass) {
   busy_ = false;
   if (stopped_) return;
-  const std::string name =
-      pending.vhost + "/" + pending.stream + "-" + std::to_string(pending.job.partition);
+  const std::string name = pending.stream + "-" + std::to_string(pending.job.partition) +
+                           " in vhost '" + pending.vhost + "'";
   core::Stream* stream = find(pending);
   if (stream == nullptr) {
     // Deleted meanwhile: its directory, staged files included, went with it.

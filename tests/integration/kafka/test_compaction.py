@@ -107,7 +107,7 @@ def latest_by_key(records):
 
 def wait_for_compaction(broker, topic, at_least=1):
     """Waits for `at_least` log lines of passes that removed records of the topic."""
-    pattern = re.compile(rf"compacted /{re.escape(topic)}-0: (\d+) records removed")
+    pattern = re.compile(rf"compacted {re.escape(topic)}-0 in vhost '/': (\d+) records removed")
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         if len(pattern.findall(broker.log_text())) >= at_least:
