@@ -68,7 +68,7 @@ def test_confluent_admin_sees_kafkas_errors(kafka_broker):
     cases = {
         "once": NewTopic("once", num_partitions=1),
         "copies": NewTopic("copies", num_partitions=1, replication_factor=3),
-        "compact": NewTopic("compact", num_partitions=1, config={"cleanup.policy": "compact"}),
+        "compact": NewTopic("compact", num_partitions=1, config={"cleanup.policy": "squash"}),
     }
     expected = {
         "once": confluent_kafka.KafkaError.TOPIC_ALREADY_EXISTS,
