@@ -203,9 +203,9 @@ test('bad admin requests get Kafka\'s errors', TEST_OPTIONS, async (t) => {
   await rejectsWithType(
     admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'cleanup.policy', value: 'squash' }] }],
     }),
-    'INVALID_CONFIG', 'cleanup.policy=compact (compaction is not built)',
+    'INVALID_CONFIG', 'cleanup.policy=squash (neither compact nor delete)',
   );
   await rejectsWithType(
     admin.createPartitions({ topicPartitions: [{ topic: uniqueName('absent'), count: 2 }] }),
