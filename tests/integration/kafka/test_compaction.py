@@ -154,6 +154,12 @@ def test_a_compacted_topic_keeps_each_keys_latest_value_across_a_restart(make_br
 
     broker.kill()
     broker.start()
+    client = AdminClient({"bootstrap.servers": bootstrap(broker)})
+    resource = ConfigResource(ConfigResource.Type.TOPIC, "settings")
+    (described,) = [f.result(timeout=TIMEOUT)
+                    for f in client.describe_configs([resource]).values()]
+    assert described["cleanup.policy"].value == "compact"
+    assert described["min.cleanable.dirty.ratio"].value == "0.01"
     seen = consume_confluent(broker, "settings")
     assert latest_by_key(seen) == expected
     assert len(seen) < few
