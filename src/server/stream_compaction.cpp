@@ -106,13 +106,16 @@ void StreamCompaction::work() {
       pending = std::move(*handed_);
       handed_.reset();
     }
+    const auto started = std::chrono::steady_clock::now();
     core::CompactionPass pass = core::compact_partition(
         pending.job.log_dir, pending.job.settled, pending.job.dirty_from, pending.job.policy,
         format_, pending.job.index_interval_bytes);
-    asio::post(io_, [this, alive = alive_, pending = std::move(pending),
-                     pass = std::move(pass)]() mutable {
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    asio::post(io_, [this, alive = alive_, pending = std::move(pending), pass = std::move(pass),
+                     took]() mutable {
       if (!*alive) return;
-      finish(pending, pass);
+      finish(pending, pass, took);
     });
   }
 }
@@ -123,7 +126,8 @@ core::Stream* StreamCompaction::find(const Pending& pending) const {
   return stream != nullptr && stream->id() == pending.stream_id ? stream : nullptr;
 }
 
-void StreamCompaction::finish(const Pending& pending, const core::CompactionPass& pass) {
+void StreamCompaction::finish(const Pending& pending, const core::CompactionPass& pass,
+                              std::chrono::milliseconds took) {
   busy_ = false;
   if (stopped_) return;
   const std::string name = pending.stream + "-" + std::to_string(pending.job.partition) +
@@ -145,8 +149,12 @@ void StreamCompaction::finish(const Pending& pending, const core::CompactionPass
   }
   if (!installed.ok()) spdlog::warn("compaction of {}: {}", name, installed.message());
   if (!pass.staged.empty()) {
-    spdlog::info("compacted {}: {} records removed, {} bytes reclaimed in {} segments", name,
-                 removed, reclaimed, pass.staged.size());
+    uint64_t read = 0;
+    for (const storage::SealedSegment& s : pending.job.settled) read += s.bytes;
+    spdlog::info(
+        "compacted {}: {} records removed, {} bytes reclaimed in {} segments ({} bytes of "
+        "settled segments, pass took {} ms)",
+        name, removed, reclaimed, pass.staged.size(), read, took.count());
   }
   dispatch();
 }

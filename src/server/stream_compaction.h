@@ -54,7 +54,8 @@ class StreamCompaction {
   // On the loop: hands the next queued job to the worker when it is idle.
   void dispatch();
   // On the loop: installs what a pass staged.
-  void finish(const Pending& pending, const core::CompactionPass& pass);
+  void finish(const Pending& pending, const core::CompactionPass& pass,
+              std::chrono::milliseconds took);
   core::Stream* find(const Pending& pending) const;
   void work();
 

@@ -8,25 +8,11 @@
 namespace polymq::storage {
 namespace {
 
+using testing::Entry;
 using testing::open_log;
+using testing::read_entries;
 using testing::TempDir;
 
-struct Entry {
-  uint64_t offset;
-  uint32_t batch_count;
-  std::string payload;
-  bool operator==(const Entry&) const = default;
-};
-
-std::vector<Entry> read_entries(const Log& log, uint64_t from, uint64_t max_bytes = 1 << 20) {
-  std::vector<Entry> out;
-  auto r = log.read(from, max_bytes, [&](const RecordView& v) {
-    out.push_back({v.offset, v.batch_count, std::string(v.payload)});
-    return true;
-  });
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return out;
-}
 
 Result<uint64_t> append_batch_entry(Log& log, const std::string& payload, uint32_t count,
                                     int64_t ts = 1000) {

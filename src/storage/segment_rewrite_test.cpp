@@ -14,25 +14,11 @@
 namespace polymq::storage {
 namespace {
 
+using testing::Entry;
 using testing::open_log;
+using testing::read_entries;
 using testing::TempDir;
 
-struct Entry {
-  uint64_t offset;
-  uint32_t batch_count;
-  std::string payload;
-  bool operator==(const Entry&) const = default;
-};
-
-std::vector<Entry> read_entries(const Log& log, uint64_t from) {
-  std::vector<Entry> out;
-  auto r = log.read(from, UINT64_MAX, [&](const RecordView& v) {
-    out.push_back({v.offset, v.batch_count, std::string(v.payload)});
-    return true;
-  });
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return out;
-}
 
 // Keeps the entries whose payload starts with "keep"; every run of others becomes one entry
 // "gap" covering their offsets.

@@ -71,6 +71,26 @@ inline std::unique_ptr<Log> open_log(const std::string& dir, const LogOptions& o
   return log.ok() ? std::move(*log) : nullptr;
 }
 
+// An entry as a read returns it: a plain record (batch_count 0) or a batch entry.
+struct Entry {
+  uint64_t offset;
+  uint32_t batch_count;
+  std::string payload;
+  bool operator==(const Entry&) const = default;
+};
+
+// The entries a read from `from` delivers within max_bytes.
+inline std::vector<Entry> read_entries(const Log& log, uint64_t from,
+                                       uint64_t max_bytes = 1 << 20) {
+  std::vector<Entry> out;
+  auto r = log.read(from, max_bytes, [&](const RecordView& v) {
+    out.push_back({v.offset, v.batch_count, std::string(v.payload)});
+    return true;
+  });
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return out;
+}
+
 inline uint64_t file_size(const std::string& path) { return std::filesystem::file_size(path); }
 
 inline void truncate_file(const std::string& path, uint64_t size) {
