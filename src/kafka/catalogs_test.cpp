@@ -12,25 +12,20 @@ namespace {
 
 using testing::TestBroker;
 
-const core::Value* field(const core::Table& table, std::string_view key) {
-  for (const auto& [k, v] : table) {
-    if (k == key) return &v;
-  }
-  return nullptr;
-}
+// core::find and its typed forms, failing the test when the field is missing.
 int64_t int_field(const core::Table& table, std::string_view key) {
-  const core::Value* v = field(table, key);
-  EXPECT_NE(v, nullptr) << key;
-  return v == nullptr ? -1 : *v->as_int();
+  const std::optional<int64_t> v = core::find_int(table, key);
+  EXPECT_TRUE(v.has_value()) << key;
+  return v.value_or(-1);
 }
 std::string string_field(const core::Table& table, std::string_view key) {
-  const core::Value* v = field(table, key);
+  const std::string* v = core::find_string(table, key);
   EXPECT_NE(v, nullptr) << key;
-  return v == nullptr || v->as_string() == nullptr ? "" : *v->as_string();
+  return v == nullptr ? "" : *v;
 }
 const core::Array& array_field(const core::Table& table, std::string_view key) {
   static const core::Array kEmpty;
-  const core::Value* v = field(table, key);
+  const core::Value* v = core::find(table, key);
   EXPECT_TRUE(v != nullptr && v->as_array() != nullptr) << key;
   return v == nullptr || v->as_array() == nullptr ? kEmpty : *v->as_array();
 }
@@ -73,7 +68,7 @@ TEST(KafkaCatalogs, TopicsShowEachPartitionsOffsetsAndTheConfigsSet) {
   EXPECT_EQ(int_field(*partitions[1].as_table(), "high_watermark"), 3);
   EXPECT_EQ(int_field(*partitions[1].as_table(), "log_end_offset"), 3);
   EXPECT_EQ(int_field(*partitions[0].as_table(), "high_watermark"), 0);
-  const core::Value* configs = field(rows[0], "configs");
+  const core::Value* configs = core::find(rows[0], "configs");
   ASSERT_TRUE(configs != nullptr && configs->as_table() != nullptr);
   ASSERT_EQ(configs->as_table()->size(), 1u);  // only what differs from the defaults
   EXPECT_EQ(string_field(*configs->as_table(), "retention.ms"), "60000");
@@ -118,7 +113,7 @@ TEST(KafkaCatalogs, GroupsShowTheirCommittedOffsetsAndLagBehindTheHighWatermark)
   ASSERT_EQ(offsets.size(), 2u);  // by topic: "gone", then "orders"
   const core::Table& gone = *offsets[0].as_table();
   EXPECT_EQ(string_field(gone, "topic"), "gone");
-  EXPECT_EQ(field(gone, "lag")->kind, core::ValueKind::kVoid);  // no such topic: no lag
+  EXPECT_EQ(core::find(gone, "lag")->kind, core::ValueKind::kVoid);  // no such topic: no lag
   const core::Table& on_orders = *offsets[1].as_table();
   EXPECT_EQ(int_field(on_orders, "committed_offset"), 2);
   EXPECT_EQ(int_field(on_orders, "high_watermark"), 5);

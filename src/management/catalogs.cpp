@@ -2,22 +2,12 @@
 // /api/polymq/{front-end}/{kind}[/{vhost}[/{name}]] their objects, in the vhosts the user
 // sees, sorted, filtered and paged as RabbitMQ's lists are. Read-only: the objects are changed
 // through their own protocols (Kafka admin requests, SQS and SNS actions).
+#include "core/value.h"
 #include "management/json_output.h"
 #include "management/service.h"
 #include "rabbit/json_values.h"
 
 namespace polymq::management {
-namespace {
-
-// A row's "vhost" or "name" field (core::Catalog puts them first).
-const std::string* row_field(const core::Table& row, std::string_view key) {
-  for (const auto& [k, v] : row) {
-    if (k == key) return v.as_string();
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 void Service::polymq(const CallPtr& call) {
   const Call& c = *call;
@@ -54,11 +44,11 @@ void Service::polymq(const CallPtr& call) {
   if (name == nullptr) w.StartArray();
   bool found = false;
   for (const core::Table& row : catalog->list()) {
-    const std::string* row_vhost = row_field(row, "vhost");
+    const std::string* row_vhost = core::find_string(row, "vhost");
     if (row_vhost == nullptr || !sees_vhost(c, *row_vhost)) continue;
     if (vhost != nullptr && *row_vhost != *vhost) continue;
     if (name != nullptr) {
-      const std::string* row_name = row_field(row, "name");
+      const std::string* row_name = core::find_string(row, "name");
       if (row_name == nullptr || *row_name != *name) continue;
     }
     rabbit::write_json_table(w, row);

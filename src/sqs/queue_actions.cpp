@@ -120,11 +120,7 @@ void Service::list_queues(const CallPtr& call) {
   const std::string prefix = call->input.get("QueueNamePrefix").value_or("");
   std::vector<std::string> names;
   for (const core::Queue* q : vhost()->queues()) {
-    if (q->options().exclusive || q->name().compare(0, prefix.size(), prefix) != 0) continue;
-    // "amq." names are the broker's own (server-named queues, the delivery queues of SNS http
-    // subscriptions): no client may declare one, and none is an SQS queue.
-    if (q->name().starts_with("amq.")) continue;
-    names.push_back(q->name());
+    if (is_listed_queue(*q) && q->name().starts_with(prefix)) names.push_back(q->name());
   }
   ListQueuesResult result;
   if (auto e = page(call->input, names, result.next_token)) return fail(*call, *e);

@@ -257,6 +257,10 @@ QueueConfig from_arguments(const core::Table& arguments) {
   return c;
 }
 
+bool is_listed_queue(const core::Queue& queue) {
+  return !queue.options().exclusive && !queue.name().starts_with("amq.");
+}
+
 QueueConfig queue_config(const core::Queue& queue) {
   return from_arguments(queue.options().arguments);
 }

@@ -67,6 +67,10 @@ core::Table to_arguments(const QueueConfig& config);
 QueueConfig from_arguments(const core::Table& arguments);
 // The settings of `queue`, from its declare arguments.
 QueueConfig queue_config(const core::Queue& queue);
+// Whether SQS lists `queue` (ListQueues, the management catalog): not an exclusive queue,
+// which belongs to its AMQP connection, and not an "amq." one, the broker's own (server-named
+// queues, the delivery queues of SNS http subscriptions), which no client may declare.
+bool is_listed_queue(const core::Queue& queue);
 // `existing` (a queue's arguments) with those of the attributes named in `attributes` set
 // from `config` (SetQueueAttributes): arguments of attributes not named stay as they are,
 // whoever declared them.

@@ -13,10 +13,7 @@ std::vector<core::Table> QueueCatalog::list() const {
   if (vhost == nullptr) return rows;
   std::vector<const core::Queue*> queues;
   for (const core::Queue* q : vhost->queues()) {
-    // As ListQueues: an exclusive queue belongs to its AMQP connection, and "amq." names are
-    // the broker's own (server-named queues, the queues of SNS http subscriptions).
-    if (q->options().exclusive || q->name().starts_with("amq.")) continue;
-    queues.push_back(q);
+    if (is_listed_queue(*q)) queues.push_back(q);
   }
   std::sort(queues.begin(), queues.end(),
             [](const core::Queue* a, const core::Queue* b) { return a->name() < b->name(); });
