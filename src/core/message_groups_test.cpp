@@ -246,5 +246,35 @@ TEST_F(MessageGroupsTest, GroupsAndTheWindowOfQueuedMessagesSurviveARestart) {
   storage.run_round();
 }
 
+TEST_F(MessageGroupsTest, TheIdOfADeletedMessageStillDeduplicatesAfterARestart) {
+  TestStorage storage("groups");
+  QueueOptions options;
+  options.durable = true;
+  QueueSettings settings = grouped();
+  settings.dedup_window_ms = 300000;
+  {
+    Queue q("q", "/", options, 0);
+    q.configure(settings, nullptr, &timers_);
+    ASSERT_TRUE(q.attach_storage(&storage.stores()).ok());
+    q.enqueue(message("gone", "a", "d-gone", true));
+    q.enqueue(message("kept", "a", "d-kept", true));
+    std::vector<Delivery> got = receive(q, 1);
+    ASSERT_EQ(bodies(got), (Bodies{"gone"}));
+    ASSERT_TRUE(q.ack(got[0].lease));  // deleted: only the store still has its record
+    storage.run_round();
+  }
+  timers_.advance(milliseconds(1000));
+  Queue again("q", "/", options, 0);
+  again.configure(settings, nullptr, &timers_);
+  ASSERT_TRUE(again.attach_storage(&storage.stores()).ok());
+  ASSERT_NE(again.duplicate_of("d-gone"), nullptr);
+  EXPECT_EQ(again.duplicate_of("d-gone")->properties.message_id, "id-gone");
+  again.enqueue(message("gone-again", "a", "d-gone", true));
+  std::vector<Delivery> got = receive(again, 10);
+  EXPECT_EQ(bodies(got), (Bodies{"kept"}));
+  for (const Delivery& d : got) again.ack(d.lease);
+  storage.run_round();
+}
+
 }  // namespace
 }  // namespace polymq::core

@@ -62,6 +62,7 @@ void Queue::reconfigure(Table arguments, const QueueSettings& settings) {
     if (settings_.dedup_window_ms) {
       dedup_ = std::make_unique<DedupWindow>(*settings_.dedup_window_ms);
     }
+    if (store_ != nullptr && store_->durable()) store_->keep_recent(settings_.dedup_window_ms);
   }
   if (timers_ != nullptr && settings_.expires_ms && expires_timer_ == nullptr) {
     expires_timer_ = timers_->create([this] { on_expires_timer(); });
@@ -192,6 +193,7 @@ Status Queue::attach_storage(QueueStoreFactory* stores) {
   recovered_end_ = r.next_offset;
   recovered_delivered_upto_ = r.delivered_upto;
   next_sequence_ = r.last_sequence + 1;
+  if (dedup_ != nullptr) recover_dedup_window();
   refill();
   arm_ttl_timer();
   return Status::Ok();

@@ -274,6 +274,8 @@ class Queue {
   bool duplicate(const Message& message);
   // Remembers the dedup id of `message`, accepted at wall time `accepted_ms`.
   void remember_dedup_id(const Message& message, std::optional<int64_t> accepted_ms);
+  // After a restart: the ids of every message written in the window, deleted ones included.
+  void recover_dedup_window();
   // Leases `message` (just popped) to `holder`; returns its id.
   LeaseId lease(QueuedMessage message, HolderId holder, Clock::time_point deadline);
   // Removes a lease from the table (and the deadline index); false when unknown.

@@ -85,6 +85,20 @@ bool Queue::duplicate(const Message& message) {
   return message.dedup_id && duplicate_of(*message.dedup_id) != nullptr;
 }
 
+void Queue::recover_dedup_window() {
+  store_->keep_recent(settings_.dedup_window_ms);
+  // Every id accepted in the window is still on disk (keep_recent holds those segments),
+  // deleted messages' included: a send repeated across a restart is still a duplicate.
+  const int64_t since = wall_now() - static_cast<int64_t>(*settings_.dedup_window_ms);
+  Status st = store_->recent_messages(since, [this](StoredMessage& stored) {
+    remember_dedup_id(*stored.message, stored.message->timestamp_ms);
+  });
+  if (!st.ok() && stores_ != nullptr) {
+    stores_->warn("queue '" + name_ + "' in vhost '" + vhost_ +
+                  "': deduplication window not recovered: " + st.message());
+  }
+}
+
 void Queue::remember_dedup_id(const Message& message, std::optional<int64_t> accepted_ms) {
   if (!message.dedup_id) return;
   const int64_t now = wall_now();

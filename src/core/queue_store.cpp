@@ -24,6 +24,8 @@ constexpr size_t kMaxPendingBytes = 1024 * 1024;
 constexpr size_t kMaxOffsetsPerRecord = 64 * 1024;
 // After a failed write (e.g. disk full) the store tries again this often.
 constexpr uint32_t kWriteRetryMs = 1000;
+// What recent_messages() reads per call of the log.
+constexpr uint64_t kRecentChunkBytes = 4 * 1024 * 1024;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -403,11 +405,17 @@ void QueueStore::begin_round(storage::GroupCommitter& committer) {
     return;
   }
   if (was_failing) factory_.warn("queue store " + dir_ + ": writes succeed again");
-  // Reclaim whole segments whose records are all settled. Passing an offset inside the
-  // active segment keeps it from being rolled.
-  if (live_from_ > reclaimed_below_ && log_->segment_count() > 1 && log_->next_offset() > 0) {
-    auto deleted = log_->delete_segments_before(std::min(live_from_, log_->next_offset() - 1));
-    if (deleted.ok()) reclaimed_below_ = live_from_;
+  // Reclaim whole segments whose records are all settled (and, with a deduplication window,
+  // older than the window). Passing an offset inside the active segment keeps it from being
+  // rolled.
+  uint64_t reclaimable = live_from_;
+  if (recent_window_ms_) {
+    auto recent = log_->offset_for_time(wall_ms() - static_cast<int64_t>(*recent_window_ms_));
+    reclaimable = recent.ok() ? std::min(reclaimable, *recent) : reclaimed_below_;
+  }
+  if (reclaimable > reclaimed_below_ && log_->segment_count() > 1 && log_->next_offset() > 0) {
+    auto deleted = log_->delete_segments_before(std::min(reclaimable, log_->next_offset() - 1));
+    if (deleted.ok()) reclaimed_below_ = reclaimable;
   }
   if (durable_) committer.add_log(log_.get());
 }
@@ -453,6 +461,25 @@ Status QueueStore::read(uint64_t from, uint64_t max_bytes,
   }
   if (!result.ok()) return from_storage(result.status(), "read from " + dir_);
   next = *result;
+  return Status::Ok();
+}
+
+Status QueueStore::recent_messages(int64_t since_ms,
+                                   const std::function<void(StoredMessage&)>& fn) {
+  if (log_ == nullptr) return Status::Ok();
+  auto from = log_->offset_for_time(since_ms);
+  if (!from.ok()) return from_storage(from.status(), "time lookup in " + dir_);
+  uint64_t offset = *from;
+  while (offset < log_->next_offset()) {
+    auto next = log_->read(offset, kRecentChunkBytes, [&](const storage::RecordView& rec) {
+      StoredMessage stored;
+      if (decode_stored_message(rec.payload, stored) && stored.message != nullptr) fn(stored);
+      return true;
+    });
+    if (!next.ok()) return from_storage(next.status(), "read from " + dir_);
+    if (*next <= offset) break;
+    offset = *next;
+  }
   return Status::Ok();
 }
 

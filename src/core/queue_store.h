@@ -95,6 +95,14 @@ class QueueStore final : public storage::SyncParticipant {
   // cache, so that the read, later on the owner thread, does not wait for the disk.
   void read_ahead(uint64_t from, uint64_t max_bytes);
 
+  // A deduplication window that outlives a restart (QueueSettings::dedup_window_ms): the
+  // store keeps the segments holding records written in the last `window_ms`, settled or not,
+  // and recent_messages() reads them back. nullopt: settled segments go as soon as they can.
+  void keep_recent(std::optional<uint64_t> window_ms) { recent_window_ms_ = window_ms; }
+  // Calls fn for every record written since `since_ms` (wall clock) that is still on disk,
+  // settled ones included: what a restarted queue rebuilds its deduplication window from.
+  Status recent_messages(int64_t since_ms, const std::function<void(StoredMessage&)>& fn);
+
   // Deletes the store's files (the queue was deleted).
   void destroy();
 
@@ -136,6 +144,7 @@ class QueueStore final : public storage::SyncParticipant {
   // Settled offsets: all below live_from_, plus disjoint [start, end) ranges above it.
   uint64_t live_from_ = 0;
   std::map<uint64_t, uint64_t> settled_ranges_;
+  std::optional<uint64_t> recent_window_ms_;  // keep_recent()
   std::vector<uint64_t> pending_settles_;    // not yet in the settlement log
   std::vector<std::string> pending_ranges_;  // encoded range records, likewise
   uint64_t delivered_upto_ = 0;
