@@ -328,3 +328,37 @@ def test_messages_order_and_dedup_survive_kill(make_broker):
             break
     assert seen["a"] == ["a%d" % i for i in range(5)]
     assert seen["b"] == ["b%d" % i for i in range(6)]
+
+
+def test_a_deleted_messages_dedup_id_is_remembered_across_kill(make_broker):
+    """AWS remembers a deduplication id for five minutes whatever happened to its message: a
+    send repeated after the message was received and deleted, and the broker killed and
+    restarted, is accepted with the original's MessageId and delivers nothing."""
+    broker = make_broker(sqs=True).start()
+    sqs = client(broker)
+    url = fifo_queue(sqs)
+    first = sqs.send_message(QueueUrl=url, MessageBody="pay-42", MessageGroupId="g",
+                             MessageDeduplicationId="payment-42")
+    got = receive(sqs, url)
+    assert bodies(got) == ["pay-42"]
+    delete(sqs, url, got)
+    # Content-based deduplication: the id is the body's SHA-256.
+    by_content = fifo_queue(sqs, "content.fifo", ContentBasedDeduplication="true")
+    once = sqs.send_message(QueueUrl=by_content, MessageBody="hello", MessageGroupId="g")
+    delete(sqs, by_content, receive(sqs, by_content))
+    broker.kill()
+    broker.start(same_ports=True)
+    sqs = client(broker)
+    again = sqs.send_message(QueueUrl=url, MessageBody="pay-42", MessageGroupId="g",
+                             MessageDeduplicationId="payment-42")
+    assert again["MessageId"] == first["MessageId"]
+    assert again["SequenceNumber"] == first["SequenceNumber"]
+    twice = sqs.send_message(QueueUrl=by_content, MessageBody="hello", MessageGroupId="g")
+    assert twice["MessageId"] == once["MessageId"]
+    assert receive(sqs, url, wait=1) == []
+    assert receive(sqs, by_content, wait=1) == []
+    # Another id is a new message.
+    other = sqs.send_message(QueueUrl=url, MessageBody="pay-43", MessageGroupId="g",
+                             MessageDeduplicationId="payment-43")
+    assert other["MessageId"] != first["MessageId"]
+    assert bodies(receive(sqs, url)) == ["pay-43"]
