@@ -88,8 +88,9 @@ Result<RewriteResult> rewrite_settled_segment(const std::string& log_dir,
                                               const SealedSegment& segment, EntryRewriter& rewriter,
                                               uint32_t index_interval_bytes) {
   const std::string staged = staging_dir_of(log_dir);
+  // Not create_directories: a log deleted meanwhile must not be made again.
   std::error_code ec;
-  std::filesystem::create_directories(staged, ec);
+  std::filesystem::create_directory(staged, ec);
   if (ec) return Status::IOError("create directory " + staged, ec.value());
   discard_staged_segment(log_dir, segment);  // what an earlier, failed attempt left
 
