@@ -75,10 +75,10 @@ void StreamCompaction::run_once() {
     for (const core::Stream* stream : vhost->streams()) {
       if (!stream->settings().cleanup_compact) continue;
       for (uint32_t p = 0; p < stream->partition_count(); ++p) {
-        core::CompactionJob job = stream->compaction_job(p, now);
-        if (!has_dirty(job)) continue;
-        job.policy.cancel = &cancel_;
-        queued_.push_back({vhost->name(), stream->name(), stream->id(), std::move(job)});
+        if (!has_dirty(stream->compaction_job(p, now))) continue;
+        Pending pending{vhost->name(), stream->name(), stream->id(), {}};
+        pending.job.partition = p;
+        queued_.push_back(std::move(pending));
       }
     }
   }
@@ -86,14 +86,21 @@ void StreamCompaction::run_once() {
 }
 
 void StreamCompaction::dispatch() {
-  if (stopped_ || busy_ || queued_.empty()) return;
-  busy_ = true;
-  {
-    std::lock_guard lock(mu_);
-    handed_ = std::move(queued_.front());
+  while (!stopped_ && !busy_ && !queued_.empty()) {
+    Pending pending = std::move(queued_.front());
+    queued_.pop_front();
+    // The job is taken now, not when it was queued: segments may have come and gone since.
+    const core::Stream* stream = find(pending);
+    if (stream == nullptr || pending.job.partition >= stream->partition_count()) continue;
+    pending.job = stream->compaction_job(pending.job.partition, now_ms());
+    pending.job.policy.cancel = &cancel_;
+    busy_ = true;
+    {
+      std::lock_guard lock(mu_);
+      handed_ = std::move(pending);
+    }
+    cv_.notify_one();
   }
-  queued_.pop_front();
-  cv_.notify_one();
 }
 
 void StreamCompaction::work() {

@@ -44,6 +44,7 @@ class StreamCompaction {
   uint64_t records_removed() const { return records_removed_; }
 
  private:
+  // A partition queued for a pass; its job is taken when the worker gets it.
   struct Pending {
     std::string vhost;
     std::string stream;
