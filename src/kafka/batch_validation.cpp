@@ -7,11 +7,15 @@ namespace {
 
 BatchCheck fail(int16_t code, std::string message) { return {code, std::move(message)}; }
 
-BatchCheck check_records_of(std::string_view batch, const RecordBatchHeader& header) {
+BatchCheck check_records_of(std::string_view batch, const RecordBatchHeader& header,
+                            bool require_keys) {
   RecordReader reader(batch, header);
   Record record;
   int32_t expected_delta = 0;
   while (reader.next(record)) {
+    if (require_keys && !record.key) {
+      return fail(error::kInvalidRecord, "Compacted topic cannot accept message without key");
+    }
     if (record.offset_delta != expected_delta) {
       return fail(error::kInvalidRecord, "record offset delta " +
                                              std::to_string(record.offset_delta) + " where " +
@@ -26,7 +30,7 @@ BatchCheck check_records_of(std::string_view batch, const RecordBatchHeader& hea
 }  // namespace
 
 BatchCheck check_produced_records(std::string_view records, std::vector<ProducedBatch>& out,
-                                  size_t max_batch_bytes) {
+                                  size_t max_batch_bytes, bool require_keys) {
   out.clear();
   if (records.empty()) return fail(error::kInvalidRecord, "no record batch");
   BatchIterator batches(records);
@@ -62,7 +66,10 @@ BatchCheck check_produced_records(std::string_view records, std::vector<Produced
     }
     if (h.control()) return fail(error::kInvalidRecord, "producers may not send control batches");
     if (h.compression() == Compression::kNone) {
-      if (BatchCheck c = check_records_of(batch.bytes, h); c.error_code != error::kNone) return c;
+      if (BatchCheck c = check_records_of(batch.bytes, h, require_keys);
+          c.error_code != error::kNone) {
+        return c;
+      }
     }
     out.push_back(batch);
   }

@@ -9,7 +9,8 @@
 //   - no records, a record count that is not last_offset_delta + 1, a control batch from a
 //     producer                                                            -> INVALID_RECORD
 //   - in an uncompressed batch: a malformed record                        -> CORRUPT_MESSAGE,
-//     offset deltas other than 0, 1, 2, ...                               -> INVALID_RECORD
+//     offset deltas other than 0, 1, 2, ...                               -> INVALID_RECORD,
+//     on a compacted topic, a record without a key                       -> INVALID_RECORD
 //
 // Compressed batches are stored as received, so their records are not decompressed here: the
 // header and CRC checks cover them. Transactional batches are refused by the caller
@@ -40,7 +41,9 @@ struct BatchCheck {
 
 // Checks every batch of a Produce partition's records field; fills `out` with them (views
 // into `records`) when all pass. A null or empty field holds no batch: INVALID_RECORD.
+// `require_keys`: the topic is compacted (cleanup.policy=compact).
 BatchCheck check_produced_records(std::string_view records, std::vector<ProducedBatch>& out,
-                                  size_t max_batch_bytes = kMaxBatchBytes);
+                                  size_t max_batch_bytes = kMaxBatchBytes,
+                                  bool require_keys = false);
 
 }  // namespace polymq::kafka

@@ -112,5 +112,20 @@ TEST(BatchValidation, ACompressedBatchIsNotDecompressed) {
   EXPECT_EQ(check(b), error::kNone);
 }
 
+TEST(BatchValidation, ACompactedTopicRefusesARecordWithoutAKey) {
+  std::vector<RecordInput> in(2);
+  in[0].key = "k";
+  in[0].value = "keyed";
+  in[1].value = "no key";
+  const std::string b = build_batch({}, in);
+  std::vector<ProducedBatch> out;
+  EXPECT_EQ(check_produced_records(b, out).error_code, error::kNone);
+  const BatchCheck refused = check_produced_records(b, out, kMaxBatchBytes, true);
+  EXPECT_EQ(refused.error_code, error::kInvalidRecord);
+  EXPECT_NE(refused.message.find("without key"), std::string::npos);
+  EXPECT_EQ(check_produced_records(batch_of(2), out, kMaxBatchBytes, true).error_code,
+            error::kNone);
+}
+
 }  // namespace
 }  // namespace polymq::kafka

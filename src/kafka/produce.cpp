@@ -97,7 +97,8 @@ PartitionResponse produce_partition(core::Stream* stream, bool transactional,
     return partition_error(data.index, error::kUnknownTopicOrPartition);
   }
   std::vector<ProducedBatch> batches;
-  const BatchCheck check = check_produced_records(data.records.value_or(""), batches);
+  const BatchCheck check = check_produced_records(data.records.value_or(""), batches,
+                                                  kMaxBatchBytes, stream->settings().cleanup_compact);
   if (check.error_code != error::kNone) {
     return partition_error(data.index, check.error_code, check.message);
   }

@@ -214,3 +214,21 @@ def test_delete_is_still_the_default_and_compact_can_be_added_and_removed(make_b
     broker.start()
     client = AdminClient({"bootstrap.servers": bootstrap(broker)})
     assert policy() == "compact"
+
+
+def test_a_record_without_a_key_is_refused_on_a_compacted_topic(make_broker):
+    """As Kafka: compaction keeps records by key, so a compacted topic takes none without one."""
+    broker = make_broker(kafka=True).start()
+    create_compacted(broker, "keyed")
+    producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap(broker), "linger.ms": 0,
+                                         "message.send.max.retries": 0})
+    errors = []
+    producer.produce("keyed", value=b"no key", on_delivery=lambda err, msg: errors.append(err))
+    producer.produce("keyed", key=b"k", value=b"keyed",
+                     on_delivery=lambda err, msg: errors.append(err))
+    producer.flush(TIMEOUT)
+    assert len(errors) == 2
+    assert errors[0] is not None and errors[0].code() == confluent_kafka.KafkaError.INVALID_RECORD
+    assert errors[1] is None
+    assert [(k, v) for _, k, v in consume_confluent(broker, "keyed")] == [(b"k", b"keyed")]
+
