@@ -12,7 +12,7 @@
 // The core cannot read the records inside an entry (a Kafka RecordBatch): a CompactionFormat,
 // supplied by the front-end that owns the stream's format, names each entry's keyed records,
 // rewrites an entry without some of them, and makes the entry that stands for a run of removed
-// offsets. An entry the format cannot read is kept whole.
+// offsets. An entry the format cannot read is kept whole, and so is a record without a key.
 #pragma once
 
 #include <atomic>

@@ -10,8 +10,8 @@
 //   - a gap: one empty batch covering the run of removed offsets.
 //
 // Kept whole, its keys unknown: a batch the producer compressed (its records are not
-// decompressed), a control batch, anything that does not parse. Records without a key are
-// never removed (Kafka refuses them on a compacted topic; PolyMQ keeps them).
+// decompressed), a control batch, anything that does not parse. Records without a key (a
+// compressed batch's, or written before the topic became compacted) are never removed.
 #pragma once
 
 #include "core/stream_compaction.h"

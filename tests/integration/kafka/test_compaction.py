@@ -224,6 +224,7 @@ def test_a_record_without_a_key_is_refused_on_a_compacted_topic(make_broker):
                                          "message.send.max.retries": 0})
     errors = []
     producer.produce("keyed", value=b"no key", on_delivery=lambda err, msg: errors.append(err))
+    producer.flush(TIMEOUT)  # a batch of its own
     producer.produce("keyed", key=b"k", value=b"keyed",
                      on_delivery=lambda err, msg: errors.append(err))
     producer.flush(TIMEOUT)
