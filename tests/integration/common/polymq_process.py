@@ -24,9 +24,20 @@ SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime 
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(n):
+    """`n` distinct ports that were free on 127.0.0.1 a moment ago. Held open together while
+    they are chosen: ports asked for one after another may repeat once the first is closed."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def port_accepts(port):
@@ -104,10 +115,11 @@ class Broker:
         last start did, so connected clients find the restarted broker where they left it."""
         assert self.proc is None or self.proc.poll() is not None, "broker already running"
         if not (same_ports and self.port is not None):
-            self.port = free_port()
-            self.kafka_port = free_port() if self.kafka else None
-            self.sqs_port = free_port() if self.sqs else None
-            self.management_port = free_port() if self.management else None
+            ports = iter(free_ports(4))
+            self.port = next(ports)
+            self.kafka_port = next(ports) if self.kafka else None
+            self.sqs_port = next(ports) if self.sqs else None
+            self.management_port = next(ports) if self.management else None
         self.starts += 1
         log_path = os.path.join(self.workdir, "%s-%d.log" % (self.name, self.starts))
         self.logs.append(log_path)

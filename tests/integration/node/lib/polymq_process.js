@@ -31,16 +31,30 @@ function sleep(ms) {
 }
 
 /** A port that was free on 127.0.0.1 a moment ago. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+async function freePort() {
+  return (await freePorts(1))[0];
+}
+
+/**
+ * `n` distinct ports that were free on 127.0.0.1 a moment ago, held open together while they
+ * are chosen: ports asked for one after another may repeat once the first is closed.
+ */
+async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = net.createServer();
+      server.unref();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: '127.0.0.1', port: 0 }, resolve);
+      });
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(() => resolve()))));
+  }
 }
 
 /** Whether 127.0.0.1:port accepts a TCP connection within 200 ms. */
@@ -131,10 +145,11 @@ class Broker {
     if (this.running()) {
       throw new Error('broker already running');
     }
-    this.port = await freePort();
-    this.kafkaPort = this.kafka ? await freePort() : null;
-    this.sqsPort = this.sqs ? await freePort() : null;
-    this.managementPort = this.management ? await freePort() : null;
+    const [amqp, kafka, sqs, management] = await freePorts(4);
+    this.port = amqp;
+    this.kafkaPort = this.kafka ? kafka : null;
+    this.sqsPort = this.sqs ? sqs : null;
+    this.managementPort = this.management ? management : null;
     this.starts += 1;
     const logPath = path.join(this.workdir, `${this.name}-${this.starts}.log`);
     this.logs.push(logPath);
