@@ -84,6 +84,11 @@ TEST_F(KafkaAdminTest, CreateTopicsMakesStreamsWithTheirConfigs) {
   EXPECT_EQ(configs["cleanup.policy"].value, "delete");
   EXPECT_EQ(configs["cleanup.policy"].config_source, config_source::kDefault);
   EXPECT_EQ(configs["min.cleanable.dirty.ratio"].value, "0.5");
+  core::StreamSettings checked;
+  for (const char* bad : {"nan", "-0.1", "1.5", "inf"}) {
+    EXPECT_TRUE(set_topic_config("min.cleanable.dirty.ratio", std::string(bad), checked)) << bad;
+  }
+  EXPECT_FALSE(set_topic_config("min.cleanable.dirty.ratio", std::string("0.01"), checked));
   describe("missing", error);
   EXPECT_EQ(error, error::kUnknownTopicOrPartition);
 }

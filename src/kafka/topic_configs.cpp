@@ -110,7 +110,7 @@ std::optional<std::string> set_dirty_ratio(const std::optional<std::string>& val
   if (ec != std::errc() || ptr != end || value->empty()) {
     return "Invalid value " + *value + " for configuration " + kDirtyRatio + ": Not a number";
   }
-  if (ratio < 0 || ratio > 1) {
+  if (!(ratio >= 0 && ratio <= 1)) {  // NaN too: from_chars reads "nan"
     return "Invalid value " + *value + " for configuration " + kDirtyRatio +
            ": Value must be in [0.0, 1.0]";
   }

@@ -86,7 +86,7 @@ Status compaction_settings(const Table& arguments, core::StreamSettings& out) {
   }
   if (const Value* ratio = core::find(arguments, kMinCleanableDirtyRatio)) {
     const std::optional<double> r = ratio->as_double();
-    if (!r || *r < 0 || *r > 1) return bad(kMinCleanableDirtyRatio, "must be from 0 to 1");
+    if (!r || !(*r >= 0 && *r <= 1)) return bad(kMinCleanableDirtyRatio, "must be from 0 to 1");
     out.min_cleanable_dirty_ratio = *r;
   }
   return Status::Ok();
