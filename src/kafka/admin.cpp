@@ -9,6 +9,7 @@
 #include "kafka/groups/group_records.h"
 #include "kafka/metadata.h"
 #include "kafka/topic_configs.h"
+#include "kafka/topics.h"
 
 namespace polymq::kafka {
 namespace {
@@ -29,7 +30,7 @@ Failure fail(int16_t code, std::string message) { return {code, std::move(messag
 Failure internal_topic(const std::string& name) {
   return fail(error::kInvalidRequest, "topic '" + name + "' is internal to the broker");
 }
-bool is_internal(const std::string& name) { return name == groups::kOffsetsTopic; }
+bool is_internal(const std::string& name) { return is_internal_topic(name); }
 
 // Kafka's answer to an operation on a topic its ACLs do not allow (kafka/topic_access.h).
 Failure unauthorized() { return fail(error::kTopicAuthorizationFailed, "Authorization failed."); }

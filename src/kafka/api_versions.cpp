@@ -13,6 +13,9 @@ namespace {
 // Consumer groups (kafka/groups/): the classic group protocol; OffsetCommit and OffsetFetch
 // v9 (KIP-848's member epochs), ListGroups v5 (group types) and FindCoordinator v5+ are left
 // out.
+// Transactions (kafka/txn/): AddPartitionsToTxn stops at v3 (v4+ is the brokers' batched
+// form), AddOffsetsToTxn, EndTxn and TxnOffsetCommit at v3 (v4+ are KIP-890's server-side
+// defence, which needs the producer to learn new errors).
 // clang-format off
 constexpr SupportedApi kSupported[] = {
     {api_key::kProduce, 3, 9},
@@ -39,6 +42,10 @@ constexpr SupportedApi kSupported[] = {
     {api_key::kAlterConfigs, 0, 2},
     {api_key::kSaslAuthenticate, 0, 2},
     {api_key::kCreatePartitions, 0, 3},
+    {api_key::kAddPartitionsToTxn, 0, 3},
+    {api_key::kAddOffsetsToTxn, 0, 3},
+    {api_key::kEndTxn, 0, 3},
+    {api_key::kTxnOffsetCommit, 0, 3},
     {api_key::kDeleteGroups, 0, 2},
     {api_key::kIncrementalAlterConfigs, 0, 1},
     {api_key::kOffsetDelete, 0, 0},

@@ -4,6 +4,7 @@
 
 #include "kafka/protocol/wire.h"
 #include "kafka/topic_configs.h"
+#include "kafka/topics.h"
 
 namespace polymq::kafka {
 namespace {
@@ -21,7 +22,7 @@ Table topic_row(const std::string& vhost, const core::Stream& stream) {
   Table row;
   put(row, "vhost", Value::String(vhost));
   put(row, "name", Value::String(stream.name()));
-  put(row, "internal", Value::Bool(stream.name() == groups::kOffsetsTopic));
+  put(row, "internal", Value::Bool(is_internal_topic(stream.name())));
   put(row, "partition_count", Value::Int32(static_cast<int32_t>(stream.partition_count())));
   core::Array partitions;
   uint64_t messages = 0;

@@ -13,6 +13,10 @@ class GroupCoordinator;
 }  // namespace groups
 class IdempotentProducers;
 class ProducerIdSource;
+namespace txn {
+class TransactionCoordinator;
+class TxnIndex;
+}  // namespace txn
 
 struct Config {
   // Metadata tells clients to (re)connect to this broker at advertised_host:advertised_port.
@@ -37,6 +41,11 @@ struct Config {
   // unchecked.
   IdempotentProducers* producers = nullptr;
   ProducerIdSource* producer_ids = nullptr;
+  // Transactions (kafka/txn/): the coordinator and the partitions' open and aborted
+  // transactions, outliving every session; null: a transactional id is refused
+  // (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and the transaction APIs close the connection.
+  txn::TransactionCoordinator* transactions = nullptr;
+  txn::TxnIndex* txn_index = nullptr;
 };
 
 }  // namespace polymq::kafka

@@ -57,7 +57,7 @@ DeleteRecordsResponse handle_delete_records(core::Broker& broker, const Config& 
     DeleteRecordsResponse::DeleteRecordsTopicResult t;
     t.name = topic.name;
     const bool authorized = access.may_configure(topic.name);
-    const bool internal = topic.name == groups::kOffsetsTopic;
+    const bool internal = is_internal_topic(topic.name);
     core::Stream* stream =
         internal || !authorized ? nullptr : find_topic(broker, config, topic.name, false);
     for (const DeleteRecordsRequest::DeleteRecordsPartition& p : topic.partitions) {

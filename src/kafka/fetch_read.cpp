@@ -7,11 +7,15 @@
 #include "kafka/error_codes.h"
 #include "kafka/message_records.h"
 #include "kafka/topics.h"
+#include "kafka/txn/txn_index.h"
 
 namespace polymq::kafka {
 namespace {
 
 using PartitionData = FetchResponse::PartitionData;
+
+// FetchRequest.isolation_level: 0 read_uncommitted, 1 read_committed.
+constexpr int8_t kReadCommitted = 1;
 
 // Storage counts an entry's framing too: a little slack so it does not stop an entry short
 // of the limit that this reader applies itself.
@@ -29,9 +33,12 @@ PartitionData partition_error(int32_t index, int16_t code) {
 }
 
 // Reads one partition into `buf`; `room` is what max_bytes still allows, `min_one` whether
-// the first entry goes out whatever its size.
+// the first entry goes out whatever its size. A read_committed fetch reads below the last
+// stable offset only and is told the aborted transactions among what it gets (`txns`: the
+// partition's transactions, null when it never had one).
 PartitionData read_partition(const core::Stream& stream, const FetchRequest::FetchPartition& p,
-                             size_t room, bool min_one, std::string& buf) {
+                             const txn::PartitionTxns* txns, bool read_committed, size_t room,
+                             bool min_one, std::string& buf) {
   const auto index = static_cast<uint32_t>(p.partition);
   if (p.current_leader_epoch > 0) {
     // Only epoch 0 ever existed (kafka/metadata.cpp): a client ahead of it knows of a leader
@@ -42,7 +49,9 @@ PartitionData read_partition(const core::Stream& stream, const FetchRequest::Fet
   PartitionData d;
   d.partition_index = p.partition;
   d.high_watermark = static_cast<int64_t>(hw);
-  d.last_stable_offset = static_cast<int64_t>(hw);  // no transactions: all is stable
+  d.last_stable_offset =
+      txns != nullptr ? txns->last_stable_offset(d.high_watermark) : d.high_watermark;
+  const uint64_t visible = read_committed ? static_cast<uint64_t>(d.last_stable_offset) : hw;
   d.log_start_offset = static_cast<int64_t>(stream.first_offset(index));
   d.records = std::string_view();
   if (p.fetch_offset < d.log_start_offset ||
@@ -51,14 +60,15 @@ PartitionData read_partition(const core::Stream& stream, const FetchRequest::Fet
     return d;
   }
   const auto offset = static_cast<uint64_t>(p.fetch_offset);
-  if (offset >= hw) return d;
+  if (offset >= visible) return d;
   const size_t limit = std::min(room, static_cast<size_t>(std::max(p.partition_max_bytes, 0)));
   std::string converted;
   uint64_t next = 0;
+  uint64_t end = offset;  // after the last entry taken
   const core::Status st = stream.read(
       index, offset, limit + kStorageReadSlack,
       [&](const storage::RecordView& v) {
-        if (v.offset >= hw) return false;
+        if (v.offset >= visible) return false;
         std::string_view entry = v.payload;
         if (v.batch_count == 0) {
           converted.clear();
@@ -73,6 +83,7 @@ PartitionData read_partition(const core::Stream& stream, const FetchRequest::Fet
         const bool first_of_fetch = min_one && buf.empty();
         if (!first_of_fetch && buf.size() + entry.size() > limit) return false;
         buf.append(entry);
+        end = v.offset + std::max<uint64_t>(v.batch_count, 1);
         return true;
       },
       next);
@@ -86,6 +97,12 @@ PartitionData read_partition(const core::Stream& stream, const FetchRequest::Fet
     buf.clear();
   }
   d.records = std::string_view(buf);
+  if (read_committed && txns != nullptr && !buf.empty()) {
+    for (const txn::AbortedTxn& a :
+         txns->aborted_between(p.fetch_offset, static_cast<int64_t>(end))) {
+      d.aborted_transactions->push_back({a.producer_id, a.first_offset});
+    }
+  }
   return d;
 }
 
@@ -128,7 +145,12 @@ void read_fetch(core::Broker& broker, const Config& config, const TopicAccess& a
       }
       std::string& buf = out.data.emplace_back();
       const size_t room = max_bytes > out.bytes ? max_bytes - out.bytes : 0;
-      PartitionData d = read_partition(*stream, p, room, out.bytes == 0, buf);
+      const txn::PartitionTxns* txns =
+          config.txn_index != nullptr
+              ? config.txn_index->find(*stream, static_cast<uint32_t>(p.partition))
+              : nullptr;
+      PartitionData d = read_partition(*stream, p, txns, request.isolation_level == kReadCommitted,
+                                       room, out.bytes == 0, buf);
       if (d.error_code != error::kNone) out.error = true;
       out.bytes += buf.size();
       t.partitions.push_back(std::move(d));

@@ -2,7 +2,10 @@
 // what a long-polling one rereads when its partitions grew (kafka/fetch.h).
 //
 // Visibility is Kafka's high watermark: only durable records (Stream::durable_offset) are
-// served, so a consumer never sees a record a crash could lose. Entries are served as stored
+// served, so a consumer never sees a record a crash could lose. A read_committed fetch stops
+// at the last stable offset, before the oldest open transaction, and is told which aborted
+// transactions lie in what it gets (kafka/txn/partition_txns.h); control batches (the
+// transaction markers) are served as stored, and clients skip them. Entries are served as stored
 // (the batch a producer sent, offsets assigned); a core message appended by an exchange is
 // served as a one-record batch (kafka/message_records.h). Limits as Kafka's: about
 // partition_max_bytes per partition and max_bytes in all, but the first entry of the first

@@ -1,7 +1,8 @@
 // InitProducerId (v0-4) for idempotent producers: a fresh producer id with epoch 0 on every
 // call, as Kafka answers a producer without a transactional id (a producer that asks with its
 // old id and epoch, KIP-360's epoch bump, gets a new id too; its sequences start over).
-// Transactions are not served: a transactional id is refused with
+// A transactional id goes to the transaction coordinator (kafka/txn/coordinator.h); here,
+// where there is none (or the user has no grant in the vhost), it is refused with
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal, instead of an error
 // they would retry until their timeout.
 #pragma once

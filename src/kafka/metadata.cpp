@@ -16,7 +16,7 @@ constexpr size_t kMaxTopicNameLength = 249;
 MetadataResponse::MetadataResponseTopic describe(const core::Stream& stream, const Config& config) {
   MetadataResponse::MetadataResponseTopic topic;
   topic.name = stream.name();
-  topic.is_internal = stream.name() == groups::kOffsetsTopic;
+  topic.is_internal = is_internal_topic(stream.name());
   for (uint32_t p = 0; p < stream.partition_count(); ++p) {
     MetadataResponse::MetadataResponsePartition partition;
     partition.partition_index = static_cast<int32_t>(p);
@@ -74,7 +74,7 @@ MetadataResponse handle_metadata(core::Broker& broker, const Config& config,
       for (const core::Stream* stream : streams) {
         // As Kafka's listing for clients that exclude internal topics: the coordinator's
         // offsets stream is described only when asked for by name.
-        if (stream->name() == groups::kOffsetsTopic) continue;
+        if (is_internal_topic(stream->name())) continue;
         if (!access.may_describe(stream->name())) continue;
         response.topics.push_back(describe(*stream, config));
       }

@@ -5,12 +5,15 @@
 #include "kafka/error_codes.h"
 #include "kafka/protocol/record_batch.h"
 #include "kafka/topics.h"
+#include "kafka/txn/txn_index.h"
 
 namespace polymq::kafka {
 namespace {
 
 constexpr int64_t kLatest = -1;
 constexpr int64_t kEarliest = -2;
+// ListOffsetsRequest.isolation_level: 1 is read_committed.
+constexpr int8_t kReadCommitted = 1;
 
 using OffsetAnswer = ListOffsetsResponse::ListOffsetsPartitionResponse;
 
@@ -47,8 +50,10 @@ void refine_in_entry(const core::Stream& stream, uint32_t partition, uint64_t en
       next);
 }
 
+// `stable_end`: where a reader of the request's isolation level stops (the high watermark, or
+// for read_committed the last stable offset).
 OffsetAnswer list_offset(const core::Stream& stream,
-                         const ListOffsetsRequest::ListOffsetsPartition& p) {
+                         const ListOffsetsRequest::ListOffsetsPartition& p, uint64_t stable_end) {
   OffsetAnswer answer;
   answer.partition_index = p.partition_index;
   const auto index = static_cast<uint32_t>(p.partition_index);
@@ -59,7 +64,7 @@ OffsetAnswer list_offset(const core::Stream& stream,
   const uint64_t hw = stream.durable_offset(index);
   answer.leader_epoch = 0;
   if (p.timestamp == kLatest) {
-    answer.offset = static_cast<int64_t>(hw);
+    answer.offset = static_cast<int64_t>(stable_end);
   } else if (p.timestamp == kEarliest) {
     answer.offset = static_cast<int64_t>(stream.first_offset(index));
   } else if (p.timestamp < 0) {
@@ -107,7 +112,14 @@ ListOffsetsResponse handle_list_offsets(core::Broker& broker, const Config& conf
         t.partitions.push_back(answer);
         continue;
       }
-      t.partitions.push_back(list_offset(*stream, p));
+      const auto index = static_cast<uint32_t>(p.partition_index);
+      const auto hw = static_cast<int64_t>(stream->durable_offset(index));
+      const txn::PartitionTxns* txns =
+          config.txn_index != nullptr ? config.txn_index->find(*stream, index) : nullptr;
+      const int64_t stable_end = request.isolation_level == kReadCommitted && txns != nullptr
+                                     ? txns->last_stable_offset(hw)
+                                     : hw;
+      t.partitions.push_back(list_offset(*stream, p, static_cast<uint64_t>(stable_end)));
     }
     response.topics.push_back(std::move(t));
   }

@@ -13,6 +13,7 @@
 #include "kafka/idempotent_producers.h"
 #include "kafka/metadata.h"
 #include "kafka/topics.h"
+#include "kafka/txn/txn_index.h"
 
 namespace polymq::kafka {
 namespace {
@@ -89,8 +90,29 @@ PartitionResponse append_batches(core::Stream& stream, uint32_t partition,
   return r;
 }
 
+// A transactional batch goes only into a partition its producer added to its open transaction
+// (AddPartitionsToTxn), in that transaction's epoch: otherwise its records would belong to no
+// transaction and hold the partition's last stable offset forever. Kafka checks the same since
+// KIP-890; before, it trusted the client.
+PartitionResponse check_transactional(const txn::TxnIndex* index, const core::Stream& stream,
+                                      int32_t partition, const RecordBatchHeader& h) {
+  if (index == nullptr) {
+    return partition_error(partition, error::kInvalidTxnState,
+                           "transactions are not supported by this broker");
+  }
+  const txn::PartitionTxns* txns = index->find(stream, static_cast<uint32_t>(partition));
+  const std::optional<int16_t> epoch =
+      txns != nullptr ? txns->open_epoch(h.producer_id) : std::nullopt;
+  if (!epoch || h.producer_id < 0) {
+    return partition_error(partition, error::kInvalidTxnState,
+                           "the partition is not part of the producer's open transaction");
+  }
+  if (h.producer_epoch != *epoch) return partition_error(partition, error::kInvalidProducerEpoch);
+  return partition_error(partition, error::kNone);
+}
+
 PartitionResponse produce_partition(core::Stream* stream, bool transactional,
-                                    IdempotentProducers* idempotent,
+                                    const Config& config,
                                     const ProduceRequest::PartitionProduceData& data) {
   if (stream == nullptr || data.index < 0 ||
       static_cast<uint32_t>(data.index) >= stream->partition_count()) {
@@ -105,16 +127,17 @@ PartitionResponse produce_partition(core::Stream* stream, bool transactional,
   bool from_producer = false;
   for (const ProducedBatch& batch : batches) {
     if (transactional || batch.header.transactional()) {
-      // Transactions are not served (no AddPartitionsToTxn or EndTxn).
-      return partition_error(data.index, error::kInvalidTxnState,
-                             "transactions are not supported by this broker");
+      PartitionResponse refused =
+          check_transactional(config.txn_index, *stream, data.index, batch.header);
+      if (refused.error_code != error::kNone) return refused;
     }
     from_producer = from_producer || batch.header.producer_id >= 0;
   }
   const auto partition = static_cast<uint32_t>(data.index);
-  PartitionProducers* producers = from_producer && idempotent != nullptr
-                                      ? &idempotent->partition(*stream, partition, now_ms())
-                                      : nullptr;
+  PartitionProducers* producers =
+      from_producer && config.producers != nullptr
+          ? &config.producers->partition(*stream, partition, now_ms())
+          : nullptr;
   return append_batches(*stream, partition, batches, producers);
 }
 
@@ -133,7 +156,7 @@ bool handle_produce(core::Broker& broker, const Config& config, const TopicAcces
     out.name = topic.name;
     core::Stream* stream = nullptr;
     // As Kafka: "Cannot append to internal topic": the coordinator owns what is written there.
-    const bool valid_name = valid_topic_name(topic.name) && topic.name != groups::kOffsetsTopic;
+    const bool valid_name = valid_topic_name(topic.name) && !is_internal_topic(topic.name);
     bool authorized = valid_name && access.may_write(topic.name);
     if (acks_valid && authorized) {
       stream = find_topic(broker, config, topic.name, false);
@@ -148,7 +171,7 @@ bool handle_produce(core::Broker& broker, const Config& config, const TopicAcces
           : !valid_name ? partition_error(data.index, error::kInvalidTopicException)
           : !authorized ? partition_error(data.index, error::kTopicAuthorizationFailed,
                                           "Not authorized to access topics: [" + topic.name + "]")
-                        : produce_partition(stream, transactional, config.producers, data);
+                        : produce_partition(stream, transactional, config, data);
       if (r.error_code != error::kNone) {
         any_error = true;
         spdlog::debug("kafka: produce to {}-{} refused ({}): {}", topic.name, data.index,

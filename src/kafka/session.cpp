@@ -182,7 +182,7 @@ bool Session::dispatch(const Request& request) {
   }
   const Reply reply = reply_to(h, version);
   if (dispatch_data(request, access, reply) || dispatch_groups(request, access, reply) ||
-      dispatch_admin(request, access, reply)) {
+      dispatch_admin(request, access, reply) || dispatch_txn(request, access, reply)) {
     return true;
   }
   // Unreachable while every supported API has a handler; the slot stays unanswered, and the

@@ -62,6 +62,8 @@ class Session final : public net::Handler, private core::LiveConnection {
   bool dispatch_groups(const Request& request, const TopicAccess& access, const Reply& reply);
   // Topic administration (session_admin.cpp).
   bool dispatch_admin(const Request& request, const TopicAccess& access, const Reply& reply);
+  // A transactional producer's requests to its coordinator (session_txn.cpp).
+  bool dispatch_txn(const Request& request, const TopicAccess& access, const Reply& reply);
   // What the user may do with topics now: its current grant in the Kafka vhost, looked up for
   // each request so that a changed or revoked grant applies from the next one.
   TopicAccess current_access() const;

@@ -5,6 +5,7 @@
 #include "kafka/offsets.h"
 #include "kafka/produce.h"
 #include "kafka/session.h"
+#include "kafka/txn/coordinator.h"
 
 namespace polymq::kafka {
 
@@ -32,10 +33,19 @@ bool Session::dispatch_data(const Request& request, const TopicAccess& access, c
       reply.send(handle_offset_for_leader_epoch(
           broker_, config_, access, std::get<OffsetForLeaderEpochRequest>(request.body)));
       return true;
-    case api_key::kInitProducerId:
+    case api_key::kInitProducerId: {
       if (config_.producer_ids == nullptr) return false;
-      reply.send(handle_init_producer_id(config_, std::get<InitProducerIdRequest>(request.body)));
+      const auto& body = std::get<InitProducerIdRequest>(request.body);
+      const bool transactional = body.transactional_id && !body.transactional_id->empty();
+      if (transactional && config_.transactions != nullptr && access.has_vhost()) {
+        config_.transactions->init_producer_id(
+            body, reply.version(), *config_.producer_ids,
+            [reply](const InitProducerIdResponse& r) { reply.send(r); });
+        return true;
+      }
+      reply.send(handle_init_producer_id(config_, body));
       return true;
+    }
     default:
       return false;
   }

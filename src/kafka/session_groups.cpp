@@ -34,14 +34,14 @@ std::string client_host(const std::string& remote_address) {
   return "/" + host;
 }
 
-// This broker for groups. Transactions are not served, so a transaction key is answered
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED with a message saying why: clients give up at once
-// with it, where COORDINATOR_NOT_AVAILABLE would have them retry until their timeout. Any
-// other key type is an invalid request, as in Kafka.
+// This broker for groups, and for transactional ids when it serves transactions. When it does
+// not, a transaction key is answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED with a message
+// saying why: clients give up at once with it, where COORDINATOR_NOT_AVAILABLE would have them
+// retry until their timeout. Any other key type is an invalid request, as in Kafka.
 void find_coordinator(const Config& config, int8_t key_type, int16_t& error_code,
                       std::optional<std::string>& error_message, int32_t& node_id,
                       std::string& host, int32_t& port) {
-  if (key_type == kGroupKey) {
+  if (key_type == kGroupKey || (key_type == kTransactionKey && config.transactions != nullptr)) {
     error_code = error::kNone;
     error_message = std::nullopt;
     node_id = config.node_id;

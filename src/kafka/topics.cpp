@@ -2,7 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kafka/groups/group_records.h"
+#include "kafka/txn/txn_records.h"
+
 namespace polymq::kafka {
+
+bool is_internal_topic(const std::string& name) {
+  return name == groups::kOffsetsTopic || name == txn::kTransactionTopic;
+}
 
 core::Stream* find_topic(core::Broker& broker, const Config& config, const std::string& name,
                          bool may_create) {

@@ -15,6 +15,10 @@ namespace polymq::kafka {
 // config.default_partitions partitions. Null when the vhost is gone, the topic does not exist
 // (and may not be created), or it cannot be created (its name is a queue's).
 // REQUIRES: valid_topic_name(name) when may_create.
+// The coordinators' own streams (__consumer_offsets, __transaction_state): listed as internal,
+// never written, deleted or trimmed by clients.
+bool is_internal_topic(const std::string& name);
+
 core::Stream* find_topic(core::Broker& broker, const Config& config, const std::string& name,
                          bool may_create);
 

@@ -15,6 +15,8 @@
 #include "kafka/groups/coordinator.h"
 #include "kafka/idempotent_producers.h"
 #include "kafka/session.h"
+#include "kafka/txn/coordinator.h"
+#include "kafka/txn/txn_index.h"
 #include "management/service.h"
 #include "net/asio_timers.h"
 #include "net/listener.h"
@@ -182,6 +184,13 @@ int main(int argc, char** argv) {
   kafka::IdempotentProducers kafka_producers;
   std::unique_ptr<server::KafkaProducerIds> kafka_producer_ids;
   kafka_config.producers = &kafka_producers;
+  // Transactions: one coordinator, its state in the Kafka vhost's __transaction_state stream
+  // (loaded below, after the groups, whose offsets a replayed commit writes).
+  kafka::txn::TxnIndex kafka_txn_index;
+  kafka::txn::TransactionCoordinator kafka_transactions(timers, broker.commits(), kafka_groups,
+                                                        kafka_txn_index);
+  kafka_config.transactions = &kafka_transactions;
+  kafka_config.txn_index = &kafka_txn_index;
   // What the management API shows under /api/polymq: filled as the front-ends start.
   core::CatalogRegistry catalogs;
   kafka::TopicCatalog kafka_topic_catalog(broker, config->kafka_vhost);
@@ -196,6 +205,11 @@ int main(int argc, char** argv) {
     }
     if (core::Status st = kafka_groups.load(*broker.find_vhost(config->kafka_vhost)); !st.ok()) {
       spdlog::critical("cannot load the Kafka consumer groups: {}", st.message());
+      return 1;
+    }
+    if (core::Status st = kafka_transactions.load(*broker.find_vhost(config->kafka_vhost));
+        !st.ok()) {
+      spdlog::critical("cannot load the Kafka transactions: {}", st.message());
       return 1;
     }
     std::string err;

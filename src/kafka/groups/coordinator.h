@@ -72,6 +72,14 @@ class GroupCoordinator final : public core::CommitListener {
               Respond<OffsetCommitResponse> done);
   void fetch(const OffsetFetchRequest& request, int16_t version, Respond<OffsetFetchResponse> done);
   void delete_offsets(const OffsetDeleteRequest& request, Respond<OffsetDeleteResponse> done);
+  // A transaction's offsets (TxnOffsetCommit v3+): whether the member may commit for the
+  // group in its generation (an unknown group may: it is made at the commit).
+  int16_t check_transactional_commit(const std::string& group_id, int32_t generation,
+                                     const std::string& member_id,
+                                     const std::optional<std::string>& instance_id);
+  // Writes committed offsets (kOffset records) that a transaction's commit decided, visible
+  // once durable; done(ok) then.
+  void commit_records(const std::vector<GroupRecord>& records, std::function<void(bool ok)> done);
 
   // The group, or null (tests, DescribeGroups).
   const Group* find_group(const std::string& group_id) const;

@@ -104,6 +104,26 @@ void GroupCoordinator::commit(const OffsetCommitRequest& request, int16_t versio
   });
 }
 
+int16_t GroupCoordinator::check_transactional_commit(
+    const std::string& group_id, int32_t generation, const std::string& member_id,
+    const std::optional<std::string>& instance_id) {
+  Group* g = find(group_id);
+  if (g == nullptr) return error::kNone;
+  return g->check_commit(generation, member_id, instance_id);
+}
+
+void GroupCoordinator::commit_records(const std::vector<GroupRecord>& records,
+                                      std::function<void(bool ok)> done) {
+  for (const GroupRecord& record : records) group(record.group);
+  if (!append(records)) return done(false);
+  after_durable([this, records, done = std::move(done)](bool ok) {
+    if (ok) {
+      for (const GroupRecord& record : records) apply(record);
+    }
+    done(ok);
+  });
+}
+
 OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::fetch_group(
     const std::string& group_id,
     const std::optional<std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>>& topics) const {

@@ -1,7 +1,7 @@
 """The idempotent producer: InitProducerId hands out ids that stay unique across restarts,
 a retried batch is stored once and answered with the offset it got the first time, also when
-the retry comes after a kill -9 (the partitions read their producers back from the log), and
-a transactional producer is refused at once with a clear error (transactions are not served).
+the retry comes after a kill -9 (the partitions read their producers back from the log).
+Transactional producers are tested in test_transactions.py.
 """
 
 import struct
@@ -147,17 +147,3 @@ def test_an_idempotent_producer_keeps_every_record_once_across_kill_9(make_broke
     consumer.close()
     assert len(values) == count, "expected %d records, got %d" % (count, len(values))
     assert values == [b"%06d" % i for i in range(count)]
-
-
-def test_a_transactional_producer_is_refused_at_once_with_a_clear_error(kafka_broker):
-    confluent_kafka = pytest.importorskip("confluent_kafka")
-    producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap(kafka_broker),
-                                         "transactional.id": "orders-tx"})
-    start = time.monotonic()
-    with pytest.raises(confluent_kafka.KafkaException) as failure:
-        producer.init_transactions(30)
-    err = failure.value.args[0]
-    assert err.fatal()
-    assert err.code() == confluent_kafka.KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-    assert "does not support Kafka transactions" in err.str()
-    assert time.monotonic() - start < 10
