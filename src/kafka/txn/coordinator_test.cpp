@@ -66,7 +66,6 @@ class TxnCoordinatorTest : public ::testing::Test {
     index_ = std::make_unique<TxnIndex>();
     coordinator_ = std::make_unique<TransactionCoordinator>(timers_, commits_, *groups_, *index_);
     ASSERT_TRUE(coordinator_->load(*vhost_).ok());
-    storage_.run_round();
   }
 
   template <class R>
