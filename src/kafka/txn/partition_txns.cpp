@@ -27,14 +27,22 @@ std::optional<AbortedTxn> PartitionTxns::end(int64_t producer_id, bool commit,
 }
 
 void PartitionTxns::add_aborted(const AbortedTxn& aborted) {
-  std::erase_if(aborted_, [&](const AbortedTxn& a) {
-    return a.producer_id == aborted.producer_id && a.first_offset == aborted.first_offset;
-  });
-  const auto at = std::upper_bound(
-      aborted_.begin(), aborted_.end(), aborted.last_offset,
-      [](int64_t last, const AbortedTxn& a) { return last < a.last_offset; });
-  aborted_.insert(at, aborted);
-  if (aborted_.size() > kMaxAborted) aborted_.erase(aborted_.begin());
+  const std::pair<int64_t, int64_t> start{aborted.producer_id, aborted.first_offset};
+  if (const auto it = aborted_by_start_.find(start); it != aborted_by_start_.end()) {
+    aborted_.erase(it->second);
+    aborted_by_start_.erase(it);
+  }
+  if (const auto clash = aborted_.find(aborted.last_offset); clash != aborted_.end()) {
+    aborted_by_start_.erase({clash->second.producer_id, clash->second.first_offset});
+  }
+  aborted_[aborted.last_offset] = aborted;
+  aborted_by_start_[start] = aborted.last_offset;
+  longest_aborted_ = std::max(longest_aborted_, aborted.last_offset - aborted.first_offset);
+  if (aborted_.size() > kMaxAborted) {
+    const AbortedTxn& oldest = aborted_.begin()->second;
+    aborted_by_start_.erase({oldest.producer_id, oldest.first_offset});
+    aborted_.erase(aborted_.begin());
+  }
 }
 
 int64_t PartitionTxns::last_stable_offset(int64_t high_watermark) const {
@@ -45,10 +53,10 @@ int64_t PartitionTxns::last_stable_offset(int64_t high_watermark) const {
 
 std::vector<AbortedTxn> PartitionTxns::aborted_between(int64_t from, int64_t to) const {
   std::vector<AbortedTxn> out;
-  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), from,
-                             [](const AbortedTxn& a, int64_t f) { return a.last_offset < f; });
-  for (; it != aborted_.end(); ++it) {
-    if (it->first_offset < to) out.push_back(*it);
+  for (auto it = aborted_.lower_bound(from); it != aborted_.end(); ++it) {
+    const AbortedTxn& a = it->second;
+    if (a.last_offset - longest_aborted_ >= to) break;  // every later one begins at or after `to`
+    if (a.first_offset < to) out.push_back(a);
   }
   std::sort(out.begin(), out.end(),
             [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace polymq::kafka::txn {
@@ -60,9 +61,13 @@ class PartitionTxns {
     int64_t first_offset;
   };
   std::map<int64_t, Open> open_;  // by producer id
-  // By last offset (markers are appended in order), so those ending before a fetch's start
-  // are skipped with one search.
-  std::vector<AbortedTxn> aborted_;
+  // By last offset (a marker's offset is the partition's alone), so those ending before a
+  // fetch's start are skipped with one search; and by (producer, first offset) to replace.
+  std::map<int64_t, AbortedTxn> aborted_;
+  std::map<std::pair<int64_t, int64_t>, int64_t> aborted_by_start_;
+  // The longest aborted transaction (last - first offset) seen: a search by last offset stops
+  // once no later transaction can begin before the fetch's end.
+  int64_t longest_aborted_ = 0;
 };
 
 }  // namespace polymq::kafka::txn
