@@ -1,5 +1,6 @@
 """Kafka transactions with the real clients (confluent-kafka / librdkafka; Debian's
-kafka-python 2.0.2 has neither transactions nor an isolation_level setting) and, for the protocol fields no client exposes, raw Fetch v4 and ListOffsets v2:
+kafka-python 2.0.2 has neither transactions nor an isolation_level setting) and, for the
+protocol fields no client exposes, raw Fetch v4 and ListOffsets v2:
 
 * a committed transaction is read whole, in order, with keys and headers, by read_committed;
 * an aborted one is skipped by read_committed and shown by read_uncommitted; control markers
