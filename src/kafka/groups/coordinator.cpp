@@ -14,7 +14,6 @@ namespace polymq::kafka::groups {
 namespace {
 
 // Replay reads the offsets stream in chunks of about this many bytes.
-constexpr uint64_t kReplayChunkBytes = 1024 * 1024;
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -27,53 +26,36 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 GroupCoordinator::GroupCoordinator(core::TimerService& timers, core::CommitTracker& commits,
                                    const GroupLimits& limits)
-    : timers_(timers), commits_(commits), limits_(limits) {}
+    : timers_(timers), limits_(limits), log_(commits) {}
 
-GroupCoordinator::~GroupCoordinator() { commits_.cancel_wait(this); }
+GroupCoordinator::~GroupCoordinator() = default;
 
 core::Status GroupCoordinator::load(core::VHost& vhost) {
-  core::StreamSettings settings;
-  settings.partitions = 1;
-  core::Stream* stream = nullptr;
-  if (core::Status st = vhost.declare_stream(std::string(kOffsetsTopic), settings, stream);
-      !st.ok()) {
-    return st;
-  }
   vhost_ = &vhost;
   // Replay: the last record per key wins; groups' memberships are restored at the end, once
   // the last of each is known.
-  uint64_t offset = stream->first_offset(0);
-  const uint64_t end = stream->next_offset(0);
-  std::map<std::string, StoredGroup> memberships;
-  while (offset < end) {
-    uint64_t next = offset;
-    core::Status st = stream->read(
-        0, offset, kReplayChunkBytes,
-        [&](const storage::RecordView& view) {
-          GroupRecord record;
-          if (view.batch_count != 0 || !decode_record(view.payload, record)) {
-            ++skipped_;
-            return true;
-          }
-          ++replayed_;
-          if (record.kind == RecordKind::kGroup) {
-            memberships[record.group] = record.stored;
-            group(record.group);
-          } else if (record.kind == RecordKind::kGroupRemoved) {
-            memberships.erase(record.group);
-          }
-          apply(record);
-          return true;
-        },
-        next);
-    if (!st.ok()) return st;
-    if (next <= offset) break;
-    offset = next;
-  }
-  for (const auto& [group_id, stored] : memberships) {
+  core::Status st = log_.open(
+      vhost, std::string(kOffsetsTopic),
+      [&](std::string_view payload) {
+        GroupRecord record;
+        if (!decode_record(payload, record)) {
+          ++skipped_;
+          return;
+        }
+        ++replayed_;
+        if (record.kind == RecordKind::kGroup) {
+          stored_[record.group] = record.stored;
+          group(record.group);
+        } else if (record.kind == RecordKind::kGroupRemoved) {
+          stored_.erase(record.group);
+        }
+        apply(record);
+      },
+      skipped_);
+  if (!st.ok()) return st;
+  for (const auto& [group_id, stored] : stored_) {
     if (Group* g = find(group_id)) g->restore(stored);
   }
-  log_ = stream;
   spdlog::info("kafka: group coordinator loaded {} group(s) from {} record(s) of {}{}",
                groups_.size(), replayed_, kOffsetsTopic,
                skipped_ == 0 ? std::string() : " (" + std::to_string(skipped_) + " skipped)");
@@ -95,6 +77,7 @@ void GroupCoordinator::apply(const GroupRecord& record) {
         it->second->mark_dead();
         groups_.erase(it);
       }
+      stored_.erase(record.group);
       break;
   }
 }
@@ -131,46 +114,41 @@ void GroupCoordinator::store_membership(Group& group) {
   record.kind = RecordKind::kGroup;
   record.group = group.id();
   record.stored = group.snapshot();
+  stored_[record.group] = record.stored;
   append({record});
 }
 
 bool GroupCoordinator::append(const std::vector<GroupRecord>& records) {
-  if (log_ == nullptr || records.empty()) return true;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  if (!log_.is_open() || records.empty()) return true;
+  const int64_t now_ms = timers_.wall_ms();
   std::vector<std::string> payloads;
   payloads.reserve(records.size());
   for (const GroupRecord& r : records) payloads.push_back(encode_record(r));
-  std::vector<storage::RecordInput> inputs;
-  inputs.reserve(payloads.size());
-  for (const std::string& p : payloads) inputs.push_back(storage::RecordInput{p, now_ms});
-  uint64_t base = 0;
-  if (core::Status st = log_->append(0, inputs, base); !st.ok()) {
-    spdlog::error("kafka: cannot append to {}: {}", kOffsetsTopic, st.message());
-    return false;
-  }
+  if (!log_.append(payloads, now_ms)) return false;
+  if (log_.rewrite_due()) log_.rewrite(current_state(), now_ms);
   return true;
 }
 
-void GroupCoordinator::after_durable(std::function<void(bool ok)> then) {
-  const uint64_t round = log_ != nullptr ? commits_.covering_round() : 0;
-  if (round == 0 || round <= commits_.completed_round()) {
-    then(true);
-    return;
+std::vector<std::string> GroupCoordinator::current_state() const {
+  std::vector<std::string> out;
+  for (const auto& [group_id, g] : groups_) {
+    if (const auto it = stored_.find(group_id); it != stored_.end()) {
+      GroupRecord record;
+      record.kind = RecordKind::kGroup;
+      record.group = group_id;
+      record.stored = it->second;
+      out.push_back(encode_record(record));
+    }
+    for (const auto& [partition, offset] : g->offsets()) {
+      GroupRecord record;
+      record.kind = RecordKind::kOffset;
+      record.group = group_id;
+      record.partition = partition;
+      record.offset = offset;
+      out.push_back(encode_record(record));
+    }
   }
-  waiting_.push_back(Waiting{round, std::move(then)});
-  commits_.wait(this);
-}
-
-void GroupCoordinator::round_done(uint64_t round, bool ok) {
-  std::vector<std::function<void(bool)>> ready;
-  while (!waiting_.empty() && waiting_.front().round <= round) {
-    ready.push_back(std::move(waiting_.front().then));
-    waiting_.pop_front();
-  }
-  if (!waiting_.empty()) commits_.wait(this);
-  for (auto& then : ready) then(ok);
+  return out;
 }
 
 // --- membership ---
@@ -293,6 +271,7 @@ void GroupCoordinator::delete_groups(const DeleteGroupsRequest& request,
     } else {
       it->second->mark_dead();
       groups_.erase(it);
+      stored_.erase(group_id);
       GroupRecord record;
       record.kind = RecordKind::kGroupRemoved;
       record.group = group_id;

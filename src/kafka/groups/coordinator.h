@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/queue_store.h"
+#include "core/state_log.h"
 #include "core/status.h"
 #include "core/timer.h"
 #include "core/vhost.h"
@@ -41,12 +42,12 @@ namespace polymq::kafka::groups {
 template <class Response>
 using Respond = std::function<void(const Response&)>;
 
-class GroupCoordinator final : public core::CommitListener {
+class GroupCoordinator final {
  public:
   // `timers` and `commits` outlive the coordinator.
   GroupCoordinator(core::TimerService& timers, core::CommitTracker& commits,
                    const GroupLimits& limits = {});
-  ~GroupCoordinator() override;
+  ~GroupCoordinator();
   GroupCoordinator(const GroupCoordinator&) = delete;
   GroupCoordinator& operator=(const GroupCoordinator&) = delete;
 
@@ -86,8 +87,8 @@ class GroupCoordinator final : public core::CommitListener {
   // Every group, by id.
   std::vector<const Group*> groups() const;
 
-  // core::CommitListener
-  void round_done(uint64_t round, bool ok) override;
+  // How often __consumer_offsets was rewritten as its current state (core/state_log.h).
+  uint64_t log_rewrites() const { return log_.rewrites(); }
 
  private:
   Group& group(const std::string& group_id);
@@ -95,27 +96,25 @@ class GroupCoordinator final : public core::CommitListener {
   // Drops a group that has neither members nor offsets (nothing to list or describe).
   void forget_if_unused(const std::string& group_id);
   void store_membership(Group& group);
-  // Appends records to __consumer_offsets; false (logged) when the stream refuses them.
+  // Appends records to __consumer_offsets; false (logged) when the stream refuses them. Now
+  // and then the log is rewritten as the current state (every group's last stored membership
+  // and its offsets), which drops the records before.
   bool append(const std::vector<GroupRecord>& records);
+  std::vector<std::string> current_state() const;
   // Runs `then(ok)` once what was appended so far is durable (at once without storage).
-  void after_durable(std::function<void(bool ok)> then);
+  void after_durable(std::function<void(bool ok)> then) { log_.after_durable(std::move(then)); }
   void apply(const GroupRecord& record);
   OffsetFetchResponse::OffsetFetchResponseGroup fetch_group(
       const std::string& group_id,
       const std::optional<std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>>& topics) const;
 
-  struct Waiting {
-    uint64_t round;
-    std::function<void(bool ok)> then;
-  };
-
   core::TimerService& timers_;
-  core::CommitTracker& commits_;
   GroupLimits limits_;
   core::VHost* vhost_ = nullptr;
-  core::Stream* log_ = nullptr;
+  core::StateLog log_;
   std::map<std::string, std::unique_ptr<Group>> groups_;
-  std::deque<Waiting> waiting_;
+  // Each group's membership as last written: what a rewrite of the log writes again.
+  std::map<std::string, StoredGroup> stored_;
   uint64_t replayed_ = 0;
   uint64_t skipped_ = 0;
 };

@@ -203,9 +203,8 @@ void GroupCoordinator::fetch(const OffsetFetchRequest& request, int16_t version,
     }
     done(r);
   };
-  if (waiting_.empty()) return answer(true);
-  // Commits are in flight: answer once they are visible, so a client reads its own commits.
-  waiting_.push_back(Waiting{waiting_.back().round, std::move(answer)});
+  // Commits in flight: answered once they are visible, so a client reads its own commits.
+  log_.after_pending(std::move(answer));
 }
 
 void GroupCoordinator::delete_offsets(const OffsetDeleteRequest& request,

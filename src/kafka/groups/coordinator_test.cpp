@@ -237,5 +237,27 @@ TEST_F(CoordinatorTest, ARestartReplaysTheLastCommitOfEachPartitionAndTheGroups)
   EXPECT_NE(vhost_->find_stream(std::string(kOffsetsTopic)), nullptr);
 }
 
+TEST_F(CoordinatorTest, ALogOfManyCommitsIsRewrittenAsItsStateAndReplaysTheSame) {
+  // 30 rounds of 100 commits of 4 partitions: 12000 records, a rewrite due after 10000.
+  int64_t offset = 0;
+  for (int round = 0; round < 30; ++round) {
+    for (int i = 0; i < 100; ++i) {
+      ++offset;
+      coordinator_->commit(commit_request("g", "orders", {{0, offset}, {1, offset}, {2, offset},
+                                                          {3, offset}}),
+                           8, [](const OffsetCommitResponse&) {});
+    }
+    storage_.run_round();
+  }
+  storage_.run_round();
+  EXPECT_EQ(coordinator_->log_rewrites(), 1u);
+  start();
+  EXPECT_LT(coordinator_->replayed_records(), 3000u);  // not 12000
+  const OffsetFetchResponse r = fetch(fetch_request("g", "orders", {0, 1, 2, 3}));
+  ASSERT_EQ(r.topics.size(), 1u);
+  for (const auto& p : r.topics[0].partitions) EXPECT_EQ(p.committed_offset, 3000);
+}
+
+
 }  // namespace
 }  // namespace polymq::kafka::groups

@@ -13,7 +13,6 @@
 namespace polymq::kafka::txn {
 namespace {
 
-constexpr uint64_t kReplayChunkBytes = 4 * 1024 * 1024;
 constexpr auto kTimeoutCheckInterval = std::chrono::seconds(1);
 // Kafka's offset.metadata.max.bytes.
 constexpr size_t kMaxOffsetMetadataBytes = 4096;
@@ -57,7 +56,7 @@ std::string marker_batch(int64_t producer_id, int16_t epoch, bool commit, int64_
 TransactionCoordinator::TransactionCoordinator(core::TimerService& timers,
                                                core::CommitTracker& commits,
                                                groups::GroupCoordinator& groups, TxnIndex& index)
-    : timers_(timers), commits_(commits), groups_(groups), index_(index) {
+    : timers_(timers), groups_(groups), index_(index), log_(commits) {
   timeout_timer_ = timers_.create([this] {
     abort_timed_out();
     arm_timeout_check();
@@ -72,42 +71,27 @@ void TransactionCoordinator::arm_timeout_check() {
 }
 
 core::Status TransactionCoordinator::load(core::VHost& vhost) {
-  core::StreamSettings settings;
-  settings.partitions = 1;
-  core::Stream* stream = nullptr;
-  if (core::Status st = vhost.declare_stream(std::string(kTransactionTopic), settings, stream);
-      !st.ok()) {
-    return st;
-  }
   vhost_ = &vhost;
   uint64_t replayed = 0;
   uint64_t skipped = 0;
   std::vector<AbortedRecord> aborted;
-  uint64_t offset = stream->first_offset(0);
-  const uint64_t end = stream->next_offset(0);
-  while (offset < end) {
-    uint64_t next = offset;
-    core::Status st = stream->read(
-        0, offset, kReplayChunkBytes,
-        [&](const storage::RecordView& view) {
-          TxnRecord record;
-          if (view.batch_count != 0 || !decode_txn_record(view.payload, record)) {
-            ++skipped;
-            return true;
-          }
-          ++replayed;
-          if (record.kind == TxnRecordKind::kState) {
-            txns_[record.state.transactional_id] = std::move(record.state);
-          } else {
-            aborted.push_back(record.aborted);
-          }
-          return true;
-        },
-        next);
-    if (!st.ok()) return st;
-    if (next <= offset) break;
-    offset = next;
-  }
+  core::Status st = log_.open(
+      vhost, std::string(kTransactionTopic),
+      [&](std::string_view payload) {
+        TxnRecord record;
+        if (!decode_txn_record(payload, record)) {
+          ++skipped;
+          return;
+        }
+        ++replayed;
+        if (record.kind == TxnRecordKind::kState) {
+          txns_[record.state.transactional_id] = std::move(record.state);
+        } else {
+          aborted.push_back(record.aborted);
+        }
+      },
+      skipped);
+  if (!st.ok()) return st;
   for (const AbortedRecord& a : aborted) {
     core::Stream* s = vhost.find_stream(a.partition.topic);
     if (s == nullptr || a.partition.partition < 0 ||
@@ -118,7 +102,6 @@ core::Status TransactionCoordinator::load(core::VHost& vhost) {
     if (a.last_offset < static_cast<int64_t>(s->first_offset(p))) continue;  // deleted since
     index_.partition(*s, p).add_aborted({a.producer_id, a.first_offset, a.last_offset});
   }
-  log_ = stream;
   size_t open = 0;
   std::vector<std::string> prepared;
   for (auto& [id, t] : txns_) {
@@ -538,40 +521,33 @@ bool TransactionCoordinator::store(const TxnMetadata& t) {
 }
 
 bool TransactionCoordinator::append(const std::vector<TxnRecord>& records) {
-  if (log_ == nullptr || records.empty()) return true;
+  if (!log_.is_open() || records.empty()) return true;
   const int64_t now_ms = timers_.wall_ms();
   std::vector<std::string> payloads;
   payloads.reserve(records.size());
   for (const TxnRecord& r : records) payloads.push_back(encode_txn_record(r));
-  std::vector<storage::RecordInput> inputs;
-  inputs.reserve(payloads.size());
-  for (const std::string& p : payloads) inputs.push_back(storage::RecordInput{p, now_ms});
-  uint64_t base = 0;
-  if (core::Status st = log_->append(0, inputs, base); !st.ok()) {
-    spdlog::error("kafka: cannot append to {}: {}", kTransactionTopic, st.message());
-    return false;
-  }
+  if (!log_.append(payloads, now_ms)) return false;
+  if (log_.rewrite_due()) log_.rewrite(current_state(), now_ms);
   return true;
 }
 
-void TransactionCoordinator::after_durable(std::function<void(bool ok)> then) {
-  const uint64_t round = log_ != nullptr ? commits_.covering_round() : 0;
-  if (round == 0 || round <= commits_.completed_round()) {
-    then(true);
-    return;
+std::vector<std::string> TransactionCoordinator::current_state() const {
+  std::vector<std::string> out;
+  TxnRecord record;
+  record.kind = TxnRecordKind::kAborted;
+  index_.for_each_aborted([&](const core::Stream& stream, uint32_t partition, const AbortedTxn& a) {
+    record.aborted = {{stream.name(), static_cast<int32_t>(partition)},
+                      a.producer_id,
+                      a.first_offset,
+                      a.last_offset};
+    out.push_back(encode_txn_record(record));
+  });
+  record.kind = TxnRecordKind::kState;
+  for (const auto& [id, t] : txns_) {
+    record.state = t;
+    out.push_back(encode_txn_record(record));
   }
-  waiting_.push_back(Waiting{round, std::move(then)});
-  commits_.wait(this);
-}
-
-void TransactionCoordinator::round_done(uint64_t round, bool ok) {
-  std::vector<std::function<void(bool)>> ready;
-  while (!waiting_.empty() && waiting_.front().round <= round) {
-    ready.push_back(std::move(waiting_.front().then));
-    waiting_.pop_front();
-  }
-  if (!waiting_.empty()) commits_.wait(this);
-  for (auto& then : ready) then(ok);
+  return out;
 }
 
 }  // namespace polymq::kafka::txn

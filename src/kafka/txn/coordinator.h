@@ -35,6 +35,7 @@
 #include <string_view>
 
 #include "core/queue_store.h"
+#include "core/state_log.h"
 #include "core/status.h"
 #include "core/timer.h"
 #include "core/vhost.h"
@@ -55,7 +56,7 @@ using Respond = std::function<void(const Response&)>;
 // Whether the requesting user may write to a topic.
 using MayWrite = std::function<bool(const std::string& topic)>;
 
-class TransactionCoordinator final : public core::CommitListener {
+class TransactionCoordinator final {
  public:
   // Kafka's transaction.max.timeout.ms.
   static constexpr int32_t kMaxTimeoutMs = 900000;
@@ -65,7 +66,7 @@ class TransactionCoordinator final : public core::CommitListener {
   // Every reference outlives the coordinator.
   TransactionCoordinator(core::TimerService& timers, core::CommitTracker& commits,
                          groups::GroupCoordinator& groups, TxnIndex& index);
-  ~TransactionCoordinator() override;
+  ~TransactionCoordinator();
   TransactionCoordinator(const TransactionCoordinator&) = delete;
   TransactionCoordinator& operator=(const TransactionCoordinator&) = delete;
 
@@ -90,9 +91,8 @@ class TransactionCoordinator final : public core::CommitListener {
   // The transactional id's state, or null.
   const TxnMetadata* find(const std::string& transactional_id) const;
   size_t transaction_count() const { return txns_.size(); }
-
-  // core::CommitListener
-  void round_done(uint64_t round, bool ok) override;
+  // How often __transaction_state was rewritten as its current state (core/state_log.h).
+  uint64_t log_rewrites() const { return log_.rewrites(); }
 
  private:
   TxnMetadata* find_mutable(const std::string& transactional_id);
@@ -108,23 +108,19 @@ class TransactionCoordinator final : public core::CommitListener {
   // Appends the control markers; the aborted transactions they end (for an abort).
   std::vector<AbortedRecord> write_markers(const TxnMetadata& t, bool commit);
   bool store(const TxnMetadata& t);
+  // Appends to __transaction_state; now and then the log is rewritten as the current state
+  // (every transactional id's state and the aborted transactions the index holds).
   bool append(const std::vector<TxnRecord>& records);
-  void after_durable(std::function<void(bool ok)> then);
+  std::vector<std::string> current_state() const;
+  void after_durable(std::function<void(bool ok)> then) { log_.after_durable(std::move(then)); }
   void arm_timeout_check();
 
-  struct Waiting {
-    uint64_t round;
-    std::function<void(bool ok)> then;
-  };
-
   core::TimerService& timers_;
-  core::CommitTracker& commits_;
   groups::GroupCoordinator& groups_;
   TxnIndex& index_;
   core::VHost* vhost_ = nullptr;
-  core::Stream* log_ = nullptr;
+  core::StateLog log_;
   std::map<std::string, TxnMetadata, std::less<>> txns_;
-  std::deque<Waiting> waiting_;
   std::unique_ptr<core::Timer> timeout_timer_;
 };
 

@@ -329,5 +329,30 @@ TEST_F(TxnCoordinatorTest, ATransactionOpenPastItsTimeoutIsAbortedAndItsProducer
   EXPECT_EQ(end("tx", p, true), error::kProducerFenced);
 }
 
+TEST_F(TxnCoordinatorTest, ALogOfManyChangesIsRewrittenAsItsStateAndReplaysTheSame) {
+  const InitProducerIdResponse q = init("other");
+  add("other", q, "orders", {1});
+  produce(q, 1, 0);
+  EXPECT_EQ(end("other", q, false), error::kNone);
+  // 21 rounds of 500 InitProducerId calls, each a state record: a rewrite is due after 10000.
+  InitProducerIdRequest again;
+  again.transactional_id = "tx";
+  again.transaction_timeout_ms = 60000;
+  again.producer_id = -1;
+  again.producer_epoch = -1;
+  for (int round = 0; round < 21; ++round) {
+    for (int i = 0; i < 500; ++i) {
+      coordinator_->init_producer_id(again, 3, ids_, [](const InitProducerIdResponse&) {});
+    }
+    storage_.run_round();
+  }
+  storage_.run_round();
+  EXPECT_EQ(coordinator_->log_rewrites(), 1u);
+  start();
+  EXPECT_EQ(coordinator_->find("tx")->producer_epoch, 10499);
+  EXPECT_EQ(coordinator_->find("other")->state, TxnState::kCompleteAbort);
+  EXPECT_EQ(txns(1)->aborted_between(0, 100), (std::vector<AbortedTxn>{{q.producer_id, 0, 1}}));
+}
+
 }  // namespace
 }  // namespace polymq::kafka::txn

@@ -53,6 +53,11 @@ class PartitionTxns {
   // The aborted transactions a fetch of [from, to) must be told of, by first offset.
   std::vector<AbortedTxn> aborted_between(int64_t from, int64_t to) const;
   bool has_open() const { return !open_.empty(); }
+  // Every aborted transaction, by last offset.
+  template <class Fn>
+  void for_each_aborted(Fn&& fn) const {
+    for (const auto& [last, aborted] : aborted_) fn(aborted);
+  }
   size_t aborted_count() const { return aborted_.size(); }
 
  private:

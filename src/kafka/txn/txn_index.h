@@ -29,6 +29,17 @@ class TxnIndex final : public core::StreamWatch {
   // Null when the partition never had a transaction since the broker started.
   const PartitionTxns* find(const core::Stream& stream, uint32_t partition) const;
 
+  // fn(stream, partition, aborted) for every aborted transaction the index holds.
+  template <class Fn>
+  void for_each_aborted(Fn&& fn) const {
+    for (const auto& [stream, partitions] : streams_) {
+      for (uint32_t p = 0; p < partitions.size(); ++p) {
+        if (partitions[p] == nullptr) continue;
+        partitions[p]->for_each_aborted([&](const AbortedTxn& a) { fn(*stream, p, a); });
+      }
+    }
+  }
+
   // core::StreamWatch
   void stream_advanced(core::Stream&, uint32_t) override {}
   void stream_closing(core::Stream& stream) override { streams_.erase(&stream); }
