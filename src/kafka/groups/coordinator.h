@@ -42,6 +42,17 @@ namespace polymq::kafka::groups {
 template <class Response>
 using Respond = std::function<void(const Response&)>;
 
+// Offsets a transaction has sent for a group (TxnOffsetCommit) and not yet committed or
+// aborted; the transaction coordinator knows them. An OffsetFetch with require_stable (v7+)
+// answers such a partition UNSTABLE_OFFSET_COMMIT (88) instead of its committed offset, as
+// Kafka does, so a read_committed consumer does not start from an offset an open transaction
+// is about to move (the client retries).
+class PendingOffsets {
+ public:
+  virtual ~PendingOffsets() = default;
+  virtual bool pending(const std::string& group, const TopicPartition& partition) const = 0;
+};
+
 class GroupCoordinator final {
  public:
   // `timers` and `commits` outlive the coordinator.
@@ -82,6 +93,9 @@ class GroupCoordinator final {
   // once durable; done(ok) then.
   void commit_records(const std::vector<GroupRecord>& records, std::function<void(bool ok)> done);
 
+  // Null: no transactions. REQUIRES: `pending` outlives the coordinator or is unset first.
+  void set_pending_offsets(const PendingOffsets* pending) { pending_ = pending; }
+
   // The group, or null (tests, DescribeGroups).
   const Group* find_group(const std::string& group_id) const;
   // Every group, by id.
@@ -104,9 +118,12 @@ class GroupCoordinator final {
   // Runs `then(ok)` once what was appended so far is durable (at once without storage).
   void after_durable(std::function<void(bool ok)> then) { log_.after_durable(std::move(then)); }
   void apply(const GroupRecord& record);
+  // `require_stable`: a partition with offsets pending in a transaction gets
+  // UNSTABLE_OFFSET_COMMIT.
   OffsetFetchResponse::OffsetFetchResponseGroup fetch_group(
       const std::string& group_id,
-      const std::optional<std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>>& topics) const;
+      const std::optional<std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>>& topics,
+      bool require_stable) const;
 
   core::TimerService& timers_;
   GroupLimits limits_;
@@ -115,6 +132,7 @@ class GroupCoordinator final {
   std::map<std::string, std::unique_ptr<Group>> groups_;
   // Each group's membership as last written: what a rewrite of the log writes again.
   std::map<std::string, StoredGroup> stored_;
+  const PendingOffsets* pending_ = nullptr;
   uint64_t replayed_ = 0;
   uint64_t skipped_ = 0;
 };

@@ -126,7 +126,17 @@ void GroupCoordinator::commit_records(const std::vector<GroupRecord>& records,
 
 OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::fetch_group(
     const std::string& group_id,
-    const std::optional<std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>>& topics) const {
+    const std::optional<std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>>& topics,
+    bool require_stable) const {
+  auto unstable = [&](const TopicPartition& tp) {
+    return require_stable && pending_ != nullptr && pending_->pending(group_id, tp);
+  };
+  auto mark_unstable = [](OffsetFetchResponse::OffsetFetchResponsePartitions& p) {
+    p.committed_offset = -1;
+    p.committed_leader_epoch = -1;
+    p.metadata = "";
+    p.error_code = error::kUnstableOffsetCommit;
+  };
   OffsetFetchResponse::OffsetFetchResponseGroup out;
   out.group_id = group_id;
   const Group* g = find_group(group_id);
@@ -143,6 +153,7 @@ OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::fetch_group(
       p.committed_offset = committed.offset;
       p.committed_leader_epoch = committed.leader_epoch;
       p.metadata = committed.metadata.value_or("");
+      if (unstable(tp)) mark_unstable(p);
       out.topics.back().partitions.push_back(std::move(p));
     }
     return out;
@@ -163,6 +174,7 @@ OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::fetch_group(
           p.metadata = it->second.metadata.value_or("");
         }
       }
+      if (unstable(TopicPartition{topic.name, index})) mark_unstable(p);
       t.partitions.push_back(std::move(p));
     }
     out.topics.push_back(std::move(t));
@@ -176,7 +188,7 @@ void GroupCoordinator::fetch(const OffsetFetchRequest& request, int16_t version,
     OffsetFetchResponse r;
     if (version >= 8) {
       for (const auto& requested : request.groups) {
-        r.groups.push_back(fetch_group(requested.group_id, requested.topics));
+        r.groups.push_back(fetch_group(requested.group_id, requested.topics, request.require_stable));
       }
       return done(r);
     }
@@ -186,7 +198,7 @@ void GroupCoordinator::fetch(const OffsetFetchRequest& request, int16_t version,
       topics.emplace();
       for (const auto& t : *request.topics) topics->push_back({t.name, t.partition_indexes});
     }
-    const auto group = fetch_group(request.group_id, topics);
+    const auto group = fetch_group(request.group_id, topics, version >= 7 && request.require_stable);
     for (const auto& t : group.topics) {
       OffsetFetchResponse::OffsetFetchResponseTopic topic;
       topic.name = t.name;

@@ -22,5 +22,6 @@ constexpr int16_t kGroupIdNotFound = 69;
 constexpr int16_t kMemberIdRequired = 79;
 constexpr int16_t kFencedInstanceId = 82;
 constexpr int16_t kGroupSubscribedToTopic = 86;
+constexpr int16_t kUnstableOffsetCommit = 88;
 
 }  // namespace polymq::kafka::error

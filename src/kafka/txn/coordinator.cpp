@@ -62,9 +62,21 @@ TransactionCoordinator::TransactionCoordinator(core::TimerService& timers,
     arm_timeout_check();
   });
   arm_timeout_check();
+  groups_.set_pending_offsets(this);
 }
 
-TransactionCoordinator::~TransactionCoordinator() = default;
+TransactionCoordinator::~TransactionCoordinator() { groups_.set_pending_offsets(nullptr); }
+
+bool TransactionCoordinator::pending(const std::string& group,
+                                     const groups::TopicPartition& partition) const {
+  for (const auto& [id, t] : txns_) {
+    if (t.state != TxnState::kOngoing && t.state != TxnState::kPrepareCommit) continue;
+    for (const groups::GroupRecord& o : t.offsets) {
+      if (o.group == group && o.partition == partition) return true;
+    }
+  }
+  return false;
+}
 
 void TransactionCoordinator::arm_timeout_check() {
   timeout_timer_->arm(timers_.now() + kTimeoutCheckInterval);

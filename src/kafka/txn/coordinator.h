@@ -56,7 +56,7 @@ using Respond = std::function<void(const Response&)>;
 // Whether the requesting user may write to a topic.
 using MayWrite = std::function<bool(const std::string& topic)>;
 
-class TransactionCoordinator final {
+class TransactionCoordinator final : public groups::PendingOffsets {
  public:
   // Kafka's transaction.max.timeout.ms.
   static constexpr int32_t kMaxTimeoutMs = 900000;
@@ -66,7 +66,7 @@ class TransactionCoordinator final {
   // Every reference outlives the coordinator.
   TransactionCoordinator(core::TimerService& timers, core::CommitTracker& commits,
                          groups::GroupCoordinator& groups, TxnIndex& index);
-  ~TransactionCoordinator();
+  ~TransactionCoordinator() override;
   TransactionCoordinator(const TransactionCoordinator&) = delete;
   TransactionCoordinator& operator=(const TransactionCoordinator&) = delete;
 
@@ -91,6 +91,9 @@ class TransactionCoordinator final {
   // The transactional id's state, or null.
   const TxnMetadata* find(const std::string& transactional_id) const;
   size_t transaction_count() const { return txns_.size(); }
+  // groups::PendingOffsets: offsets an open transaction sent for the group's partition.
+  bool pending(const std::string& group, const groups::TopicPartition& partition) const override;
+
   // How often __transaction_state was rewritten as its current state (core/state_log.h).
   uint64_t log_rewrites() const { return log_.rewrites(); }
 

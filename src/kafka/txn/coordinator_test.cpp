@@ -9,6 +9,7 @@
 #include "core/fake_timers.h"
 #include "core/test_storage.h"
 #include "kafka/error_codes.h"
+#include "kafka/groups/group_errors.h"
 #include "kafka/protocol/record_batch.h"
 
 namespace polymq::kafka::txn {
@@ -277,14 +278,32 @@ TEST_F(TxnCoordinatorTest, OffsetsAreCommittedWithTheTransactionOnly) {
     const auto it = g->offsets().find(groups::TopicPartition{"orders", 0});
     return it == g->offsets().end() ? -1 : it->second.offset;
   };
+  // OffsetFetch v7: with require_stable a pending partition is UNSTABLE_OFFSET_COMMIT.
+  auto fetch_v7 = [&](bool require_stable) {
+    OffsetFetchRequest f;
+    f.group_id = "billing";
+    f.require_stable = require_stable;
+    f.topics = std::vector<OffsetFetchRequest::OffsetFetchRequestTopic>{{"orders", {0}}};
+    Answer<OffsetFetchResponse> answer;
+    groups_->fetch(f, 7, answer.callback());
+    const OffsetFetchResponse r = wait(answer);
+    EXPECT_EQ(r.topics.size(), 1u);
+    return r.topics.empty() ? OffsetFetchResponse::OffsetFetchResponsePartition{}
+                            : r.topics[0].partitions.at(0);
+  };
   send_offsets(5);
   EXPECT_EQ(committed_offset(), -1);  // pending
+  EXPECT_EQ(fetch_v7(true).error_code, error::kUnstableOffsetCommit);
+  EXPECT_EQ(fetch_v7(false).error_code, error::kNone);
+  EXPECT_EQ(fetch_v7(false).committed_offset, -1);
   EXPECT_EQ(end("tx", p, false), error::kNone);
   EXPECT_EQ(committed_offset(), -1);  // aborted with the transaction
   send_offsets(9);
   EXPECT_EQ(end("tx", p, true), error::kNone);
   storage_.run_round();
   EXPECT_EQ(committed_offset(), 9);
+  EXPECT_EQ(fetch_v7(true).error_code, error::kNone);
+  EXPECT_EQ(fetch_v7(true).committed_offset, 9);
   start();  // they are durable
   EXPECT_EQ(committed_offset(), 9);
 }
