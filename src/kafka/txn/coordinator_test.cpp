@@ -10,6 +10,7 @@
 #include "core/test_storage.h"
 #include "kafka/error_codes.h"
 #include "kafka/groups/group_errors.h"
+#include "kafka/groups/group_test_util.h"
 #include "kafka/protocol/record_batch.h"
 
 namespace polymq::kafka::txn {
@@ -23,15 +24,7 @@ class CountingIds final : public ProducerIdSource {
   int64_t next_ = 1000;
 };
 
-template <class R>
-struct Answer {
-  std::optional<R> value;
-  int calls = 0;
-  std::function<void(const R&)> callback() {
-    return [this](const R& r) {
-      value = r;
-      ++calls;
-    };
+using groups::testing::Answer;
   }
 };
 
