@@ -25,8 +25,6 @@ class CountingIds final : public ProducerIdSource {
 };
 
 using groups::testing::Answer;
-  }
-};
 
 struct Marker {
   int64_t producer_id = -1;
