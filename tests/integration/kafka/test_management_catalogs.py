@@ -155,6 +155,6 @@ def test_unknown_objects_methods_and_users_without_a_grant(broker, api):
     assert api.put("/permissions/%2F/viewer",
                    {"configure": "", "write": "", "read": ".*"}).status_code in (201, 204)
     topics = viewer.get("/polymq/kafka/topics").json()
-    # The coordinator's own topic is listed as Kafka lists it: internal.
+    # The coordinators' own topics are listed as Kafka lists them: internal.
     assert [(t["name"], t["internal"]) for t in topics] == [
-        ("__consumer_offsets", True), ("orders", False)]
+        ("__consumer_offsets", True), ("__transaction_state", True), ("orders", False)]
