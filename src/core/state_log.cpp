@@ -1,7 +1,5 @@
 #include "core/state_log.h"
 
-#include <spdlog/spdlog.h>
-
 #include <vector>
 
 namespace polymq::core {
@@ -26,9 +24,8 @@ Status StateLog::open(VHost& vhost, const std::string& name,
     // take it.
     StreamSettings changed = stream->settings();
     changed.segment_bytes = kSegmentBytes;
-    if (Status st = stream->reconfigure(changed); !st.ok()) {
-      spdlog::warn("{}: keeps its segment size: {}", name, st.message());
-    }
+    // Failing, it keeps its segment size: space comes back later, nothing else changes.
+    (void)stream->reconfigure(changed);
   }
   uint64_t offset = stream->first_offset(0);
   const uint64_t end = stream->next_offset(0);
@@ -62,7 +59,7 @@ bool StateLog::append(std::span<const std::string> payloads, int64_t now_ms) {
   for (const std::string& p : payloads) inputs.push_back(storage::RecordInput{p, now_ms});
   uint64_t base = 0;
   if (Status st = stream_->append(0, inputs, base); !st.ok()) {
-    spdlog::error("cannot append to {}: {}", name_, st.message());
+    last_error_ = st.message();
     return false;
   }
   const uint64_t round = commits_.covering_round();
@@ -111,7 +108,7 @@ bool StateLog::rewrite_due() const {
   return stream_ != nullptr && !rewriting_ && record_count() >= next_check_;
 }
 
-void StateLog::rewrite(std::span<const std::string> live, int64_t now_ms) {
+void StateLog::rewrite(std::span<const std::string> live, int64_t now_ms, RewriteDone done) {
   if (stream_ == nullptr || rewriting_) return;
   const uint64_t before = record_count();
   next_check_ = std::max<uint64_t>(2 * live.size(), before) + kRewriteMinRecords;
@@ -122,17 +119,13 @@ void StateLog::rewrite(std::span<const std::string> live, int64_t now_ms) {
   const uint64_t start = stream_->next_offset(0);
   if (!append(copy, now_ms)) return;
   rewriting_ = true;
-  after_durable([this, start, before, live_count = live.size()](bool ok) {
+  after_durable([this, start, before, done = std::move(done)](bool ok) {
     rewriting_ = false;
-    if (!ok) return;
+    if (!ok) return done(Status(ErrorCode::kInternal, "the rewritten state was not synced"), 0);
     uint64_t first = 0;
-    if (Status st = stream_->delete_records(0, start, first); !st.ok()) {
-      spdlog::warn("{}: the records before its rewrite stay: {}", name_, st.message());
-      return;
-    }
+    if (Status st = stream_->delete_records(0, start, first); !st.ok()) return done(st, 0);
     ++rewrites_;
-    spdlog::info("{}: rewritten as {} record(s) of current state; {} older record(s) dropped",
-                 name_, live_count, before);
+    done(Status::Ok(), before);
   });
 }
 

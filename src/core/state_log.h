@@ -47,7 +47,7 @@ class StateLog final : public CommitListener {
   bool is_open() const { return stream_ != nullptr; }
   const std::string& name() const { return name_; }
 
-  // Appends records; false (logged) when the stream refuses them.
+  // Appends records; false when the stream refuses them (last_error() says why).
   bool append(std::span<const std::string> payloads, int64_t now_ms);
   // then(ok) once what was appended so far is durable: ok false when its round failed.
   void after_durable(std::function<void(bool ok)> then);
@@ -62,9 +62,12 @@ class StateLog final : public CommitListener {
   static constexpr uint64_t kRewriteMinRecords = 10000;
   bool rewrite_due() const;
   // Appends `live`, the whole current state, and drops every earlier record once it is
-  // durable, when the log holds more than twice as many records as `live`. One rewrite at a
-  // time; a call while one runs does nothing.
-  void rewrite(std::span<const std::string> live, int64_t now_ms);
+  // durable, when the log holds more than twice as many records as `live`; then done(status,
+  // records dropped). One rewrite at a time; a call while one runs, or that finds the log
+  // mostly live, does nothing (done is not called).
+  using RewriteDone = std::function<void(const Status& status, uint64_t dropped)>;
+  void rewrite(std::span<const std::string> live, int64_t now_ms, RewriteDone done);
+  const std::string& last_error() const { return last_error_; }
   uint64_t rewrites() const { return rewrites_; }
 
   // CommitListener
@@ -90,6 +93,7 @@ class StateLog final : public CommitListener {
   // record_count() at which rewrite_due() looks again.
   uint64_t next_check_ = kRewriteMinRecords;
   uint64_t rewrites_ = 0;
+  std::string last_error_;
 };
 
 }  // namespace polymq::core

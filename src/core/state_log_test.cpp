@@ -62,7 +62,10 @@ TEST_F(StateLogTest, RecordsAreReplayedInOrderAndWaitsEndWhenDurable) {
 TEST_F(StateLogTest, ARewriteKeepsTheStateAndDropsTheRecordsBeforeIt) {
   for (int i = 0; i < 100; ++i) append({"k=" + std::to_string(i)});
   storage_.run_round();
-  log_->rewrite(std::vector<std::string>{"k=99"}, 2);
+  log_->rewrite(std::vector<std::string>{"k=99"}, 2, [&](const Status& st, uint64_t dropped) {
+    EXPECT_TRUE(st.ok());
+    EXPECT_EQ(dropped, 100u);
+  });
   storage_.run_round();
   EXPECT_EQ(log_->rewrites(), 1u);
   EXPECT_EQ(log_->record_count(), 1u);
@@ -73,7 +76,7 @@ TEST_F(StateLogTest, ARewriteCopiesTheRecordsNotYetDurableAfterTheState) {
   for (int i = 0; i < 10; ++i) append({"old"});
   storage_.run_round();
   append({"pending-1", "pending-2"});  // the owner applies these only once durable
-  log_->rewrite(std::vector<std::string>{"state"}, 2);
+  log_->rewrite(std::vector<std::string>{"state"}, 2, [](const Status&, uint64_t) {});
   storage_.run_round();
   EXPECT_EQ(log_->rewrites(), 1u);
   EXPECT_EQ(reopen(), (std::vector<std::string>{"state", "pending-1", "pending-2"}));
@@ -82,7 +85,7 @@ TEST_F(StateLogTest, ARewriteCopiesTheRecordsNotYetDurableAfterTheState) {
 TEST_F(StateLogTest, AMostlyLiveLogIsNotRewritten) {
   append({"a", "b", "c"});
   storage_.run_round();
-  log_->rewrite(std::vector<std::string>{"a", "b"}, 2);
+  log_->rewrite(std::vector<std::string>{"a", "b"}, 2, [](const Status&, uint64_t) { FAIL(); });
   storage_.run_round();
   EXPECT_EQ(log_->rewrites(), 0u);
   EXPECT_EQ(reopen(), (std::vector<std::string>{"a", "b", "c"}));
@@ -97,7 +100,7 @@ TEST_F(StateLogTest, ARewriteIsDueEveryMinRecordsAppended) {
   EXPECT_TRUE(log_->rewrite_due());
   storage_.run_round();
   // Looked at and found mostly live: due again only after as many more.
-  log_->rewrite(batch, 2);
+  log_->rewrite(batch, 2, [](const Status&, uint64_t) { FAIL(); });
   EXPECT_FALSE(log_->rewrite_due());
   EXPECT_EQ(log_->rewrites(), 0u);
 }

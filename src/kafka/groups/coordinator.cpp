@@ -22,6 +22,15 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
          });
 }
 
+void log_rewrite_outcome(const core::Status& st, uint64_t dropped) {
+  if (!st.ok()) {
+    spdlog::warn("kafka: {} keeps its records before the rewrite: {}", kOffsetsTopic, st.message());
+  } else {
+    spdlog::info("kafka: {} rewritten as its current state; {} older record(s) dropped",
+                 kOffsetsTopic, dropped);
+  }
+}
+
 }  // namespace
 
 GroupCoordinator::GroupCoordinator(core::TimerService& timers, core::CommitTracker& commits,
@@ -124,8 +133,11 @@ bool GroupCoordinator::append(const std::vector<GroupRecord>& records) {
   std::vector<std::string> payloads;
   payloads.reserve(records.size());
   for (const GroupRecord& r : records) payloads.push_back(encode_record(r));
-  if (!log_.append(payloads, now_ms)) return false;
-  if (log_.rewrite_due()) log_.rewrite(current_state(), now_ms);
+  if (!log_.append(payloads, now_ms)) {
+    spdlog::error("kafka: cannot append to {}: {}", kOffsetsTopic, log_.last_error());
+    return false;
+  }
+  if (log_.rewrite_due()) log_.rewrite(current_state(), now_ms, log_rewrite_outcome);
   return true;
 }
 

@@ -538,8 +538,21 @@ bool TransactionCoordinator::append(const std::vector<TxnRecord>& records) {
   std::vector<std::string> payloads;
   payloads.reserve(records.size());
   for (const TxnRecord& r : records) payloads.push_back(encode_txn_record(r));
-  if (!log_.append(payloads, now_ms)) return false;
-  if (log_.rewrite_due()) log_.rewrite(current_state(), now_ms);
+  if (!log_.append(payloads, now_ms)) {
+    spdlog::error("kafka: cannot append to {}: {}", kTransactionTopic, log_.last_error());
+    return false;
+  }
+  if (log_.rewrite_due()) {
+    log_.rewrite(current_state(), now_ms, [](const core::Status& st, uint64_t dropped) {
+      if (!st.ok()) {
+        spdlog::warn("kafka: {} keeps its records before the rewrite: {}", kTransactionTopic,
+                     st.message());
+      } else {
+        spdlog::info("kafka: {} rewritten as its current state; {} older record(s) dropped",
+                     kTransactionTopic, dropped);
+      }
+    });
+  }
   return true;
 }
 
