@@ -249,7 +249,6 @@ TEST_F(CoordinatorTest, ALogOfManyCommitsIsRewrittenAsItsStateAndReplaysTheSame)
     }
     storage_.run_round();
   }
-  storage_.run_round();
   EXPECT_EQ(coordinator_->log_rewrites(), 1u);
   start();
   EXPECT_LT(coordinator_->replayed_records(), 3000u);  // not 12000

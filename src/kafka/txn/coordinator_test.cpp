@@ -356,7 +356,6 @@ TEST_F(TxnCoordinatorTest, ALogOfManyChangesIsRewrittenAsItsStateAndReplaysTheSa
     }
     storage_.run_round();
   }
-  storage_.run_round();
   EXPECT_EQ(coordinator_->log_rewrites(), 1u);
   start();
   EXPECT_EQ(coordinator_->find("tx")->producer_epoch, 10499);
