@@ -55,8 +55,13 @@ std::string marker_batch(int64_t producer_id, int16_t epoch, bool commit, int64_
 
 TransactionCoordinator::TransactionCoordinator(core::TimerService& timers,
                                                core::CommitTracker& commits,
-                                               groups::GroupCoordinator& groups, TxnIndex& index)
-    : timers_(timers), groups_(groups), index_(index), log_(commits) {
+                                               groups::GroupCoordinator& groups, TxnIndex& index,
+                                               int64_t id_expiration_ms)
+    : timers_(timers),
+      id_expiration_ms_(id_expiration_ms),
+      groups_(groups),
+      index_(index),
+      log_(commits) {
   timeout_timer_ = timers_.create([this] {
     abort_timed_out();
     arm_timeout_check();
@@ -98,6 +103,8 @@ core::Status TransactionCoordinator::load(core::VHost& vhost) {
         ++replayed;
         if (record.kind == TxnRecordKind::kState) {
           txns_[record.state.transactional_id] = std::move(record.state);
+        } else if (record.kind == TxnRecordKind::kRemoved) {
+          txns_.erase(record.state.transactional_id);
         } else {
           aborted.push_back(record.aborted);
         }
@@ -515,6 +522,22 @@ void TransactionCoordinator::abort_timed_out() {
       expired.push_back(id);
     }
   }
+  std::vector<TxnRecord> removed;
+  for (auto it = txns_.begin(); it != txns_.end();) {
+    const TxnMetadata& t = it->second;
+    if (is_open(t.state) || now_ms - t.updated_ms <= id_expiration_ms_) {
+      ++it;
+      continue;
+    }
+    spdlog::info("kafka: transactional id '{}' (producer {}) expired after {} ms idle", it->first,
+                 t.producer_id, now_ms - t.updated_ms);
+    TxnRecord record;
+    record.kind = TxnRecordKind::kRemoved;
+    record.state.transactional_id = it->first;
+    removed.push_back(std::move(record));
+    it = txns_.erase(it);
+  }
+  append(removed);
   for (const std::string& id : expired) {
     TxnMetadata& t = txns_.at(id);
     spdlog::info("kafka: the transaction of '{}' (producer {}) timed out after {} ms: aborted", id,
@@ -525,7 +548,8 @@ void TransactionCoordinator::abort_timed_out() {
   }
 }
 
-bool TransactionCoordinator::store(const TxnMetadata& t) {
+bool TransactionCoordinator::store(TxnMetadata& t) {
+  t.updated_ms = timers_.wall_ms();
   TxnRecord record;
   record.kind = TxnRecordKind::kState;
   record.state = t;

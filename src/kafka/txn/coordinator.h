@@ -13,6 +13,10 @@
 //                                      written to __consumer_offsets), answered once all of it
 //                                      is durable; then CompleteCommit/CompleteAbort.
 //
+// A transactional id idle (Empty or Complete*) for longer than its expiration (Kafka's
+// transactional.id.expiration.ms, 7 days) is forgotten, as Kafka forgets it: a producer coming
+// back later gets a new producer id.
+//
 // A transaction open longer than its timeout (by the TimerService's wall clock, as its start
 // is kept across restarts) is aborted (its producer's epoch bumped, so its
 // next request is fenced), checked every second, as Kafka's
@@ -62,10 +66,13 @@ class TransactionCoordinator final : public groups::PendingOffsets {
   static constexpr int32_t kMaxTimeoutMs = 900000;
   // The last epoch a producer id is used with; the next bump takes a new producer id.
   static constexpr int16_t kLastEpoch = 32766;
+  // Kafka's transactional.id.expiration.ms.
+  static constexpr int64_t kDefaultIdExpirationMs = 7LL * 24 * 60 * 60 * 1000;
 
   // Every reference outlives the coordinator.
   TransactionCoordinator(core::TimerService& timers, core::CommitTracker& commits,
-                         groups::GroupCoordinator& groups, TxnIndex& index);
+                         groups::GroupCoordinator& groups, TxnIndex& index,
+                         int64_t id_expiration_ms = kDefaultIdExpirationMs);
   ~TransactionCoordinator() override;
   TransactionCoordinator(const TransactionCoordinator&) = delete;
   TransactionCoordinator& operator=(const TransactionCoordinator&) = delete;
@@ -85,7 +92,8 @@ class TransactionCoordinator final : public groups::PendingOffsets {
                       Respond<TxnOffsetCommitResponse> done);
   void end(const EndTxnRequest& request, int16_t version, Respond<EndTxnResponse> done);
 
-  // Aborts every transaction open longer than its timeout (the timer calls it too).
+  // Aborts every transaction open longer than its timeout and forgets the transactional ids
+  // idle past their expiration (the timer calls it every second).
   void abort_timed_out();
 
   // The transactional id's state, or null.
@@ -110,7 +118,8 @@ class TransactionCoordinator final : public groups::PendingOffsets {
   void complete(TxnMetadata& t, bool commit, std::function<void(bool ok)> then);
   // Appends the control markers; the aborted transactions they end (for an abort).
   std::vector<AbortedRecord> write_markers(const TxnMetadata& t, bool commit);
-  bool store(const TxnMetadata& t);
+  // Records t's state (and when it changed).
+  bool store(TxnMetadata& t);
   // Appends to __transaction_state; now and then the log is rewritten as the current state
   // (every transactional id's state and the aborted transactions the index holds).
   bool append(const std::vector<TxnRecord>& records);
@@ -119,6 +128,7 @@ class TransactionCoordinator final : public groups::PendingOffsets {
   void arm_timeout_check();
 
   core::TimerService& timers_;
+  int64_t id_expiration_ms_;
   groups::GroupCoordinator& groups_;
   TxnIndex& index_;
   core::VHost* vhost_ = nullptr;

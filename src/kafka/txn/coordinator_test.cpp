@@ -56,7 +56,8 @@ class TxnCoordinatorTest : public ::testing::Test {
     groups_ = std::make_unique<groups::GroupCoordinator>(timers_, commits_);
     ASSERT_TRUE(groups_->load(*vhost_).ok());
     index_ = std::make_unique<TxnIndex>();
-    coordinator_ = std::make_unique<TransactionCoordinator>(timers_, commits_, *groups_, *index_);
+    coordinator_ = std::make_unique<TransactionCoordinator>(timers_, commits_, *groups_, *index_,
+                                                            id_expiration_ms_);
     ASSERT_TRUE(coordinator_->load(*vhost_).ok());
   }
 
@@ -147,6 +148,7 @@ class TxnCoordinatorTest : public ::testing::Test {
   core::CommitTracker commits_{&storage_.committer()};
   core::FakeTimers timers_;
   CountingIds ids_;
+  int64_t id_expiration_ms_ = TransactionCoordinator::kDefaultIdExpirationMs;
   std::unique_ptr<core::VHost> vhost_;
   core::Stream* orders_ = nullptr;
   std::unique_ptr<groups::GroupCoordinator> groups_;
@@ -361,6 +363,26 @@ TEST_F(TxnCoordinatorTest, ALogOfManyChangesIsRewrittenAsItsStateAndReplaysTheSa
   EXPECT_EQ(coordinator_->find("tx")->producer_epoch, 10499);
   EXPECT_EQ(coordinator_->find("other")->state, TxnState::kCompleteAbort);
   EXPECT_EQ(txns(1)->aborted_between(0, 100), (std::vector<AbortedTxn>{{q.producer_id, 0, 1}}));
+}
+
+TEST_F(TxnCoordinatorTest, AnIdleTransactionalIdExpiresAndStaysForgottenAfterARestart) {
+  id_expiration_ms_ = 60000;
+  start();
+  const InitProducerIdResponse p = init("tx");
+  const InitProducerIdResponse q = init("busy", 120000);
+  add("busy", q, "orders", {0});  // open: never expires while open
+  timers_.advance(std::chrono::milliseconds(30000));
+  EXPECT_NE(coordinator_->find("tx"), nullptr);
+  timers_.advance(std::chrono::milliseconds(31000));
+  storage_.run_round();
+  EXPECT_EQ(coordinator_->find("tx"), nullptr);
+  ASSERT_NE(coordinator_->find("busy"), nullptr);
+  EXPECT_EQ(coordinator_->find("busy")->state, TxnState::kOngoing);
+  start();
+  EXPECT_EQ(coordinator_->find("tx"), nullptr);
+  EXPECT_NE(coordinator_->find("busy"), nullptr);
+  // A producer coming back gets a new producer id.
+  EXPECT_NE(init("tx").producer_id, p.producer_id);
 }
 
 }  // namespace

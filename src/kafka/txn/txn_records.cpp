@@ -26,6 +26,7 @@ void write_state(Writer& w, const TxnMetadata& m) {
   w.int32(m.timeout_ms);
   w.int8(static_cast<int8_t>(m.state));
   w.int64(m.started_ms);
+  w.int64(m.updated_ms);
   w.array_length(m.partitions.size(), kCompact);
   for (const TxnPartition& p : m.partitions) {
     write_partition(w, p.partition);
@@ -49,6 +50,7 @@ bool read_state(Reader& r, TxnMetadata& m) {
   if (state < 0 || state > static_cast<int8_t>(TxnState::kCompleteAbort)) return false;
   m.state = static_cast<TxnState>(state);
   m.started_ms = r.int64();
+  m.updated_ms = r.int64();
   int64_t count = r.array_length(kCompact, false, kMinElementBytes);
   if (!r.ok() || count < 0) return false;
   m.partitions.resize(static_cast<size_t>(count));
@@ -100,6 +102,8 @@ std::string encode_txn_record(const TxnRecord& record) {
   w.int8(static_cast<int8_t>(record.kind));
   if (record.kind == TxnRecordKind::kState) {
     write_state(w, record.state);
+  } else if (record.kind == TxnRecordKind::kRemoved) {
+    w.string(record.state.transactional_id, kCompact);
   } else {
     write_partition(w, record.aborted.partition);
     w.int64(record.aborted.producer_id);
@@ -119,6 +123,10 @@ bool decode_txn_record(std::string_view payload, TxnRecord& out) {
     case static_cast<int8_t>(TxnRecordKind::kState):
       out.kind = TxnRecordKind::kState;
       if (!read_state(r, out.state)) return false;
+      break;
+    case static_cast<int8_t>(TxnRecordKind::kRemoved):
+      out.kind = TxnRecordKind::kRemoved;
+      r.string(out.state.transactional_id, kCompact);
       break;
     case static_cast<int8_t>(TxnRecordKind::kAborted):
       out.kind = TxnRecordKind::kAborted;

@@ -8,6 +8,7 @@
 //     PrepareCommit the offsets it commits). The last one per id wins on replay.
 //   - kAborted: an abort marker written to a partition, with the transaction's first offset:
 //     what read_committed fetches are told of (kafka/txn/partition_txns.h).
+//   - kRemoved: a transactional id expired (idle past transactional.id.expiration.ms).
 //
 // Every record starts with a format byte and its kind; a record of an unknown format or kind
 // is skipped on replay.
@@ -48,6 +49,7 @@ struct TxnMetadata {
   int32_t timeout_ms = 60000;
   TxnState state = TxnState::kEmpty;
   int64_t started_ms = 0;  // wall clock, when the transaction began (kOngoing and later)
+  int64_t updated_ms = 0;  // wall clock, the last change (transactional.id.expiration.ms)
   std::vector<TxnPartition> partitions;
   std::vector<std::string> groups;
   // TxnOffsetCommit's offsets (kOffset group records), pending until the commit: written to
@@ -63,11 +65,11 @@ struct AbortedRecord {
   bool operator==(const AbortedRecord&) const = default;
 };
 
-enum class TxnRecordKind : int8_t { kState = 1, kAborted = 2 };
+enum class TxnRecordKind : int8_t { kState = 1, kAborted = 2, kRemoved = 3 };
 
 struct TxnRecord {
   TxnRecordKind kind = TxnRecordKind::kState;
-  TxnMetadata state;      // kState
+  TxnMetadata state;      // kState; kRemoved: its transactional_id only
   AbortedRecord aborted;  // kAborted
 };
 

@@ -13,6 +13,7 @@ TxnMetadata sample_state() {
   m.timeout_ms = 60000;
   m.state = TxnState::kPrepareCommit;
   m.started_ms = 1700000000123;
+  m.updated_ms = 1700000000789;
   m.partitions = {{{"orders", 0}, 42}, {{"audit", 3}, 9}};
   m.groups = {"billing"};
   groups::GroupRecord offset;
@@ -37,6 +38,7 @@ TEST(TxnRecordsTest, AStateRecordRoundTrips) {
   EXPECT_EQ(m.producer_epoch, 7);
   EXPECT_EQ(m.state, TxnState::kPrepareCommit);
   EXPECT_EQ(m.started_ms, 1700000000123);
+  EXPECT_EQ(m.updated_ms, 1700000000789);
   EXPECT_EQ(m.partitions, in.state.partitions);
   EXPECT_EQ(m.groups, in.state.groups);
   ASSERT_EQ(m.offsets.size(), 1u);
@@ -52,6 +54,16 @@ TEST(TxnRecordsTest, AnAbortedRecordRoundTrips) {
   ASSERT_TRUE(decode_txn_record(encode_txn_record(in), out));
   EXPECT_EQ(out.kind, TxnRecordKind::kAborted);
   EXPECT_EQ(out.aborted, in.aborted);
+}
+
+TEST(TxnRecordsTest, ARemovedRecordRoundTrips) {
+  TxnRecord in;
+  in.kind = TxnRecordKind::kRemoved;
+  in.state.transactional_id = "gone-tx";
+  TxnRecord out;
+  ASSERT_TRUE(decode_txn_record(encode_txn_record(in), out));
+  EXPECT_EQ(out.kind, TxnRecordKind::kRemoved);
+  EXPECT_EQ(out.state.transactional_id, "gone-tx");
 }
 
 TEST(TxnRecordsTest, TruncatedUnknownOrTrailingInputIsRefused) {
