@@ -32,10 +32,13 @@ class TxnIndex final : public core::StreamWatch {
   // fn(stream, partition, aborted) for every aborted transaction the index holds.
   template <class Fn>
   void for_each_aborted(Fn&& fn) const {
-    for (const auto& [stream, partitions] : streams_) {
+    // No structured binding here: clang (14) does not let a lambda capture one.
+    for (const auto& entry : streams_) {
+      const core::Stream& stream = *entry.first;
+      const auto& partitions = entry.second;
       for (uint32_t p = 0; p < partitions.size(); ++p) {
         if (partitions[p] == nullptr) continue;
-        partitions[p]->for_each_aborted([&](const AbortedTxn& a) { fn(*stream, p, a); });
+        partitions[p]->for_each_aborted([&](const AbortedTxn& a) { fn(stream, p, a); });
       }
     }
   }
